@@ -1,0 +1,210 @@
+"""Semantic checks of a structurally valid SOP: timing, windows, names, trial renders.
+
+Everything that can be known before anything runs is checked here, so a
+mistake surfaces at ``validate`` time with its line and column, not at 3 a.m.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+
+from .context import template_context
+from .group import Group
+from .kinds import RedPacketStep, StepBase
+from .problems import Problem, did_you_mean
+from .templating import (
+    TemplateProblem, compile_condition, environment, referenced_attributes, render_template,
+    template_names,
+)
+from .timing import check_cron, parse_at, parse_days
+
+if TYPE_CHECKING:
+    from .loader import LoadOptions
+    from .sop import Sop
+    from .source import YamlDocument
+
+#: Names every template may read.
+BASE_NAMES = frozenset({"group", "day", "date", "weekday", "vars", "pools", "sop", "occurrence"})
+#: Facts the sample group has when no real group says otherwise.
+SAMPLE_FACTS: dict[str, Any] = {"members": 100, "active_members": 30, "messages_yesterday": 50}
+SAMPLE_START = date(2026, 1, 5)
+SAMPLE_MEMBER = {"name": "小明"}
+
+
+def sample_group(sop: "Sop", groups: Sequence[Group]) -> Group:
+    """A group for trial renders: every fact any real group has, sample values otherwise."""
+    facts = dict(SAMPLE_FACTS)
+    for g in groups:
+        facts.update(g.facts)
+    return Group("sample-group", "示例群", SAMPLE_START, tuple(sop.match_tags), facts)
+
+
+@dataclass
+class StepChecks:
+    """Checks of every valid step of one SOP; :meth:`run` returns the problems."""
+
+    doc: "YamlDocument"
+    sop: "Sop"
+    file_indexes: list[int]
+    options: "LoadOptions"
+
+    def run(self) -> list[Problem]:
+        problems: list[Problem] = []
+        group = sample_group(self.sop, self.options.sample_groups)
+        if self.sop.match_where:
+            for message in _condition_problems(self.sop.match_where, {"group": group.template_view()}):
+                problems.append(self.doc.problem(("match", "where"), f"where: {message}"))
+        for index, step in zip(self.file_indexes, self.sop.steps):
+            for loc, message in self._step(step, group):
+                problems.append(self.doc.problem(("steps", index, *loc), f"step {step.id!r}: {message}"))
+        return problems
+
+    def _step(self, step: StepBase, group: Group) -> Iterator[tuple[tuple[Any, ...], str]]:
+        yield from self._timing(step)
+        yield from self._routing(step)
+        if step.pick is not None and step.pick not in self.sop.pools:
+            yield ("pick",), f"unknown pool {step.pick!r}{did_you_mean(step.pick, self.sop.pools)}"
+            return
+        yield from self._templates(step, group)
+
+    def _timing(self, step: StepBase) -> Iterator[tuple[tuple[Any, ...], str]]:
+        given = [name for name in ("at", "cron", "on") if getattr(step, name) is not None]
+        if len(given) != 1:
+            where = (given[1],) if len(given) > 1 else ()
+            yield where, ("needs exactly one timing: at, cron or on" if not given
+                          else f"has both {given[0]!r} and {given[1]!r}; give exactly one timing")
+        lifetime = self.sop.lifetime
+        if step.cron is not None:
+            try:
+                check_cron(step.cron)
+            except ValueError as exc:
+                yield ("cron",), str(exc)
+        if step.days is not None:
+            if step.cron is None:
+                yield ("days",), "days only applies to a cron step"
+            try:
+                days = parse_days(step.days)
+            except ValueError as exc:
+                yield ("days",), str(exc)
+            else:
+                end = max(days.listed) if days.listed else days.last
+                if lifetime is not None and (days.first > lifetime or (end is not None and end > lifetime)):
+                    yield ("days",), f"days {step.days} reach past the lifetime ({lifetime}d)"
+        if step.at is not None:
+            specs = [step.at] if isinstance(step.at, str) else step.at
+            for i, text in enumerate(specs):
+                loc = ("at",) if isinstance(step.at, str) else ("at", i)
+                try:
+                    spec = parse_at(text)
+                except ValueError as exc:
+                    yield loc, str(exc)
+                    continue
+                if lifetime is not None and spec.day is not None and spec.day > lifetime:
+                    yield loc, f"at day {spec.day} is after the end of the lifetime ({lifetime}d)"
+        if step.delay is not None and step.on is None:
+            yield ("delay",), "delay only applies to an `on:` step"
+        if step.on is not None:
+            if step.on not in self.options.events:
+                yield ("on",), f"unknown event {step.on!r}{did_you_mean(step.on, self.options.events)}"
+            if step.skip or step.only:
+                yield (("skip",) if step.skip else ("only",)), "skip/only apply to at and cron steps"
+        if (step.skip or step.only) and self.sop.calendar is None:
+            what = "skip: [holidays]" if step.skip else "only: workdays"
+            yield (("skip",) if step.skip else ("only",)), f"{what} needs `calendar:` (e.g. CN) at the top of the file"
+        if isinstance(step, RedPacketStep) and step.lead <= timedelta(0):
+            yield ("lead",), "lead must be more than 0: the announcement always goes first"
+
+    def _routing(self, step: StepBase) -> Iterator[tuple[tuple[Any, ...], str]]:
+        channels = self.options.channels
+        if step.channel is not None and channels is not None and step.channel not in channels:
+            yield ("channel",), f"unknown channel {step.channel!r}{did_you_mean(step.channel, channels)}"
+        if step.shuffle and step.pick is None:
+            yield ("shuffle",), "shuffle only applies with pick"
+
+    def _templates(self, step: StepBase, group: Group) -> Iterator[tuple[tuple[Any, ...], str]]:
+        allowed = BASE_NAMES | step.extra_names | set(environment().globals)
+        if step.pick is not None:
+            allowed |= {"item"}
+        if step.on is not None:
+            allowed |= {"member"}
+        static_ok = True
+        for loc, source in step.templates():
+            try:
+                for problem in self._static(source, allowed):
+                    static_ok = False
+                    yield loc, problem
+            except TemplateProblem as exc:
+                static_ok = False
+                yield loc, str(exc)
+        if step.when is not None:
+            for message in _static_names(step.when, allowed, self.sop, expression=True):
+                static_ok = False
+                yield ("when",), f"when: {message}"
+        if static_ok:
+            yield from self._trial(step, group)
+
+    def _static(self, source: str, allowed: set[str]) -> Iterator[str]:
+        yield from _static_names(source, allowed, self.sop)
+
+    def _trial(self, step: StepBase, group: Group) -> Iterator[tuple[tuple[Any, ...], str]]:
+        """Render every part once with the sample group, as the daemon would."""
+        start = datetime.combine(group.start + timedelta(days=1), time(8, 0), tzinfo=self.sop.timezone)
+        extra: dict[str, Any] = {}
+        if step.pick is not None:
+            extra["item"] = self.sop.pools[step.pick][0] if self.sop.pools[step.pick] else None
+        if step.on is not None:
+            extra["member"] = SAMPLE_MEMBER
+        context = template_context(self.sop, group, local_due=start, day=1, occurrence=0, **extra)
+        if step.when is not None:
+            for message in _condition_problems(step.when, context):
+                yield ("when",), f"when: {message}"
+        if isinstance(step, RedPacketStep):
+            yield from _red_packet_size(step, context)
+            context = {**context, "amount": 1.0, "count": 1}
+        for loc, source in step.templates():
+            if isinstance(step, RedPacketStep) and loc in (("amount",), ("count",)):
+                continue
+            try:
+                render_template(source, context)
+            except TemplateProblem as exc:
+                yield loc, str(exc)
+
+
+def _red_packet_size(step: RedPacketStep, context: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    ok = True
+    for field, compute in (("amount", step.total_amount), ("count", step.packet_count)):
+        try:
+            compute(context)
+        except TemplateProblem as exc:
+            ok = False
+            yield (field,), str(exc)
+    if ok:
+        try:
+            step.size(context)
+        except TemplateProblem as exc:
+            yield ("amount",), str(exc)
+
+
+def _static_names(source: str, allowed: set[str], sop: "Sop", *, expression: bool = False) -> Iterator[str]:
+    try:
+        names = template_names("{{ (" + source + ") }}") if expression else template_names(source)
+        used_vars = referenced_attributes(source, "vars", expression=expression)
+        used_pools = referenced_attributes(source, "pools", expression=expression)
+    except TemplateProblem as exc:
+        yield str(exc)
+        return
+    for name in sorted(names - allowed):
+        yield f"undefined name {name!r}{did_you_mean(name, allowed)}"
+    for name in sorted(used_vars - set(sop.vars)):
+        yield f"vars.{name} is not defined{did_you_mean(name, sop.vars)}"
+    for name in sorted(used_pools - set(sop.pools)):
+        yield f"pools.{name} is not defined{did_you_mean(name, sop.pools)}"
+
+
+def _condition_problems(source: str, context: dict[str, Any]) -> Iterator[str]:
+    try:
+        compile_condition(source)(context)
+    except TemplateProblem as exc:
+        yield str(exc)

@@ -1,0 +1,24 @@
+"""Bits every command shares: problem printing, JSON output, path arguments."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+import click
+
+from ..problems import Problem
+
+PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+
+
+def echo_json(value: Any) -> None:
+    """Print ``value`` as UTF-8 JSON (Chinese kept readable, not \\u-escaped)."""
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def echo_problems(problems: Iterable[Problem], *, err: bool = True) -> None:
+    """Print each problem as ``FILE:LINE:COL: message``."""
+    for problem in problems:
+        click.echo(str(problem), err=err)

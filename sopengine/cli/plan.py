@@ -1,0 +1,60 @@
+"""``sopengine plan``: what will happen to each group, without touching any store."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from ..present.ics import plan_ics
+from ..present.plan_table import plan_table
+from ..workspace import load_workspace, plan_workspace
+from .common import PATHS, echo_json, echo_problems
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.command("plan")
+@PATHS
+@click.option("--groups", "groups_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Groups file (groups.yaml). Defaults to groups files among PATHS.")
+@click.option("--from", "first", type=DATE, help="First local date (inclusive).")
+@click.option("--to", "last", type=DATE, help="Last local date (inclusive).")
+@click.option("--group", "only_groups", multiple=True, help="Only this group (repeatable).")
+@click.option("--sop", "only_sops", multiple=True, help="Only this SOP (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "ics"]), default="table", show_default=True)
+def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datetime | None,
+                 last: datetime | None, only_groups: tuple[str, ...], only_sops: tuple[str, ...],
+                 fmt: str) -> None:
+    """Plan SOPs for their groups: every timed action over each group's life.
+
+    Pure: reads files, touches no store, sends nothing. A persistent SOP is
+    planned for day 0 to day 30. Event-triggered steps (on:) are not planned.
+    Problems in files are printed to stderr; the good files are still planned
+    and the exit code is 1.
+    """
+    ws = load_workspace(paths, [groups_file] if groups_file else [])
+    if not ws.groups and ws.ok:
+        raise click.UsageError("no groups: pass --groups FILE (a file with a top-level `groups:` list)")
+    sops = [s for s in ws.sops if not only_sops or s.id in only_sops]
+    groups = [g for g in ws.groups if not only_groups or g.id in only_groups]
+    errors: list[str] = []
+    actions = plan_workspace(sops, groups, first.date() if first else None, last.date() if last else None,
+                             errors=errors)
+    echo_problems(ws.problems)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    if fmt == "json":
+        echo_json([a.to_json() for a in actions])
+    elif fmt == "ics":
+        sys.stdout.buffer.write(plan_ics(actions))
+        sys.stdout.flush()
+    else:
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=160)  # piped or redirected: keep rows readable, not 80 columns
+        console.print(plan_table(actions, title=f"{len(actions)} actions"))
+    raise SystemExit(1 if ws.problems or errors else 0)

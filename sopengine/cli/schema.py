@@ -1,0 +1,19 @@
+"""``sopengine schema``: the JSON Schema of SOP files."""
+
+from __future__ import annotations
+
+import click
+
+from ..schema import sop_json_schema
+from .common import echo_json
+
+
+@click.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the SOP file format (for editor autocomplete and checks).
+
+    \b
+    VS Code with the YAML extension, in settings.json:
+      "yaml.schemas": {"./sop.schema.json": "sops/*.yaml"}
+    """
+    echo_json(sop_json_schema())

@@ -1,0 +1,63 @@
+"""Groups: who runs an SOP, with their facts and per-channel addressing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from typing_extensions import Annotated
+
+GroupId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=120)]
+
+#: Keys of a groups-file entry that are not facts.
+STRUCTURAL_KEYS = frozenset({"id", "name", "start", "tags", "channels", "vars", "pools"})
+
+
+class GroupModel(BaseModel):
+    """One entry of a groups file. Keys beyond the listed ones are facts."""
+
+    model_config = ConfigDict(extra="allow")
+    id: GroupId
+    name: str
+    start: date
+    tags: list[str] = Field(default_factory=list)
+    members: int | None = Field(None, ge=0)
+    channels: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    vars: dict[str, Any] = Field(default_factory=dict, description="Overrides of the SOP's vars.")
+    pools: dict[str, list[Any]] = Field(default_factory=dict, description="Overrides of the SOP's pools.")
+
+
+class GroupsFile(BaseModel):
+    """A groups file: ``groups:`` and a list of groups."""
+
+    model_config = ConfigDict(extra="forbid")
+    groups: list[GroupModel]
+
+
+@dataclass(frozen=True, eq=False)
+class Group:
+    """A group and its facts (members, active members, any imported column)."""
+
+    id: str
+    name: str
+    start: date
+    tags: tuple[str, ...] = ()
+    facts: dict[str, Any] = field(default_factory=dict)
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    vars: dict[str, Any] = field(default_factory=dict)
+    pools: dict[str, list[Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_model(cls, model: GroupModel) -> "Group":
+        facts = dict(model.model_extra or {})
+        if model.members is not None:
+            facts["members"] = model.members
+        return cls(model.id, model.name, model.start, tuple(model.tags), facts,
+                   dict(model.channels), dict(model.vars), dict(model.pools))
+
+    def template_view(self) -> dict[str, Any]:
+        """Plain data for templates: id, name, start (ISO), tags, then every fact."""
+        return {"id": self.id, "name": self.name, "start": self.start.isoformat(),
+                "tags": list(self.tags), **self.facts}

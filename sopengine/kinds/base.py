@@ -1,0 +1,76 @@
+"""What every step has, whatever its kind, and the contract a kind fulfils.
+
+A *kind* is a pydantic model subclassing :class:`StepBase`. It declares its
+parts (``parts()``: name and offset from the occurrence's due time, in part
+order), the template fields to check (``templates()``), and how one part
+renders into channel-neutral payload fields (``render()``). Rendering is pure:
+it sees only the plain-data template context it is given.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, ClassVar, Iterator, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..fields import Duration, StepId
+from ..templating import render_template
+
+Part = tuple[str | None, timedelta]
+"""A part of an occurrence: its name (None for single-part kinds) and offset."""
+
+NO_PARTS: tuple[Part, ...] = ((None, timedelta(0)),)
+
+
+class StepBase(BaseModel):
+    """Fields common to every step (timing, rules, routing)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Kind name in SOP files; set by each subclass.
+    kind_name: ClassVar[str] = ""
+    #: One-line description for ``sopengine schema`` and docs.
+    summary: ClassVar[str] = ""
+    #: Names this kind adds to its own templates' context (e.g. count, amount).
+    extra_names: ClassVar[frozenset[str]] = frozenset()
+
+    id: StepId = Field(description="Unique within the SOP; part of every action key.")
+    kind: str
+    at: str | list[str] | None = Field(None, description="`day N HH:MM`, `YYYY-MM-DD HH:MM`, or a list of them.")
+    cron: str | None = Field(None, description="Five-field cron expression in the SOP's timezone.")
+    days: str | int | None = Field(None, description="Window of days for `cron`: `A-B`, `A-`, `1,3,5` or `N`.")
+    on: str | None = Field(None, description="Event that triggers the step, e.g. member_joined.")
+    delay: Duration | None = Field(None, description="With `on`: wait this long after the event.")
+    skip: list[Literal["holidays"]] = Field(default_factory=list)
+    only: Literal["workdays"] | None = None
+    grace: Duration = Field(timedelta(hours=1), description="Past due + grace an action is missed.")
+    channel: str | None = Field(None, description="Channel plugin; defaults to the SOP's `channel`.")
+    when: str | None = Field(None, description="Expression over group facts, checked when due.")
+    pick: str | None = Field(None, description="Pool whose next item is `{{ item }}`.")
+    shuffle: bool = Field(False, description="With `pick`: a fixed shuffled order per group.")
+
+    def parts(self) -> tuple[Part, ...]:
+        """Parts of one occurrence, in part order, with offsets from its due time."""
+        return NO_PARTS
+
+    def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """(location inside the step, template source) of every text field."""
+        return iter(())
+
+    def render(self, part: str | None, context: Mapping[str, Any]) -> dict[str, Any]:
+        """Channel-neutral payload of ``part`` (e.g. ``{"text": ...}``)."""
+        raise NotImplementedError
+
+
+
+class TextStep(StepBase):
+    """A kind whose single action posts (or asks an operator to do) ``text``."""
+
+    text: str = Field(description="Jinja2 template of the message.")
+
+    def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        yield ("text",), self.text
+
+    def render(self, part: str | None, context: Mapping[str, Any]) -> dict[str, Any]:
+        return {"text": render_template(self.text, context)}

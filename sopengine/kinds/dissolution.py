@@ -1,0 +1,65 @@
+"""The four-step dissolution: notice → grey avatar → rename → dissolve."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Iterator, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..fields import Duration
+from ..templating import render_template
+from .base import Part, StepBase
+
+DISSOLVED_NAME = "社群已解散-后续服务请私信"
+GREY_AVATAR_TEXT = "把群主头像换成灰色头像，提示大家本群即将停止服务"
+DISSOLVE_TEXT = "解散本群（群聊信息 → 解散群聊）"
+
+
+class DissolutionSequence(BaseModel):
+    """Offsets of the later parts from the notice."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    grey_avatar: Duration = timedelta(hours=1)
+    rename: Duration = timedelta(hours=2)
+    dissolve: Duration = timedelta(hours=24)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> "DissolutionSequence":
+        if not timedelta(0) < self.grey_avatar < self.rename < self.dissolve:
+            raise ValueError("offsets must grow: 0 < grey_avatar < rename < dissolve")
+        return self
+
+
+class DissolutionStep(StepBase):
+    """Dissolve the group; after ``dissolve`` nothing more is sent to it."""
+
+    kind_name = "dissolution"
+    summary = "four-step dissolution (notice, grey avatar, rename, dissolve)"
+    kind: Literal["dissolution"]
+    notice: str = Field(description="Dissolution notice posted first.")
+    rename_to: str = Field(DISSOLVED_NAME, description="The group's last name.")
+    sequence: DissolutionSequence = Field(default_factory=DissolutionSequence)
+
+    def parts(self) -> tuple[Part, ...]:
+        s = self.sequence
+        return (
+            ("notice", timedelta(0)),
+            ("grey_avatar", s.grey_avatar),
+            ("rename", s.rename),
+            ("dissolve", s.dissolve),
+        )
+
+    def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        yield ("notice",), self.notice
+        yield ("rename_to",), self.rename_to
+
+    def render(self, part: str | None, context: Mapping[str, Any]) -> dict[str, Any]:
+        if part == "notice":
+            return {"text": render_template(self.notice, context)}
+        if part == "grey_avatar":
+            return {"text": GREY_AVATAR_TEXT}
+        if part == "rename":
+            name = render_template(self.rename_to, context)
+            return {"text": f"把群名改为「{name}」", "name": name}
+        return {"text": DISSOLVE_TEXT}

@@ -1,0 +1,83 @@
+"""红包: announced first (``announce`` at due − ``lead``), then sent by the operator."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Iterator, Literal, Mapping
+
+from pydantic import Field
+
+from ..fields import Duration
+from ..templating import TemplateProblem, render_template
+from .base import Part, StepBase
+
+CENT = Decimal("0.01")
+DEFAULT_BLESSING = "恭喜发财，大吉大利"
+
+
+class RedPacketStep(StepBase):
+    """A red packet: ``amount`` (yuan) split into ``count`` packets, announced ``lead`` before."""
+
+    kind_name = "red_packet"
+    summary = "red packet (红包), announced first"
+    extra_names = frozenset({"amount", "count"})
+    kind: Literal["red_packet"]
+    lead: Duration = Field(timedelta(minutes=10), description="How long before the send the announcement goes out.")
+    announce: str = Field(description="Announcement template; may use {{ count }} and {{ amount }}.")
+    amount: str | float | int = Field(description="Total yuan: a number or an expression template.")
+    count: str | int = Field(description="Number of packets: a number or an expression template.")
+    blessing: str = Field(DEFAULT_BLESSING, description="Text written on the red packet.")
+
+    def parts(self) -> tuple[Part, ...]:
+        return (("announce", -self.lead), ("send", timedelta(0)))
+
+    def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        for field in ("amount", "count"):
+            value = getattr(self, field)
+            if isinstance(value, str):
+                yield (field,), value
+        yield ("announce",), self.announce
+        yield ("blessing",), self.blessing
+
+    def total_amount(self, context: Mapping[str, Any]) -> Decimal:
+        """Total yuan for this group, rounded to cents; TemplateProblem if not a positive number."""
+        text = render_template(self.amount, context) if isinstance(self.amount, str) else str(self.amount)
+        try:
+            amount = Decimal(text.strip()).quantize(CENT, rounding=ROUND_HALF_UP)
+        except InvalidOperation:
+            raise TemplateProblem(f"amount is not a number: {text!r}") from None
+        if amount <= 0:
+            raise TemplateProblem(f"amount must be more than ¥0, got {amount}")
+        return amount
+
+    def packet_count(self, context: Mapping[str, Any]) -> int:
+        """Number of packets for this group; TemplateProblem unless a whole number ≥ 1."""
+        text = render_template(self.count, context) if isinstance(self.count, str) else str(self.count)
+        try:
+            value = Decimal(text.strip())
+        except InvalidOperation:
+            raise TemplateProblem(f"count is not a number: {text!r}") from None
+        if value != value.to_integral_value() or value < 1:
+            raise TemplateProblem(f"count must be a whole number of at least 1, got {text.strip()!r}")
+        return int(value)
+
+    def size(self, context: Mapping[str, Any]) -> tuple[Decimal, int]:
+        """(total amount, packet count); TemplateProblem if a packet would hold under ¥0.01."""
+        amount, count = self.total_amount(context), self.packet_count(context)
+        if amount < CENT * count:
+            raise TemplateProblem(f"amount ¥{amount} is less than ¥0.01 for each of {count} packets")
+        return amount, count
+
+    def render(self, part: str | None, context: Mapping[str, Any]) -> dict[str, Any]:
+        amount, count = self.size(context)
+        sized = {**context, "amount": float(amount), "count": count}
+        if part == "announce":
+            return {"text": render_template(self.announce, sized), "amount": float(amount), "count": count}
+        blessing = render_template(self.blessing, sized)
+        return {
+            "text": f"发红包：共 ¥{amount}，{count} 个，祝福语「{blessing}」",
+            "amount": float(amount),
+            "count": count,
+            "blessing": blessing,
+        }

@@ -1,0 +1,60 @@
+"""问卷: numbered questions, each channel renders them its own way."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..templating import render_template
+from .base import StepBase
+
+
+class Question(BaseModel):
+    """One survey question; with ``choices`` it is single-choice, without it open."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ask: str
+    choices: list[str] | None = None
+
+
+class SurveyStep(StepBase):
+    """A survey with a title, an optional intro ``text`` and numbered questions."""
+
+    kind_name = "survey"
+    summary = "survey (问卷)"
+    kind: Literal["survey"]
+    title: str
+    text: str | None = Field(None, description="Optional intro before the questions.")
+    questions: list[Question] = Field(min_length=1)
+
+    def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        yield ("title",), self.title
+        if self.text is not None:
+            yield ("text",), self.text
+        for i, q in enumerate(self.questions):
+            yield ("questions", i, "ask"), q.ask
+            for j, choice in enumerate(q.choices or ()):
+                yield ("questions", i, "choices", j), choice
+
+    def render(self, part: str | None, context: Mapping[str, Any]) -> dict[str, Any]:
+        title = render_template(self.title, context)
+        questions = [
+            {"ask": render_template(q.ask, context),
+             "choices": [render_template(c, context) for c in q.choices] if q.choices else None}
+            for q in self.questions
+        ]
+        intro = render_template(self.text, context) if self.text is not None else None
+        return {"text": survey_text(title, intro, questions), "title": title, "questions": questions}
+
+
+def survey_text(title: str, intro: str | None, questions: list[dict[str, Any]]) -> str:
+    """Plain-text rendering: title, intro, then ``1. ask`` with lettered choices."""
+    lines = [f"【{title}】"]
+    if intro:
+        lines.append(intro)
+    for n, q in enumerate(questions, 1):
+        lines.append(f"{n}. {q['ask']}")
+        for letter, choice in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", q["choices"] or ()):
+            lines.append(f"   {letter}. {choice}")
+    return "\n".join(lines)

@@ -1,0 +1,178 @@
+"""Load SOP and groups files into validated objects, reporting every problem at once.
+
+:func:`load_sop` and :func:`load_groups` either return fully validated values
+or raise :class:`~sopengine.problems.SopFileError` listing every problem of the
+file as ``FILE:LINE:COL: message``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Collection, Mapping, Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import ValidationError
+
+from .checks import StepChecks
+from .calendars import supported_countries
+from .group import Group, GroupsFile
+from .kinds import KindRegistry, StepBase
+from .model_errors import problems_from_validation
+from .pools import load_pool
+from .problems import Problem, SopFileError, did_you_mean
+from .sop import PoolFile, Sop, SopHeader
+from .source import YamlDocument, load_yaml
+
+#: Events every installation knows; plugins may add more.
+BUILTIN_EVENTS: frozenset[str] = frozenset({"member_joined"})
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What validation may rely on besides the file itself."""
+
+    kinds: Mapping[str, type[StepBase]] = field(default_factory=KindRegistry)
+    events: Collection[str] = BUILTIN_EVENTS
+    #: Channel names that exist; ``None`` skips the check.
+    channels: Collection[str] | None = None
+    #: Real groups whose facts the trial render may use.
+    sample_groups: Sequence[Group] = ()
+
+
+def load_sop(path: Path | str, options: LoadOptions | None = None, *, text: str | None = None) -> Sop:
+    """Load and fully validate one SOP file (pools resolved relative to it)."""
+    path = Path(path)
+    doc = load_yaml(path, text)
+    raw = text if text is not None else path.read_text(encoding="utf-8")
+    return sop_from_document(doc, options or LoadOptions(), hashlib.sha256(raw.encode()).hexdigest())
+
+
+def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str = "") -> Sop:
+    """Validate a parsed SOP document (see :func:`load_sop`)."""
+    data = doc.plain()
+    if not isinstance(data, dict) or "sop" not in data:
+        raise SopFileError([doc.problem((), "an SOP file needs a top-level mapping with `sop:`")])
+    problems: list[Problem] = []
+    header: SopHeader | None = None
+    try:
+        header = SopHeader.model_validate(data)
+    except ValidationError as exc:
+        problems += problems_from_validation(doc, exc, SopHeader)
+    steps = _validate_steps(doc, data.get("steps"), options, problems)
+    if header is None:
+        raise SopFileError(problems)
+    tz = _timezone(doc, header.timezone, problems)
+    if header.calendar is not None and header.calendar not in supported_countries():
+        problems.append(doc.problem(("calendar",), f"unknown calendar {header.calendar!r}"
+                                    f"{did_you_mean(header.calendar, supported_countries())}"))
+    pools = _resolve_pools(doc, header.pools, problems)
+    lifetime = int(header.lifetime[:-1]) if header.lifetime else None
+    if lifetime == 0:
+        problems.append(doc.problem(("lifetime",), "lifetime must be at least 1d"))
+    if options.channels is not None and header.channel not in options.channels:
+        problems.append(doc.problem(("channel",), f"unknown channel {header.channel!r}"
+                                    f"{did_you_mean(header.channel, options.channels)}"))
+    sop = Sop(
+        id=header.sop, title=header.title, timezone=tz or ZoneInfo("UTC"), steps=tuple(s for _, s in steps),
+        match_tags=tuple(header.match.tags), match_where=header.match.where, lifetime=lifetime,
+        channel=header.channel, calendar=header.calendar, vars=dict(header.vars), pools=pools,
+        path=doc.path, content_hash=content_hash,
+    )
+    if tz is not None:
+        problems += StepChecks(doc, sop, [i for i, _ in steps], options).run()
+    if problems:
+        raise SopFileError(problems)
+    return sop
+
+
+def _validate_steps(doc: YamlDocument, raw: Any, options: LoadOptions,
+                    problems: list[Problem]) -> list[tuple[int, StepBase]]:
+    """Validate each step by its kind; returns (index in file, step) of the valid ones."""
+    if not isinstance(raw, list):
+        return []
+    valid: list[tuple[int, StepBase]] = []
+    seen_ids: dict[str, int] = {}
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            problems.append(doc.problem(("steps", i), "a step must be a mapping with id, kind and timing"))
+            continue
+        kind_name = item.get("kind")
+        if kind_name is None:
+            problems.append(doc.problem(("steps", i), "missing required key 'kind'"))
+            continue
+        model = options.kinds.get(str(kind_name))
+        if model is None:
+            problems.append(doc.problem(("steps", i, "kind"), f"unknown kind {kind_name!r}"
+                                        f"{did_you_mean(str(kind_name), options.kinds)}"))
+            continue
+        step_id = item.get("id")
+        if isinstance(step_id, str):
+            if step_id in seen_ids:
+                problems.append(doc.problem(("steps", i, "id"), f"duplicate step id {step_id!r} "
+                                            f"(first used by step {seen_ids[step_id] + 1})"))
+                continue
+            seen_ids[step_id] = i
+        try:
+            valid.append((i, model.model_validate(item)))
+        except ValidationError as exc:
+            problems += problems_from_validation(doc, exc, model, ("steps", i))
+    return valid
+
+
+def _timezone(doc: YamlDocument, name: str, problems: list[Problem]) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(doc.problem(("timezone",), f"unknown timezone {name!r}"
+                                    f"{did_you_mean(name, available_timezones())}"))
+        return None
+
+
+def _resolve_pools(doc: YamlDocument, pools: Mapping[str, Any], problems: list[Problem]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for name, spec in pools.items():
+        if isinstance(spec, PoolFile):
+            try:
+                out[name] = load_pool(doc.path.parent / spec.file)
+            except ValueError as exc:
+                problems.append(doc.problem(("pools", name, "file"), f"pool {name!r}: {exc}"))
+                out[name] = []
+        else:
+            out[name] = list(spec)
+        if not out[name] and not any(p.message.startswith(f"pool {name!r}") for p in problems):
+            problems.append(doc.problem(("pools", name), f"pool {name!r} is empty"))
+    return out
+
+
+def load_groups(path: Path | str, *, text: str | None = None) -> list[Group]:
+    """Load and validate a groups file (``groups:`` list); ids must be unique."""
+    path = Path(path)
+    doc = load_yaml(path, text)
+    return groups_from_document(doc)
+
+
+def groups_from_document(doc: YamlDocument) -> list[Group]:
+    """Validate a parsed groups document (see :func:`load_groups`)."""
+    data = doc.plain()
+    if not isinstance(data, dict) or "groups" not in data:
+        raise SopFileError([doc.problem((), "a groups file needs a top-level mapping with `groups:`")])
+    try:
+        model = GroupsFile.model_validate(data)
+    except ValidationError as exc:
+        raise SopFileError(problems_from_validation(doc, exc, GroupsFile)) from None
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for i, g in enumerate(model.groups):
+        if g.id in seen:
+            problems.append(doc.problem(("groups", i, "id"), f"duplicate group id {g.id!r}"))
+        seen.add(g.id)
+        for channel, settings in g.channels.items():
+            for key, value in settings.items():
+                if key.endswith("_env") and not (isinstance(value, str) and value.isidentifier()):
+                    problems.append(doc.problem(("groups", i, "channels", channel, key),
+                                                f"{key} names an environment variable, got {value!r}"))
+    if problems:
+        raise SopFileError(problems)
+    return [Group.from_model(g) for g in model.groups]

@@ -1,0 +1,227 @@
+"""Pure planning: (SOP, group, window) → timed actions. No clock, no I/O.
+
+Contract (see the spec): actions are sorted by ``due``, then by the step's file
+order, then by part order; each action's ``key`` is
+``{sop}/{step}[/{part}]/{group}/{local due as YYYY-MM-DDTHH:MM}`` and unique;
+``occurrence`` counts a step's occurrences from the group's day 0 whatever the
+window, so clipping a window never changes an action.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, Callable, Iterable, Mapping
+
+from .calendars import WorkCalendar, calendar_for
+from .context import template_context, pool_for
+from .group import Group
+from .kinds import DissolutionStep, StepBase
+from .sop import Sop
+from .templating import compile_condition
+from .timing import (
+    cron_times, format_local_minute, local_midnight, parse_at, parse_days, resolve_local,
+)
+
+#: How many days a plan of a persistent SOP covers by default (day 0 to day 30).
+PERSISTENT_PLAN_DAYS = 30
+
+CalendarLookup = Callable[[str], WorkCalendar]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A half-open span of instants ``[start, end)`` (timezone-aware)."""
+
+    start: datetime
+    end: datetime
+
+    def __contains__(self, instant: datetime) -> bool:
+        return self.start <= instant < self.end
+
+    def intersect(self, other: "Window") -> "Window":
+        return Window(max(self.start, other.start), min(self.end, other.end))
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAction:
+    """One timed action of one group. ``payload`` holds rendered fields (empty if not rendered)."""
+
+    key: str
+    sop: str
+    step: str
+    part: str | None
+    group: str
+    kind: str
+    channel: str
+    due: datetime
+    day: int
+    occurrence: int
+    step_index: int
+    part_index: int
+    grace: timedelta
+    when: str | None = None
+    item: Any = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The spec's JSON object: identity fields, then the rendered payload."""
+        out: dict[str, Any] = {
+            "key": self.key, "group": self.group, "sop": self.sop, "step": self.step,
+            "part": self.part, "kind": self.kind, "channel": self.channel,
+            "due": self.due.isoformat(),
+        }
+        out.update(self.payload)
+        if self.when is not None:
+            out["when"] = self.when
+        return out
+
+
+def action_key(sop_id: str, step_id: str, part: str | None, group_id: str, due: datetime, tz: tzinfo) -> str:
+    """The spec's action key."""
+    middle = f"{step_id}/{part}" if part else step_id
+    return f"{sop_id}/{middle}/{group_id}/{format_local_minute(due, tz)}"
+
+
+def life_window(sop: Sop, group: Group) -> Window:
+    """Day 0 to ``lifetime`` plus the tail of a dissolution, or day 0..30 if persistent."""
+    tz = sop.timezone
+    start = local_midnight(group.start, tz)
+    if sop.lifetime is None:
+        return Window(start, local_midnight(group.start + timedelta(days=PERSISTENT_PLAN_DAYS + 1), tz))
+    end = local_midnight(group.start + timedelta(days=sop.lifetime + 1), tz)
+    tail = max((part[1] for s in sop.steps if isinstance(s, DissolutionStep) for part in s.parts()),
+               default=timedelta(0))
+    return Window(start, end + tail)
+
+
+def date_window(sop: Sop, first: date | None, last: date | None) -> Window:
+    """Local dates ``first``..``last`` inclusive (either open) in the SOP's zone."""
+    tz = sop.timezone
+    start = local_midnight(first, tz) if first else datetime.min.replace(tzinfo=tz)
+    end = local_midnight(last + timedelta(days=1), tz) if last else datetime.max.replace(tzinfo=tz)
+    return Window(start, end)
+
+
+def matches(sop: Sop, group: Group) -> bool:
+    """True when ``group`` carries every tag of the SOP and its ``where`` holds."""
+    if not set(sop.match_tags) <= set(group.tags):
+        return False
+    if sop.match_where:
+        return compile_condition(sop.match_where)({"group": group.template_view()})
+    return True
+
+
+def occurrence_anchors(
+    sop: Sop, step: StepBase, group: Group, until: datetime, calendars: CalendarLookup = calendar_for
+) -> list[datetime]:
+    """Due instants of a timed step's occurrences for ``group`` before ``until``, from day 0.
+
+    Filters ``skip: [holidays]`` / ``only: workdays`` by the local date and
+    drops instants that DST resolution made equal.
+    """
+    tz = sop.timezone
+    naive: Iterable[datetime]
+    if step.cron is not None:
+        days = parse_days(step.days).clip(sop.lifetime)
+        first = group.start + timedelta(days=days.first)
+        horizon = until.astimezone(tz).date()
+        last = horizon if days.last is None else min(horizon, group.start + timedelta(days=days.last))
+        naive = cron_times(step.cron, first, last)
+        if days.listed is not None:
+            naive = [t for t in naive if days.contains((t.date() - group.start).days)]
+    elif step.at is not None:
+        specs = [step.at] if isinstance(step.at, str) else step.at
+        naive = sorted(parse_at(s).local_naive(group.start) for s in specs)
+    else:
+        return []
+    cal = calendars(sop.calendar) if sop.calendar and (step.skip or step.only) else None
+    anchors: list[datetime] = []
+    for t in naive:
+        if cal is not None:
+            if "holidays" in step.skip and cal.is_holiday(t.date()):
+                continue
+            if step.only == "workdays" and not cal.is_workday(t.date()):
+                continue
+        instant = resolve_local(t, tz)
+        if instant >= until:
+            break
+        if not anchors or anchors[-1] != instant:
+            anchors.append(instant)
+    return anchors
+
+
+def pick_order(sop: Sop, group: Group, step: StepBase) -> list[Any]:
+    """The pool items a ``pick`` step walks through, shuffled per group if asked."""
+    if step.pick is None:
+        return []
+    items = list(pool_for(sop, group, step.pick))
+    if step.shuffle:
+        random.Random(f"{group.id}/{step.pick}").shuffle(items)
+    return items
+
+
+def plan(
+    sop: Sop,
+    group: Group,
+    window: Window | None = None,
+    *,
+    render: bool = True,
+    calendars: CalendarLookup = calendar_for,
+) -> list[PlannedAction]:
+    """Timed actions of ``sop`` for ``group`` whose due falls in ``window``.
+
+    ``window`` defaults to :func:`life_window`. With ``render`` false the
+    payloads stay empty (the daemon renders at dispatch, with that moment's
+    facts). Template errors raise :class:`~sopengine.templating.TemplateProblem`.
+    """
+    life = life_window(sop, group)
+    if window is None:
+        window = life
+    else:
+        # A persistent SOP has no end of life: only its default plan stops at day 30.
+        window = window.intersect(life if sop.lifetime is not None else Window(life.start, window.end))
+    tz = sop.timezone
+    actions: list[PlannedAction] = []
+    for step_index, step in enumerate(sop.steps):
+        if step.on is not None:
+            continue
+        parts = step.parts()
+        latest_offset = max(offset for _, offset in parts)
+        earliest_offset = min(offset for _, offset in parts)
+        anchors = occurrence_anchors(sop, step, group, window.end - earliest_offset, calendars)
+        items = pick_order(sop, group, step)
+        channel = step.channel or sop.channel
+        for occurrence, anchor in enumerate(anchors):
+            if anchor + latest_offset < window.start:
+                continue
+            local_anchor = anchor.astimezone(tz)
+            day = (local_anchor.date() - group.start).days
+            item = items[occurrence % len(items)] if items else None
+            context = None
+            for part_index, (part, offset) in enumerate(parts):
+                due = anchor + offset
+                if due not in window:
+                    continue
+                payload: Mapping[str, Any] = {}
+                if render:
+                    if context is None:
+                        extra = {"item": item} if step.pick else {}
+                        context = template_context(sop, group, local_due=local_anchor, day=day,
+                                                   occurrence=occurrence, **extra)
+                    payload = step.render(part, context)
+                actions.append(PlannedAction(
+                    key=action_key(sop.id, step.id, part, group.id, due, tz),
+                    sop=sop.id, step=step.id, part=part, group=group.id, kind=step.kind,
+                    channel=channel, due=due.astimezone(tz), day=day, occurrence=occurrence,
+                    step_index=step_index, part_index=part_index, grace=step.grace,
+                    when=step.when, item=item, payload=payload,
+                ))
+    actions.sort(key=lambda a: (a.due, a.step_index, a.part_index))
+    return actions
+
+
+def sort_actions(actions: Iterable[PlannedAction], sop_order: Mapping[str, int]) -> list[PlannedAction]:
+    """Sort actions of many SOPs and groups: due, SOP file order, step, part, group."""
+    return sorted(actions, key=lambda a: (a.due, sop_order.get(a.sop, 0), a.step_index, a.part_index, a.group))

@@ -1,0 +1,1 @@
+"""Renderings of plans and ledgers for people (tables, calendars)."""

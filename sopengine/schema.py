@@ -1,0 +1,24 @@
+"""JSON Schema of the SOP file format, for editors (autocomplete, inline checks)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Mapping, Union
+
+from pydantic import Field, create_model
+
+from .kinds import KindRegistry, StepBase
+from .sop import SopHeader
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def sop_json_schema(kinds: Mapping[str, type[StepBase]] | None = None) -> dict[str, Any]:
+    """The JSON Schema of an SOP file whose steps may be any of ``kinds``."""
+    models = tuple((kinds or KindRegistry()).values())
+    step = Annotated[Union[models], Field(discriminator="kind")]  # type: ignore[valid-type]
+    sop_file = create_model(
+        "SopFile", __base__=SopHeader, __doc__="An sopengine SOP file: one SOP, its pools and its steps.",
+        steps=(list[step], Field(min_length=1)),  # type: ignore[valid-type]
+    )
+    schema = sop_file.model_json_schema()
+    return {"$schema": SCHEMA_DIALECT, "title": "sopengine SOP file", **schema}

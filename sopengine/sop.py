@@ -1,0 +1,86 @@
+"""The SOP file's top level (pydantic model) and the loaded, resolved :class:`Sop`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from typing_extensions import Annotated
+
+from .fields import Identifier
+from .kinds import StepBase
+
+Lifetime = Annotated[str, StringConstraints(pattern=r"^\d+d$")]
+
+
+class MatchModel(BaseModel):
+    """Which groups run the SOP: every tag listed, and ``where`` true over the facts."""
+
+    model_config = ConfigDict(extra="forbid")
+    tags: list[str] = Field(default_factory=list)
+    where: str | None = Field(None, description="Expression over `group` facts.")
+
+
+class PoolFile(BaseModel):
+    """A pool kept in a file next to the SOP (a YAML list)."""
+
+    model_config = ConfigDict(extra="forbid")
+    file: str
+
+
+class SopHeader(BaseModel):
+    """Top-level keys of an SOP file; ``steps`` are validated one by one by kind."""
+
+    model_config = ConfigDict(extra="forbid")
+    sop: Identifier = Field(description="Id: lowercase letters, digits, '-'; unique across files.")
+    title: str = ""
+    description: str | None = None
+    timezone: str = Field("Asia/Shanghai", description="IANA zone; every time in the file is local to it.")
+    match: MatchModel = Field(default_factory=MatchModel)
+    lifetime: Lifetime | None = Field(None, description="A group's planned life, e.g. 21d. Omitted = persistent.")
+    channel: str = Field("wechat", description="Default channel plugin of every step.")
+    calendar: str | None = Field(None, description="Country code of public holidays, e.g. CN.")
+    vars: dict[str, Any] = Field(default_factory=dict)
+    pools: dict[str, list[Any] | PoolFile] = Field(default_factory=dict)
+    steps: list[Any] = Field(min_length=1)
+
+
+@dataclass(frozen=True, eq=False)
+class Sop:
+    """A validated SOP, pools resolved, ready to plan. Immutable."""
+
+    id: str
+    title: str
+    timezone: ZoneInfo
+    steps: tuple[StepBase, ...]
+    match_tags: tuple[str, ...] = ()
+    match_where: str | None = None
+    lifetime: int | None = None
+    channel: str = "wechat"
+    calendar: str | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+    pools: dict[str, list[Any]] = field(default_factory=dict)
+    path: Path | None = None
+    content_hash: str = ""
+
+    @property
+    def persistent(self) -> bool:
+        """True when the SOP has no ``lifetime``."""
+        return self.lifetime is None
+
+    def step(self, step_id: str) -> StepBase:
+        """The step with ``step_id``; KeyError if none."""
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def step_index(self, step_id: str) -> int:
+        """File order of the step (0-based)."""
+        for i, step in enumerate(self.steps):
+            if step.id == step_id:
+                return i
+        raise KeyError(step_id)

@@ -1,0 +1,114 @@
+"""YAML documents that remember where every value came from.
+
+Loading goes through ruamel.yaml's round-trip loader (YAML 1.2, so ``on:`` is a
+string key, not ``True``) and keeps the parsed tree so any path into it can be
+turned back into a 1-based ``line:col``. Syntax errors and duplicate keys
+become :class:`~sopengine.problems.Problem` values, never tracebacks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .problems import Problem, SopFileError
+
+Loc = Sequence[str | int]
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A parsed YAML file: ``tree`` keeps positions, :meth:`plain` drops them."""
+
+    path: Path
+    tree: Any
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def plain(self) -> Any:
+        """The document as plain dicts, lists, str, int, float, bool and None."""
+        return to_plain(self.tree)
+
+    def position(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
+        """1-based (line, col) of the value at ``loc`` (of its key if ``key``).
+
+        Walks as deep as the path exists and answers the deepest position
+        found, so a path to a missing key points at the mapping that lacks it.
+        """
+        node = self.tree
+        line, col = _own_position(node)
+        for i, part in enumerate(loc):
+            last = i == len(loc) - 1
+            if isinstance(node, CommentedMap) and part in node:
+                line, col = node.lc.key(part) if (key and last) else node.lc.value(part)
+                node = node[part]
+            elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+                line, col = node.lc.item(part)
+                node = node[part]
+            else:
+                break
+        return line + 1, col + 1
+
+    def problem(self, loc: Loc, message: str, *, key: bool = False, severity: str = "error") -> Problem:
+        """A problem positioned at ``loc``."""
+        line, col = self.position(loc, key=key)
+        return Problem(self.name, line, col, message, severity)  # type: ignore[arg-type]
+
+
+def _own_position(node: Any) -> tuple[int, int]:
+    lc = getattr(node, "lc", None)
+    if lc is not None and lc.line is not None:
+        return lc.line, lc.col
+    return 0, 0
+
+
+def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
+    """Parse ``path`` (or ``text`` under that name). Raises SopFileError on any syntax problem."""
+    name = str(path)
+    try:
+        if text is None:
+            text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SopFileError([Problem(name, 1, 1, f"not UTF-8 text: {exc.reason} at byte {exc.start}")]) from None
+    except OSError as exc:
+        raise SopFileError([Problem(name, 1, 1, f"cannot read file: {exc.strerror}")]) from None
+    yaml = YAML(typ="rt")
+    try:
+        tree = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        raise SopFileError([Problem(name, line, col, f"YAML syntax error: {what}")]) from None
+    except YAMLError as exc:
+        raise SopFileError([Problem(name, 1, 1, f"YAML error: {exc}")]) from None
+    return YamlDocument(path, tree)
+
+
+def to_plain(node: Any) -> Any:
+    """Recursively convert ruamel's round-trip types to plain Python values."""
+    if isinstance(node, dict):
+        return {str(k) if not isinstance(k, (int, float, bool)) else k: to_plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [to_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, dt.datetime):
+        return dt.datetime(*node.timetuple()[:6], tzinfo=node.tzinfo)
+    if isinstance(node, dt.date):
+        return dt.date(node.year, node.month, node.day)
+    return node

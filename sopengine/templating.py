@@ -1,0 +1,175 @@
+"""The one template and expression environment of sopengine.
+
+Every text field of an SOP is a Jinja2 template and every ``when:`` / ``where:``
+is a Jinja2 expression, all evaluated in a single
+:class:`~jinja2.sandbox.ImmutableSandboxedEnvironment` with
+:class:`~jinja2.StrictUndefined` (a misspelt name is an error, never an empty
+string). Expressions are further restricted to an allow-list of syntax nodes,
+and the binary operators that can blow up memory or CPU (``*``, ``**``) are
+guarded in both templates and expressions. Contexts hold plain data only.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Callable, Mapping
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+__all__ = [
+    "TemplateProblem",
+    "check_expression",
+    "compile_condition",
+    "environment",
+    "referenced_attributes",
+    "render_template",
+    "template_names",
+]
+
+#: Largest string/list a template may build with ``*``.
+MAX_REPEAT = 10_000
+#: Largest exponent ``**`` accepts.
+MAX_EXPONENT = 64
+
+#: Filters an expression may use (templates may use any sandbox-safe filter).
+EXPRESSION_FILTERS = frozenset(
+    {"abs", "default", "first", "float", "int", "join", "last", "length", "lower",
+     "max", "min", "round", "string", "sum", "trim", "upper", "count", "list", "sort", "unique"}
+)
+
+_ALLOWED_EXPRESSION_NODES: tuple[type[nodes.Node], ...] = (
+    nodes.Template, nodes.Output, nodes.Const, nodes.Name, nodes.Getattr, nodes.Getitem,
+    nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos,
+    nodes.Add, nodes.Sub, nodes.Div, nodes.FloorDiv, nodes.Mod, nodes.CondExpr,
+    nodes.List, nodes.Tuple, nodes.Dict, nodes.Pair, nodes.Filter, nodes.Test, nodes.Concat,
+    nodes.Slice,
+)
+
+
+class TemplateProblem(ValueError):
+    """A template or expression that cannot compile, render or evaluate."""
+
+
+class _GuardedEnvironment(ImmutableSandboxedEnvironment):
+    """Sandbox that also refuses huge repetitions and exponents."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+                raise SecurityError(f"exponent {right} is too large")
+            return left**right
+        for seq, n in ((left, right), (right, left)):
+            if isinstance(seq, (str, list, tuple)) and isinstance(n, int):
+                if len(seq) * n > MAX_REPEAT:
+                    raise SecurityError("repetition result is too large")
+        return left * right
+
+
+def _new_environment() -> ImmutableSandboxedEnvironment:
+    env = _GuardedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+    return env
+
+
+_ENV = _new_environment()
+
+
+def environment() -> ImmutableSandboxedEnvironment:
+    """The shared sandboxed environment (plugins may add filters to it)."""
+    return _ENV
+
+
+@lru_cache(maxsize=4096)
+def _compiled_template(source: str) -> Any:
+    try:
+        return _ENV.from_string(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"template syntax error: {exc.message}") from None
+
+
+def render_template(source: str, context: Mapping[str, Any]) -> str:
+    """Render ``source`` with ``context``; raise :class:`TemplateProblem` on any failure."""
+    if "{" not in source:
+        return source
+    template = _compiled_template(source)
+    try:
+        return template.render(context)
+    except UndefinedError as exc:
+        raise TemplateProblem(f"undefined name in template: {exc.message}") from None
+    except SecurityError as exc:
+        raise TemplateProblem(f"not allowed in a template: {exc}") from None
+    except Exception as exc:  # any runtime error of user code (ZeroDivision, TypeError, ...)
+        raise TemplateProblem(f"template failed: {type(exc).__name__}: {exc}") from None
+
+
+def check_expression(source: str) -> None:
+    """Raise :class:`TemplateProblem` unless ``source`` is an allowed expression."""
+    try:
+        tree = _ENV.parse("{{ (" + source + ") }}")
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"expression syntax error: {exc.message}") from None
+    body = tree.body
+    if len(body) != 1 or not isinstance(body[0], nodes.Output) or len(body[0].nodes) != 1:
+        raise TemplateProblem("must be a single expression")
+    for node in tree.find_all(nodes.Node):
+        if not isinstance(node, _ALLOWED_EXPRESSION_NODES):
+            raise TemplateProblem(f"{type(node).__name__.lower()} is not allowed in an expression")
+        if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+            raise TemplateProblem(f"attribute {node.attr!r} is not allowed")
+        if isinstance(node, nodes.Filter) and node.name not in EXPRESSION_FILTERS:
+            raise TemplateProblem(f"filter {node.name!r} is not allowed in an expression")
+
+
+@lru_cache(maxsize=4096)
+def compile_condition(source: str) -> Callable[[Mapping[str, Any]], bool]:
+    """Compile an allowed expression into ``context -> bool``.
+
+    The returned callable raises :class:`TemplateProblem` when evaluation fails
+    (an undefined fact, a type error): a rule that cannot be evaluated is never
+    silently true or false.
+    """
+    check_expression(source)
+    expr = _ENV.compile_expression(source, undefined_to_none=False)
+
+    def evaluate(context: Mapping[str, Any]) -> bool:
+        try:
+            return bool(expr(**context))
+        except UndefinedError as exc:
+            raise TemplateProblem(f"undefined name in expression: {exc.message}") from None
+        except SecurityError as exc:
+            raise TemplateProblem(f"not allowed in an expression: {exc}") from None
+        except Exception as exc:
+            raise TemplateProblem(f"expression failed: {type(exc).__name__}: {exc}") from None
+
+    return evaluate
+
+
+def template_names(source: str) -> set[str]:
+    """Top-level names a template reads (for static checks)."""
+    from jinja2 import meta
+
+    try:
+        return set(meta.find_undeclared_variables(_ENV.parse(source)))
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"template syntax error: {exc.message}") from None
+
+
+def referenced_attributes(source: str, name: str, *, expression: bool = False) -> set[str]:
+    """Attributes/keys read directly off ``name`` (``vars.host``, ``pools['x']``)."""
+    text = "{{ (" + source + ") }}" if expression else source
+    try:
+        tree = _ENV.parse(text)
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"syntax error: {exc.message}") from None
+    found: set[str] = set()
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        target = node.node
+        if isinstance(target, nodes.Name) and target.name == name:
+            if isinstance(node, nodes.Getattr):
+                found.add(node.attr)
+            elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+                found.add(node.arg.value)
+    return found

@@ -1,0 +1,146 @@
+"""Pure time arithmetic of the SOP format: ``at``, ``cron`` + ``days``, local times.
+
+Every function here is a pure function of its arguments (no clock). Local
+times are resolved with the spec's DST rule: a wall time that happens twice
+fires at its first occurrence; one that does not exist fires at the first
+valid minute after the gap. croniter is driven on *naive* wall-clock times,
+so a fall-back day cannot yield a daily time twice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
+
+from croniter import croniter
+
+_AT_DAY = re.compile(r"^day\s+(\d+)\s+(\d{1,2}):(\d{2})$")
+_AT_ABS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$")
+_DAYS_RANGE = re.compile(r"^(\d+)\s*-\s*(\d*)$")
+_DAYS_LIST = re.compile(r"^\d+(\s*,\s*\d+)*$")
+_MINUTE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class AtSpec:
+    """One ``at`` value: either ``day`` (relative to the start) or ``on_date`` (absolute)."""
+
+    day: int | None
+    on_date: date | None
+    at_time: time
+
+    def local_naive(self, start: date) -> datetime:
+        """The wall-clock time this spec names for a group that starts on ``start``."""
+        d = self.on_date if self.on_date is not None else start + timedelta(days=self.day or 0)
+        return datetime.combine(d, self.at_time)
+
+
+def parse_at(text: str) -> AtSpec:
+    """Parse ``day N HH:MM`` or ``YYYY-MM-DD HH:MM``; ValueError with a hint otherwise."""
+    s = str(text).strip()
+    if m := _AT_DAY.match(s):
+        return AtSpec(int(m[1]), None, _clock(int(m[2]), int(m[3]), text))
+    if m := _AT_ABS.match(s):
+        try:
+            d = date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError as exc:
+            raise ValueError(f"invalid date in {text!r}: {exc}") from None
+        return AtSpec(None, d, _clock(int(m[4]), int(m[5]), text))
+    raise ValueError(f"invalid at {text!r}: use 'day N HH:MM' or 'YYYY-MM-DD HH:MM'")
+
+
+def _clock(hour: int, minute: int, text: str) -> time:
+    if hour > 23 or minute > 59:
+        raise ValueError(f"invalid time of day in {text!r}")
+    return time(hour, minute)
+
+
+@dataclass(frozen=True, slots=True)
+class DaySpec:
+    """A window of days: ``first``..``last`` inclusive (``last`` None = open), or a set."""
+
+    first: int
+    last: int | None
+    listed: frozenset[int] | None = None
+
+    def contains(self, day: int) -> bool:
+        if self.listed is not None:
+            return day in self.listed
+        return day >= self.first and (self.last is None or day <= self.last)
+
+    def clip(self, lifetime: int | None) -> "DaySpec":
+        """The window intersected with day 0..lifetime."""
+        if lifetime is None or self.listed is not None:
+            return self
+        last = lifetime if self.last is None else min(self.last, lifetime)
+        return DaySpec(self.first, last)
+
+
+def parse_days(value: str | int | None) -> DaySpec:
+    """Parse ``A-B``, ``A-``, ``1,3,5`` or ``N`` (None = every day from day 0)."""
+    if value is None:
+        return DaySpec(0, None)
+    if isinstance(value, bool):
+        raise ValueError(f"invalid days {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"invalid days {value!r}: days are counted from 0")
+        return DaySpec(value, value)
+    s = str(value).strip()
+    if m := _DAYS_RANGE.match(s):
+        first, last = int(m[1]), (int(m[2]) if m[2] else None)
+        if last is not None and last < first:
+            raise ValueError(f"invalid days {value!r}: the window ends before it starts")
+        return DaySpec(first, last)
+    if _DAYS_LIST.match(s):
+        listed = frozenset(int(x) for x in s.split(","))
+        return DaySpec(min(listed), max(listed), listed)
+    raise ValueError(f"invalid days {value!r}: use 'A-B', 'A-' or '1,3,5'")
+
+
+def check_cron(expr: str) -> None:
+    """Raise ValueError unless ``expr`` is a valid five-field cron expression."""
+    fields = str(expr).split()
+    if len(fields) != 5:
+        raise ValueError(f"cron {expr!r} needs 5 fields (minute hour day month weekday), got {len(fields)}")
+    if not croniter.is_valid(expr):
+        raise ValueError(f"invalid cron expression {expr!r}")
+
+
+@lru_cache(maxsize=8192)
+def cron_times(expr: str, first: date, last: date) -> tuple[datetime, ...]:
+    """Naive local wall-clock times of ``expr`` on dates ``first``..``last`` inclusive."""
+    if last < first:
+        return ()
+    it = croniter(expr, datetime.combine(first, time(0)) - _MINUTE)
+    end = datetime.combine(last + timedelta(days=1), time(0))
+    out: list[datetime] = []
+    while (t := it.get_next(datetime)) < end:
+        out.append(t)
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def resolve_local(naive: datetime, tz: tzinfo) -> datetime:
+    """The aware instant of wall time ``naive`` in ``tz`` under the spec's DST rule."""
+    candidate = naive
+    # A gap is at most a few hours in any real zone; a day bounds the walk.
+    for _ in range(24 * 60):
+        aware = candidate.replace(tzinfo=tz, fold=0)
+        back = aware.astimezone(timezone.utc).astimezone(tz)
+        if back.replace(tzinfo=None) == candidate:
+            return back
+        candidate += _MINUTE
+    raise ValueError(f"{naive} does not exist in {tz}")  # pragma: no cover - no such zone
+
+
+def local_midnight(d: date, tz: tzinfo) -> datetime:
+    """Start of local day ``d`` (00:00, or the first minute after a midnight gap)."""
+    return resolve_local(datetime.combine(d, time(0)), tz)
+
+
+def format_local_minute(instant: datetime, tz: tzinfo) -> str:
+    """``YYYY-MM-DDTHH:MM`` of ``instant`` in ``tz`` (the key's local due)."""
+    return instant.astimezone(tz).strftime("%Y-%m-%dT%H:%M")

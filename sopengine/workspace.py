@@ -1,0 +1,128 @@
+"""A set of SOP and groups files loaded together, as the CLI and the daemon see them.
+
+Loading never stops at the first bad file: every good SOP is kept and every
+problem of every bad one is reported, so one broken file never keeps the
+others from being planned or served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from .group import Group
+from .loader import LoadOptions, groups_from_document, sop_from_document
+from .planner import PlannedAction, date_window, life_window, matches, plan, sort_actions
+from .problems import Problem, SopFileError
+from .sop import Sop
+from .source import YamlDocument, load_yaml
+from .templating import TemplateProblem
+
+
+@dataclass
+class Workspace:
+    """Loaded SOPs and groups, and the problems of the files that did not load."""
+
+    sops: list[Sop] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+    def failed_files(self) -> set[str]:
+        return {p.file for p in self.problems if p.severity == "error"}
+
+
+def collect_files(paths: Iterable[Path | str]) -> list[Path]:
+    """Files named, plus every ``*.yaml``/``*.yml`` directly inside named folders (sorted)."""
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        else:
+            out.append(path)
+    return out
+
+
+def load_workspace(
+    paths: Iterable[Path | str],
+    groups_files: Sequence[Path | str] = (),
+    options: LoadOptions | None = None,
+) -> Workspace:
+    """Load SOP and groups files; groups files go first so SOP checks see real facts."""
+    ws = Workspace(files=collect_files([*paths, *groups_files]))
+    docs: list[tuple[YamlDocument, str]] = []
+    seen: set[Path] = set()
+    for path in ws.files:
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        try:
+            text = path.read_text(encoding="utf-8")
+            doc = load_yaml(path, text)
+        except SopFileError as exc:
+            ws.problems += exc.problems
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            ws.problems.append(Problem(str(path), 1, 1, f"cannot read file: {exc}"))
+            continue
+        docs.append((doc, text))
+    sop_docs = []
+    for doc, text in docs:
+        top = doc.plain()
+        if isinstance(top, dict) and "groups" in top and "sop" not in top:
+            try:
+                ws.groups += groups_from_document(doc)
+            except SopFileError as exc:
+                ws.problems += exc.problems
+        elif isinstance(top, dict) and "sop" in top:
+            sop_docs.append((doc, text))
+        else:
+            ws.problems.append(doc.problem((), "neither an SOP file (top-level `sop:`) nor a groups file (`groups:`)"))
+    base = options or LoadOptions()
+    options = LoadOptions(base.kinds, base.events, base.channels, [*base.sample_groups, *ws.groups])
+    first_file: dict[str, str] = {}
+    for doc, text in sop_docs:
+        try:
+            sop = sop_from_document(doc, options, hashlib.sha256(text.encode()).hexdigest())
+        except SopFileError as exc:
+            ws.problems += exc.problems
+            continue
+        if sop.id in first_file:
+            ws.problems.append(doc.problem(("sop",), f"SOP id {sop.id!r} is already used by {first_file[sop.id]}"))
+            continue
+        first_file[sop.id] = doc.name
+        ws.sops.append(sop)
+    ws.problems.sort()
+    return ws
+
+
+def plan_workspace(
+    sops: Sequence[Sop], groups: Sequence[Group], first: date | None = None, last: date | None = None,
+    *, render: bool = True, errors: list[str] | None = None,
+) -> list[PlannedAction]:
+    """Plan every (SOP, matching group) pair over its life, clipped to local dates first..last.
+
+    A pair whose templates fail for that group (a fact it lacks, say) raises
+    TemplateProblem, or, when ``errors`` is given, is reported there and skipped.
+    """
+    actions: list[PlannedAction] = []
+    for sop in sops:
+        for group in groups:
+            try:
+                if not matches(sop, group):
+                    continue
+                window = life_window(sop, group).intersect(date_window(sop, first, last))
+                actions += plan(sop, group, window, render=render)
+            except TemplateProblem as exc:
+                if errors is None:
+                    raise
+                errors.append(f"{sop.id} for group {group.id}: {exc}")
+    return sort_actions(actions, {s.id: i for i, s in enumerate(sops)})

@@ -1,0 +1,70 @@
+"""Timing forms and the spec's DST rule, in a zone that has DST."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sopengine.timing import (
+    check_cron, cron_times, format_local_minute, parse_at, parse_days, resolve_local,
+)
+
+NY = ZoneInfo("America/New_York")  # 2026: spring forward Mar 8 02:00, fall back Nov 1 02:00
+
+
+def test_fall_back_time_fires_once_at_first_occurrence():
+    instant = resolve_local(datetime(2026, 11, 1, 1, 30), NY)
+    assert instant.utcoffset().total_seconds() == -4 * 3600  # EDT, the first 01:30
+
+
+def test_spring_forward_gap_fires_at_first_valid_minute_after():
+    instant = resolve_local(datetime(2026, 3, 8, 2, 30), NY)
+    assert (instant.hour, instant.minute) == (3, 0)
+    assert instant.utcoffset().total_seconds() == -4 * 3600
+
+
+def test_daily_cron_through_fall_back_day_is_once_a_day():
+    times = cron_times("30 1 * * *", date(2026, 10, 31), date(2026, 11, 2))
+    instants = [resolve_local(t, NY) for t in times]
+    assert [i.day for i in instants] == [31, 1, 2]
+    assert len(set(instants)) == 3
+
+
+def test_format_local_minute():
+    assert format_local_minute(resolve_local(datetime(2026, 3, 8, 2, 30), NY), NY) == "2026-03-08T03:00"
+
+
+@pytest.mark.parametrize("text, day, on_date, hm", [
+    ("day 0 10:00", 0, None, (10, 0)), ("day 14 21:05", 14, None, (21, 5)),
+    ("2026-12-01 10:00", None, date(2026, 12, 1), (10, 0)),
+])
+def test_parse_at(text, day, on_date, hm):
+    spec = parse_at(text)
+    assert (spec.day, spec.on_date, (spec.at_time.hour, spec.at_time.minute)) == (day, on_date, hm)
+
+
+@pytest.mark.parametrize("text", ["day -1 10:00", "day 1 25:00", "day 1 10", "tomorrow 10:00", "2026-02-30 10:00"])
+def test_parse_at_rejects(text):
+    with pytest.raises(ValueError):
+        parse_at(text)
+
+
+def test_parse_days_forms():
+    assert parse_days("1-20").contains(20) and not parse_days("1-20").contains(21)
+    assert parse_days("3-").contains(1000) and not parse_days("3-").contains(2)
+    listed = parse_days("1,3,5")
+    assert [d for d in range(7) if listed.contains(d)] == [1, 3, 5]
+    assert parse_days(4).contains(4) and not parse_days(4).contains(5)
+    with pytest.raises(ValueError):
+        parse_days("5-1")
+
+
+@pytest.mark.parametrize("expr", ["0 8 * * *", "30 20 * * 5", "0 10 1 1,4,7,10 *", "*/15 9-17 * * 1-5"])
+def test_valid_cron(expr):
+    check_cron(expr)
+
+
+@pytest.mark.parametrize("expr", ["0 8 * *", "0 25 * * *", "0 8 * * * *", "every day"])
+def test_invalid_cron(expr):
+    with pytest.raises(ValueError):
+        check_cron(expr)
