@@ -29,13 +29,6 @@ class GroupModel(BaseModel):
     pools: dict[str, list[Any]] = Field(default_factory=dict, description="Overrides of the SOP's pools.")
 
 
-class GroupsFile(BaseModel):
-    """A groups file: ``groups:`` and a list of groups."""
-
-    model_config = ConfigDict(extra="forbid")
-    groups: list[GroupModel]
-
-
 @dataclass(frozen=True, eq=False)
 class Group:
     """A group and its facts (members, active members, any imported column)."""

@@ -17,13 +17,15 @@ from pydantic import ValidationError
 
 from .checks import StepChecks
 from .calendars import supported_countries
-from .group import Group, GroupsFile
+from .group import Group, GroupModel
 from .kinds import KindRegistry, StepBase
 from .model_errors import problems_from_validation
 from .pools import load_pool
 from .problems import Problem, SopFileError, did_you_mean
 from .sop import PoolFile, Sop, SopHeader
 from .source import YamlDocument, load_yaml
+
+PLACEHOLDER_ITEM = "（示例内容）"
 
 #: Events every installation knows; plugins may add more.
 BUILTIN_EVENTS: frozenset[str] = frozenset({"member_joined"})
@@ -117,7 +119,8 @@ def _validate_steps(doc: YamlDocument, raw: Any, options: LoadOptions,
         try:
             valid.append((i, model.model_validate(item)))
         except ValidationError as exc:
-            problems += problems_from_validation(doc, exc, model, ("steps", i))
+            label = f"step {step_id!r}" if isinstance(step_id, str) else f"step {i + 1}"
+            problems += problems_from_validation(doc, exc, model, ("steps", i), label)
     return valid
 
 
@@ -138,10 +141,11 @@ def _resolve_pools(doc: YamlDocument, pools: Mapping[str, Any], problems: list[P
                 out[name] = load_pool(doc.path.parent / spec.file)
             except ValueError as exc:
                 problems.append(doc.problem(("pools", name, "file"), f"pool {name!r}: {exc}"))
-                out[name] = []
+                out[name] = [PLACEHOLDER_ITEM]  # keeps trial renders from repeating this problem
+                continue
         else:
             out[name] = list(spec)
-        if not out[name] and not any(p.message.startswith(f"pool {name!r}") for p in problems):
+        if not out[name]:
             problems.append(doc.problem(("pools", name), f"pool {name!r} is empty"))
     return out
 
@@ -154,25 +158,36 @@ def load_groups(path: Path | str, *, text: str | None = None) -> list[Group]:
 
 
 def groups_from_document(doc: YamlDocument) -> list[Group]:
-    """Validate a parsed groups document (see :func:`load_groups`)."""
+    """Validate a parsed groups document (see :func:`load_groups`); each group on its own."""
     data = doc.plain()
     if not isinstance(data, dict) or "groups" not in data:
         raise SopFileError([doc.problem((), "a groups file needs a top-level mapping with `groups:`")])
-    try:
-        model = GroupsFile.model_validate(data)
-    except ValidationError as exc:
-        raise SopFileError(problems_from_validation(doc, exc, GroupsFile)) from None
     problems: list[Problem] = []
+    for key in data:
+        if key != "groups":
+            problems.append(doc.problem((key,), f"unknown key {key!r} in a groups file", key=True))
+    raw = data["groups"]
+    if not isinstance(raw, list):
+        raise SopFileError([*problems, doc.problem(("groups",), "`groups:` must be a list of groups")])
+    groups: list[Group] = []
     seen: set[str] = set()
-    for i, g in enumerate(model.groups):
-        if g.id in seen:
-            problems.append(doc.problem(("groups", i, "id"), f"duplicate group id {g.id!r}"))
-        seen.add(g.id)
-        for channel, settings in g.channels.items():
+    for i, item in enumerate(raw):
+        try:
+            model = GroupModel.model_validate(item)
+        except ValidationError as exc:
+            gid = item.get("id") if isinstance(item, dict) else None
+            label = f"group {gid!r}" if isinstance(gid, str) else f"group {i + 1}"
+            problems += problems_from_validation(doc, exc, GroupModel, ("groups", i), label)
+            continue
+        if model.id in seen:
+            problems.append(doc.problem(("groups", i, "id"), f"duplicate group id {model.id!r}"))
+        seen.add(model.id)
+        for channel, settings in model.channels.items():
             for key, value in settings.items():
                 if key.endswith("_env") and not (isinstance(value, str) and value.isidentifier()):
                     problems.append(doc.problem(("groups", i, "channels", channel, key),
                                                 f"{key} names an environment variable, got {value!r}"))
+        groups.append(Group.from_model(model))
     if problems:
         raise SopFileError(problems)
-    return [Group.from_model(g) for g in model.groups]
+    return groups

@@ -13,13 +13,15 @@ from .source import Loc, YamlDocument
 
 
 def problems_from_validation(
-    doc: YamlDocument, exc: ValidationError, model: type[BaseModel], prefix: Loc = ()
+    doc: YamlDocument, exc: ValidationError, model: type[BaseModel], prefix: Loc = (), label: str = ""
 ) -> list[Problem]:
     """One problem per distinct place in ``doc``, in the order pydantic found them.
 
     ``prefix`` is where the validated value sits inside the document (e.g.
-    ``("steps", 3)`` when one step was validated on its own).
+    ``("steps", 3)`` when one step was validated on its own) and ``label``
+    names it in messages (``step 'morning'``).
     """
+    lead = f"{label}: " if label else ""
     data = doc.plain()
     seen: set[tuple[Any, ...]] = set()
     problems: list[Problem] = []
@@ -30,13 +32,14 @@ def problems_from_validation(
         if kind == "extra_forbidden":
             key = str(loc[-1])
             allowed = _fields_at(model, tuple(error["loc"])[:-1])
-            message = f"unknown key {key!r}{did_you_mean(key, allowed)}"
+            message = f"{lead}unknown key {key!r}{did_you_mean(key, allowed)}"
             where, at_key = real, True
         elif kind == "missing":
-            message = f"missing required key {str(loc[-1])!r}"
+            message = f"{lead}missing required key {str(loc[-1])!r}"
             where, at_key = real, False
         else:
-            message = f"{_describe(loc[len(prefix):] if prefix else loc, real)}: {_clean(error['msg'])}"
+            inner = loc[len(prefix):] if label else loc
+            message = f"{lead}{_describe(inner, real[len(prefix):] if label else real)}: {_clean(error['msg'])}"
             where, at_key = real, False
         marker = (tuple(where), kind == "missing" and loc[-1])
         if marker in seen:

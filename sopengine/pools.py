@@ -8,10 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from .source import to_plain
+from .source import new_yaml, to_plain
 
 _MD_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*\S)\s*$")
 
@@ -44,7 +43,7 @@ def load_pool(path: Path) -> list[Any]:
 
 def _yaml_items(text: str, path: Path) -> list[Any]:
     try:
-        data = to_plain(YAML(typ="rt").load(text))
+        data = to_plain(new_yaml().load(text))
     except YAMLError as exc:
         raise ValueError(f"YAML syntax error in {path}: {exc}") from None
     if isinstance(data, dict) and len(data) == 1:

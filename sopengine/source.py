@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .problems import Problem, SopFileError
@@ -70,6 +71,22 @@ def _own_position(node: Any) -> tuple[int, int]:
     return 0, 0
 
 
+class _TextDatesConstructor(RoundTripConstructor):
+    """Keeps dates as text so a bad date is a positioned validation error, not a crash."""
+
+
+_TextDatesConstructor.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda self, node: self.construct_scalar(node)
+)
+
+
+def new_yaml() -> YAML:
+    """A round-trip YAML 1.2 loader that leaves dates as strings."""
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _TextDatesConstructor
+    return yaml
+
+
 def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
     """Parse ``path`` (or ``text`` under that name). Raises SopFileError on any syntax problem."""
     name = str(path)
@@ -80,11 +97,13 @@ def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
         raise SopFileError([Problem(name, 1, 1, f"not UTF-8 text: {exc.reason} at byte {exc.start}")]) from None
     except OSError as exc:
         raise SopFileError([Problem(name, 1, 1, f"cannot read file: {exc.strerror}")]) from None
-    yaml = YAML(typ="rt")
+    yaml = new_yaml()
     try:
         tree = yaml.load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # An unclosed construct is best shown where it opened, not at the end of the file.
+        at_end = "end of stream" in (exc.problem or "")
+        mark = (exc.context_mark if at_end else None) or exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = " ".join(x for x in (exc.context, exc.problem) if x)
         raise SopFileError([Problem(name, line, col, f"YAML syntax error: {what}")]) from None
