@@ -1,0 +1,86 @@
+"""The command line: help, exit codes, formats."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from icalendar import Calendar
+
+from sopengine.cli import main
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.mark.parametrize("command", [[], ["validate"], ["plan"], ["schema"]])
+def test_help_everywhere(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_usage_errors_exit_2(spec_dir):
+    assert run("validate").exit_code == 2
+    assert run("validate", "no/such/file.yaml").exit_code == 2
+    assert run("plan", str(spec_dir), "--format", "pdf").exit_code == 2
+
+
+def test_validate_ok(spec_dir):
+    result = run("validate", str(spec_dir))
+    assert result.exit_code == 0, result.output
+    assert "1 SOP(s), 1 group(s)" in result.stderr
+
+
+def test_plan_json_follows_the_spec(spec_dir):
+    result = run("plan", str(spec_dir / "learning-camp.yaml"), "--groups", str(spec_dir / "groups.yaml"),
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    actions = json.loads(result.stdout)
+    assert [a["due"] for a in actions] == sorted(a["due"] for a in actions)
+    assert {"key", "group", "sop", "step", "part", "kind", "channel", "due", "text"} <= set(actions[0])
+    assert "早安☀️" in result.stdout  # UTF-8, not \\u escapes
+
+
+def test_plan_from_to_clips_by_local_date(spec_dir):
+    result = run("plan", str(spec_dir), "--from", "2026-12-05", "--to", "2026-12-05", "--format", "json")
+    days = {a["due"][:10] for a in json.loads(result.stdout)}
+    assert days == {"2026-12-05"}
+
+
+def test_plan_table_is_day_by_day(spec_dir):
+    result = run("plan", str(spec_dir), "--to", "2026-12-02")
+    assert result.exit_code == 0
+    assert "12-01 周二" in result.stdout and "12-02 周三" in result.stdout
+    assert "群规" in result.stdout and "早报" in result.stdout
+
+
+def test_plan_ics_imports_as_a_calendar(spec_dir):
+    result = run("plan", str(spec_dir), "--format", "ics")
+    cal = Calendar.from_ical(result.stdout_bytes)
+    events = [c for c in cal.walk("VEVENT")]
+    json_actions = json.loads(run("plan", str(spec_dir), "--format", "json").stdout)
+    assert len(events) == len(json_actions)
+    assert str(events[0]["UID"]) == json_actions[0]["key"] + "@sopengine"
+
+
+def test_plan_reports_broken_files_and_plans_the_rest(spec_dir, tmp_path):
+    (tmp_path / "bad.yaml").write_text("sop: bad\nsteps:\n  - {id: a, kind: mesage, at: day 0 10:00}\n",
+                                       encoding="utf-8")
+    result = run("plan", str(spec_dir), str(tmp_path / "bad.yaml"), "--format", "json")
+    assert result.exit_code == 1
+    assert "unknown kind 'mesage' (did you mean 'message'?)" in result.stderr
+    assert json.loads(result.stdout)
+
+
+def test_plan_without_groups_is_a_usage_error(spec_dir):
+    assert run("plan", str(spec_dir / "learning-camp.yaml")).exit_code == 2
+
+
+def test_schema_is_json_schema_with_every_kind():
+    schema = json.loads(run("schema").stdout)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    kinds = json.dumps(schema)
+    for kind in ("morning_post", "red_packet", "dissolution", "survey"):
+        assert f'"{kind}"' in kinds
