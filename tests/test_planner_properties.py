@@ -90,5 +90,5 @@ def test_daily_step_fires_once_per_local_day_across_dst(tz, minute, hour, start)
             asked = datetime.combine(local.date(), time(hour, minute), tzinfo=sop.timezone)
             assert asked.astimezone(timezone.utc).astimezone(sop.timezone).replace(tzinfo=None) != \
                 asked.replace(tzinfo=None)
-            before = local - timedelta(minutes=1)
-            assert before.astimezone(timezone.utc).astimezone(sop.timezone).utcoffset() != local.utcoffset()
+            instant_before = a.due.astimezone(timezone.utc) - timedelta(minutes=1)
+            assert instant_before.astimezone(sop.timezone).utcoffset() != local.utcoffset()
