@@ -1,0 +1,52 @@
+"""Built-in ``wechat`` channel: operator task sheets for personal WeChat groups.
+
+Personal WeChat has no send API, so a person sends. Dispatching an action
+hands it to the group's operator as a task (who, which group, when, the
+copy-ready text, and for red packets / surveys / dissolution steps the exact
+instruction); ``sopengine done KEY`` records that it was done, and
+``sopengine tasks`` renders the day's sheet. The channel is ``manual``: the
+ledger itself is the task list, so ``send`` only acknowledges the hand-over.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from sopengine.channels import (
+    Capabilities, ChannelConfigError, ChannelContext, Ok, OutboundAction, SendResult, Target,
+)
+from sopengine.hookspecs import hookimpl
+
+from .tasks import OperatorTask, operator_task
+
+__version__ = "0.1.0"
+__all__ = ["OperatorTask", "WeChatTaskChannel", "operator_task"]
+
+
+class WeChatTaskChannel:
+    """Renders each action as an :class:`OperatorTask` for ``channels.wechat.operator``."""
+
+    name = "wechat"
+    # WeChat caps a text message at about 2,000 characters (UTF-8 up to 3 bytes each).
+    capabilities = Capabilities(formats=frozenset({"text"}), mentions=True, max_body_bytes=6000, manual=True,
+                                max_red_packet_amount=200.0)
+
+    def __init__(self, context: ChannelContext | None = None):
+        self.context = context or ChannelContext()
+
+    def target_key(self, target: Target) -> str:
+        return f"wechat:{target.group_id}"
+
+    def render(self, action: OutboundAction, target: Target) -> Sequence[OperatorTask]:
+        operator = target.settings.get("operator")
+        if not operator:
+            raise ChannelConfigError(f"group {target.group_id} has no channels.wechat.operator")
+        return [operator_task(action, target, str(operator))]
+
+    def send(self, payload: Any, idempotency_key: str) -> SendResult:
+        return Ok(provider_id=f"task:{idempotency_key}", detail=f"handed to {payload.operator}")
+
+
+@hookimpl
+def register_channels(register) -> None:  # type: ignore[no-untyped-def]
+    register("wechat", WeChatTaskChannel)

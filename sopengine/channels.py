@@ -1,0 +1,146 @@
+"""The channel interface: how a timed action leaves sopengine.
+
+A channel declares what it can do (:class:`Capabilities`), renders an action
+for a target with a pure :meth:`Channel.render`, and delivers the result with
+:meth:`Channel.send`, which returns :class:`Ok`, :class:`Retryable` or
+:class:`Permanent` — never a bare bool, and never sleeps: retries, backoff and
+rate limits belong to the daemon, which persists them.
+
+Channels are built by factories registered through the ``register_channels``
+hook; a factory receives a :class:`ChannelContext` carrying everything from the
+outside world the channel may use (environment for secrets, HTTP transport,
+clock), so tests inject real local servers instead of patching globals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most ``count`` sends per ``period`` to one target."""
+
+    count: int
+    period: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a channel can carry.
+
+    ``manual`` channels hand the action to a person (an operator task sheet):
+    the send records the task, and ``sopengine done KEY`` records completion.
+    ``max_body_bytes`` counts UTF-8 bytes of one message body.
+    """
+
+    formats: frozenset[str] = frozenset({"text"})
+    mentions: bool = False
+    max_body_bytes: int | None = None
+    rate_limit: RateLimit | None = None
+    manual: bool = False
+    #: Most yuan in one red packet / packets in one send the channel can express (None = no limit).
+    max_red_packet_amount: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where an action goes: the group and its settings for this channel (``channels.<name>``)."""
+
+    group_id: str
+    group_name: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundAction:
+    """A due action, rendered with the facts of its moment, as a channel sees it."""
+
+    key: str
+    sop: str
+    step: str
+    part: str | None
+    kind: str
+    group_id: str
+    group_name: str
+    due: datetime
+    payload: Mapping[str, Any]
+    grace: timedelta = timedelta(hours=1)
+
+    @property
+    def text(self) -> str:
+        return str(self.payload.get("text", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Ok:
+    """Delivered (or, for a manual channel, handed to the operator)."""
+
+    provider_id: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Retryable:
+    """Not delivered, worth trying again (after ``retry_after`` if the provider said so)."""
+
+    reason: str
+    retry_after: timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Permanent:
+    """Not delivered and never will be as it stands (bad key, content refused...)."""
+
+    reason: str
+
+
+SendResult = Ok | Retryable | Permanent
+
+
+class ChannelConfigError(ValueError):
+    """A target's settings are unusable (no address, env var missing): a permanent failure."""
+
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """What a channel factory may use from the outside world.
+
+    ``env`` is where secrets come from (variables *named* in group settings);
+    ``http`` is an optional transport object (e.g. an ``httpx`` transport)
+    tests point at a local server; ``now`` is the clock; ``options`` holds
+    channel-wide settings (e.g. SMTP host) from configuration.
+    """
+
+    env: Mapping[str, str] = field(default_factory=dict)
+    now: Callable[[], datetime] | None = None
+    http: Any = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Channel(Protocol):
+    """A delivery channel."""
+
+    name: str
+    capabilities: Capabilities
+
+    def target_key(self, target: Target) -> str:
+        """Rate-limit bucket of ``target`` (e.g. one WeCom robot)."""
+        ...
+
+    def render(self, action: OutboundAction, target: Target) -> Sequence[Any]:
+        """Pure: the message bodies to send (more than one if a long post is split).
+
+        Raises ChannelConfigError when ``target`` has no usable address.
+        """
+        ...
+
+    def send(self, payload: Any, idempotency_key: str) -> SendResult:
+        """Deliver one rendered body; ``idempotency_key`` is the action key (plus part index)."""
+        ...
+
+
+ChannelFactory = Callable[[ChannelContext], Channel]

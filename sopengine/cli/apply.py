@@ -1,0 +1,70 @@
+"""``sopengine apply``: sync SOP files and groups into the store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ..store.apply import ApplyReport, apply
+from ..workspace import load_workspace
+from .common import PATHS, echo_json, echo_problems
+from .runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
+
+
+@click.command("apply")
+@PATHS
+@click.option("--groups", "groups_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Groups file. Defaults to groups files among PATHS.")
+@DB_OPTION
+@now_option()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def apply_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str | None, now: datetime | None,
+                  fmt: str) -> None:
+    """Sync SOP files and groups into the store (idempotent).
+
+    Editing an SOP re-plans only future actions: unchanged ones keep their
+    identity, changed ones are updated, removed ones cancelled; past and
+    finished ones are never touched. A broken file is reported and skipped;
+    the good ones still apply (exit 1 when any file was broken).
+    """
+    report, problems = run_apply(paths, groups_file, db_url, current_time(now))
+    if fmt == "json":
+        echo_json({"added": report.total("added"), "changed": report.total("changed"),
+                   "cancelled": report.total("cancelled"), "unchanged": report.total("unchanged"),
+                   "new_versions": report.new_versions, "groups_added": report.groups_added,
+                   "groups_updated": report.groups_updated,
+                   "problems": [p.as_dict() for p in problems]})
+    else:
+        print_report(report)
+    raise SystemExit(1 if problems else 0)
+
+
+def run_apply(paths: tuple[Path, ...], groups_file: Path | None, db_url: str | None,
+              now: datetime) -> tuple[ApplyReport, list]:
+    """Load, report problems on stderr, apply the good files. Shared with ``run PATH...``."""
+    host = plugin_host()
+    ws = load_workspace(paths, [groups_file] if groups_file else [], host.load_options())
+    echo_problems(ws.problems)
+    store = open_store(db_url, host)
+    try:
+        report = apply(store, ws.sops, ws.groups, now)
+    finally:
+        store.close()
+    return report, ws.problems
+
+
+def print_report(report: ApplyReport) -> None:
+    table = Table(title="apply", show_edge=False)
+    for column in ("SOP", "group", "added", "changed", "cancelled", "unchanged"):
+        table.add_column(column, justify="right" if column not in ("SOP", "group") else "left")
+    for p in report.pairs:
+        if p.added or p.changed or p.cancelled or p.unchanged:
+            table.add_row(p.sop, p.group, str(p.added), str(p.changed), str(p.cancelled), str(p.unchanged))
+    Console(stderr=False).print(table)
+    click.echo(f"added {report.total('added')}, changed {report.total('changed')}, "
+               f"cancelled {report.total('cancelled')}, unchanged {report.total('unchanged')}"
+               + (f"; new SOP versions: {', '.join(report.new_versions)}" if report.new_versions else ""))

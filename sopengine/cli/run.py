@@ -1,0 +1,104 @@
+"""``sopengine run``: the daemon (or one pass, or a virtual-clock run)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, Progress, TextColumn
+
+from ..daemon.clock import Clock, SystemClock, VirtualClock
+from ..daemon.logs import configure
+from ..daemon.runner import Daemon, RunStats
+from ..store.queries import status
+from .apply import print_report, run_apply
+from .runtime import (
+    DB_OPTION, INSTANT, build_channels, open_store, parse_channel_options, plugin_host,
+)
+from .status import status_table, wide_console
+
+
+@click.command("run")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--groups", "groups_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="With PATHS: the groups file to apply first.")
+@DB_OPTION
+@click.option("--once", is_flag=True, help="Dispatch what is due now, then exit (for cron / systemd timers).")
+@click.option("--now", "start", type=INSTANT, help="Run a virtual clock from this time (as fast as it can).")
+@click.option("--until", type=INSTANT, help="Stop when the clock reaches this time.")
+@click.option("--channel-option", "channel_options", multiple=True, metavar="CHANNEL.KEY=VALUE",
+              help="Channel setting, e.g. email.host=smtp.example.com (secrets: name env vars instead).")
+@click.option("--batch-size", default=500, show_default=True, help="Actions claimed per transaction.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every state change (JSON lines on stderr).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+def run_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str | None, once: bool,
+                start: datetime | None, until: datetime | None, channel_options: tuple[str, ...],
+                batch_size: int, verbose: bool, quiet: bool) -> None:
+    """Dispatch due actions through their channels, on time, exactly once.
+
+    \b
+    sopengine run                       the daemon: sleeps until the next due action
+    sopengine run --once                dispatch what is due now and exit
+    sopengine run sops/ --groups sops/groups.yaml \\
+        --now 2026-09-19T00:00+08:00 --until 2026-10-12T00:00+08:00
+                                        apply, then run a virtual clock through that span
+
+    Logs are JSON lines on stderr, one per state change, with the action key.
+    SIGTERM / SIGINT finish the batch in flight, release leases and exit 0.
+    """
+    virtual = start is not None
+    configure(logging.WARNING if quiet else logging.INFO if (verbose or not virtual) else logging.WARNING)
+    clock: Clock = VirtualClock(start) if start is not None else SystemClock()
+    if until is not None and until <= clock.now():
+        raise click.BadParameter("--until must be after the start", param_hint="--until")
+    problems = []
+    if paths:
+        report, problems = run_apply(paths, groups_file, db_url, clock.now())
+        if not virtual or not quiet:
+            print_report(report)
+    host = plugin_host()
+    store = open_store(db_url, host)
+    channels = build_channels(host, parse_channel_options(channel_options))
+    daemon = Daemon(store, channels, clock, batch_size=batch_size)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: daemon.stop())
+    try:
+        if virtual and until is not None and not quiet:
+            stats = _run_with_progress(daemon, clock.now(), until)
+        else:
+            stats = daemon.run(once=once, until=until)
+        if virtual or once:
+            _summary(store, clock.now(), stats)
+    finally:
+        store.close()
+    raise SystemExit(1 if problems else 0)
+
+
+def _run_with_progress(daemon: Daemon, start: datetime, until: datetime) -> RunStats:
+    total = (until - start).total_seconds()
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[now]}"),
+                  TextColumn("{task.fields[done]} dispatched"), transient=False) as progress:
+        task = progress.add_task("virtual clock", total=total, now="", done=0)
+
+        def report(now: datetime, stats: RunStats) -> None:
+            progress.update(task, completed=(now - start).total_seconds(),
+                            now=now.astimezone(start.tzinfo).strftime("%Y-%m-%d %H:%M"),
+                            done=sum(stats.by_state.values()))
+
+        daemon.on_progress = report
+        stats = daemon.run(until=until)
+        report(until, stats)
+    return stats
+
+
+def _summary(store, now: datetime, stats: RunStats) -> None:  # type: ignore[no-untyped-def]
+    console = wide_console()
+    console.print(status_table(status(store, now), title=f"ledger at {now:%Y-%m-%d %H:%M} UTC"))
+    moved = ", ".join(f"{state} {n}" for state, n in sorted(stats.by_state.items())) or "nothing"
+    console.print(f"this run: {moved}")
+    if stats.by_state.get("due") or stats.by_state.get("overdue"):
+        console.print("operator tasks: [bold]sopengine tasks --date YYYY-MM-DD[/] shows a day's sheet; "
+                      "[bold]sopengine done KEY[/] confirms one")

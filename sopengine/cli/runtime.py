@@ -1,0 +1,77 @@
+"""What commands that touch the store share: --db, plugins, the clock, channels."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from typing import Any
+
+import click
+
+from ..channels import Channel, ChannelContext
+from ..plugins import PluginHost, load_plugins
+from ..store import Store, default_path
+
+DB_OPTION = click.option(
+    "--db", "db_url", envvar="SOPENGINE_DB", metavar="URL",
+    help=f"SQLAlchemy URL of the store (env SOPENGINE_DB; default sqlite:///{default_path()}).")
+
+
+class Instant(click.ParamType):
+    """An ISO 8601 time with its UTC offset, e.g. 2026-09-19T00:00+08:00."""
+
+    name = "time"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 time like 2026-09-19T08:00+08:00", param, ctx)
+        if parsed.tzinfo is None:
+            self.fail(f"{value!r} has no UTC offset: write it like 2026-09-19T08:00+08:00", param, ctx)
+        return parsed
+
+
+INSTANT = Instant()
+
+
+def now_option(help_text: str = "Act as if it were this time (ISO 8601 with offset).") -> Any:
+    return click.option("--now", "now", type=INSTANT, default=None, help=help_text)
+
+
+def current_time(now: datetime | None) -> datetime:
+    return now.astimezone(timezone.utc) if now else datetime.now(timezone.utc)
+
+
+def plugin_host(strict: bool = False) -> PluginHost:
+    return load_plugins(strict=strict or os.environ.get("SOPENGINE_STRICT_PLUGINS") == "1")
+
+
+def open_store(db_url: str | None, host: PluginHost) -> Store:
+    return Store.open(db_url, host.kinds)
+
+
+def build_channels(host: PluginHost, options: dict[str, dict[str, Any]] | None = None) -> dict[str, Channel]:
+    """One instance of every registered channel; secrets come from the process environment."""
+    channels: dict[str, Channel] = {}
+    for name in host.channel_factories:
+        context = ChannelContext(env=dict(os.environ), options=(options or {}).get(name, {}))
+        try:
+            channels[name] = host.channel(name, context)
+        except Exception as exc:  # a channel that cannot start is reported; the others still work
+            click.echo(f"warning: channel {name} could not start: {exc}", err=True)
+    return channels
+
+
+def parse_channel_options(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """``email.host=smtp.example.com`` → {"email": {"host": "smtp.example.com"}}."""
+    out: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        name_key, sep, value = pair.partition("=")
+        name, dot, key = name_key.partition(".")
+        if not (sep and dot and name and key):
+            raise click.BadParameter(f"{pair!r}: use CHANNEL.KEY=VALUE", param_hint="--channel-option")
+        out.setdefault(name, {})[key] = value
+    return out

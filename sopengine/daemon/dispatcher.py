@@ -1,0 +1,175 @@
+"""Turning one claimed action into an outcome: facts of the moment, ``when:``, render, send.
+
+Pure of storage: it reads what it needs through the store, but writes nothing;
+the runner records the outcomes. Channel sends are the only I/O, through the
+injected channel objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Mapping, Sequence
+
+from sqlalchemy import select
+
+from ..channels import (
+    Channel, ChannelConfigError, Ok, OutboundAction, Permanent, Retryable, SendResult, Target,
+)
+from ..context import template_context
+from ..group import Group
+from ..kinds import StepBase
+from ..store import states
+from ..store.core import Store
+from ..store.ledger import AttemptRecord, ClaimedAction, Outcome, group_from_row, recent_sends
+from ..store.tables import groups
+from ..templating import TemplateProblem, compile_condition
+from .retry import RetryPolicy
+
+
+@dataclass
+class Dispatcher:
+    """Dispatches claimed actions through ``channels`` (name → channel instance)."""
+
+    store: Store
+    channels: Mapping[str, Channel]
+    now: Callable[[], datetime]
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def dispatch(self, claimed: Sequence[ClaimedAction]) -> list[Outcome]:
+        """Outcomes of ``claimed``, in order. Never raises for one action's problem."""
+        group_rows = self._groups({c.group_id for c in claimed})
+        recent = self._recent_sends(claimed, group_rows)
+        return [self._one(c, group_rows.get(c.group_id), recent) for c in claimed]
+
+    def _groups(self, ids: set[str]) -> dict[str, Any]:
+        with self.store.engine.connect() as conn:
+            return {r.id: r for r in conn.execute(select(groups).where(groups.c.id.in_(ids)))}
+
+    def _recent_sends(self, claimed: Sequence[ClaimedAction], rows: Mapping[str, Any]) -> dict[str, list[datetime]]:
+        periods = [ch.capabilities.rate_limit.period for ch in self.channels.values() if ch.capabilities.rate_limit]
+        if not periods:
+            return {}
+        keys = []
+        for c in claimed:
+            channel, row = self.channels.get(c.channel), rows.get(c.group_id)
+            if channel is not None and channel.capabilities.rate_limit and row is not None:
+                keys.append(channel.target_key(_target(row, c.channel)))
+        return recent_sends(self.store, keys, self.now() - max(periods))
+
+    def _one(self, c: ClaimedAction, row: Any, recent: dict[str, list[datetime]]) -> Outcome:
+        if row is None:
+            return Outcome(c, states.FAILED, reason=f"group {c.group_id!r} is not in the store")
+        if row.dissolved_at is not None:
+            return Outcome(c, states.CANCELLED, reason="group dissolved")
+        channel = self.channels.get(c.channel)
+        now = self.now()
+        manual = bool(channel and channel.capabilities.manual)
+        if now > c.deadline and not manual:
+            return Outcome(c, states.MISSED, reason="past due + grace before it could be sent")
+        try:
+            sop = self.store.sop_version(c.version_id)
+            step = sop.step(c.step)
+        except KeyError:
+            return Outcome(c, states.CANCELLED, reason=f"step {c.step!r} is no longer in SOP {c.sop_id!r}")
+        group = group_from_row(row)
+        try:
+            context = self._context(c, sop, group, step)
+            if step.when is not None and not compile_condition(step.when)(context):
+                return Outcome(c, states.SKIPPED, reason=f"when is false: {step.when}")
+            payload = step.render(c.part, context)
+        except TemplateProblem as exc:
+            return Outcome(c, states.FAILED, reason=str(exc))
+        if channel is None:
+            return Outcome(c, states.FAILED, reason=f"channel {c.channel!r} is not installed")
+        target = _target(row, c.channel)
+        outbound = OutboundAction(c.key, c.sop_id, c.step, c.part, c.kind, group.id, group.name,
+                                  c.due, payload, c.deadline - c.due)
+        try:
+            bodies = list(channel.render(outbound, target))
+        except ChannelConfigError as exc:
+            return Outcome(c, states.FAILED, reason=f"channel {c.channel}: {exc}")
+        return self._send(c, channel, target, bodies, recent, step)
+
+    def _context(self, c: ClaimedAction, sop: Any, group: Group, step: StepBase) -> dict[str, Any]:
+        data = c.data or {}
+        members = data.get("members") or []
+        member = None
+        if step.on is not None:
+            names = [str(m.get("name", "")) for m in members if m.get("name")]
+            member = {**(members[0] if members else {}), "name": "、".join(names) if names else ""}
+        extra: dict[str, Any] = {"item": c.item} if step.pick else {}
+        context = template_context(sop, group, local_due=c.due.astimezone(sop.timezone), day=c.day,
+                                   occurrence=c.occurrence, member=member, **extra)
+        if step.on is not None:
+            context["members"] = members
+        return context
+
+    def _send(self, c: ClaimedAction, channel: Channel, target: Target, bodies: list[Any],
+              recent: dict[str, list[datetime]], step: StepBase) -> Outcome:
+        now = self.now()
+        limit = channel.capabilities.rate_limit
+        bucket = channel.target_key(target)
+        todo = bodies[c.progress:]
+        if limit is not None:
+            window = [t for t in recent.get(bucket, []) if t > now - limit.period]
+            if len(window) >= limit.count:
+                free_at = window[len(window) - limit.count] + limit.period
+                return Outcome(c, c.previous_state if c.previous_state in states.WAITING else states.PLANNED,
+                               next_attempt_at=max(free_at, now + timedelta(seconds=1)),
+                               reason=f"rate limited: {limit.count} per {limit.period} for {bucket}")
+        records: list[AttemptRecord] = []
+        progress = c.progress
+        result: SendResult = Ok()
+        for index, body in enumerate(todo, start=c.progress):
+            idempotency_key = c.key if len(bodies) == 1 else f"{c.key}#{index + 1}"
+            started = self.now()
+            try:
+                result = channel.send(body, idempotency_key)
+            except Exception as exc:  # an adapter bug must not stop the daemon; assume transient
+                result = Retryable(f"{type(exc).__name__}: {exc}")
+            finished = self.now()
+            recent.setdefault(bucket, []).append(started)
+            records.append(_attempt(bucket, idempotency_key, started, finished, result))
+            if not isinstance(result, Ok):
+                break
+            progress += 1
+        return self._outcome(c, channel, result, records, progress, step)
+
+    def _outcome(self, c: ClaimedAction, channel: Channel, result: SendResult, records: list[AttemptRecord],
+                 progress: int, step: StepBase) -> Outcome:
+        summary = records[-1].detail if records else ""
+        if isinstance(result, Ok):
+            manual = channel.capabilities.manual
+            return Outcome(c, states.DUE if manual else states.SENT, provider_id=result.provider_id,
+                           last_result="ok" + (f": {summary}" if summary else ""), progress=progress,
+                           count_attempt=True, attempts=records, awaiting_operator=manual,
+                           dissolves_group=step.kind == "dissolution" and c.part == "dissolve")
+        if isinstance(result, Permanent):
+            return Outcome(c, states.FAILED, reason=result.reason, last_result=f"permanent: {result.reason}",
+                           progress=progress, count_attempt=True, attempts=records)
+        failed = c.attempts + 1
+        retry_at = self.now() + self.policy.delay(failed, result.retry_after)
+        last = f"retryable: {result.reason}"
+        if failed >= self.policy.max_attempts:
+            return Outcome(c, states.FAILED, reason=f"gave up after {failed} attempts: {result.reason}",
+                           last_result=last, progress=progress, count_attempt=True, attempts=records)
+        if retry_at > c.deadline:
+            return Outcome(c, states.MISSED, reason=f"next retry would be past due + grace: {result.reason}",
+                           last_result=last, progress=progress, count_attempt=True, attempts=records)
+        return Outcome(c, states.RETRYING, next_attempt_at=retry_at, last_result=last, progress=progress,
+                       count_attempt=True, attempts=records)
+
+
+def _target(row: Any, channel: str) -> Target:
+    return Target(row.id, row.name, dict((row.channels or {}).get(channel, {})))
+
+
+def _attempt(bucket: str, idempotency_key: str, started: datetime, finished: datetime,
+             result: SendResult) -> AttemptRecord:
+    if isinstance(result, Ok):
+        return AttemptRecord(bucket, idempotency_key, started, finished, "ok", result.provider_id, result.detail)
+    if isinstance(result, Retryable):
+        return AttemptRecord(bucket, idempotency_key, started, finished, "retryable", None, result.reason,
+                             result.retry_after)
+    return AttemptRecord(bucket, idempotency_key, started, finished, "permanent", None, result.reason)

@@ -1,0 +1,148 @@
+"""The daemon loop: sweep, claim, dispatch, record — then sleep until the next due moment.
+
+It never busy-polls: it computes the next moment anything is due and waits
+for it, checking the store's change counter every ``watch_interval`` seconds
+so ``apply``/``event``/``pause`` made while it sleeps are picked up. SIGTERM
+and SIGINT finish the batch in flight, release unclaimed leases and exit.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable, Mapping
+
+from sqlalchemy import insert, update
+
+from ..channels import Channel
+from ..store import states
+from ..store.apply import extend_horizons
+from ..store.core import Store
+from ..store.database import to_db
+from ..store.ledger import claim_due, next_wakeup, record_outcomes, release, sweep_deadlines
+from ..store.tables import workers
+from .clock import Clock
+from .dispatcher import Dispatcher
+from .logs import get_logger, log_state
+from .retry import RetryPolicy
+
+
+@dataclass
+class RunStats:
+    """What a run did, by final state of the outcomes it recorded."""
+
+    dispatched: int = 0
+    by_state: dict[str, int] = field(default_factory=dict)
+    swept: int = 0
+
+    def add(self, state: str, n: int = 1) -> None:
+        self.by_state[state] = self.by_state.get(state, 0) + n
+
+
+@dataclass
+class Daemon:
+    """One worker over one store. ``run()`` until stopped, ``run(once=True)``, or ``run(until=...)``."""
+
+    store: Store
+    channels: Mapping[str, Channel]
+    clock: Clock
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    batch_size: int = 500
+    lease: timedelta = timedelta(minutes=5)
+    watch_interval: float = 2.0
+    owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")
+    on_progress: Callable[[datetime, RunStats], None] | None = None
+    stats: RunStats = field(default_factory=RunStats)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.log = get_logger()
+        self.dispatcher = Dispatcher(self.store, self.channels, self.clock.now, self.policy)
+        self.manual_channels = {n for n, ch in self.channels.items() if ch.capabilities.manual}
+
+    def stop(self) -> None:
+        """Ask the loop to finish the batch in flight and return (signal-safe)."""
+        self._stop.set()
+
+    def step(self) -> int:
+        """Sweep deadlines, extend plans, dispatch everything due now. Returns actions dispatched."""
+        now = self.clock.now()
+        for key, before, after in sweep_deadlines(self.store, now, self.manual_channels, self.owner):
+            log_state(self.log, key, before, after)
+            self.stats.swept += 1
+            self.stats.add(after)
+        extend_horizons(self.store, now)
+        done = 0
+        while not self._stop.is_set():
+            claimed = claim_due(self.store, self.clock.now(), self.owner, self.batch_size, self.lease)
+            if not claimed:
+                break
+            outcomes = []
+            for i, c in enumerate(claimed):
+                if self._stop.is_set():  # clean shutdown: hand back what was not started
+                    release(self.store, claimed[i:], self.clock.now(), self.owner)
+                    break
+                outcomes += self.dispatcher.dispatch([c])
+            for o in record_outcomes(self.store, outcomes, self.clock.now(), self.owner):
+                log_state(self.log, o.action.key, o.action.previous_state, o.state,
+                          reason=o.reason, attempts=o.action.attempts + (1 if o.count_attempt else 0))
+                self.stats.add(o.state)
+                done += 1
+            if self.on_progress:
+                self.on_progress(self.clock.now(), self.stats)
+        self.stats.dispatched += done
+        return done
+
+    def run(self, *, once: bool = False, until: datetime | None = None) -> RunStats:
+        """Run the loop. ``once``: one step. ``until``: stop when the clock reaches it."""
+        self._register()
+        revision = self.store.revision()
+        try:
+            while not self._stop.is_set():
+                self.step()
+                if once or not self._sleep(until, revision):
+                    break
+                revision = self.store.revision()
+        finally:
+            self._unregister()
+        return self.stats
+
+    def _sleep(self, until: datetime | None, revision: int) -> bool:
+        """Wait for the next due moment; False when the run is over."""
+        wake = next_wakeup(self.store)
+        now = self.clock.now()
+        if until is not None and now >= until:
+            return False
+        if wake is not None and wake <= now:
+            return True
+        target = min(t for t in (wake, until, now + timedelta(days=1)) if t is not None)
+        if self.clock.virtual:
+            if wake is None and until is None:
+                return False  # nothing will ever be due: a virtual run is over
+            self.clock.wait_until(target, self._stop, 0)
+            return not self._stop.is_set()
+        while not self._stop.is_set():
+            if self.clock.wait_until(target, self._stop, self.watch_interval):
+                return False
+            if self.clock.now() >= target or self.store.revision() != revision:
+                return True  # due now, or the ledger changed under us: look again
+        return False
+
+    def _register(self) -> None:
+        now = to_db(self.clock.now())
+        with self.store.engine.begin() as conn:
+            conn.execute(insert(workers).values(id=self.owner, host=socket.gethostname(), pid=os.getpid(),
+                                                started_at=now, heartbeat_at=now, stats={}))
+
+    def _unregister(self) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(update(workers).where(workers.c.id == self.owner).values(
+                stopped_at=to_db(self.clock.now()), stats={"dispatched": self.stats.dispatched,
+                                                           "by_state": self.stats.by_state}))
+
+
+__all__ = ["Daemon", "RunStats", "states"]

@@ -1,0 +1,52 @@
+"""A loaded SOP as canonical plain data, and back: what the store keeps per SOP version.
+
+The definition includes resolved pools, so a version is self-contained: the
+daemon renders from it even after the files on disk changed, and editing a
+pool file makes a new version (its hash changes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+from .kinds import StepBase
+from .sop import Sop
+
+
+def sop_definition(sop: Sop) -> dict[str, Any]:
+    """Canonical plain-data form of ``sop`` (JSON-serialisable)."""
+    return {
+        "id": sop.id, "title": sop.title, "timezone": sop.timezone.key,
+        "match_tags": list(sop.match_tags), "match_where": sop.match_where,
+        "lifetime": sop.lifetime, "channel": sop.channel, "calendar": sop.calendar,
+        "vars": sop.vars, "pools": sop.pools,
+        "steps": [step.model_dump(mode="json", exclude_none=True) for step in sop.steps],
+    }
+
+
+def definition_hash(definition: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON of a definition."""
+    text = json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def sop_from_definition(definition: Mapping[str, Any], kinds: Mapping[str, type[StepBase]]) -> Sop:
+    """Rebuild the :class:`Sop` a definition came from."""
+    d = definition
+    steps = tuple(kinds[s["kind"]].model_validate(s) for s in d["steps"])
+    return Sop(
+        id=d["id"], title=d["title"], timezone=ZoneInfo(d["timezone"]), steps=steps,
+        match_tags=tuple(d["match_tags"]), match_where=d["match_where"], lifetime=d["lifetime"],
+        channel=d["channel"], calendar=d["calendar"], vars=dict(d["vars"]), pools=dict(d["pools"]),
+        content_hash=definition_hash(d),
+    )
+
+
+def step_fingerprint(sop: Sop, step: StepBase) -> str:
+    """Changes when anything that shapes this step's actions changes (text, vars, pools, routing)."""
+    text = json.dumps([step.model_dump(mode="json"), sop.vars, sop.pools, sop.channel, sop.timezone.key],
+                      sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -1,0 +1,147 @@
+"""Finding and loading plugins; what they registered; what failed.
+
+Every plugin — the built-in channels included — is found through the
+``sopengine`` entry-point group. A plugin that fails to import or whose hook
+raises is recorded in :attr:`PluginHost.failures` and the rest keep working;
+``strict=True`` (for CI) turns any failure into :class:`PluginError`.
+``check_pending()`` runs after loading so a misspelt hook name is caught.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Callable, Iterable
+
+import pluggy
+
+from . import hookspecs
+from .channels import ChannelContext, ChannelFactory, Channel
+from .kinds import KindRegistry, StepBase
+from .loader import BUILTIN_EVENTS, LoadOptions
+from .templating import environment
+
+ENTRY_POINT_GROUP = "sopengine"
+
+
+class PluginError(RuntimeError):
+    """A plugin could not be loaded or registered (raised in strict mode only)."""
+
+
+@dataclass
+class PluginInfo:
+    """One plugin: where it came from and what it registered."""
+
+    name: str
+    version: str = ""
+    module: str = ""
+    channels: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    filters: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class PluginHost:
+    """The loaded plugins and the registries they filled."""
+
+    manager: pluggy.PluginManager
+    plugins: dict[str, PluginInfo] = field(default_factory=dict)
+    channel_factories: dict[str, ChannelFactory] = field(default_factory=dict)
+    kinds: KindRegistry = field(default_factory=KindRegistry)
+    events: dict[str, str] = field(default_factory=lambda: {e: "built-in" for e in BUILTIN_EVENTS})
+    filters: dict[str, Callable[..., Any]] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> list[PluginInfo]:
+        return [p for p in self.plugins.values() if p.error]
+
+    def load_options(self) -> LoadOptions:
+        """Validation options knowing every registered kind, event and channel."""
+        return LoadOptions(kinds=self.kinds, events=frozenset(self.events), channels=frozenset(self.channel_factories))
+
+    def channel(self, name: str, context: ChannelContext) -> Channel:
+        """A new channel instance; KeyError for an unknown name."""
+        return self.channel_factories[name](context)
+
+
+def new_manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    return pm
+
+
+def load_plugins(
+    *, strict: bool = False, extra: Iterable[tuple[str, ModuleType | object]] = (), entry_points: bool = True,
+) -> PluginHost:
+    """Load every plugin of the entry-point group (plus ``extra`` (name, plugin) pairs) and collect registrations."""
+    host = PluginHost(new_manager())
+    sources: list[tuple[str, str, Callable[[], Any]]] = []
+    if entry_points:
+        for ep in sorted(md.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            dist = ep.dist
+            version = dist.version if dist is not None else ""
+            sources.append((ep.name, version, ep.load))
+    for name, plugin in extra:
+        sources.append((name, getattr(plugin, "__version__", ""), lambda p=plugin: p))
+    for name, version, load in sources:
+        info = host.plugins.setdefault(name, PluginInfo(name, version))
+        try:
+            plugin = load()
+            info.module = getattr(plugin, "__name__", type(plugin).__name__)
+            host.manager.register(plugin, name=name)
+        except Exception as exc:  # a broken plugin must not take the others down
+            info.error = f"{type(exc).__name__}: {exc}"
+    try:
+        host.manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        bad = getattr(exc, "plugin", None)
+        name = host.manager.get_name(bad) if bad is not None else "?"
+        if name in host.plugins:
+            host.plugins[name].error = f"unknown hook: {exc}"
+            host.manager.unregister(bad)
+    _collect(host)
+    if strict and host.failures:
+        raise PluginError("; ".join(f"{p.name}: {p.error}" for p in host.failures))
+    return host
+
+
+def _collect(host: PluginHost) -> None:
+    """Call each plugin's hooks one plugin at a time so one failure stays contained."""
+    env = environment()
+    for name, plugin in list(host.manager.list_name_plugin()):
+        info = host.plugins.setdefault(name, PluginInfo(name))
+        try:
+            _call(plugin, "register_channels", lambda n, f: _add(host.channel_factories, info.channels, n, f))
+            _call(plugin, "register_kinds", lambda k: _add_kind(host, info, k))
+            _call(plugin, "register_events", lambda n, d="": _add(host.events, info.events, n, d or name))
+            _call(plugin, "register_template_filters", lambda n, f: _add_filter(host, env, info, n, f))
+        except Exception as exc:
+            info.error = f"{type(exc).__name__}: {exc}"
+
+
+def _call(plugin: Any, hook: str, register: Callable[..., None]) -> None:
+    impl = getattr(plugin, hook, None)
+    if impl is not None and hasattr(impl, hookspecs.PROJECT + "_impl"):
+        impl(register=register)
+
+
+def _add(registry: dict[str, Any], names: list[str], name: str, value: Any) -> None:
+    if name in registry:
+        raise ValueError(f"{name!r} is already registered")
+    registry[name] = value
+    names.append(name)
+
+
+def _add_kind(host: PluginHost, info: PluginInfo, kind: type[StepBase]) -> None:
+    host.kinds.register(kind)
+    info.kinds.append(kind.kind_name)
+
+
+def _add_filter(host: PluginHost, env: Any, info: PluginInfo, name: str, function: Callable[..., Any]) -> None:
+    if env.filters.get(name, function) is not function:
+        raise ValueError(f"template filter {name!r} already exists")
+    _add(host.filters, info.filters, name, function)
+    env.filters[name] = function

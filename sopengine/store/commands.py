@@ -1,0 +1,132 @@
+"""Commands people run against the ledger: pause/resume, done, retry, skip, events."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+from sqlalchemy import and_, insert, select, update
+
+from ..definition import step_fingerprint
+from ..group import Group
+from ..kinds import StepBase
+from ..planner import PlannedAction, action_key
+from ..sop import Sop
+from . import states
+from .apply import action_row, insert_rows
+from .core import Store, bump_revision, write_audit
+from .database import to_db
+from .ledger import group_from_row
+from .tables import actions, enrollments, events, groups, sops
+
+
+class NotFound(KeyError):
+    """No such group, SOP or action."""
+
+
+def set_paused(store: Store, *, group: str | None = None, sop: str | None = None, paused: bool,
+               now: datetime, actor: str = "cli") -> None:
+    """Pause or resume a group or an SOP: paused work is not dispatched (it waits, or misses by its grace)."""
+    table, ident = (groups, group) if group is not None else (sops, sop)
+    with store.engine.begin() as conn:
+        result = conn.execute(update(table).where(table.c.id == ident).values(paused=paused, updated_at=to_db(now)))
+        if result.rowcount != 1:
+            raise NotFound(f"no {'group' if table is groups else 'SOP'} {ident!r} in the store")
+        write_audit(conn, now, actor, [{"group_id": group, "sop_id": sop,
+                                        "detail": "paused" if paused else "resumed"}])
+        bump_revision(conn)
+
+
+def transition(store: Store, key: str, to_state: str, allowed_from: frozenset[str], now: datetime,
+               *, actor: str, reason: str | None = None, extra: Mapping[str, Any] | None = None) -> str:
+    """Move action ``key`` to ``to_state`` if its state allows; returns the previous state."""
+    with store.engine.begin() as conn:
+        row = conn.execute(select(actions).where(actions.c.key == key)).first()
+        if row is None:
+            raise NotFound(f"no action {key!r}")
+        if row.state not in allowed_from:
+            raise states.TransitionError(f"{key} is {row.state}; cannot become {to_state}")
+        values: dict[str, Any] = {"state": to_state, "updated_at": to_db(now), "lease_owner": None,
+                                  "lease_expires_at": None, **(extra or {})}
+        if reason is not None:
+            values["reason"] = reason
+        if to_state in states.FINAL:
+            values["finished_at"] = to_db(now)
+        conn.execute(update(actions).where(and_(actions.c.id == row.id, actions.c.state == row.state)).values(**values))
+        write_audit(conn, now, actor, [{"action_key": key, "group_id": row.group_id, "sop_id": row.sop_id,
+                                        "from_state": row.state, "to_state": to_state, "detail": reason}])
+        bump_revision(conn)
+        return str(row.state)
+
+
+def mark_done(store: Store, key: str, now: datetime, actor: str = "operator") -> str:
+    """An operator confirms a task was done."""
+    return transition(store, key, states.DONE, states.OPERATOR_DONE_FROM, now, actor=actor, reason="confirmed by operator")
+
+
+def skip(store: Store, key: str, reason: str, now: datetime, actor: str = "cli") -> str:
+    """Skip an action that has not happened yet, with a reason."""
+    return transition(store, key, states.SKIPPED, states.SKIP_FROM, now, actor=actor, reason=reason)
+
+
+def retry(store: Store, key: str, now: datetime, grace: timedelta = timedelta(hours=1), actor: str = "cli") -> str:
+    """Try a failed, missed or overdue action again now (with a fresh grace)."""
+    return transition(store, key, states.RETRYING, states.RETRY_FROM, now, actor=actor, reason="retry requested",
+                      extra={"next_attempt_at": to_db(now), "deadline": to_db(now + grace)})
+
+
+def record_event(store: Store, group_id: str, name: str, occurred_at: datetime, data: Mapping[str, Any],
+                 *, actor: str = "cli") -> list[str]:
+    """Record an event and plan the ``on:`` steps it triggers; returns the keys planned or merged.
+
+    Two events that land on the same step in the same minute share one action
+    (its ``members`` list grows): newcomers are greeted together, not twice.
+    """
+    with store.engine.begin() as conn:
+        grow = conn.execute(select(groups).where(groups.c.id == group_id)).first()
+        if grow is None:
+            raise NotFound(f"no group {group_id!r} in the store")
+        conn.execute(insert(events).values(group_id=group_id, name=name, occurred_at=to_db(occurred_at),
+                                           data=dict(data), recorded_at=to_db(occurred_at)))
+        if grow.dissolved_at is not None:
+            return []
+        group = group_from_row(grow)
+        keys: list[str] = []
+        enrolled = conn.execute(select(enrollments.c.sop_id).where(and_(
+            enrollments.c.group_id == group_id, enrollments.c.active.is_(True)))).scalars().all()
+        for sop_id in enrolled:
+            version_id = conn.execute(select(sops.c.version_id).where(sops.c.id == sop_id)).scalar_one()
+            sop = store.sop_version(version_id, conn)
+            for index, step in enumerate(sop.steps):
+                if step.on != name:
+                    continue
+                due = occurred_at + (step.delay or timedelta(0))
+                key = action_key(sop.id, step.id, None, group.id, due, sop.timezone)
+                member = dict(data.get("member") or {})
+                existing = conn.execute(select(actions.c.id, actions.c.data, actions.c.state)
+                                        .where(actions.c.key == key)).first()
+                if existing is not None:
+                    if existing.state in (states.PLANNED, states.RETRYING):
+                        merged = dict(existing.data or {})
+                        merged["members"] = [*merged.get("members", []), member]
+                        conn.execute(update(actions).where(actions.c.id == existing.id).values(data=merged))
+                        keys.append(key)
+                    continue
+                row = _event_row(sop, step, index, group, due, version_id, occurred_at)
+                row["data"] = {"event": name, "members": [member], **{k: v for k, v in data.items() if k != "member"}}
+                insert_rows(conn, [row])
+                keys.append(key)
+        write_audit(conn, occurred_at, actor, [{"group_id": group_id, "action_key": k, "to_state": states.PLANNED,
+                                                "detail": f"event {name}"} for k in keys])
+        bump_revision(conn)
+        return keys
+
+
+def _event_row(sop: Sop, step: StepBase, index: int, group: Group, due: datetime, version_id: int,
+               now: datetime) -> dict[str, Any]:
+    local = due.astimezone(sop.timezone)
+    planned = PlannedAction(
+        key=action_key(sop.id, step.id, None, group.id, due, sop.timezone), sop=sop.id, step=step.id, part=None,
+        group=group.id, kind=step.kind, channel=step.channel or sop.channel, due=local,
+        day=(local.date() - group.start).days, occurrence=0, step_index=index, part_index=0, grace=step.grace)
+    return action_row(planned, version_id, step_fingerprint(sop, step), now)

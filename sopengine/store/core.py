@@ -1,0 +1,78 @@
+"""The :class:`Store`: one database, its engine, and the bookkeeping every write shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.engine import Connection
+
+from ..definition import sop_from_definition
+from ..kinds import KindRegistry, StepBase
+from ..sop import Sop
+from .database import create_store_engine, default_url, migrate, read_revision, to_db
+from .tables import audit, meta, sop_versions
+
+
+@dataclass
+class Store:
+    """A migrated database plus caches of immutable SOP versions."""
+
+    engine: Engine
+    kinds: Mapping[str, type[StepBase]] = field(default_factory=KindRegistry)
+    _versions: dict[int, Sop] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, url: str | None = None, kinds: Mapping[str, type[StepBase]] | None = None) -> "Store":
+        """Open (and migrate) the store at ``url`` (default: :func:`default_url`)."""
+        engine = create_store_engine(url or default_url())
+        migrate(engine)
+        return cls(engine, kinds or KindRegistry())
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def sop_version(self, version_id: int, conn: Connection | None = None) -> Sop:
+        """The SOP of a stored version (cached: versions never change)."""
+        sop = self._versions.get(version_id)
+        if sop is None:
+            def load(c: Connection) -> Sop:
+                definition = c.execute(select(sop_versions.c.definition)
+                                       .where(sop_versions.c.id == version_id)).scalar_one()
+                return sop_from_definition(definition, self.kinds)
+            if conn is not None:
+                sop = load(conn)
+            else:
+                with self.engine.connect() as c:
+                    sop = load(c)
+            self._versions[version_id] = sop
+        return sop
+
+    def revision(self) -> int:
+        """Change counter; a daemon re-reads the ledger when it moves."""
+        with self.engine.connect() as conn:
+            return read_revision(conn)
+
+
+def bump_revision(conn: Connection) -> None:
+    """Mark that the ledger changed outside the daemon's own dispatching."""
+    current = conn.execute(select(meta.c.value).where(meta.c.key == "revision")).scalar()
+    if current is None:
+        conn.execute(insert(meta).values(key="revision", value="1"))
+    else:
+        conn.execute(update(meta).where(meta.c.key == "revision").values(value=str(int(current) + 1)))
+
+
+def write_audit(conn: Connection, at: datetime, actor: str, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Append audit rows: each names action_key, group_id, sop_id, from_state, to_state, detail."""
+    batch = [{"at": to_db(at), "actor": actor, "action_key": r.get("action_key"), "group_id": r.get("group_id"),
+              "sop_id": r.get("sop_id"), "from_state": r.get("from_state"), "to_state": r.get("to_state"),
+              "detail": r.get("detail")} for r in rows]
+    if batch:
+        conn.execute(insert(audit), batch)

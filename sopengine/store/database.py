@@ -1,0 +1,97 @@
+"""Opening the store: URL resolution, engine settings per backend, migrations.
+
+SQLite (WAL, a busy timeout, foreign keys) is the embedded default at
+:func:`default_url`; any SQLAlchemy URL works through ``--db`` or
+``SOPENGINE_DB`` (PostgreSQL via psycopg is supported and tested).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.engine import Connection, make_url
+
+from .tables import meta
+
+ENV_VAR = "SOPENGINE_DB"
+MIGRATIONS = str(Path(__file__).with_name("migrations"))
+
+
+def default_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """``$XDG_DATA_HOME/sopengine/sopengine.db`` (``~/.local/share/...`` when unset)."""
+    base = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "sopengine" / "sopengine.db"
+
+
+def default_url(environ: Mapping[str, str] = os.environ) -> str:
+    """``$SOPENGINE_DB``, else SQLite at :func:`default_path`."""
+    return environ.get(ENV_VAR) or f"sqlite:///{default_path(environ)}"
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine with the right settings for its backend; creates a SQLite file's folder."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (idempotent)."""
+    with engine.begin() as conn:
+        if _current_revision(conn) == _head_revision():
+            return
+        cfg = Config()
+        cfg.set_main_option("script_location", MIGRATIONS)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def _current_revision(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def _head_revision() -> str | None:
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS)
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def to_db(instant: datetime) -> datetime:
+    """An aware instant as the naive UTC the tables store."""
+    return instant.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """A stored naive UTC time as an aware UTC datetime."""
+    return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def read_revision(conn: Connection) -> int:
+    """The store's change counter (bumped by apply, events, pause, commands)."""
+    value = conn.execute(select(meta.c.value).where(meta.c.key == "revision")).scalar()
+    return int(value or 0)

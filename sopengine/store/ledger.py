@@ -1,0 +1,275 @@
+"""The daemon's side of the ledger: claim due work under a lease, record what happened.
+
+Claiming is one ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP
+LOCKED) RETURNING …`` statement: on PostgreSQL concurrent daemons lock
+disjoint rows; on SQLite the statement runs under the database write lock.
+Either way one key is claimed by one daemon at a time, and a crashed
+daemon's expired leases are claimed again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from ..group import Group
+from . import states
+from .core import Store, write_audit
+from .database import aware, to_db
+from .tables import actions, attempts, groups, sops
+
+
+@dataclass(frozen=True)
+class ClaimedAction:
+    """An action this daemon holds the lease of."""
+
+    id: int
+    key: str
+    sop_id: str
+    step: str
+    part: str | None
+    group_id: str
+    kind: str
+    channel: str
+    due: datetime
+    deadline: datetime
+    previous_state: str
+    attempts: int
+    progress: int
+    occurrence: int
+    day: int
+    item: Any
+    data: Any
+    version_id: int
+
+
+@dataclass
+class AttemptRecord:
+    """One delivery attempt of one body (for the attempts table)."""
+
+    target: str
+    idempotency_key: str
+    started_at: datetime
+    finished_at: datetime
+    outcome: str
+    provider_id: str | None = None
+    detail: str = ""
+    retry_after: timedelta | None = None
+
+
+@dataclass
+class Outcome:
+    """What dispatching a claimed action came to."""
+
+    action: ClaimedAction
+    state: str
+    reason: str | None = None
+    next_attempt_at: datetime | None = None
+    provider_id: str | None = None
+    last_result: str | None = None
+    progress: int | None = None
+    count_attempt: bool = False
+    attempts: list[AttemptRecord] = field(default_factory=list)
+    dissolves_group: bool = False
+    #: Manual channel: handed to the operator, waiting for `done`.
+    awaiting_operator: bool = False
+
+
+def claim_due(store: Store, now: datetime, owner: str, limit: int, lease: timedelta) -> list[ClaimedAction]:
+    """Lease up to ``limit`` due actions of unpaused groups and SOPs, oldest first."""
+    now_db = to_db(now)
+    paused_groups = select(groups.c.id).where(groups.c.paused.is_(True))
+    paused_sops = select(sops.c.id).where(sops.c.paused.is_(True))
+    candidates = (
+        select(actions.c.id, actions.c.state)
+        .where(or_(
+            and_(actions.c.state.in_((states.PLANNED, states.RETRYING)), actions.c.next_attempt_at <= now_db),
+            and_(actions.c.state == states.DUE, actions.c.lease_owner.is_not(None),
+                 actions.c.lease_expires_at < now_db),
+        ))
+        .where(actions.c.group_id.not_in(paused_groups), actions.c.sop_id.not_in(paused_sops))
+        .order_by(actions.c.next_attempt_at, actions.c.step_index, actions.c.part_index, actions.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    with store.engine.begin() as conn:
+        before = {r.id: r.state for r in conn.execute(candidates)}
+        if not before:
+            return []
+        rows = conn.execute(
+            update(actions).where(actions.c.id.in_(list(before)))
+            .values(state=states.DUE, lease_owner=owner, lease_expires_at=to_db(now + lease), updated_at=now_db)
+            .returning(*actions.c)
+        ).all()
+        claimed = [_claimed(r, before[r.id]) for r in rows]
+        write_audit(conn, now, owner, [
+            {"action_key": c.key, "group_id": c.group_id, "sop_id": c.sop_id, "from_state": c.previous_state,
+             "to_state": states.DUE, "detail": "claimed" if c.previous_state != states.DUE else "lease reclaimed"}
+            for c in claimed])
+    claimed.sort(key=lambda c: (c.due, c.id))
+    return claimed
+
+
+def _claimed(row: Any, previous: str) -> ClaimedAction:
+    return ClaimedAction(
+        id=row.id, key=row.key, sop_id=row.sop_id, step=row.step, part=row.part, group_id=row.group_id,
+        kind=row.kind, channel=row.channel, due=aware(row.due), deadline=aware(row.deadline),  # type: ignore[arg-type]
+        previous_state=previous, attempts=row.attempts, progress=row.progress, occurrence=row.occurrence,
+        day=row.day, item=row.item, data=row.data, version_id=row.version_id,
+    )
+
+
+def record_outcomes(store: Store, outcomes: Sequence[Outcome], now: datetime, owner: str) -> list[Outcome]:
+    """Write outcomes, attempts and audit rows in one transaction; returns those whose lease was still ours."""
+    now_db = to_db(now)
+    written: list[Outcome] = []
+    with store.engine.begin() as conn:
+        audits: list[dict[str, Any]] = []
+        attempt_rows: list[dict[str, Any]] = []
+        for o in outcomes:
+            a = o.action
+            final = o.state in states.FINAL
+            values: dict[str, Any] = {
+                "state": o.state, "lease_owner": None, "lease_expires_at": None, "updated_at": now_db,
+                "reason": o.reason, "last_result": o.last_result,
+            }
+            if o.count_attempt:
+                values["attempts"] = a.attempts + 1
+            if o.next_attempt_at is not None:
+                values["next_attempt_at"] = to_db(o.next_attempt_at)
+            if o.provider_id is not None:
+                values["provider_id"] = o.provider_id
+            if o.progress is not None:
+                values["progress"] = o.progress
+            if o.awaiting_operator or o.state == states.SENT:
+                values["dispatched_at"] = now_db
+            if final:
+                values["finished_at"] = now_db
+            result = conn.execute(update(actions).where(and_(actions.c.id == a.id, actions.c.lease_owner == owner))
+                                  .values(**values))
+            if result.rowcount != 1:
+                continue  # our lease expired and someone else holds it: their result wins
+            written.append(o)
+            audits.append({"action_key": a.key, "group_id": a.group_id, "sop_id": a.sop_id,
+                           "from_state": states.DUE, "to_state": o.state, "detail": o.reason or o.last_result})
+            for n, att in enumerate(o.attempts, 1):
+                attempt_rows.append({
+                    "action_key": a.key, "attempt_no": a.attempts + 1, "target": att.target, "owner": owner,
+                    "idempotency_key": att.idempotency_key, "started_at": to_db(att.started_at),
+                    "finished_at": to_db(att.finished_at), "outcome": att.outcome, "provider_id": att.provider_id,
+                    "detail": att.detail[:2000],
+                    "retry_after_s": int(att.retry_after.total_seconds()) if att.retry_after else None,
+                })
+            if o.dissolves_group:
+                audits += _dissolve(conn, a.group_id, a.id, now)
+        if attempt_rows:
+            conn.execute(insert(attempts), attempt_rows)
+        write_audit(conn, now, owner, audits)
+    return written
+
+
+def _dissolve(conn: Connection, group_id: str, dissolving_action: int, now: datetime) -> list[dict[str, Any]]:
+    """Mark the group dissolved and cancel everything it still had waiting."""
+    conn.execute(update(groups).where(groups.c.id == group_id).values(dissolved_at=to_db(now)))
+    waiting = conn.execute(select(actions.c.id, actions.c.key, actions.c.state, actions.c.sop_id).where(and_(
+        actions.c.group_id == group_id, actions.c.id != dissolving_action,
+        actions.c.state.in_((states.PLANNED, states.RETRYING))))).all()
+    if waiting:
+        conn.execute(update(actions).where(actions.c.id.in_([w.id for w in waiting])).values(
+            state=states.CANCELLED, reason="group dissolved", finished_at=to_db(now), updated_at=to_db(now)))
+    return [{"action_key": w.key, "group_id": group_id, "sop_id": w.sop_id, "from_state": w.state,
+             "to_state": states.CANCELLED, "detail": "group dissolved"} for w in waiting]
+
+
+def sweep_deadlines(store: Store, now: datetime, manual_channels: Iterable[str], actor: str) -> list[tuple[str, str, str]]:
+    """Past due + grace: automatic → missed, operator tasks → overdue. Returns (key, from, to)."""
+    manual = set(manual_channels)
+    now_db = to_db(now)
+    changes: list[tuple[str, str, str]] = []
+    with store.engine.begin() as conn:
+        rows = conn.execute(select(actions.c.id, actions.c.key, actions.c.state, actions.c.channel,
+                                   actions.c.group_id, actions.c.sop_id, actions.c.last_result).where(and_(
+            actions.c.deadline < now_db,
+            or_(actions.c.state.in_((states.PLANNED, states.RETRYING)),
+                and_(actions.c.state == states.DUE, actions.c.lease_owner.is_(None)))))).all()
+        audits = []
+        for r in rows:
+            to_state = states.OVERDUE if r.channel in manual else states.MISSED
+            reason = "not done by due + grace" if to_state == states.OVERDUE else (
+                f"past due + grace; last result: {r.last_result}" if r.last_result else "past due + grace")
+            values: dict[str, Any] = {"state": to_state, "reason": reason, "updated_at": now_db}
+            if to_state == states.MISSED:
+                values["finished_at"] = now_db
+            conn.execute(update(actions).where(and_(actions.c.id == r.id, actions.c.state == r.state)).values(**values))
+            audits.append({"action_key": r.key, "group_id": r.group_id, "sop_id": r.sop_id,
+                           "from_state": r.state, "to_state": to_state, "detail": reason})
+            changes.append((r.key, r.state, to_state))
+        write_audit(conn, now, actor, audits)
+    return changes
+
+
+def release(store: Store, claimed: Sequence[ClaimedAction], now: datetime, owner: str) -> None:
+    """Give back leases of actions not dispatched (clean shutdown)."""
+    if not claimed:
+        return
+    with store.engine.begin() as conn:
+        for c in claimed:
+            back = c.previous_state if c.previous_state in states.WAITING else states.PLANNED
+            conn.execute(update(actions).where(and_(actions.c.id == c.id, actions.c.lease_owner == owner))
+                         .values(state=back, lease_owner=None, lease_expires_at=None, updated_at=to_db(now)))
+        write_audit(conn, now, owner, [{"action_key": c.key, "group_id": c.group_id, "sop_id": c.sop_id,
+                                        "from_state": states.DUE, "to_state": c.previous_state,
+                                        "detail": "lease released at shutdown"} for c in claimed])
+
+
+def next_wakeup(store: Store) -> datetime | None:
+    """The earliest moment anything in the ledger needs the daemon (None: nothing ever)."""
+    paused_groups = select(groups.c.id).where(groups.c.paused.is_(True))
+    paused_sops = select(sops.c.id).where(sops.c.paused.is_(True))
+    with store.engine.connect() as conn:
+        due = conn.execute(select(func.min(actions.c.next_attempt_at)).where(
+            actions.c.state.in_((states.PLANNED, states.RETRYING)),
+            actions.c.group_id.not_in(paused_groups), actions.c.sop_id.not_in(paused_sops))).scalar()
+        deadline = conn.execute(select(func.min(actions.c.deadline)).where(or_(
+            actions.c.state.in_((states.PLANNED, states.RETRYING)),
+            and_(actions.c.state == states.DUE, actions.c.lease_owner.is_(None))))).scalar()
+        lease = conn.execute(select(func.min(actions.c.lease_expires_at)).where(
+            actions.c.state == states.DUE, actions.c.lease_owner.is_not(None))).scalar()
+    times = [t for t in (due, deadline, lease) if t is not None]
+    if not times:
+        return None
+    # the deadline sweep uses "deadline < now": wake just after it
+    soonest = min(times)
+    if soonest == deadline:
+        soonest = deadline + timedelta(seconds=1)
+    return aware(soonest)
+
+
+def recent_sends(store: Store, targets: Iterable[str], since: datetime) -> dict[str, list[datetime]]:
+    """Start times of attempts per target since ``since`` (for per-target rate limits)."""
+    wanted = list(set(targets))
+    out: dict[str, list[datetime]] = {t: [] for t in wanted}
+    if not wanted:
+        return out
+    with store.engine.connect() as conn:
+        for target, started in conn.execute(select(attempts.c.target, attempts.c.started_at).where(
+                attempts.c.target.in_(wanted), attempts.c.started_at >= to_db(since))):
+            out[target].append(aware(started))  # type: ignore[arg-type]
+    for times in out.values():
+        times.sort()
+    return out
+
+
+def group_row(conn: Connection, group_id: str) -> Any:
+    return conn.execute(select(groups).where(groups.c.id == group_id)).first()
+
+
+def group_from_row(row: Any) -> Group:
+    """A :class:`Group` (with its current facts) from a groups-table row."""
+    start = row.start if isinstance(row.start, date) else date.fromisoformat(str(row.start))
+    return Group(row.id, row.name, start, tuple(row.tags or ()), dict(row.facts or {}),
+                 dict(row.channels or {}), dict(row.vars or {}), dict(row.pools or {}))

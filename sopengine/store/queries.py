@@ -1,0 +1,110 @@
+"""Read-only views of the ledger: status counts, action listings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select
+
+from . import states
+from .core import Store
+from .database import aware, to_db
+from .tables import actions, attempts, groups, sops
+
+
+@dataclass(frozen=True)
+class ActionView:
+    """One action as ``sopengine actions`` shows it."""
+
+    key: str
+    group: str
+    sop: str
+    step: str
+    part: str | None
+    kind: str
+    channel: str
+    due: datetime
+    state: str
+    attempts: int
+    last_result: str | None
+    reason: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "group": self.group, "sop": self.sop, "step": self.step, "part": self.part,
+                "kind": self.kind, "channel": self.channel, "due": self.due.isoformat(), "state": self.state,
+                "attempts": self.attempts, "last_result": self.last_result, "reason": self.reason}
+
+
+def list_actions(store: Store, *, group: str | None = None, sop: str | None = None, state: str | None = None,
+                 since: datetime | None = None, until: datetime | None = None, limit: int | None = None) -> list[ActionView]:
+    """Actions ordered by due time, filtered."""
+    q = select(actions.c.key, actions.c.group_id, actions.c.sop_id, actions.c.step, actions.c.part, actions.c.kind,
+               actions.c.channel, actions.c.due, actions.c.state, actions.c.attempts, actions.c.last_result,
+               actions.c.reason)
+    if group:
+        q = q.where(actions.c.group_id == group)
+    if sop:
+        q = q.where(actions.c.sop_id == sop)
+    if state:
+        q = q.where(actions.c.state == state)
+    if since:
+        q = q.where(actions.c.due >= to_db(since))
+    if until:
+        q = q.where(actions.c.due < to_db(until))
+    q = q.order_by(actions.c.due, actions.c.step_index, actions.c.part_index, actions.c.id)
+    if limit:
+        q = q.limit(limit)
+    with store.engine.connect() as conn:
+        return [ActionView(r.key, r.group_id, r.sop_id, r.step, r.part, r.kind, r.channel, aware(r.due),  # type: ignore[arg-type]
+                           r.state, r.attempts, r.last_result, r.reason) for r in conn.execute(q)]
+
+
+@dataclass(frozen=True)
+class PairStatus:
+    """Counts by state of one (SOP, group) pair, with its next due and lateness."""
+
+    sop: str
+    group: str
+    counts: dict[str, int]
+    next_due: datetime | None
+    late: int
+    paused: bool
+    dissolved: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sop": self.sop, "group": self.group, "counts": self.counts,
+                "next_due": self.next_due.isoformat() if self.next_due else None, "late": self.late,
+                "paused": self.paused, "dissolved": self.dissolved}
+
+
+def status(store: Store, now: datetime) -> list[PairStatus]:
+    """Per (SOP, group): counts by state, next due, and how many are late (due, not yet done)."""
+    now_db = to_db(now)
+    with store.engine.connect() as conn:
+        counts: dict[tuple[str, str], dict[str, int]] = {}
+        for sop_id, group_id, state, n in conn.execute(
+                select(actions.c.sop_id, actions.c.group_id, actions.c.state, func.count())
+                .group_by(actions.c.sop_id, actions.c.group_id, actions.c.state)):
+            counts.setdefault((sop_id, group_id), {})[state] = n
+        nexts = {(s, g): t for s, g, t in conn.execute(
+            select(actions.c.sop_id, actions.c.group_id, func.min(actions.c.due))
+            .where(actions.c.state.in_((states.PLANNED, states.RETRYING)))
+            .group_by(actions.c.sop_id, actions.c.group_id))}
+        late = {(s, g): n for s, g, n in conn.execute(
+            select(actions.c.sop_id, actions.c.group_id, func.count())
+            .where(and_(actions.c.due < now_db, actions.c.state.in_(
+                (states.PLANNED, states.RETRYING, states.DUE, states.OVERDUE))))
+            .group_by(actions.c.sop_id, actions.c.group_id))}
+        paused_groups = set(conn.execute(select(groups.c.id).where(groups.c.paused.is_(True))).scalars())
+        paused_sops = set(conn.execute(select(sops.c.id).where(sops.c.paused.is_(True))).scalars())
+        dissolved = set(conn.execute(select(groups.c.id).where(groups.c.dissolved_at.is_not(None))).scalars())
+    return [PairStatus(s, g, c, aware(nexts.get((s, g))), late.get((s, g), 0),
+                       g in paused_groups or s in paused_sops, g in dissolved)
+            for (s, g), c in sorted(counts.items())]
+
+
+def attempt_count(store: Store, key: str) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).where(attempts.c.action_key == key)).scalar_one())

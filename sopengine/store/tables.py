@@ -1,0 +1,156 @@
+"""The ledger's tables (SQLAlchemy Core). Times are naive UTC everywhere.
+
+The migrations under ``migrations/`` create exactly these; a test checks that
+the migrated schema and this metadata agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+groups = Table(
+    "groups", metadata,
+    Column("id", String(120), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("facts", JSON, nullable=False),
+    Column("facts_updated_at", DateTime),
+    Column("channels", JSON, nullable=False),
+    Column("vars", JSON, nullable=False),
+    Column("pools", JSON, nullable=False),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("dissolved_at", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+sop_versions = Table(
+    "sop_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sop_id", String(80), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("definition", JSON, nullable=False),
+    Column("path", Text),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("sop_id", "content_hash", name="uq_sop_versions_hash"),
+)
+
+sops = Table(
+    "sops", metadata,
+    Column("id", String(80), primary_key=True),
+    Column("version_id", Integer, ForeignKey("sop_versions.id"), nullable=False),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+enrollments = Table(
+    "enrollments", metadata,
+    Column("sop_id", String(80), primary_key=True),
+    Column("group_id", String(120), primary_key=True),
+    Column("planned_until", DateTime, nullable=False),
+    Column("version_id", Integer, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("persistent", Boolean, nullable=False, default=False),
+)
+
+actions = Table(
+    "actions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(400), nullable=False, unique=True),
+    Column("sop_id", String(80), nullable=False),
+    Column("step", String(80), nullable=False),
+    Column("part", String(40)),
+    Column("group_id", String(120), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("due", DateTime, nullable=False),
+    Column("deadline", DateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("progress", Integer, nullable=False, default=0),
+    Column("occurrence", Integer, nullable=False, default=0),
+    Column("day", Integer, nullable=False, default=0),
+    Column("step_index", Integer, nullable=False, default=0),
+    Column("part_index", Integer, nullable=False, default=0),
+    Column("item", JSON),
+    Column("data", JSON),
+    Column("fingerprint", String(64), nullable=False, default=""),
+    Column("version_id", Integer, nullable=False),
+    Column("lease_owner", String(120)),
+    Column("lease_expires_at", DateTime),
+    Column("last_result", Text),
+    Column("provider_id", String(200)),
+    Column("reason", Text),
+    Column("dispatched_at", DateTime),
+    Column("finished_at", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+)
+Index("ix_actions_claim", actions.c.state, actions.c.next_attempt_at)
+Index("ix_actions_deadline", actions.c.state, actions.c.deadline)
+Index("ix_actions_pair", actions.c.sop_id, actions.c.group_id)
+Index("ix_actions_group_due", actions.c.group_id, actions.c.due)
+
+attempts = Table(
+    "attempts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("action_key", String(400), nullable=False),
+    Column("attempt_no", Integer, nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("owner", String(120), nullable=False),
+    Column("idempotency_key", String(420), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("outcome", String(16)),
+    Column("provider_id", String(200)),
+    Column("detail", Text),
+    Column("retry_after_s", Integer),
+)
+Index("ix_attempts_target", attempts.c.target, attempts.c.started_at)
+Index("ix_attempts_action", attempts.c.action_key)
+
+events = Table(
+    "events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("group_id", String(120), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("occurred_at", DateTime, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
+audit = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("action_key", String(400)),
+    Column("group_id", String(120)),
+    Column("sop_id", String(80)),
+    Column("from_state", String(16)),
+    Column("to_state", String(16)),
+    Column("detail", Text),
+)
+Index("ix_audit_action", audit.c.action_key)
+
+meta = Table(
+    "meta", metadata,
+    Column("key", String(80), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+workers = Table(
+    "workers", metadata,
+    Column("id", String(120), primary_key=True),
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("heartbeat_at", DateTime, nullable=False),
+    Column("stopped_at", DateTime),
+    Column("stats", JSON, nullable=False),
+)
