@@ -6,6 +6,18 @@ from pathlib import Path
 
 import pytest
 
+import os
+import uuid
+from typing import Iterator
+
+from sqlalchemy import create_engine, text
+
+from sopengine.plugins import load_plugins
+from sopengine.store import Store
+
+from .pg import PostgresServer, start_postgres
+
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -20,3 +32,47 @@ def spec_dir() -> Path:
 def sops_dir() -> Path:
     """The shipped sample SOPs."""
     return ROOT / "sops"
+
+
+REQUIRE_PG = os.environ.get("SOPENGINE_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer | None]:
+    server, why = start_postgres()
+    if server is None and REQUIRE_PG:
+        pytest.fail(f"PostgreSQL is required here (SOPENGINE_REQUIRE_POSTGRES=1) but: {why}")
+    yield server
+    if server is not None:
+        server.stop()
+
+
+def new_pg_database(server: PostgresServer) -> str:
+    name = "t_" + uuid.uuid4().hex[:12]
+    engine = create_engine(server.admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return server.url(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path, postgres) -> str:  # type: ignore[no-untyped-def]
+    """A fresh, empty database URL on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.db'}"
+    if postgres is None:
+        pytest.skip("no PostgreSQL server: initdb/pg_ctl or psycopg missing (CI runs these)")
+    return new_pg_database(postgres)
+
+
+@pytest.fixture
+def host():  # type: ignore[no-untyped-def]
+    return load_plugins()
+
+
+@pytest.fixture
+def store(store_url, host) -> Iterator[Store]:  # type: ignore[no-untyped-def]
+    s = Store.open(store_url, host.kinds)
+    yield s
+    s.close()

@@ -36,11 +36,21 @@ class Dispatcher:
     now: Callable[[], datetime]
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
-    def dispatch(self, claimed: Sequence[ClaimedAction]) -> list[Outcome]:
-        """Outcomes of ``claimed``, in order. Never raises for one action's problem."""
+    def dispatch(self, claimed: Sequence[ClaimedAction],
+                 stop: Callable[[], bool] = lambda: False) -> list[Outcome]:
+        """Outcomes of ``claimed``, in order, until ``stop()`` says to stop (the rest are not started).
+
+        Never raises for one action's problem. Sends within the batch count
+        towards rate limits together with those already recorded.
+        """
         group_rows = self._groups({c.group_id for c in claimed})
         recent = self._recent_sends(claimed, group_rows)
-        return [self._one(c, group_rows.get(c.group_id), recent) for c in claimed]
+        outcomes: list[Outcome] = []
+        for c in claimed:
+            if stop():
+                break
+            outcomes.append(self._one(c, group_rows.get(c.group_id), recent))
+        return outcomes
 
     def _groups(self, ids: set[str]) -> dict[str, Any]:
         with self.store.engine.connect() as conn:

@@ -81,12 +81,9 @@ class Daemon:
             claimed = claim_due(self.store, self.clock.now(), self.owner, self.batch_size, self.lease)
             if not claimed:
                 break
-            outcomes = []
-            for i, c in enumerate(claimed):
-                if self._stop.is_set():  # clean shutdown: hand back what was not started
-                    release(self.store, claimed[i:], self.clock.now(), self.owner)
-                    break
-                outcomes += self.dispatcher.dispatch([c])
+            outcomes = self.dispatcher.dispatch(claimed, self._stop.is_set)
+            if len(outcomes) < len(claimed):  # clean shutdown: hand back what was not started
+                release(self.store, claimed[len(outcomes):], self.clock.now(), self.owner)
             for o in record_outcomes(self.store, outcomes, self.clock.now(), self.owner):
                 log_state(self.log, o.action.key, o.action.previous_state, o.state,
                           reason=o.reason, attempts=o.action.attempts + (1 if o.count_attempt else 0))

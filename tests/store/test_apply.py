@@ -1,0 +1,109 @@
+"""apply: idempotent sync, and re-planning only the future when an SOP is edited."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from sopengine import load_sop
+from sopengine.store.apply import apply
+from sopengine.store.tables import actions
+from sopengine.group import Group
+
+SH = ZoneInfo("Asia/Shanghai")
+
+CAMP = """
+sop: camp
+timezone: Asia/Shanghai
+lifetime: 10d
+match: {tags: [camp]}
+steps:
+  - id: morning
+    kind: morning_post
+    cron: "0 8 * * *"
+    days: 1-9
+    text: "早安 第{{ day }}天"
+  - id: topic
+    kind: topic
+    cron: "30 20 * * *"
+    days: 1-9
+    text: "话题"
+  - id: rules
+    kind: rules
+    at: day 0 10:00
+    text: 群规
+  - id: bye
+    kind: dissolution
+    at: day 10 20:00
+    notice: 再见
+"""
+
+
+def camp(text: str = CAMP):
+    return load_sop(Path("camp.yaml"), text=textwrap.dedent(text))
+
+
+def groups(n: int = 2) -> list[Group]:
+    return [Group(f"g{i}", f"群{i}", date(2026, 9, 19), ("camp",), {"members": 50}, {"wechat": {"operator": "小雅"}})
+            for i in range(n)]
+
+
+def at(day: int, hour: int = 0) -> datetime:
+    return datetime(2026, 9, 19, hour, tzinfo=SH) + timedelta(days=day)
+
+
+def rows(store):
+    with store.engine.connect() as conn:
+        return {r.key: r for r in conn.execute(select(actions))}
+
+
+def test_apply_twice_changes_nothing(store):
+    first = apply(store, [camp()], groups(), at(0))
+    assert first.total("added") == 2 * (9 + 9 + 1 + 4)
+    before = rows(store)
+    second = apply(store, [camp()], groups(), at(0))
+    assert not second.changed_anything
+    assert second.total("unchanged") == first.total("added")
+    assert rows(store) == before
+
+
+def test_edit_mid_life_replans_only_the_future(store):
+    apply(store, [camp()], groups(1), at(0))
+    before = rows(store)
+    edited = CAMP.replace('text: "话题"', 'text: "新话题"').replace('"0 8 * * *"', '"0 9 * * *"')
+    edited = edited.replace("  - id: rules\n    kind: rules\n    at: day 0 10:00\n    text: 群规\n", "")
+    report = apply(store, [camp(edited)], groups(1), at(5, 12))
+    after = rows(store)
+    morning_past = [k for k, r in before.items() if r.step == "morning" and r.day <= 5]
+    for key in morning_past:  # the past is untouched
+        assert after[key].state == "planned" and after[key].updated_at == before[key].updated_at
+    future_morning = [k for k, r in before.items() if r.step == "morning" and r.day > 5]
+    assert all(after[k].state == "cancelled" for k in future_morning)  # moved to 09:00: new keys
+    assert sum(1 for k, r in after.items() if r.step == "morning" and "T09:00" in k) == 4
+    future_topics = [k for k, r in before.items() if r.step == "topic" and r.day >= 5]
+    assert all(after[k].id == before[k].id and after[k].fingerprint != before[k].fingerprint for k in future_topics)
+    assert report.total("changed") == len(future_topics)
+    assert report.total("added") == 4
+    assert report.total("cancelled") == len(future_morning)
+    rules_key = next(k for k, r in before.items() if r.step == "rules")
+    assert after[rules_key].state == "planned"  # removed step, but in the past: untouched
+    assert after[rules_key].updated_at == before[rules_key].updated_at
+
+
+def test_first_apply_plans_only_what_can_still_happen(store):
+    report = apply(store, [camp()], groups(1), at(3, 12))
+    assert all(r.deadline >= at(3, 12).astimezone(ZoneInfo("UTC")).replace(tzinfo=None) for r in rows(store).values())
+    assert report.total("added") == 6 + 7 + 4  # morning days 4-9, topic days 3-9 (20:30), dissolution
+
+
+def test_group_that_stops_matching_is_cancelled_for_the_future(store):
+    apply(store, [camp()], groups(1), at(0))
+    untagged = [Group("g0", "群0", date(2026, 9, 19), (), {"members": 50})]
+    report = apply(store, [camp()], untagged, at(4, 12))
+    after = rows(store)
+    assert report.total("cancelled") == sum(1 for r in after.values() if r.due > at(4, 12).astimezone(ZoneInfo("UTC")).replace(tzinfo=None))
+    assert all(r.state == "cancelled" for r in after.values() if r.day >= 5)
