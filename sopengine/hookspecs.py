@@ -59,6 +59,15 @@ def register_events(register: RegisterEvent) -> None:
     """Register event names steps may use with ``on:``."""
 
 
+class RegisterCommand(Protocol):
+    def __call__(self, command: Any) -> None: ...
+
+
+@hookspec
+def register_commands(register: RegisterCommand) -> None:
+    """Register click commands added to ``sopengine`` (e.g. the wechat plugin's ``tasks``)."""
+
+
 @hookspec
 def register_template_filters(register: RegisterFilter) -> None:
     """Register Jinja2 filters for templates (plain functions of plain data)."""

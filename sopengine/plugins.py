@@ -40,6 +40,7 @@ class PluginInfo:
     kinds: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
     filters: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
     error: str | None = None
 
 
@@ -53,6 +54,7 @@ class PluginHost:
     kinds: KindRegistry = field(default_factory=KindRegistry)
     events: dict[str, str] = field(default_factory=lambda: {e: "built-in" for e in BUILTIN_EVENTS})
     filters: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    commands: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[PluginInfo]:
@@ -118,6 +120,7 @@ def _collect(host: PluginHost) -> None:
             _call(plugin, "register_kinds", lambda k: _add_kind(host, info, k))
             _call(plugin, "register_events", lambda n, d="": _add(host.events, info.events, n, d or name))
             _call(plugin, "register_template_filters", lambda n, f: _add_filter(host, env, info, n, f))
+            _call(plugin, "register_commands", lambda c: _add(host.commands, info.commands, c.name, c))
         except Exception as exc:
             info.error = f"{type(exc).__name__}: {exc}"
 

@@ -50,3 +50,10 @@ class WeChatTaskChannel:
 @hookimpl
 def register_channels(register) -> None:  # type: ignore[no-untyped-def]
     register("wechat", WeChatTaskChannel)
+
+
+@hookimpl
+def register_commands(register) -> None:  # type: ignore[no-untyped-def]
+    from .command import tasks_command
+
+    register(tasks_command)

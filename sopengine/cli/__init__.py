@@ -17,7 +17,24 @@ from .validate import validate_command
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT)
+class SopengineGroup(click.Group):
+    """The command group; plugins add commands through the ``register_commands`` hook."""
+
+    def _plugin_commands(self) -> dict[str, click.Command]:
+        if not hasattr(self, "_from_plugins"):
+            from .runtime import plugin_host
+
+            self._from_plugins = {n: c for n, c in plugin_host().commands.items() if n not in self.commands}
+        return self._from_plugins
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self._plugin_commands()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self.commands.get(name) or self._plugin_commands().get(name)
+
+
+@click.group(cls=SopengineGroup, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="sopengine")
 def main() -> None:
     """Run community-operations (社群运营) SOPs: YAML in, timed actions out, sent on time.

@@ -14,16 +14,15 @@ from typing import Any, Callable, Mapping, Sequence
 from sqlalchemy import select
 
 from ..channels import (
-    Channel, ChannelConfigError, Ok, OutboundAction, Permanent, Retryable, SendResult, Target,
+    Channel, ChannelConfigError, Ok, Permanent, Retryable, SendResult, Target,
 )
-from ..context import template_context
-from ..group import Group
 from ..kinds import StepBase
 from ..store import states
 from ..store.core import Store
 from ..store.ledger import AttemptRecord, ClaimedAction, Outcome, group_from_row, recent_sends
 from ..store.tables import groups
-from ..templating import TemplateProblem, compile_condition
+from ..rendering import outbound
+from ..templating import TemplateProblem
 from .retry import RetryPolicy
 
 
@@ -79,41 +78,26 @@ class Dispatcher:
             return Outcome(c, states.MISSED, reason="past due + grace before it could be sent")
         try:
             sop = self.store.sop_version(c.version_id)
-            step = sop.step(c.step)
+            sop.step(c.step)
         except KeyError:
             return Outcome(c, states.CANCELLED, reason=f"step {c.step!r} is no longer in SOP {c.sop_id!r}")
         group = group_from_row(row)
         try:
-            context = self._context(c, sop, group, step)
-            if step.when is not None and not compile_condition(step.when)(context):
-                return Outcome(c, states.SKIPPED, reason=f"when is false: {step.when}")
-            payload = step.render(c.part, context)
+            step, _, action = outbound(sop, group, key=c.key, step_id=c.step, part=c.part, due=c.due,
+                                       deadline=c.deadline, day=c.day, occurrence=c.occurrence, item=c.item,
+                                       data=c.data)
         except TemplateProblem as exc:
             return Outcome(c, states.FAILED, reason=str(exc))
+        if action is None:
+            return Outcome(c, states.SKIPPED, reason=f"when is false: {step.when}")
         if channel is None:
             return Outcome(c, states.FAILED, reason=f"channel {c.channel!r} is not installed")
         target = _target(row, c.channel)
-        outbound = OutboundAction(c.key, c.sop_id, c.step, c.part, c.kind, group.id, group.name,
-                                  c.due, payload, c.deadline - c.due)
         try:
-            bodies = list(channel.render(outbound, target))
+            bodies = list(channel.render(action, target))
         except ChannelConfigError as exc:
             return Outcome(c, states.FAILED, reason=f"channel {c.channel}: {exc}")
         return self._send(c, channel, target, bodies, recent, step)
-
-    def _context(self, c: ClaimedAction, sop: Any, group: Group, step: StepBase) -> dict[str, Any]:
-        data = c.data or {}
-        members = data.get("members") or []
-        member = None
-        if step.on is not None:
-            names = [str(m.get("name", "")) for m in members if m.get("name")]
-            member = {**(members[0] if members else {}), "name": "、".join(names) if names else ""}
-        extra: dict[str, Any] = {"item": c.item} if step.pick else {}
-        context = template_context(sop, group, local_due=c.due.astimezone(sop.timezone), day=c.day,
-                                   occurrence=c.occurrence, member=member, **extra)
-        if step.on is not None:
-            context["members"] = members
-        return context
 
     def _send(self, c: ClaimedAction, channel: Channel, target: Target, bodies: list[Any],
               recent: dict[str, list[datetime]], step: StepBase) -> Outcome:

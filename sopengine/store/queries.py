@@ -108,3 +108,42 @@ def status(store: Store, now: datetime) -> list[PairStatus]:
 def attempt_count(store: Store, key: str) -> int:
     with store.engine.connect() as conn:
         return int(conn.execute(select(func.count()).where(attempts.c.action_key == key)).scalar_one())
+
+
+@dataclass(frozen=True)
+class StoredAction:
+    """An action row with what is needed to render it again (for sheets and previews)."""
+
+    key: str
+    sop_id: str
+    step: str
+    part: str | None
+    group_id: str
+    kind: str
+    channel: str
+    due: datetime
+    deadline: datetime
+    state: str
+    day: int
+    occurrence: int
+    item: Any
+    data: Any
+    version_id: int
+    reason: str | None
+
+
+def channel_actions(store: Store, channel: str, since: datetime, until: datetime) -> list[StoredAction]:
+    """Actions of ``channel`` due in ``[since, until)``, by due time."""
+    q = (select(actions).where(actions.c.channel == channel, actions.c.due >= to_db(since),
+                               actions.c.due < to_db(until))
+         .order_by(actions.c.due, actions.c.step_index, actions.c.part_index, actions.c.id))
+    with store.engine.connect() as conn:
+        return [StoredAction(r.key, r.sop_id, r.step, r.part, r.group_id, r.kind, r.channel, aware(r.due),  # type: ignore[arg-type]
+                             aware(r.deadline), r.state, r.day, r.occurrence, r.item, r.data,  # type: ignore[arg-type]
+                             r.version_id, r.reason) for r in conn.execute(q)]
+
+
+def groups_by_id(store: Store, ids: set[str]) -> dict[str, Any]:
+    """Group rows by id."""
+    with store.engine.connect() as conn:
+        return {r.id: r for r in conn.execute(select(groups).where(groups.c.id.in_(ids)))}

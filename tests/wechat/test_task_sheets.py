@@ -1,0 +1,84 @@
+"""The wechat operator task sheets over the 21-day camp's whole life, golden-tested (md and csv)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sopengine import load_workspace
+from sopengine.daemon.clock import VirtualClock
+from sopengine.daemon.runner import Daemon
+from sopengine.plugins import load_plugins
+from sopengine.store import Store
+from sopengine.store.apply import apply
+from sopengine.store.commands import mark_done
+from sopengine.store.queries import list_actions
+from sopengine_wechat import WeChatTaskChannel
+from sopengine_wechat.command import build_sheet
+from sopengine_wechat.sheet import csv_text, html_page, markdown
+
+from ..goldens import check_golden
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(scope="module")
+def camp_db(tmp_path_factory, sops_dir_module):
+    url = f"sqlite:///{tmp_path_factory.mktemp('sheets') / 'ledger.db'}"
+    host = load_plugins()
+    store = Store.open(url, host.kinds)
+    ws = load_workspace([sops_dir_module / "learning-camp-21d.yaml", sops_dir_module / "groups.yaml"])
+    start = datetime(2026, 9, 19, tzinfo=SH)
+    apply(store, ws.sops, ws.groups, start)
+    Daemon(store, {"wechat": WeChatTaskChannel()}, VirtualClock(start)).run(until=datetime(2026, 9, 21, 12, tzinfo=SH))
+    for a in list_actions(store, group="ppt-camp-2026-09-a"):  # 小雅 did her first day's work
+        if a.state in ("due", "overdue") and a.due < datetime(2026, 9, 20, tzinfo=SH):
+            mark_done(store, a.key, datetime(2026, 9, 20, tzinfo=SH))
+    Daemon(store, {"wechat": WeChatTaskChannel()}, VirtualClock(datetime(2026, 9, 21, 12, tzinfo=SH))).run(
+        until=datetime(2026, 10, 12, tzinfo=SH))
+    store.close()
+    return url
+
+
+@pytest.fixture(scope="module")
+def sops_dir_module():
+    from ..conftest import ROOT
+    return ROOT / "sops"
+
+
+def whole_life(url: str, render) -> str:  # type: ignore[no-untyped-def]
+    day, out = date(2026, 9, 19), []
+    while day <= date(2026, 10, 11):
+        rows = build_sheet(url, day, SH, "小雅")
+        out.append(render(rows, f"运营任务单 {day}"))
+        day += timedelta(days=1)
+    return "\n".join(out)
+
+
+def test_markdown_sheets_for_the_whole_life(camp_db):
+    text = whole_life(camp_db, markdown)
+    assert "把群名改为「社群已解散-后续服务请私信」" in text and "发拼手气红包" in text
+    check_golden("tasks-learning-camp-xiaoya.md", text)
+
+
+def test_csv_sheets_for_the_whole_life(camp_db):
+    check_golden("tasks-learning-camp-xiaoya.csv", whole_life(camp_db, lambda rows, title: csv_text(rows)))
+
+
+def test_sheet_orders_by_time_and_marks_state(camp_db):
+    rows = build_sheet(camp_db, date(2026, 9, 19), SH, None)
+    assert [r.local_time for r in rows] == sorted(r.local_time for r in rows)
+    assert {r.task.operator for r in rows} == {"小雅", "阿杰"}
+    mine = [r for r in rows if r.task.group_id == "ppt-camp-2026-09-a"]
+    assert mine and all(r.state == "done" for r in mine)
+    theirs = [r for r in rows if r.task.group_id == "ppt-camp-2026-09-b"]
+    assert theirs and all(r.state == "overdue" for r in theirs)
+
+
+def test_html_sheet_escapes_and_has_a_copy_button_per_message(camp_db):
+    rows = build_sheet(camp_db, date(2026, 9, 19), SH, "小雅")
+    page = html_page(rows, "任务单 <测试>")
+    assert "&lt;测试&gt;" in page
+    assert page.count('class="copy"') == sum(1 for r in rows if r.task.copy_text)
