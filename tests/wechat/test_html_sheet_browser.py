@@ -1,0 +1,67 @@
+"""The HTML task sheet opens in headless Chromium and every copy button copies its message."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sopengine_wechat.command import build_sheet
+from sopengine_wechat.sheet import html_page
+
+from .test_task_sheets import camp_db, sops_dir_module  # noqa: F401 - module fixtures
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+REQUIRED = os.environ.get("SOPENGINE_REQUIRE_BROWSER") == "1"
+
+CAPTURE = """
+window.__copied = [];
+Object.defineProperty(navigator, 'clipboard', {configurable: true,
+  value: {writeText: function (t) { window.__copied.push(t); return Promise.resolve(); }}});
+document.execCommand = function () { window.__copied.push(document.activeElement.value); return true; };
+"""
+
+
+@pytest.fixture
+def browser():  # type: ignore[no-untyped-def]
+    if not (CHROMIUM and DRIVER):
+        if REQUIRED:
+            pytest.fail("chromium and chromedriver are required here")
+        pytest.skip("chromium/chromedriver not installed (CI installs them)")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.skip("selenium not installed")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_copy_buttons_copy_their_message(browser, camp_db, tmp_path):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    rows = build_sheet(camp_db, date(2026, 9, 19), ZoneInfo("Asia/Shanghai"), "小雅")
+    page = tmp_path / "sheet.html"
+    page.write_text(html_page(rows, "运营任务单 2026-09-19"), encoding="utf-8")
+    browser.get(page.as_uri())
+    assert browser.title == "运营任务单 2026-09-19"
+    browser.execute_script(CAPTURE)
+    buttons = browser.find_elements(By.CSS_SELECTOR, "button.copy")
+    expected = [r.task.copy_text for r in rows if r.task.copy_text]
+    assert len(buttons) == len(expected) > 0
+    for button in buttons:
+        button.click()
+    browser.implicitly_wait(2)
+    copied = browser.execute_script("return window.__copied;")
+    assert copied == expected
+    assert all(b.text == "已复制" for b in buttons)
