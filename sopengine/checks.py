@@ -15,10 +15,10 @@ from .group import Group
 from .kinds import RedPacketStep, StepBase
 from .problems import Problem, did_you_mean
 from .templating import (
-    TemplateProblem, compile_condition, environment, referenced_attributes, render_template,
+    TemplateProblem, check_expression, compile_condition, environment, referenced_attributes, render_template,
     template_names,
 )
-from .timing import check_cron, parse_at, parse_days
+from .timing import check_cron, cron_times, parse_at, parse_days
 
 if TYPE_CHECKING:
     from .loader import LoadOptions
@@ -54,7 +54,14 @@ class StepChecks:
         problems: list[Problem] = []
         group = sample_group(self.sop, self.options.sample_groups)
         if self.sop.match_where:
-            for message in _condition_problems(self.sop.match_where, {"group": group.template_view()}):
+            # Facts differ between groups: a fact a group lacks makes it not match, so only the
+            # expression itself and its names are checked here.
+            try:
+                check_expression(self.sop.match_where)
+                messages = list(_static_names(self.sop.match_where, {"group"}, self.sop, expression=True))
+            except TemplateProblem as exc:
+                messages = [str(exc)]
+            for message in messages:
                 problems.append(self.doc.problem(("match", "where"), f"where: {message}"))
         for index, step in zip(self.file_indexes, self.sop.steps):
             for loc, message in self._step(step, group):
@@ -113,8 +120,41 @@ class StepChecks:
         if (step.skip or step.only) and self.sop.calendar is None:
             what = "skip: [holidays]" if step.skip else "only: workdays"
             yield (("skip",) if step.skip else ("only",)), f"{what} needs `calendar:` (e.g. CN) at the top of the file"
+        if step.batch is not None and step.on is None:
+            yield ("batch",), "batch only applies to an `on:` step"
+        yield from self._quiet(step)
         if isinstance(step, RedPacketStep) and step.lead <= timedelta(0):
             yield ("lead",), "lead must be more than 0: the announcement always goes first"
+
+    def _quiet(self, step: StepBase) -> Iterator[tuple[tuple[Any, ...], str]]:
+        """Steps whose times fall inside the SOP's quiet hours (operator-only work excepted)."""
+        quiet = self.sop.quiet
+        if quiet is None or step.kind == "task":
+            return
+        times: list[tuple[tuple[Any, ...], time]] = []
+        if step.at is not None:
+            specs = [step.at] if isinstance(step.at, str) else step.at
+            for i, text in enumerate(specs):
+                try:
+                    times.append((("at",) if isinstance(step.at, str) else ("at", i), parse_at(text).at_time))
+                except ValueError:
+                    continue
+        elif step.cron is not None:
+            try:
+                check_cron(step.cron)
+            except ValueError:
+                return
+            sample = cron_times(step.cron, SAMPLE_START, SAMPLE_START + timedelta(days=31))
+            times += [(("cron",), t.time()) for t in sample]
+        for loc, t in times:
+            for part, offset in step.parts():
+                if part in ("grey_avatar", "rename", "dissolve"):
+                    continue
+                moment = (datetime.combine(SAMPLE_START, t) + offset).time()
+                if quiet.contains(moment):
+                    what = f" ({part})" if part else ""
+                    yield loc, f"{moment:%H:%M}{what} falls inside quiet hours {quiet}"
+                    return
 
     def _routing(self, step: StepBase) -> Iterator[tuple[tuple[Any, ...], str]]:
         channels = self.options.channels
@@ -128,7 +168,7 @@ class StepChecks:
         if step.pick is not None:
             allowed |= {"item"}
         if step.on is not None:
-            allowed |= {"member"}
+            allowed |= {"member", "members"}
         static_ok = True
         for loc, source in step.templates():
             try:
@@ -157,6 +197,8 @@ class StepChecks:
         if step.on is not None:
             extra["member"] = SAMPLE_MEMBER
         context = template_context(self.sop, group, local_due=start, day=1, occurrence=0, **extra)
+        if step.on is not None:
+            context["members"] = [SAMPLE_MEMBER]
         if step.when is not None:
             for message in _condition_problems(step.when, context):
                 yield ("when",), f"when: {message}"

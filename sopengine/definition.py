@@ -13,6 +13,7 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 from .kinds import StepBase
+from .quiet import parse_quiet
 from .sop import Sop
 
 
@@ -22,6 +23,7 @@ def sop_definition(sop: Sop) -> dict[str, Any]:
         "id": sop.id, "title": sop.title, "timezone": sop.timezone.key,
         "match_tags": list(sop.match_tags), "match_where": sop.match_where,
         "lifetime": sop.lifetime, "channel": sop.channel, "calendar": sop.calendar,
+        "quiet": str(sop.quiet) if sop.quiet else None,
         "vars": sop.vars, "pools": sop.pools,
         "steps": [step.model_dump(mode="json", exclude_none=True) for step in sop.steps],
     }
@@ -41,6 +43,7 @@ def sop_from_definition(definition: Mapping[str, Any], kinds: Mapping[str, type[
         id=d["id"], title=d["title"], timezone=ZoneInfo(d["timezone"]), steps=steps,
         match_tags=tuple(d["match_tags"]), match_where=d["match_where"], lifetime=d["lifetime"],
         channel=d["channel"], calendar=d["calendar"], vars=dict(d["vars"]), pools=dict(d["pools"]),
+        quiet=parse_quiet(d["quiet"]) if d.get("quiet") else None,
         content_hash=definition_hash(d),
     )
 

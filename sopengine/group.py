@@ -6,13 +6,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from typing_extensions import Annotated
+
+from .quiet import QuietHours, parse_quiet
 
 GroupId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=120)]
 
 #: Keys of a groups-file entry that are not facts.
-STRUCTURAL_KEYS = frozenset({"id", "name", "start", "tags", "channels", "vars", "pools"})
+STRUCTURAL_KEYS = frozenset({"id", "name", "start", "tags", "channels", "vars", "pools", "quiet"})
 
 
 class GroupModel(BaseModel):
@@ -27,6 +29,14 @@ class GroupModel(BaseModel):
     channels: dict[str, dict[str, Any]] = Field(default_factory=dict)
     vars: dict[str, Any] = Field(default_factory=dict, description="Overrides of the SOP's vars.")
     pools: dict[str, list[Any]] = Field(default_factory=dict, description="Overrides of the SOP's pools.")
+    quiet: str | None = Field(None, description="Quiet hours of this group (wins over the SOP's).")
+
+    @field_validator("quiet")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_quiet(value)
+        return value
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +51,7 @@ class Group:
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
     vars: dict[str, Any] = field(default_factory=dict)
     pools: dict[str, list[Any]] = field(default_factory=dict)
+    quiet: QuietHours | None = None
 
     @classmethod
     def from_model(cls, model: GroupModel) -> "Group":
@@ -48,7 +59,8 @@ class Group:
         if model.members is not None:
             facts["members"] = model.members
         return cls(model.id, model.name, model.start, tuple(model.tags), facts,
-                   dict(model.channels), dict(model.vars), dict(model.pools))
+                   dict(model.channels), dict(model.vars), dict(model.pools),
+                   parse_quiet(model.quiet) if model.quiet else None)
 
     def template_view(self) -> dict[str, Any]:
         """Plain data for templates: id, name, start (ISO), tags, then every fact."""

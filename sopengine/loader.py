@@ -21,6 +21,7 @@ from .group import Group, GroupModel
 from .kinds import KindRegistry, StepBase
 from .model_errors import problems_from_validation
 from .pools import load_pool
+from .quiet import parse_quiet
 from .problems import Problem, SopFileError, did_you_mean
 from .sop import PoolFile, Sop, SopHeader
 from .source import YamlDocument, load_yaml
@@ -70,6 +71,12 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
         problems.append(doc.problem(("calendar",), f"unknown calendar {header.calendar!r}"
                                     f"{did_you_mean(header.calendar, supported_countries())}"))
     pools = _resolve_pools(doc, header.pools, problems)
+    quiet = None
+    if header.quiet is not None:
+        try:
+            quiet = parse_quiet(header.quiet)
+        except ValueError as exc:
+            problems.append(doc.problem(("quiet",), str(exc)))
     lifetime = int(header.lifetime[:-1]) if header.lifetime else None
     if lifetime == 0:
         problems.append(doc.problem(("lifetime",), "lifetime must be at least 1d"))
@@ -79,7 +86,7 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
     sop = Sop(
         id=header.sop, title=header.title, timezone=tz or ZoneInfo("UTC"), steps=tuple(s for _, s in steps),
         match_tags=tuple(header.match.tags), match_where=header.match.where, lifetime=lifetime,
-        channel=header.channel, calendar=header.calendar, vars=dict(header.vars), pools=pools,
+        channel=header.channel, calendar=header.calendar, quiet=quiet, vars=dict(header.vars), pools=pools,
         path=doc.path, content_hash=content_hash,
     )
     if tz is not None:

@@ -19,7 +19,7 @@ from .context import template_context, pool_for
 from .group import Group
 from .kinds import DissolutionStep, StepBase
 from .sop import Sop
-from .templating import compile_condition
+from .templating import TemplateProblem, compile_condition
 from .timing import (
     cron_times, format_local_minute, local_midnight, parse_at, parse_days, resolve_local,
 )
@@ -109,7 +109,12 @@ def matches(sop: Sop, group: Group) -> bool:
     if not set(sop.match_tags) <= set(group.tags):
         return False
     if sop.match_where:
-        return compile_condition(sop.match_where)({"group": group.template_view()})
+        try:
+            return compile_condition(sop.match_where)({"group": group.template_view()})
+        except TemplateProblem as exc:
+            if "undefined" in str(exc):
+                return False  # a group without that fact is not targeted
+            raise
     return True
 
 
@@ -152,6 +157,11 @@ def occurrence_anchors(
     return anchors
 
 
+def step_is_manual(step: StepBase, part: str | None) -> bool:
+    """Operator-only work that posts nothing into the group (quiet hours do not apply)."""
+    return step.kind == "task" or (step.kind == "dissolution" and part in ("grey_avatar", "rename", "dissolve"))
+
+
 def pick_order(sop: Sop, group: Group, step: StepBase) -> list[Any]:
     """The pool items a ``pick`` step walks through, shuffled per group if asked."""
     if step.pick is None:
@@ -183,7 +193,9 @@ def plan(
         # A persistent SOP has no end of life: only its default plan stops at day 30.
         window = window.intersect(life if sop.lifetime is not None else Window(life.start, window.end))
     tz = sop.timezone
+    quiet = group.quiet or sop.quiet
     actions: list[PlannedAction] = []
+    keys: set[str] = set()
     for step_index, step in enumerate(sop.steps):
         if step.on is not None:
             continue
@@ -202,8 +214,14 @@ def plan(
             context = None
             for part_index, (part, offset) in enumerate(parts):
                 due = anchor + offset
+                if quiet is not None and not step_is_manual(step, part):
+                    due = quiet.defer(due, tz)
                 if due not in window:
                     continue
+                key = action_key(sop.id, step.id, part, group.id, due, tz)
+                if key in keys:  # two occurrences deferred to the same end of quiet hours
+                    continue
+                keys.add(key)
                 payload: Mapping[str, Any] = {}
                 if render:
                     if context is None:
@@ -212,7 +230,7 @@ def plan(
                                                    occurrence=occurrence, **extra)
                     payload = step.render(part, context)
                 actions.append(PlannedAction(
-                    key=action_key(sop.id, step.id, part, group.id, due, tz),
+                    key=key,
                     sop=sop.id, step=step.id, part=part, group=group.id, kind=step.kind,
                     channel=channel, due=due.astimezone(tz), day=day, occurrence=occurrence,
                     step_index=step_index, part_index=part_index, grace=step.grace,

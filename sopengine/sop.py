@@ -12,6 +12,7 @@ from typing_extensions import Annotated
 
 from .fields import Identifier
 from .kinds import StepBase
+from .quiet import QuietHours
 
 Lifetime = Annotated[str, StringConstraints(pattern=r"^\d+d$")]
 
@@ -43,6 +44,7 @@ class SopHeader(BaseModel):
     lifetime: Lifetime | None = Field(None, description="A group's planned life, e.g. 21d. Omitted = persistent.")
     channel: str = Field("wechat", description="Default channel plugin of every step.")
     calendar: str | None = Field(None, description="Country code of public holidays, e.g. CN.")
+    quiet: str | None = Field(None, description="Quiet hours, e.g. 22:30-07:30: nothing is planned inside.")
     vars: dict[str, Any] = Field(default_factory=dict)
     pools: dict[str, list[Any] | PoolFile] = Field(default_factory=dict)
     steps: list[Any] = Field(min_length=1)
@@ -61,6 +63,7 @@ class Sop:
     lifetime: int | None = None
     channel: str = "wechat"
     calendar: str | None = None
+    quiet: QuietHours | None = None
     vars: dict[str, Any] = field(default_factory=dict)
     pools: dict[str, list[Any]] = field(default_factory=dict)
     path: Path | None = None

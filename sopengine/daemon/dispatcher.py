@@ -21,6 +21,7 @@ from ..store import states
 from ..store.core import Store
 from ..store.ledger import AttemptRecord, ClaimedAction, Outcome, group_from_row, recent_sends
 from ..store.tables import groups
+from ..planner import step_is_manual
 from ..rendering import outbound
 from ..templating import TemplateProblem
 from .retry import RetryPolicy
@@ -90,6 +91,15 @@ class Dispatcher:
             return Outcome(c, states.FAILED, reason=str(exc))
         if action is None:
             return Outcome(c, states.SKIPPED, reason=f"when is false: {step.when}")
+        if step.unless_active is not None:
+            busy = recently_active(group.facts.get("last_message_at"), now, step.unless_active)
+            if busy:
+                return Outcome(c, states.SKIPPED, reason=f"group active: last message at {busy}")
+        quiet = group.quiet or sop.quiet
+        if quiet is not None and not step_is_manual(step, c.part) and quiet.defer(now, sop.timezone) != now:
+            later = quiet.defer(now, sop.timezone)
+            return Outcome(c, c.previous_state if c.previous_state in states.WAITING else states.PLANNED,
+                           next_attempt_at=later, reason=f"quiet hours {quiet}: deferred")
         if channel is None:
             return Outcome(c, states.FAILED, reason=f"channel {c.channel!r} is not installed")
         target = _target(row, c.channel)
@@ -153,6 +163,19 @@ class Dispatcher:
                            last_result=last, progress=progress, count_attempt=True, attempts=records)
         return Outcome(c, states.RETRYING, next_attempt_at=retry_at, last_result=last, progress=progress,
                        count_attempt=True, attempts=records)
+
+
+def recently_active(last_message_at: Any, now: datetime, window: timedelta) -> str | None:
+    """The fact's value when the group had a message within ``window`` before ``now``, else None."""
+    if not last_message_at:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(last_message_at))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return str(last_message_at) if timedelta(0) <= now - moment < window else None
 
 
 def _target(row: Any, channel: str) -> Target:

@@ -49,6 +49,9 @@ class StepBase(BaseModel):
     when: str | None = Field(None, description="Expression over group facts, checked when due.")
     pick: str | None = Field(None, description="Pool whose next item is `{{ item }}`.")
     shuffle: bool = Field(False, description="With `pick`: a fixed shuffled order per group.")
+    batch: Duration | None = Field(None, description="With `on`: greet everyone of this window in one message.")
+    unless_active: Duration | None = Field(
+        None, description="Skip when the group had a message this recently (fact `last_message_at`).")
 
     def parts(self) -> tuple[Part, ...]:
         """Parts of one occurrence, in part order, with offsets from its due time."""

@@ -91,7 +91,7 @@ def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
     dissolved: dict[str, datetime | None] = {}
     for gid, g in wanted.items():
         values = {"name": g.name, "start": g.start, "tags": list(g.tags), "channels": g.channels,
-                  "vars": g.vars, "pools": g.pools}
+                  "vars": g.vars, "pools": g.pools, "quiet": str(g.quiet) if g.quiet else None}
         row = existing.get(gid)
         if row is None:
             conn.execute(insert(groups).values(id=gid, facts=g.facts, facts_updated_at=to_db(now),

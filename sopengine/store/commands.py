@@ -100,11 +100,19 @@ def record_event(store: Store, group_id: str, name: str, occurred_at: datetime, 
             for index, step in enumerate(sop.steps):
                 if step.on != name:
                     continue
-                due = occurred_at + (step.delay or timedelta(0))
+                due = occurred_at + max(step.delay or timedelta(0), step.batch or timedelta(0))
                 key = action_key(sop.id, step.id, None, group.id, due, sop.timezone)
                 member = dict(data.get("member") or {})
-                existing = conn.execute(select(actions.c.id, actions.c.data, actions.c.state)
+                existing = conn.execute(select(actions.c.id, actions.c.data, actions.c.state, actions.c.key)
                                         .where(actions.c.key == key)).first()
+                if existing is None and step.batch is not None:
+                    # a greeting still collecting newcomers takes this one too
+                    existing = conn.execute(select(actions.c.id, actions.c.data, actions.c.state, actions.c.key).where(
+                        actions.c.sop_id == sop.id, actions.c.step == step.id, actions.c.group_id == group.id,
+                        actions.c.state == states.PLANNED, actions.c.due >= to_db(occurred_at))
+                        .order_by(actions.c.due)).first()
+                    if existing is not None:
+                        key = existing.key
                 if existing is not None:
                     if existing.state in (states.PLANNED, states.RETRYING):
                         merged = dict(existing.data or {})

@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from ..group import Group
+from ..quiet import parse_quiet
 from . import states
 from .core import Store, write_audit
 from .database import aware, to_db
@@ -272,4 +273,5 @@ def group_from_row(row: Any) -> Group:
     """A :class:`Group` (with its current facts) from a groups-table row."""
     start = row.start if isinstance(row.start, date) else date.fromisoformat(str(row.start))
     return Group(row.id, row.name, start, tuple(row.tags or ()), dict(row.facts or {}),
-                 dict(row.channels or {}), dict(row.vars or {}), dict(row.pools or {}))
+                 dict(row.channels or {}), dict(row.vars or {}), dict(row.pools or {}),
+                 parse_quiet(row.quiet) if row.quiet else None)

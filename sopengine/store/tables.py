@@ -24,6 +24,7 @@ groups = Table(
     Column("channels", JSON, nullable=False),
     Column("vars", JSON, nullable=False),
     Column("pools", JSON, nullable=False),
+    Column("quiet", String(20)),
     Column("paused", Boolean, nullable=False, default=False),
     Column("dissolved_at", DateTime),
     Column("updated_at", DateTime, nullable=False),

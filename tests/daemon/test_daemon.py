@@ -222,3 +222,54 @@ def test_two_daemons_share_the_work_and_never_send_a_key_twice(store_url, host):
     assert len(set(keys[0]) | set(keys[1])) == len(total)
     for s in stores:
         s.close()
+
+
+WELCOME = """
+  - id: welcome
+    kind: message
+    on: member_joined
+    delay: 1m
+    batch: 10m
+    text: "欢迎 {{ member.name }} 加入！共{{ members | length }}位新朋友"
+  - id: topic2
+    kind: topic
+    at: day 1 15:00
+    unless_active: 30m
+    text: 来聊聊
+"""
+
+
+def test_welcomes_within_the_batch_window_are_one_message(store):
+    from ..store.test_apply import CAMP
+    apply(store, [camp(CAMP + WELCOME)], groups(1), at(1))
+    for minute, name in ((0, "小明"), (3, "小红"), (9, "小刚")):
+        record_event(store, "g0", "member_joined", at(1, 9) + timedelta(minutes=minute), {"member": {"name": name}})
+    record_event(store, "g0", "member_joined", at(1, 9) + timedelta(minutes=30), {"member": {"name": "小李"}})
+    channel = RecordingChannel()
+    run_virtual(store, channel, at(1, 9), at(1, 11))
+    greetings = [p["text"] for k, p in channel.sent if "/welcome/" in k]
+    assert greetings == ["欢迎 小明、小红、小刚 加入！共3位新朋友", "欢迎 小李 加入！共1位新朋友"]
+
+
+def test_unless_active_uses_the_facts_of_the_moment(store):
+    from ..store.test_apply import CAMP
+    busy = groups(1)
+    busy[0].facts["last_message_at"] = (at(1, 15) - timedelta(minutes=5)).isoformat()
+    apply(store, [camp(CAMP + WELCOME)], busy, at(1))
+    run_virtual(store, RecordingChannel(), at(1, 14), at(1, 16))
+    topic = next(a for a in list_actions(store) if a.step == "topic2")
+    assert topic.state == "skipped" and "group active" in (topic.reason or "")
+
+
+def test_when_is_evaluated_with_the_facts_at_dispatch(store):
+    from ..store.test_apply import CAMP
+    from sopengine.store.tables import groups as groups_table
+    sop = camp(CAMP.replace('    text: "话题"', '    text: "话题"\n    when: "group.members >= 30"'))
+    apply(store, [sop], groups(1), at(0))
+    run_virtual(store, RecordingChannel(), at(0), at(1, 21))
+    with store.engine.begin() as conn:  # members left: fewer than 30 now
+        conn.execute(groups_table.update().values(facts={"members": 12}))
+    run_virtual(store, RecordingChannel(), at(1, 21), at(2, 21))
+    topics = [a for a in list_actions(store) if a.step == "topic"][:2]
+    assert [t.state for t in topics] == ["sent", "skipped"]
+    assert topics[1].reason == "when is false: group.members >= 30"

@@ -1,0 +1,15 @@
+"""The built-in lint rules, in the order they are documented."""
+
+from __future__ import annotations
+
+from ..rule import Rule
+from .content import STINGY_RED_PACKET, WALL_OF_TEXT
+from .lifecycle import NO_DISSOLUTION, NO_RULES_DAY0, NO_SURVEY
+from .rhythm import FEW_TOUCHES, IRREGULAR_TIME, QUIET_HOURS, TOO_MANY_PUSHES
+
+RULES: tuple[Rule, ...] = (
+    FEW_TOUCHES, TOO_MANY_PUSHES, IRREGULAR_TIME, WALL_OF_TEXT, NO_SURVEY,
+    NO_DISSOLUTION, STINGY_RED_PACKET, NO_RULES_DAY0, QUIET_HOURS,
+)
+
+__all__ = ["RULES"]
