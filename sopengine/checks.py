@@ -51,7 +51,7 @@ class StepChecks:
     options: "LoadOptions"
 
     def run(self) -> list[Problem]:
-        problems: list[Problem] = []
+        problems: list[Problem] = self._pool_warnings()
         group = sample_group(self.sop, self.options.sample_groups)
         if self.sop.match_where:
             # Facts differ between groups: a fact a group lacks makes it not match, so only the
@@ -67,6 +67,28 @@ class StepChecks:
             for loc, message in self._step(step, group):
                 problems.append(self.doc.problem(("steps", index, *loc), f"step {step.id!r}: {message}"))
         return problems
+
+    def _pool_warnings(self) -> list[Problem]:
+        """A ``pick`` that takes more items over a group's life than its pool holds repeats them."""
+        from .planner import life_window, occurrence_anchors
+
+        out: list[Problem] = []
+        if self.sop.lifetime is None:
+            return out
+        group = sample_group(self.sop, ())
+        for index, step in zip(self.file_indexes, self.sop.steps):
+            pool = self.sop.pools.get(step.pick or "")
+            if not pool or step.on is not None:
+                continue
+            try:
+                picks = len(occurrence_anchors(self.sop, step, group, life_window(self.sop, group).end))
+            except ValueError:
+                continue
+            if picks > len(pool):
+                out.append(self.doc.problem(("steps", index, "pick"), (
+                    f"step {step.id!r}: pool {step.pick!r} has {len(pool)} items but is picked {picks} times "
+                    f"over the {self.sop.lifetime}-day life; items will repeat"), severity="warning"))
+        return out
 
     def _step(self, step: StepBase, group: Group) -> Iterator[tuple[tuple[Any, ...], str]]:
         yield from self._timing(step)

@@ -7,6 +7,7 @@ file as ``FILE:LINE:COL: message``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,9 +92,9 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
     )
     if tz is not None:
         problems += StepChecks(doc, sop, [i for i, _ in steps], options).run()
-    if problems:
-        raise SopFileError(problems)
-    return sop
+    if any(p.severity == "error" for p in problems):
+        raise SopFileError([p for p in problems if p.severity == "error"])
+    return dataclasses.replace(sop, warnings=tuple(problems)) if problems else sop
 
 
 def _validate_steps(doc: YamlDocument, raw: Any, options: LoadOptions,

@@ -12,6 +12,7 @@ from typing_extensions import Annotated
 
 from .fields import Identifier
 from .kinds import StepBase
+from .problems import Problem
 from .quiet import QuietHours
 
 Lifetime = Annotated[str, StringConstraints(pattern=r"^\d+d$")]
@@ -68,6 +69,8 @@ class Sop:
     pools: dict[str, list[Any]] = field(default_factory=dict)
     path: Path | None = None
     content_hash: str = ""
+    #: Findings that do not stop the SOP from running (e.g. a pool that runs out and repeats).
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def persistent(self) -> bool:

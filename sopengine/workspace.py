@@ -100,6 +100,7 @@ def load_workspace(
             continue
         first_file[sop.id] = doc.name
         ws.sops.append(sop)
+        ws.problems += sop.warnings
     ws.problems.sort()
     return ws
 

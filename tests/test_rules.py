@@ -60,3 +60,15 @@ def test_sop_quiet_hours_are_a_validation_error():
             quiet: "22:30-07:30"
             steps: [{id: m, kind: message, at: day 0 23:00, text: hi}]
         """)
+
+
+def test_two_sops_posting_the_same_kind_at_the_same_minute_are_reported():
+    from sopengine.conflicts import find_conflicts
+    a = sop_from_text("sop: a\nmatch: {tags: [x]}\nsteps: [{id: m, kind: morning_post, cron: '0 8 * * *', text: a}]\n")
+    b = sop_from_text("sop: b\nmatch: {tags: [x]}\nsteps: [{id: m, kind: morning_post, cron: '0 8 * * 1', text: b},"
+                      " {id: t, kind: topic, cron: '0 8 * * *', text: t}]\n")
+    g = group(tags=("x",))
+    conflicts = find_conflicts(plan(a, g) + plan(b, g))
+    assert conflicts and all(c.kind == "morning_post" and c.minute.endswith("T08:00") for c in conflicts)
+    assert len(conflicts) == 5  # the Mondays of days 0..30
+    assert "a/m/g1/" in str(conflicts[0]) and "b/m/g1/" in str(conflicts[0])

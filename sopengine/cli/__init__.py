@@ -6,6 +6,8 @@ import click
 
 from .. import __version__
 from .apply import apply_command
+from .groups import groups_command
+from .lint import lint_command
 from .commands import done_command, event_command, pause_command, resume_command, retry_command, skip_command
 from .plan import plan_command
 from .plugins_cmd import plugins_command
@@ -51,5 +53,5 @@ def main() -> None:
 
 for command in (validate_command, plan_command, schema_command, apply_command, run_command, status_command,
                 actions_command, done_command, retry_command, skip_command, pause_command, resume_command,
-                event_command, plugins_command):
+                event_command, plugins_command, groups_command, lint_command):
     main.add_command(command)

@@ -40,7 +40,7 @@ def apply_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str
                    "problems": [p.as_dict() for p in problems]})
     else:
         print_report(report)
-    raise SystemExit(1 if problems else 0)
+    raise SystemExit(1 if any(p.severity == "error" for p in problems) else 0)
 
 
 def run_apply(paths: tuple[Path, ...], groups_file: Path | None, db_url: str | None,

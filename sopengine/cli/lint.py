@@ -40,7 +40,9 @@ def lint_command(paths: tuple[Path, ...], groups_file: Path | None, fmt: str, co
     sample group starting on a Monday) and checked against best practice.
     Warnings print as FILE:LINE:COL: warning: [rule] message — why. Exit 0
     with warnings only; 1 when a file is invalid (its problems are printed as
-    `validate` prints them); 2 on a usage or config error.
+    `validate` prints them); 2 on a usage or config error. `--format json`
+    prints one list of {rule, file, line, col, severity, step, message, why}:
+    validation problems first (rule null), then the lint warnings.
     """
     config = LintConfig.defaults(RULES)
     try:
@@ -55,23 +57,24 @@ def lint_command(paths: tuple[Path, ...], groups_file: Path | None, fmt: str, co
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     if fmt == "json":
-        errors = [{"rule": None, **p.as_dict(), "step": None, "why": None} for p in ws.problems]
-        echo_json(errors + [f.as_dict() for f in report.findings])
+        problems = [{"rule": None, **p.as_dict(), "step": None, "why": None} for p in ws.problems]
+        echo_json(problems + [f.as_dict() for f in report.findings])
     else:
         lines = [((p.file, p.line, p.col), str(p)) for p in ws.problems]
         lines += [((f.file, f.line, f.col), str(f)) for f in report.findings]
         for _, line in sorted(lines):
             click.echo(line)
-    click.echo(_summary(report.sops, [f.file for f in report.findings], ws.problems, ws.failed_files()), err=True)
+    errors = [p for p in ws.problems if p.severity == "error"]
+    click.echo(_summary(report.sops, [f.file for f in report.findings], errors, ws.failed_files()), err=True)
     raise SystemExit(0 if ws.ok else 1)
 
 
-def _summary(sops: int, warned_files: list[str], problems: list[Problem], failed: set[str]) -> str:
-    """One line for stderr: warnings per SOP file, then invalid files if any."""
+def _summary(sops: int, warned_files: list[str], errors: list[Problem], failed: set[str]) -> str:
+    """One line for stderr: lint warnings per SOP file, then validation errors if any."""
     if warned_files:
         text = f"{len(warned_files)} warning(s) in {len(set(warned_files))} of {sops} SOP file(s)"
     else:
         text = f"no warnings in {sops} SOP(s)"
     if failed:
-        return f"{text}; {len(problems)} problem(s) in {len(failed)} invalid file(s)"
+        return f"{text}; {len(errors)} problem(s) in {len(failed)} invalid file(s)"
     return f"ok: {text}" if not warned_files else text

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from ..present.ics import plan_ics
 from ..present.plan_table import plan_table
+from ..conflicts import find_conflicts
 from ..workspace import load_workspace, plan_workspace
 from .common import PATHS, echo_json, echo_problems
 
@@ -45,6 +46,8 @@ def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datet
     actions = plan_workspace(sops, groups, first.date() if first else None, last.date() if last else None,
                              errors=errors)
     echo_problems(ws.problems)
+    for conflict in find_conflicts(actions):
+        click.echo(f"warning: {conflict}", err=True)
     for error in errors:
         click.echo(f"error: {error}", err=True)
     if fmt == "json":
@@ -57,4 +60,4 @@ def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datet
         if not console.is_terminal:
             console = Console(width=160)  # piped or redirected: keep rows readable, not 80 columns
         console.print(plan_table(actions, title=f"{len(actions)} actions"))
-    raise SystemExit(1 if ws.problems or errors else 0)
+    raise SystemExit(1 if not ws.ok or errors else 0)

@@ -74,7 +74,7 @@ def run_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str |
             _summary(store, clock.now(), stats)
     finally:
         store.close()
-    raise SystemExit(1 if problems else 0)
+    raise SystemExit(1 if any(p.severity == "error" for p in problems) else 0)
 
 
 def _run_with_progress(daemon: Daemon, start: datetime, until: datetime) -> RunStats:

@@ -19,28 +19,22 @@ from typing import Sequence
 from ..checks import sample_group
 from ..context import template_context
 from ..group import Group
-from ..planner import PERSISTENT_PLAN_DAYS, PlannedAction, matches, plan
+from ..planner import PERSISTENT_PLAN_DAYS, PlannedAction, matches, plan, step_is_manual
 from ..sop import Sop
 from ..templating import TemplateProblem, compile_condition
 from .days import due_day
 
-#: Kinds that are manual steps for the operator, not posts members read.
-OPERATOR_KINDS = frozenset({"task", "rename"})
 
+def is_touch(sop: Sop, action: PlannedAction) -> bool:
+    """True when ``action`` of ``sop`` posts into the group (a *touch*, 触达, of its members).
 
-def is_touch(action: PlannedAction) -> bool:
-    """True when ``action`` posts into the group (a *touch*, 触达, of its members).
-
-    Operator-only steps (``task``, ``rename``) are not touches, nor are the
-    later parts of a ``dissolution`` (grey avatar, rename, dissolve); its
-    notice is. Both parts of a red packet are: the announcement and the red
-    packet itself land in the group.
+    Operator-only work is not a touch: ``task`` steps and the later parts of a
+    ``dissolution`` (grey avatar, rename, dissolve), as the planner's
+    :func:`~sopengine.planner.step_is_manual` defines it (the same work quiet
+    hours do not apply to); a dissolution's notice is. Both parts of a red
+    packet are: the announcement and the red packet itself land in the group.
     """
-    if action.kind in OPERATOR_KINDS:
-        return False
-    if action.kind == "dissolution" and action.part_index > 0:
-        return False
-    return True
+    return not step_is_manual(sop.steps[action.step_index], action.part)
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,7 +78,7 @@ class GroupPlan:
     @cached_property
     def touches(self) -> tuple[PlannedAction, ...]:
         """Actions that post into the group (see :func:`is_touch`), by due."""
-        return tuple(a for a in self.actions if is_touch(a))
+        return tuple(a for a in self.actions if is_touch(self.sop, a))
 
     @cached_property
     def touches_by_day(self) -> dict[int, list[PlannedAction]]:

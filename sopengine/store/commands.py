@@ -138,3 +138,21 @@ def _event_row(sop: Sop, step: StepBase, index: int, group: Group, due: datetime
         group=group.id, kind=step.kind, channel=step.channel or sop.channel, due=local,
         day=(local.date() - group.start).days, occurrence=0, step_index=index, part_index=0, grace=step.grace)
     return action_row(planned, version_id, step_fingerprint(sop, step), now)
+
+
+def import_facts(store: Store, facts_by_group: Mapping[str, Mapping[str, Any]], now: datetime,
+                 actor: str = "cli") -> tuple[list[str], list[str]]:
+    """Merge facts into groups (stamped ``now``); returns (updated ids, unknown ids)."""
+    updated, unknown = [], []
+    with store.engine.begin() as conn:
+        for gid, facts in facts_by_group.items():
+            row = conn.execute(select(groups.c.facts).where(groups.c.id == gid)).first()
+            if row is None:
+                unknown.append(gid)
+                continue
+            conn.execute(update(groups).where(groups.c.id == gid).values(
+                facts={**(row.facts or {}), **facts}, facts_updated_at=to_db(now), updated_at=to_db(now)))
+            updated.append(gid)
+        write_audit(conn, now, actor, [{"group_id": g, "detail": "facts imported"} for g in updated])
+        bump_revision(conn)
+    return updated, unknown

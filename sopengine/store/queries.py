@@ -147,3 +147,39 @@ def groups_by_id(store: Store, ids: set[str]) -> dict[str, Any]:
     """Group rows by id."""
     with store.engine.connect() as conn:
         return {r.id: r for r in conn.execute(select(groups).where(groups.c.id.in_(ids)))}
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """A group as ``sopengine groups`` shows it."""
+
+    id: str
+    name: str
+    start: str
+    tags: list[str]
+    facts: dict[str, Any]
+    facts_updated_at: datetime | None
+    sops: list[str]
+    paused: bool
+    dissolved_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "start": self.start, "tags": self.tags, "facts": self.facts,
+                "facts_updated_at": self.facts_updated_at.isoformat() if self.facts_updated_at else None,
+                "sops": self.sops, "paused": self.paused,
+                "dissolved_at": self.dissolved_at.isoformat() if self.dissolved_at else None}
+
+
+def list_groups(store: Store) -> list[GroupView]:
+    """Every group with its facts and the SOPs it currently runs."""
+    from .tables import enrollments
+
+    with store.engine.connect() as conn:
+        running: dict[str, list[str]] = {}
+        for sop_id, group_id in conn.execute(select(enrollments.c.sop_id, enrollments.c.group_id)
+                                             .where(enrollments.c.active.is_(True))):
+            running.setdefault(group_id, []).append(sop_id)
+        return [GroupView(r.id, r.name, str(r.start), list(r.tags or []), dict(r.facts or {}),
+                          aware(r.facts_updated_at), sorted(running.get(r.id, [])), bool(r.paused),
+                          aware(r.dissolved_at))
+                for r in conn.execute(select(groups).order_by(groups.c.id))]

@@ -190,3 +190,11 @@ def test_quiet_hours_except_operator_actions(tmp_path):
                                                "    notice: 感谢")  # dissolve at 02:00
     assert not fired(lint(tmp_path, BASE + night_task), "quiet-hours")
     assert not fired(lint(tmp_path, night_dissolve), "quiet-hours")
+
+
+def test_quiet_hours_declared_by_the_sop_win_over_the_default(tmp_path):
+    night_owls = edit(edit(BASE, 'cron: "30 20 * * *"', 'cron: "0 23 * * *"'),
+                      "lifetime: 3d\n", "lifetime: 3d\nquiet: \"23:30-07:00\"\n")
+    assert not fired(lint(tmp_path, night_owls), "quiet-hours")
+    early = edit(night_owls, 'cron: "0 8 * * *"', 'cron: "15 7 * * *"')   # inside the default, not the SOP's
+    assert not fired(lint(tmp_path, early), "quiet-hours")

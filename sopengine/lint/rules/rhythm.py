@@ -12,6 +12,7 @@ from datetime import time, timedelta
 from typing import Iterator, Sequence
 
 from ...planner import PlannedAction
+from ...quiet import QuietHours
 from ...sop import Sop
 from ..days import day_label, local_clock
 from ..params import (
@@ -125,23 +126,22 @@ def quiet_hours(sop: Sop, plans: Sequence[GroupPlan], params: Params) -> Iterato
     """Each step with a touch due inside the quiet hours ``start``..``end`` (local, may wrap midnight).
 
     The window includes ``start`` and excludes ``end``; equal bounds mean no
-    quiet hours. Operator-only actions are not touches and never fire it.
+    quiet hours. An SOP that declares its own ``quiet:`` is held to that
+    instead (the team chose it, and validation enforces it). Operator-only
+    actions are not touches and never fire it.
     """
-    start: time = params["start"]
-    end: time = params["end"]
+    declared = sop.quiet is not None
+    quiet = sop.quiet if sop.quiet is not None else QuietHours(params["start"], params["end"])
     found: dict[str, tuple[set[str], set[int]]] = {}
     for p in plans:
         for action in p.touches:
-            clock = action.due.time()
-            inside = (start <= clock < end) if start <= end else (clock >= start or clock < end)
-            if inside:
+            if quiet.contains(action.due.time().replace(second=0, microsecond=0)):
                 times, days = found.setdefault(action.step, (set(), set()))
                 times.add(local_clock(action.due))
                 days.add(p.day_of(action))
-    window = f"{show_clock(start)}-{show_clock(end)}"
+    whose = "the SOP's quiet hours" if declared else "quiet hours"
     for step, (times, days) in found.items():
-        yield Hit(f"posts at {', '.join(sorted(times))} on {day_label(days)}, inside quiet hours {window}",
-                  step=step)
+        yield Hit(f"posts at {', '.join(sorted(times))} on {day_label(days)}, inside {whose} {quiet}", step=step)
 
 
 FEW_TOUCHES = Rule(

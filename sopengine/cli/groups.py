@@ -1,0 +1,65 @@
+"""``sopengine groups``: list groups with their facts and SOPs; ``groups import`` updates facts."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from ..facts_file import load_facts
+from ..problems import SopFileError
+from ..store.commands import import_facts
+from ..store.queries import list_groups
+from .common import echo_json, echo_problems
+from .runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
+from .status import wide_console
+
+
+@click.group("groups", invoke_without_command=True)
+@DB_OPTION
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def groups_command(ctx: click.Context, db_url: str | None, fmt: str) -> None:
+    """List groups with their facts and current SOPs (subcommand: import)."""
+    ctx.obj = {"db_url": db_url}
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = list_groups(open_store(db_url, plugin_host()))
+    if fmt == "json":
+        echo_json([r.to_json() for r in rows])
+        return
+    table = Table(show_edge=False)
+    for column in ("group", "name", "start", "SOPs", "facts", "facts updated (UTC)", "state"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        state = "dissolved" if r.dissolved_at else "paused" if r.paused else "active"
+        table.add_row(r.id, r.name, r.start, ", ".join(r.sops), json.dumps(r.facts, ensure_ascii=False),
+                      r.facts_updated_at.strftime("%Y-%m-%d %H:%M") if r.facts_updated_at else "", state)
+    wide_console().print(table)
+
+
+@groups_command.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@DB_OPTION
+@now_option()
+@click.pass_context
+def import_command(ctx: click.Context, path: Path, db_url: str | None, now: datetime | None) -> None:
+    """Update group facts from a CSV or YAML file (id column + any facts: members, active_members, ...).
+
+    Facts feed templates and `when:` rules at dispatch time. Unknown groups
+    are reported (exit 1); the known ones are still updated.
+    """
+    try:
+        facts = load_facts(path)
+    except SopFileError as exc:
+        echo_problems(exc.problems)
+        raise SystemExit(1) from None
+    store = open_store(db_url or ctx.obj.get("db_url"), plugin_host())
+    updated, unknown = import_facts(store, facts, current_time(now))
+    click.echo(f"updated facts of {len(updated)} group(s)")
+    for gid in unknown:
+        click.echo(f"unknown group {gid!r} (apply its groups file first)", err=True)
+    raise SystemExit(1 if unknown else 0)
