@@ -14,6 +14,7 @@ from ..present.plan_table import plan_table
 from ..conflicts import find_conflicts
 from ..workspace import load_workspace, plan_workspace
 from .common import PATHS, echo_json, echo_problems
+from .runtime import plugin_host
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -37,7 +38,7 @@ def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datet
     Problems in files are printed to stderr; the good files are still planned
     and the exit code is 1.
     """
-    ws = load_workspace(paths, [groups_file] if groups_file else [])
+    ws = load_workspace(paths, [groups_file] if groups_file else [], plugin_host().load_options())
     if not ws.groups and ws.ok:
         raise click.UsageError("no groups: pass --groups FILE (a file with a top-level `groups:` list)")
     sops = [s for s in ws.sops if not only_sops or s.id in only_sops]

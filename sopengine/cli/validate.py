@@ -8,6 +8,7 @@ import click
 
 from ..workspace import load_workspace
 from .common import PATHS, echo_json, echo_problems
+from .runtime import plugin_host
 
 
 @click.command("validate")
@@ -19,7 +20,7 @@ def validate_command(paths: tuple[Path, ...], fmt: str) -> None:
     Every problem is printed as FILE:LINE:COL: message. Exit 0 when all are
     valid, 1 when any is not.
     """
-    ws = load_workspace(paths)
+    ws = load_workspace(paths, options=plugin_host().load_options())
     if fmt == "json":
         echo_json({
             "ok": ws.ok,
