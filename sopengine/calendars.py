@@ -44,9 +44,12 @@ class HolidaysCalendar:
         return self._days.get(day)
 
 
+@lru_cache(maxsize=1)
 def supported_countries() -> frozenset[str]:
-    """Country codes that ``calendar:`` accepts."""
-    return frozenset(holidays.list_supported_countries())
+    """Country codes that ``calendar:`` accepts (read from the registry: no country module is imported)."""
+    from holidays.registry import COUNTRIES
+
+    return frozenset(code for names in COUNTRIES.values() for code in names[1:] if len(code) in (2, 3) and code.isupper())
 
 
 @lru_cache(maxsize=64)

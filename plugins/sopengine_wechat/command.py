@@ -10,8 +10,6 @@ import click
 from sopengine.channels import ChannelConfigError, Target
 from sopengine.cli.runtime import DB_OPTION, open_store, plugin_host
 from sopengine.rendering import outbound
-from sopengine.store.ledger import group_from_row
-from sopengine.store.queries import channel_actions, groups_by_id
 from sopengine.templating import TemplateProblem
 
 from .sheet import SheetRow, csv_text, html_page, json_text, markdown
@@ -46,6 +44,9 @@ def tasks_command(operator: str | None, day: datetime | None, tz: str, fmt: str,
 def build_sheet(db_url: str | None, local_day: date, zone: ZoneInfo, operator: str | None,
                 show_all: bool = False) -> list[SheetRow]:
     """Tasks of the wechat channel due on ``local_day``, rendered as the daemon renders them."""
+    from sopengine.store.ledger import group_from_row
+    from sopengine.store.queries import channel_actions, groups_by_id
+
     host = plugin_host()
     store = open_store(db_url, host)
     try:

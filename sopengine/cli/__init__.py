@@ -2,38 +2,44 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from .. import __version__
-from .apply import apply_command
-from .groups import groups_command
-from .lint import lint_command
-from .commands import done_command, event_command, pause_command, resume_command, retry_command, skip_command
-from .plan import plan_command
-from .plugins_cmd import plugins_command
-from .run import run_command
-from .schema import schema_command
-from .status import actions_command, status_command
-from .validate import validate_command
+
+#: Commands are imported only when used, so `plan` never pays for the store or the daemon.
+LAZY_COMMANDS = {
+    "validate": "validate:validate_command", "plan": "plan:plan_command", "schema": "schema:schema_command",
+    "lint": "lint:lint_command", "apply": "apply:apply_command", "run": "run:run_command",
+    "status": "status:status_command", "actions": "status:actions_command", "done": "commands:done_command",
+    "retry": "commands:retry_command", "skip": "commands:skip_command", "pause": "commands:pause_command",
+    "resume": "commands:resume_command", "event": "commands:event_command", "plugins": "plugins_cmd:plugins_command",
+    "groups": "groups:groups_command",
+}
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class SopengineGroup(click.Group):
-    """The command group; plugins add commands through the ``register_commands`` hook."""
+    """The command group: built-ins load lazily; plugins add commands through ``register_commands``."""
 
     def _plugin_commands(self) -> dict[str, click.Command]:
         if not hasattr(self, "_from_plugins"):
             from .runtime import plugin_host
 
-            self._from_plugins = {n: c for n, c in plugin_host().commands.items() if n not in self.commands}
+            self._from_plugins = {n: c for n, c in plugin_host().commands.items() if n not in LAZY_COMMANDS}
         return self._from_plugins
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *self._plugin_commands()})
+        return sorted({*LAZY_COMMANDS, *self._plugin_commands()})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return self.commands.get(name) or self._plugin_commands().get(name)
+        if name in LAZY_COMMANDS:
+            module, attr = LAZY_COMMANDS[name].split(":")
+            command: click.Command = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+            return command
+        return self._plugin_commands().get(name)
 
 
 @click.group(cls=SopengineGroup, context_settings=CONTEXT)
@@ -49,9 +55,3 @@ def main() -> None:
       sopengine apply sops/ --groups sops/groups.yaml sync them into the store
       sopengine run                                  the daemon: dispatch on time, exactly once
     """
-
-
-for command in (validate_command, plan_command, schema_command, apply_command, run_command, status_command,
-                actions_command, done_command, retry_command, skip_command, pause_command, resume_command,
-                event_command, plugins_command, groups_command, lint_command):
-    main.add_command(command)

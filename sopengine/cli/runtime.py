@@ -8,13 +8,18 @@ from typing import Any
 
 import click
 
+from typing import TYPE_CHECKING
+
 from ..channels import Channel, ChannelContext
 from ..plugins import PluginHost, load_plugins
-from ..store import Store, default_path
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 DB_OPTION = click.option(
     "--db", "db_url", envvar="SOPENGINE_DB", metavar="URL",
-    help=f"SQLAlchemy URL of the store (env SOPENGINE_DB; default sqlite:///{default_path()}).")
+    help="SQLAlchemy URL of the store (env SOPENGINE_DB; default sqlite:///$XDG_DATA_HOME/sopengine/sopengine.db, "
+         "i.e. ~/.local/share/sopengine/sopengine.db).")
 
 
 class Instant(click.ParamType):
@@ -49,7 +54,9 @@ def plugin_host(strict: bool = False) -> PluginHost:
     return load_plugins(strict=strict or os.environ.get("SOPENGINE_STRICT_PLUGINS") == "1")
 
 
-def open_store(db_url: str | None, host: PluginHost) -> Store:
+def open_store(db_url: str | None, host: PluginHost) -> "Store":
+    from ..store import Store  # the store (SQLAlchemy, alembic) loads only for commands that use it
+
     return Store.open(db_url, host.kinds)
 
 
