@@ -77,3 +77,29 @@ def actions_command(db_url: str | None, group: str | None, sop: str | None, stat
         table.add_row(r.due.strftime("%Y-%m-%d %H:%M UTC"), r.state, r.kind + (f"·{r.part}" if r.part else ""),
                       str(r.attempts), r.key, r.reason or r.last_result or "")
     wide_console().print(table)
+
+
+@click.command("health")
+@DB_OPTION
+@now_option()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def health_command(db_url: str | None, now: datetime | None, fmt: str) -> None:
+    """Is a daemon alive, and is anything late? Exit 1 when no daemon is alive or work is late.
+
+    For monitoring: `sopengine health --format json` gives workers (with
+    heartbeats and counts), late, failed, missed and overdue actions.
+    """
+    from ..store.queries import health
+
+    report = health(open_store(db_url, plugin_host()), current_time(now))
+    if fmt == "json":
+        echo_json(report.to_json())
+    else:
+        click.echo(f"daemons alive: {report.live_workers} of {len(report.workers)} registered")
+        for w in report.workers:
+            click.echo(f"  {w['id']}  heartbeat {w['heartbeat_at']}  {'alive' if w['alive'] else 'silent'}")
+        click.echo(f"late: {report.late}" + (f" (oldest due {report.oldest_late:%Y-%m-%d %H:%M} UTC)"
+                                              if report.oldest_late else ""))
+        click.echo(f"failed: {report.failed}  missed: {report.missed}  overdue operator tasks: {report.overdue}")
+        click.echo(f"next due: {report.next_due:%Y-%m-%d %H:%M} UTC" if report.next_due else "next due: none")
+    raise SystemExit(0 if report.live_workers and not report.late else 1)

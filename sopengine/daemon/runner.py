@@ -76,6 +76,7 @@ class Daemon:
             self.stats.swept += 1
             self.stats.add(after)
         extend_horizons(self.store, now)
+        self._heartbeat(now)
         done = 0
         while not self._stop.is_set():
             claimed = claim_due(self.store, self.clock.now(), self.owner, self.batch_size, self.lease)
@@ -127,7 +128,13 @@ class Daemon:
                 return False
             if self.clock.now() >= target or self.store.revision() != revision:
                 return True  # due now, or the ledger changed under us: look again
+            self._heartbeat(self.clock.now())
         return False
+
+    def _heartbeat(self, now: datetime) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(update(workers).where(workers.c.id == self.owner).values(
+                heartbeat_at=to_db(now), stats={"dispatched": self.stats.dispatched, "by_state": self.stats.by_state}))
 
     def _register(self) -> None:
         now = to_db(self.clock.now())

@@ -183,3 +183,48 @@ def list_groups(store: Store) -> list[GroupView]:
                           aware(r.facts_updated_at), sorted(running.get(r.id, [])), bool(r.paused),
                           aware(r.dissolved_at))
                 for r in conn.execute(select(groups).order_by(groups.c.id))]
+
+
+@dataclass(frozen=True)
+class Health:
+    """What an operator of the daemon checks first."""
+
+    workers: list[dict[str, Any]]
+    late: int
+    failed: int
+    missed: int
+    overdue: int
+    oldest_late: datetime | None
+    next_due: datetime | None
+
+    @property
+    def live_workers(self) -> int:
+        return sum(1 for w in self.workers if w["alive"])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"workers": self.workers, "live_workers": self.live_workers, "late": self.late, "failed": self.failed,
+                "missed": self.missed, "overdue": self.overdue,
+                "oldest_late": self.oldest_late.isoformat() if self.oldest_late else None,
+                "next_due": self.next_due.isoformat() if self.next_due else None}
+
+
+def health(store: Store, now: datetime, alive_within: float = 60.0) -> Health:
+    """Workers (alive if they beat within ``alive_within`` s) and the ledger's trouble counts."""
+    from datetime import timedelta
+
+    from .tables import workers
+
+    now_db = to_db(now)
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(workers).where(workers.c.stopped_at.is_(None))).all()
+        ws = [{"id": w.id, "host": w.host, "pid": w.pid, "heartbeat_at": aware(w.heartbeat_at).isoformat(),  # type: ignore[union-attr]
+               "alive": now_db - w.heartbeat_at <= timedelta(seconds=alive_within), "stats": w.stats} for w in rows]
+        waiting = (states.PLANNED, states.RETRYING)
+        late_q = select(func.count(), func.min(actions.c.due)).where(
+            actions.c.state.in_(waiting), actions.c.next_attempt_at < now_db - timedelta(minutes=1))
+        late, oldest = conn.execute(late_q).one()
+        counts = dict(conn.execute(select(actions.c.state, func.count()).where(
+            actions.c.state.in_((states.FAILED, states.MISSED, states.OVERDUE))).group_by(actions.c.state)).all())
+        next_due = conn.execute(select(func.min(actions.c.next_attempt_at)).where(actions.c.state.in_(waiting))).scalar()
+    return Health(ws, int(late), counts.get(states.FAILED, 0), counts.get(states.MISSED, 0),
+                  counts.get(states.OVERDUE, 0), aware(oldest), aware(next_due))
