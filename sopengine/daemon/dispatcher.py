@@ -102,6 +102,13 @@ class Dispatcher:
                            next_attempt_at=later, reason=f"quiet hours {quiet}: deferred")
         if channel is None:
             return Outcome(c, states.FAILED, reason=f"channel {c.channel!r} is not installed")
+        limit = channel.capabilities.max_red_packet_amount
+        if limit is not None and step.kind == "red_packet":  # announce too: never promise what cannot be sent
+            per_packet = float(action.payload["amount"]) / int(action.payload["count"])
+            if per_packet > limit:
+                return Outcome(c, states.FAILED, reason=(
+                    f"¥{per_packet:.2f} per packet is over the {c.channel} limit of ¥{limit:.2f}: "
+                    "lower amount or raise count"))
         target = _target(row, c.channel)
         try:
             bodies = list(channel.render(action, target))

@@ -273,3 +273,28 @@ def test_when_is_evaluated_with_the_facts_at_dispatch(store):
     topics = [a for a in list_actions(store) if a.step == "topic"][:2]
     assert [t.state for t in topics] == ["sent", "skipped"]
     assert topics[1].reason == "when is false: group.members >= 30"
+
+
+def test_red_packet_over_the_channel_limit_fails_with_a_reason(store):
+    from ..store.test_apply import CAMP
+    sop = camp(CAMP + """
+  - id: rp
+    kind: red_packet
+    at: day 1 20:00
+    announce: 发红包啦
+    amount: 500
+    count: 2
+""")
+    apply(store, [sop], groups(1), at(0))
+    from sopengine.channels import Capabilities
+
+    class Limited(RecordingChannel):
+        @property
+        def capabilities(self) -> Capabilities:
+            return Capabilities(max_red_packet_amount=200.0)
+
+    run_virtual(store, Limited(), at(1, 19), at(1, 21))
+    send = next(a for a in list_actions(store) if a.step == "rp" and a.part == "send")
+    assert send.state == "failed" and "¥250.00 per packet is over the wechat limit of ¥200.00" in send.reason
+    announce = next(a for a in list_actions(store) if a.step == "rp" and a.part == "announce")
+    assert announce.state == "failed"  # never announce a packet that cannot be sent
