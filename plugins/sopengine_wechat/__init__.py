@@ -27,8 +27,9 @@ class WeChatTaskChannel:
     """Renders each action as an :class:`OperatorTask` for ``channels.wechat.operator``."""
 
     name = "wechat"
-    # WeChat caps a text message at about 2,000 characters (UTF-8 up to 3 bytes each).
-    capabilities = Capabilities(formats=frozenset({"text"}), mentions=True, max_body_bytes=6000, manual=True,
+    # A person pastes the copy, so there is no body limit to split for; WeChat caps one red
+    # packet at ¥200.
+    capabilities = Capabilities(formats=frozenset({"text"}), mentions=True, manual=True,
                                 max_red_packet_amount=200.0)
 
     def __init__(self, context: ChannelContext | None = None):

@@ -30,6 +30,11 @@ class OperatorTask:
     copy_text: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def text(self) -> str:
+        """What the operator reads: the instruction and the text to paste."""
+        return f"{self.instruction}\n{self.copy_text}" if self.copy_text else self.instruction
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 

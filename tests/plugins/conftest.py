@@ -17,7 +17,7 @@ from sopengine.testing.pytest_plugin import (  # noqa: F401
     channel_context, channel_env, channel_now, channel_options, sample_action, sample_target,
 )
 
-from .smtp_server import Mailbox, running
+from .servers import Mailbox, running
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,4 +1,4 @@
-"""Splitting copy under a byte/character limit (both built-in copies of the splitter)."""
+"""Splitting copy under a byte/character limit (sopengine.text, used by wecom and slack)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sopengine_slack.blocks import escape
-from sopengine_slack.split import split_text as slack_split
-from sopengine_wecom.split import split_text as wecom_split
-from sopengine_wecom.split import utf8_size
+from sopengine.text import split_text, utf8_size
 
-SPLITTERS = [pytest.param(wecom_split, id="wecom"), pytest.param(slack_split, id="slack")]
+SPLITTERS = [pytest.param(split_text, id="text")]
 copy = st.text(st.sampled_from(list("ab \n") + ["一", "😀", "é", "\u0301", "\u200d", "\ufe0f", "&", "<"]), max_size=300)
 
 
@@ -42,12 +40,3 @@ def test_an_overlong_line_is_cut_between_characters(split: Callable[..., list[st
 def test_a_joined_emoji_or_accent_is_not_cut_when_avoidable(split: Callable[..., list[str]]) -> None:
     assert split("abcde\u0301f", 6) == ["abcd", "e\u0301f"]
     assert split("ab☀\ufe0f", 6) == ["ab", "☀\ufe0f"]
-
-
-def test_the_two_copies_are_the_same_algorithm() -> None:
-    import inspect
-
-    import sopengine_slack.split as slack
-    import sopengine_wecom.split as wecom
-    body = lambda module: inspect.getsource(module).split('"""', 2)[2]  # noqa: E731 - skip the docstring
-    assert body(slack) == body(wecom)

@@ -17,7 +17,7 @@ from sopengine.testing import SAMPLE_DUE, ActionFactory, TargetFactory, long_tex
 from sopengine_wecom import WeComChannel
 from sopengine_wecom.render import NOTE_MARK
 
-from .smtp_server import free_port
+from .servers import free_port, settled
 
 KEY = "wecom-key-7f3a-SECRET"
 SEND = "/cgi-bin/webhook/send"
@@ -53,7 +53,8 @@ def sent_bodies(httpserver: HTTPServer) -> list[dict[str, Any]]:
     return [json.loads(request.get_data()) for request, _ in httpserver.log]
 
 
-def test_text_post_with_mentions(wecom: WeComChannel, httpserver: HTTPServer, target, sample_action: ActionFactory) -> None:
+def test_text_post_with_mentions(wecom: WeComChannel, httpserver: HTTPServer, target,
+                                 sample_action: ActionFactory) -> None:
     httpserver.expect_oneshot_request(SEND, method="POST", query_string={"key": KEY}).respond_with_json(
         {"errcode": 0, "errmsg": "ok"})
     action = sample_action("morning_post")
@@ -74,6 +75,8 @@ def test_markdown_mode(httpserver: HTTPServer, target, sample_action: ActionFact
     [sent] = sent_bodies(httpserver)
     assert sent["msgtype"] == "markdown"
     assert sent["markdown"]["content"] == (f'<font color="warning">{NOTE_MARK}</font>{action.text}\n<@xiaoya>')
+    [post] = channel.render(sample_action("topic"), target)  # mentions: ["@all"] has no markdown form
+    assert post.body == {"msgtype": "markdown", "markdown": {"content": sample_action("topic").text}}
 
 
 def test_operator_parts_are_marked_notes_for_the_operators(wecom: WeComChannel, target,
@@ -160,6 +163,7 @@ def test_timeout_is_retryable_and_not_retried(httpserver: HTTPServer, target, sa
         result = channel.send(body, "k")
     finally:
         release.set()
+        settled(httpserver)
     assert isinstance(result, Retryable) and result.reason.startswith("timed out")
     assert KEY not in repr(result)
 

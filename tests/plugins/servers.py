@@ -1,9 +1,11 @@
-"""A real SMTP server for email tests: aiosmtpd with STARTTLS or implicit TLS, AUTH, scripted refusals."""
+"""Local servers for channel tests: a real SMTP server (aiosmtpd with STARTTLS or implicit TLS, AUTH,
+scripted refusals), a free loopback port, and settling pytest-httpserver after a stalled answer."""
 
 from __future__ import annotations
 
 import socket
 import ssl
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -13,6 +15,7 @@ from typing import Any, Iterator
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session, SMTP
+from pytest_httpserver import HTTPServer
 
 USER, PASSWORD = "sop-bot", "pa55-w0rd-SECRET"
 REFUSED = "nobody@example.com"  # 550 at RCPT
@@ -53,13 +56,22 @@ class Mailbox:
             return "451 4.3.0 Temporary failure, try again"
         data = envelope.original_content or b""
         self.received.append(Received(str(envelope.mail_from), list(envelope.rcpt_tos), data,
-                                      bool(session.authenticated), session.ssl is not None))
+                                      bool(session.authenticated),
+                                      server.transport is not None
+                                      and server.transport.get_extra_info("ssl_object") is not None))
         return "250 Message accepted"
 
 
 def authenticate(server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any) -> AuthResult:
     ok = isinstance(auth_data, LoginPassword) and auth_data == (USER.encode(), PASSWORD.encode())
     return AuthResult(success=ok, handled=False)
+
+
+def settled(httpserver: HTTPServer, requests: int = 1, within: float = 5.0) -> None:
+    """Wait until a stalled handler has answered, so its request cannot leak into the next test's log."""
+    deadline = time.monotonic() + within
+    while len(httpserver.log) < requests and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def free_port() -> int:

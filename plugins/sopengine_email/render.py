@@ -1,0 +1,100 @@
+"""Pure rendering of actions into email drafts (plain text + HTML)."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from email.utils import getaddresses
+from typing import Any, Mapping
+
+from sopengine.channels import ChannelConfigError, OutboundAction, Target
+from sopengine.kinds.survey import survey_text
+
+#: Parts a person must do: the mail is a marked note for the operator.
+OPERATOR_PARTS = frozenset({
+    ("red_packet", "send"), ("task", None), ("rename", None),
+    ("dissolution", "grey_avatar"), ("dissolution", "rename"), ("dissolution", "dissolve"),
+})
+NOTE_MARK = "【运营操作】"
+SUBJECT_CHARS = 60
+
+
+@dataclass(frozen=True)
+class EmailDraft:
+    """One mail before it becomes a MIME message (that happens at send, with the Message-ID)."""
+
+    sender: str
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    html: str
+
+
+def recipients(target: Target) -> tuple[str, ...]:
+    """``channels.email.to`` (a list of addresses, display names allowed); ChannelConfigError if unusable."""
+    to = target.settings.get("to")
+    if isinstance(to, str):
+        to = [to]
+    if not isinstance(to, list) or not to or not all(isinstance(a, str) for a in to):
+        raise ChannelConfigError(f"group {target.group_id} has no channels.email.to (a list of addresses)")
+    for address in to:
+        parsed = getaddresses([address])
+        if len(parsed) != 1 or "@" not in parsed[0][1]:
+            raise ChannelConfigError(f"group {target.group_id}: not one email address: {address!r}")
+    return tuple(to)
+
+
+def subject(action: OutboundAction, target: Target) -> str:
+    """``【group】`` and the first line of the copy (survey title, or a marked operator step)."""
+    if action.kind == "survey" and action.payload.get("title"):
+        line = f"问卷：{action.payload['title']}"
+    else:
+        line = action.text.strip().split("\n", 1)[0].strip()
+    if len(line) > SUBJECT_CHARS:
+        line = line[:SUBJECT_CHARS - 1] + "…"
+    mark = NOTE_MARK if (action.kind, action.part) in OPERATOR_PARTS else ""
+    return f"【{target.group_name}】{mark}{line}"
+
+
+def survey_intro(payload: Mapping[str, Any]) -> str:
+    """The intro the kind put between the title and the questions of its text ('' if none)."""
+    text, title, questions = str(payload.get("text", "")), str(payload.get("title", "")), payload["questions"]
+    head, _, rest = survey_text(title, None, list(questions)).partition("\n")
+    if text.startswith(head + "\n") and text.endswith("\n" + rest):
+        return text[len(head) + 1:len(text) - len(rest) - 1]
+    return ""
+
+
+def _survey_html(payload: Mapping[str, Any]) -> str:
+    items = []
+    for q in payload.get("questions") or ():
+        choices = "".join(f"<li>{html.escape(str(c))}</li>" for c in q.get("choices") or ())
+        sub = f'<ol type="A">{choices}</ol>' if choices else ""
+        items.append(f"<li>{html.escape(str(q.get('ask', '')))}{sub}</li>")
+    intro = survey_intro(payload)
+    return (f"<h2>{html.escape(str(payload.get('title', '')))}</h2>{_paragraphs(intro) if intro else ''}"
+            f"<ol>{''.join(items)}</ol>")
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{html.escape(block).replace(chr(10), '<br>')}</p>" for block in text.split("\n\n"))
+
+
+def render_draft(action: OutboundAction, target: Target, sender: str) -> EmailDraft:
+    """The draft for ``action``; header values are checked for line breaks only at send."""
+    to = recipients(target)
+    note = (action.kind, action.part) in OPERATOR_PARTS
+    due = action.due.strftime("%Y-%m-%d %H:%M")
+    meta = f"{target.group_name} · {action.kind}{'/' + action.part if action.part else ''} · {due}"
+    text = f"{NOTE_MARK}\n{action.text}" if note else action.text
+    if action.kind == "survey" and action.payload.get("questions"):
+        body = _survey_html(action.payload)
+    else:
+        body = _paragraphs(action.text)
+    if note:
+        body = (f'<div style="border-left:4px solid #e6a23c;padding:4px 12px">'
+                f"<p><strong>{NOTE_MARK}</strong></p>{body}</div>")
+    page = (f'<!DOCTYPE html><html><body style="font-family:sans-serif">'
+            f'<p style="color:#888;font-size:12px">{html.escape(meta)}</p>{body}</body></html>')
+    return EmailDraft(sender=sender, to=to, subject=subject(action, target),
+                      text=f"{text}\n\n-- \n{meta}\n", html=page)

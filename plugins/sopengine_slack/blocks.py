@@ -1,0 +1,114 @@
+"""Pure rendering of actions into Slack messages: Block Kit blocks plus a text fallback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sopengine.channels import OutboundAction
+from sopengine.kinds.survey import survey_text
+
+from sopengine.text import split_text
+
+SECTION_CHARS = 3000  # Block Kit: a section's text holds at most 3,000 characters
+HEADER_CHARS = 150  # and a header's plain text 150
+MAX_BLOCKS = 50
+
+#: Parts a person must do: rendered as a clearly marked note for the operator.
+OPERATOR_PARTS = frozenset({
+    ("red_packet", "send"), ("task", None), ("rename", None),
+    ("dissolution", "grey_avatar"), ("dissolution", "rename"), ("dissolution", "dissolve"),
+})
+NOTE_MARK = "【运营操作】"
+
+Block = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """One post. ``secret_env`` names the env var with the bot token (API) or the webhook URL."""
+
+    secret_env: str
+    webhook: bool
+    channel: str | None
+    text: str
+    blocks: tuple[Block, ...]
+
+
+def escape(text: str) -> str:
+    """Slack's mrkdwn escaping: only &, < and > are special."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escaped_size(ch: str) -> int:
+    return len(escape(ch))
+
+
+def section(mrkdwn: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
+
+
+def _chunks(text: str) -> list[str]:
+    return [escape(piece) for piece in split_text(text, SECTION_CHARS, _escaped_size)]
+
+
+def survey_intro(payload: Mapping[str, Any]) -> str:
+    """The intro the kind put between the title and the questions of its text ('' if none)."""
+    text, title, questions = str(payload.get("text", "")), str(payload.get("title", "")), payload["questions"]
+    plain = survey_text(title, None, list(questions))
+    head, _, rest = plain.partition("\n")
+    if text.startswith(head + "\n") and text.endswith("\n" + rest):
+        return text[len(head) + 1:len(text) - len(rest) - 1]
+    return ""
+
+
+def _survey_blocks(payload: Mapping[str, Any]) -> list[Block]:
+    title = str(payload.get("title", ""))
+    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": title[:HEADER_CHARS] or "问卷"}}]
+    blocks += [section(chunk) for chunk in _chunks(survey_intro(payload)) if chunk]
+    for n, q in enumerate(payload["questions"], 1):
+        lines = [f"*{n}. {q.get('ask', '')}*"]
+        choices = q.get("choices") or ()
+        lines += [f"    {letter}. {c}" for letter, c in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", choices, strict=False)]
+        blocks += [section(chunk) for chunk in _chunks("\n".join(lines))]
+    return blocks
+
+
+def _note_blocks(action: OutboundAction) -> list[Block]:
+    p = action.payload
+    blocks: list[Block] = [{"type": "context", "elements": [
+        {"type": "mrkdwn", "text": f":warning: *{NOTE_MARK}* 需要运营手动完成 · operator action"}]}]
+    blocks += [section(chunk) for chunk in _chunks(action.text)]
+    if action.kind == "red_packet":
+        fields = [("金额", f"¥{float(p['amount']):.2f}" if "amount" in p else None), ("个数", p.get("count")),
+                  ("祝福语", p.get("blessing"))]
+    else:
+        fields = [("新群名", p.get("name"))]
+    shown = [{"type": "mrkdwn", "text": f"*{label}*\n{escape(str(value))}"} for label, value in fields
+             if value not in (None, "")]
+    if shown:
+        blocks.append({"type": "section", "fields": shown})
+    return blocks
+
+
+def render_blocks(action: OutboundAction) -> list[tuple[str, list[Block]]]:
+    """(fallback text, blocks) of each message for ``action``.
+
+    A post becomes one message per 3,000-character piece; a survey or an operator
+    note is one message (split only past 50 blocks), its fallback the plain copy.
+    """
+    if (action.kind, action.part) in OPERATOR_PARTS:
+        return _grouped(_note_blocks(action), NOTE_MARK + action.text)
+    if action.kind == "survey" and isinstance(action.payload.get("questions"), list):
+        return _grouped(_survey_blocks(action.payload), action.text)
+    return [(chunk, [section(chunk)]) for chunk in _chunks(action.text)]
+
+
+def _grouped(blocks: list[Block], text: str) -> list[tuple[str, list[Block]]]:
+    groups = [blocks[i:i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
+    return [(escape(_clip(text)) if i == 0 else f"（续 {i + 1}/{len(groups)}）", group)
+            for i, group in enumerate(groups)]
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= SECTION_CHARS else text[:SECTION_CHARS - 1] + "…"

@@ -1,0 +1,89 @@
+"""Pure rendering of actions into WeCom robot message bodies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sopengine.channels import ChannelConfigError, OutboundAction, Target
+
+from sopengine.text import split_text
+
+#: Content limits of one robot message, in UTF-8 bytes.
+LIMITS = {"text": 2048, "markdown": 4096}
+
+#: Parts a robot cannot perform: it posts a marked note for the operator instead.
+OPERATOR_PARTS = frozenset({
+    ("red_packet", "send"), ("task", None), ("rename", None),
+    ("dissolution", "grey_avatar"), ("dissolution", "rename"), ("dissolution", "dissolve"),
+})
+NOTE_MARK = "【运营操作】"
+
+
+@dataclass(frozen=True)
+class WeComMessage:
+    """One robot post: the env var holding the robot's key (never the key) and the JSON body."""
+
+    webhook_env: str
+    body: Mapping[str, Any]
+
+    @property
+    def text(self) -> str:
+        """The content that counts against the robot's byte limit."""
+        return str(self.body[self.body["msgtype"]]["content"])
+
+
+def is_operator_part(action: OutboundAction) -> bool:
+    return (action.kind, action.part) in OPERATOR_PARTS
+
+
+def _str_list(settings: Mapping[str, Any], key: str, group_id: str) -> list[str]:
+    value = settings.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) and str(v) for v in value):
+        raise ChannelConfigError(f"group {group_id}: channels.wecom.{key} must be a list of user ids / mobiles")
+    return [str(v) for v in value]
+
+
+def webhook_env(target: Target) -> str:
+    name = target.settings.get("webhook_env")
+    if not isinstance(name, str) or not name:
+        raise ChannelConfigError(f"group {target.group_id} has no channels.wecom.webhook_env")
+    return name
+
+
+def _markdown(action: OutboundAction) -> str:
+    # Surveys keep the kinds' numbered text (title, intro, 1. ask, A. choice): markdown adds nothing.
+    if is_operator_part(action):
+        return f'<font color="warning">{NOTE_MARK}</font>{action.text}'
+    return action.text
+
+
+def render_messages(action: OutboundAction, target: Target, msgtype: str) -> list[WeComMessage]:
+    """The bodies for ``action``: content split at line boundaries under the byte limit.
+
+    Ordinary posts mention ``mentions``/``mention_mobiles``; operator notes mention
+    ``operators`` (user ids). Mentions ride on the first body only.
+    """
+    env = webhook_env(target)
+    note = is_operator_part(action)
+    users = _str_list(target.settings, "operators" if note else "mentions", target.group_id)
+    mobiles = [] if note else _str_list(target.settings, "mention_mobiles", target.group_id)
+    if msgtype == "markdown":
+        content = _markdown(action)
+        tagged = [u for u in users if u != "@all"]  # markdown can tag users, not everyone
+        if tagged:
+            content += "\n" + " ".join(f"<@{u}>" for u in tagged)
+    else:
+        content = (NOTE_MARK if note else "") + action.text
+    messages = []
+    for i, piece in enumerate(split_text(content, LIMITS[msgtype])):
+        inner: dict[str, Any] = {"content": piece}
+        if msgtype == "text" and i == 0:
+            if users:
+                inner["mentioned_list"] = users
+            if mobiles:
+                inner["mentioned_mobile_list"] = mobiles
+        messages.append(WeComMessage(env, {"msgtype": msgtype, msgtype: inner}))
+    return messages
