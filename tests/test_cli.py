@@ -84,3 +84,19 @@ def test_schema_is_json_schema_with_every_kind():
     kinds = json.dumps(schema)
     for kind in ("morning_post", "red_packet", "dissolution", "survey"):
         assert f'"{kind}"' in kinds
+
+
+def test_channel_settings_from_config_file_and_options(tmp_path):
+    import click
+
+    from sopengine.cli.runtime import load_config, parse_channel_options
+    cfg = tmp_path / "sopengine.yaml"
+    cfg.write_text("channels:\n  email: {host: smtp.example.com, username_env: SMTP_USER}\n", encoding="utf-8")
+    merged = parse_channel_options(("email.port=587", "console.path=/tmp/x"), load_config(str(cfg)))
+    assert merged == {"email": {"host": "smtp.example.com", "username_env": "SMTP_USER", "port": "587"},
+                      "console": {"path": "/tmp/x"}}
+    with pytest.raises(click.BadParameter):
+        parse_channel_options(("nodot=1",))
+    (tmp_path / "bad.yaml").write_text("channels: [1]\n", encoding="utf-8")
+    with pytest.raises(click.BadParameter):
+        load_config(str(tmp_path / "bad.yaml"))

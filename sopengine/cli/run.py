@@ -16,7 +16,7 @@ from ..daemon.runner import Daemon, RunStats
 from ..store.queries import status
 from .apply import print_report, run_apply
 from .runtime import (
-    DB_OPTION, INSTANT, build_channels, open_store, parse_channel_options, plugin_host,
+    DB_OPTION, INSTANT, build_channels, load_config, open_store, parse_channel_options, plugin_host,
 )
 from .status import status_table, wide_console
 
@@ -29,13 +29,16 @@ from .status import status_table, wide_console
 @click.option("--once", is_flag=True, help="Dispatch what is due now, then exit (for cron / systemd timers).")
 @click.option("--now", "start", type=INSTANT, help="Run a virtual clock from this time (as fast as it can).")
 @click.option("--until", type=INSTANT, help="Stop when the clock reaches this time.")
+@click.option("--config", "config_file", envvar="SOPENGINE_CONFIG", type=click.Path(exists=True, dir_okay=False),
+              help="YAML with `channels: {email: {host: ..., username_env: SMTP_USER}}` (env SOPENGINE_CONFIG).")
 @click.option("--channel-option", "channel_options", multiple=True, metavar="CHANNEL.KEY=VALUE",
               help="Channel setting, e.g. email.host=smtp.example.com (secrets: name env vars instead).")
 @click.option("--batch-size", default=500, show_default=True, help="Actions claimed per transaction.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every state change (JSON lines on stderr).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
 def run_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str | None, once: bool,
-                start: datetime | None, until: datetime | None, channel_options: tuple[str, ...],
+                start: datetime | None, until: datetime | None, config_file: str | None,
+                channel_options: tuple[str, ...],
                 batch_size: int, verbose: bool, quiet: bool) -> None:
     """Dispatch due actions through their channels, on time, exactly once.
 
@@ -61,7 +64,7 @@ def run_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str |
             print_report(report)
     host = plugin_host()
     store = open_store(db_url, host)
-    channels = build_channels(host, parse_channel_options(channel_options))
+    channels = build_channels(host, parse_channel_options(channel_options, load_config(config_file)))
     daemon = Daemon(store, channels, clock, batch_size=batch_size)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: daemon.stop())

@@ -72,9 +72,30 @@ def build_channels(host: PluginHost, options: dict[str, dict[str, Any]] | None =
     return channels
 
 
-def parse_channel_options(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """``email.host=smtp.example.com`` → {"email": {"host": "smtp.example.com"}}."""
-    out: dict[str, dict[str, Any]] = {}
+def load_config(path: str | None) -> dict[str, dict[str, Any]]:
+    """Channel settings from a YAML config file (``channels: {email: {host: ...}}``); secrets stay env var names."""
+    if not path:
+        return {}
+    from pathlib import Path
+
+    from ..problems import SopFileError
+    from ..source import load_yaml
+
+    try:
+        data = load_yaml(Path(path)).plain()
+    except SopFileError as exc:
+        raise click.BadParameter("\n".join(map(str, exc.problems)), param_hint="--config") from None
+    channels = (data or {}).get("channels", {}) if isinstance(data, dict) else None
+    if not isinstance(channels, dict) or not all(isinstance(v, dict) for v in channels.values()):
+        raise click.BadParameter(f"{path}: expected `channels:` mapping channel names to settings",
+                                 param_hint="--config")
+    return {str(k): dict(v) for k, v in channels.items()}
+
+
+def parse_channel_options(pairs: tuple[str, ...], base: dict[str, dict[str, Any]] | None = None
+                          ) -> dict[str, dict[str, Any]]:
+    """``email.host=smtp.example.com`` → {"email": {"host": "smtp.example.com"}} (over ``base``)."""
+    out: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (base or {}).items()}
     for pair in pairs:
         name_key, sep, value = pair.partition("=")
         name, dot, key = name_key.partition(".")
