@@ -21,13 +21,15 @@ from ..planner import PlannedAction, Window, life_window, matches, plan
 from ..sop import Sop
 from . import states
 from .core import Store, bump_revision, write_audit
+from .bulk import for_group, insert_actions, insert_prepared, prepare
 from .database import aware, to_db
 from .ledger import group_from_row
 from .tables import actions, enrollments, groups, sop_versions, sops
 
+#: Rows of new pairs collected before one bulk insert.
+BATCH_ROWS = 20_000
 #: How far ahead a persistent SOP is planned; the daemon keeps extending it.
 PERSISTENT_HORIZON = timedelta(days=35)
-INSERT_CHUNK = 5000
 
 
 @dataclass
@@ -60,10 +62,16 @@ class ApplyReport:
                     or any(p.added or p.changed or p.cancelled for p in self.pairs))
 
 
+#: Prepared rows of a first plan, shared by every group with the same timing (see _first_plan).
+Templates = dict[tuple[Any, ...], tuple[str, list[tuple[Any, ...]]]]
+
+
 def apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], now: datetime,
           *, actor: str = "apply") -> ApplyReport:
     """Sync ``sop_list`` and ``group_list`` into the store as of ``now`` (one transaction)."""
     report = ApplyReport()
+    templates: Templates = {}
+    pending: list[tuple[Any, ...]] = []  # new pairs' rows, inserted in large batches
     with store.engine.begin() as conn:
         stored_groups = _sync_groups(conn, group_list, now, report)
         for sop in sop_list:
@@ -73,11 +81,16 @@ def apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], no
                 if stored_groups.get(group.id) is not None:  # dissolved: nothing more
                     continue
                 if matches(sop, group):
-                    report.pairs.append(_sync_pair(conn, sop, group, version_id, fingerprints, now, actor))
+                    report.pairs.append(_sync_pair(conn, sop, group, version_id, fingerprints, now, actor,
+                                                   templates, pending))
+                    if len(pending) >= BATCH_ROWS:
+                        insert_prepared(conn, pending)
+                        pending.clear()
                 else:
                     change = _unenroll(conn, sop.id, group.id, now, actor)
                     if change.cancelled:
                         report.pairs.append(change)
+        insert_prepared(conn, pending)
         if report.changed_anything:
             bump_revision(conn)
     return report
@@ -87,15 +100,18 @@ def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
                  report: ApplyReport) -> dict[str, datetime | None]:
     """Upsert groups; returns id → dissolved_at for every given group."""
     wanted = {g.id: g for g in group_list}
-    existing = {r.id: r for r in conn.execute(select(groups).where(groups.c.id.in_(wanted)))} if wanted else {}
+    ids = list(wanted)
+    existing = {r.id: r for i in range(0, len(ids), 500)
+                for r in conn.execute(select(groups).where(groups.c.id.in_(ids[i:i + 500])))}
     dissolved: dict[str, datetime | None] = {}
+    new_rows: list[dict[str, Any]] = []
     for gid, g in wanted.items():
         values = {"name": g.name, "start": g.start, "tags": list(g.tags), "channels": g.channels,
                   "vars": g.vars, "pools": g.pools, "quiet": str(g.quiet) if g.quiet else None}
         row = existing.get(gid)
         if row is None:
-            conn.execute(insert(groups).values(id=gid, facts=g.facts, facts_updated_at=to_db(now),
-                                               paused=False, updated_at=to_db(now), **values))
+            new_rows.append({"id": gid, "facts": g.facts, "facts_updated_at": to_db(now), "paused": False,
+                             "dissolved_at": None, "updated_at": to_db(now), **values})
             report.groups_added += 1
             dissolved[gid] = None
             continue
@@ -105,6 +121,8 @@ def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
                          .values(facts=facts, updated_at=to_db(now), **values))
             report.groups_updated += 1
         dissolved[gid] = row.dissolved_at
+    if new_rows:
+        conn.execute(insert(groups), new_rows)
     return dissolved
 
 
@@ -146,16 +164,33 @@ def action_row(a: PlannedAction, version_id: int, fingerprint: str, now: datetim
     }
 
 
-def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), INSERT_CHUNK):
-        conn.execute(insert(actions), rows[i:i + INSERT_CHUNK])
+def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> int:
+    """Insert planned rows; a key that already exists is left as it is."""
+    return insert_actions(conn, rows)
+
+
+def _first_plan(conn: Connection, sop: Sop, group: Group, window: Window, version_id: int,
+                fingerprints: dict[str, str], now: datetime, templates: Templates) -> list[tuple[Any, ...]]:
+    """Prepared rows of a new pair. Groups whose timing cannot differ (same start, quiet hours and
+    window, no per-group pools or shuffles) share one plan, re-addressed: planning 10,000 groups
+    costs little more than inserting them."""
+    shared = not group.pools and not any(s.shuffle for s in sop.steps)
+    cache_key = (sop.id, version_id, group.start, group.quiet, window)
+    if shared and cache_key in templates:
+        template_group, template = templates[cache_key]
+        return for_group(template, template_group, group.id)
+    rows = [r for r in (action_row(a, version_id, fingerprints[a.step], now)
+                        for a in plan(sop, group, window, render=False)) if r["deadline"] >= to_db(now)]
+    prepared = prepare(conn, rows)
+    if shared:
+        templates[cache_key] = (group.id, prepared)
+    return prepared
 
 
 def _sync_pair(conn: Connection, sop: Sop, group: Group, version_id: int, fingerprints: dict[str, str],
-               now: datetime, actor: str) -> PairChange:
+               now: datetime, actor: str, templates: Templates, pending: list[tuple[Any, ...]]) -> PairChange:
     change = PairChange(sop.id, group.id)
     window = planning_window(sop, group, now)
-    desired = plan(sop, group, window, render=False)
     enrolled = conn.execute(select(enrollments.c.version_id).where(
         and_(enrollments.c.sop_id == sop.id, enrollments.c.group_id == group.id))).first()
     if enrolled is None:
@@ -163,11 +198,11 @@ def _sync_pair(conn: Connection, sop: Sop, group: Group, version_id: int, finger
                                                 persistent=sop.lifetime is None,
                                                 planned_until=to_db(window.end), version_id=version_id))
         # Occurrences whose due + grace already passed belong to before the engine ran this group.
-        rows = [r for r in (action_row(a, version_id, fingerprints[a.step], now) for a in desired)
-                if r["deadline"] >= to_db(now)]
-        _insert_new(conn, rows)
+        rows = _first_plan(conn, sop, group, window, version_id, fingerprints, now, templates)
+        pending += rows  # a new pair's keys are new: its group id is in each of them
         change.added = len(rows)
         return change
+    desired = plan(sop, group, window, render=False)
     conn.execute(update(enrollments).where(and_(enrollments.c.sop_id == sop.id, enrollments.c.group_id == group.id))
                  .values(planned_until=to_db(window.end), version_id=version_id, active=True,
                          persistent=sop.lifetime is None))
@@ -205,20 +240,9 @@ def _sync_pair(conn: Connection, sop: Sop, group: Group, version_id: int, finger
         if key not in wanted_keys and row.state == states.PLANNED and row.due >= now_db:
             audits.append(_cancel(conn, row.id, key, group.id, sop.id, now, "removed from the SOP"))
             change.cancelled += 1
-    _insert_new(conn, new_rows)
-    change.added = len(new_rows)
+    change.added = insert_actions(conn, new_rows)
     write_audit(conn, now, actor, audits)
     return change
-
-
-def _insert_new(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    keys = [r["key"] for r in rows]
-    taken: set[str] = set()
-    for i in range(0, len(keys), 900):  # bound the IN list (SQLite's parameter limit)
-        taken |= set(conn.execute(select(actions.c.key).where(actions.c.key.in_(keys[i:i + 900]))).scalars())
-    insert_rows(conn, [r for r in rows if r["key"] not in taken])
 
 
 def _cancel(conn: Connection, action_id: int, key: str, group_id: str, sop_id: str, now: datetime,
@@ -258,8 +282,7 @@ def extend_horizons(store: Store, now: datetime) -> int:
             fingerprints = {s.id: step_fingerprint(sop, s) for s in sop.steps}
             rows = [action_row(a, row.version_id, fingerprints[a.step], now)
                     for a in plan(sop, group, window, render=False)]
-            _insert_new(conn, rows)
-            added += len(rows)
+            added += insert_actions(conn, rows)
             conn.execute(update(enrollments).where(and_(enrollments.c.sop_id == row.sop_id,
                                                         enrollments.c.group_id == row.group_id))
                          .values(planned_until=to_db(window.end)))
