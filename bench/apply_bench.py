@@ -1,0 +1,133 @@
+"""1. apply: plan + store N groups × the shipped 21-day camp SOP into a fresh SQLite file.
+
+Beside it, measured in the same run: APScheduler 3 adding one-shot
+DateTrigger jobs for the same actions (a sample, rate extrapolated), and raw
+sqlite3 ``executemany`` of rows of the same shape into the same schema.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sopengine.store import Store
+from sopengine.store.apply import apply
+from sopengine.store.tables import actions
+
+from . import aps
+from .fixtures import (
+    APPLY_NOW, Settings, camp, camp_groups, cloned_rows, db_tuples, host, raw_sqlite, template_actions,
+)
+from .report import Row, median_runs, rate, ratio, secs
+
+TARGET_RATE = 100_000
+TARGET_VS_APS = 50.0
+TARGET_VS_RAW = 0.5
+
+
+def remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def apply_once(settings: Settings, n: int, run: int, keep: bool) -> tuple[float, int]:
+    """(seconds, actions stored) of one apply of N groups into a fresh file."""
+    path = settings.workdir / f"apply-{n}-{run}.db"
+    remove_db(path)
+    store = Store.open(f"sqlite:///{path}", host().kinds)
+    try:
+        groups = camp_groups(n)
+        t = time.perf_counter()
+        report = apply(store, [camp()], groups, APPLY_NOW)
+        seconds = time.perf_counter() - t
+    finally:
+        store.close()
+    if keep:
+        settings.applied[n] = path
+    else:
+        remove_db(path)
+    return seconds, report.total("added")
+
+
+def raw_once(settings: Settings, n: int, run: int, sql: str, tuples: list[tuple[object, ...]]) -> float:
+    """Seconds of one executemany + commit of ``tuples`` into a freshly migrated actions table."""
+    path = settings.workdir / f"raw-{n}-{run}.db"
+    remove_db(path)
+    Store.open(f"sqlite:///{path}", host().kinds).close()
+    conn = raw_sqlite(str(path))
+    try:
+        t = time.perf_counter()
+        conn.execute("BEGIN")
+        conn.executemany(sql, tuples)
+        conn.execute("COMMIT")
+        return time.perf_counter() - t
+    finally:
+        conn.close()
+        remove_db(path)
+
+
+def run(settings: Settings) -> list[Row]:
+    rows: list[Row] = []
+    for n in settings.ns:
+        rows += run_n(settings, n)
+    return rows
+
+
+def run_n(settings: Settings, n: int) -> list[Row]:
+    shaped = cloned_rows(camp_groups(n), template_actions(), 1, APPLY_NOW)
+    scratch = settings.workdir / "shape.db"
+    remove_db(scratch)
+    shape_store = Store.open(f"sqlite:///{scratch}", host().kinds)
+    sql, tuples = db_tuples(shape_store, actions, shaped)
+    shape_store.close()
+    remove_db(scratch)
+    sample = min(settings.aps_sample, len(shaped))
+    # the same run dates moved into the future (stored naive UTC), so none is due while APScheduler runs
+    shift = datetime.now(timezone.utc) - APPLY_NOW + timedelta(days=30)
+    jobs = [(r["key"], r["due"].replace(tzinfo=timezone.utc) + shift) for r in shaped[:sample]]
+    del shaped
+    runs = []
+    for i in range(settings.repeat):
+        seconds, count = apply_once(settings, n, i, keep=i == settings.repeat - 1)
+        m = {"apply_s": seconds, "actions": float(count), "apply_rate": count / seconds}
+        m["raw_s"] = raw_once(settings, n, i, sql, tuples)
+        m["raw_rate"] = len(tuples) / m["raw_s"]
+        if settings.aps:
+            path = settings.workdir / f"aps-add-{n}-{i}.db"
+            remove_db(path)
+            m["aps_sample_s"] = aps.add_seconds(path, jobs)
+            m["aps_rate"] = sample / m["aps_sample_s"]
+            remove_db(path)
+        runs.append(m)
+    return rows_for(settings, n, median_runs(runs), sample, len(tuples))
+
+
+def rows_for(settings: Settings, n: int, m: dict[str, float], sample: int, raw_rows: int) -> list[Row]:
+    section = f"1 apply · N={n:,} groups"
+    total = int(m["actions"])
+    rows = [
+        Row(section, "sopengine apply (plan + store, SQLite)",
+            f"{rate(m['apply_rate'])} ({secs(m['apply_s'])} for {total:,})", f"≥ {TARGET_RATE:,} actions/s",
+            m["apply_rate"] >= TARGET_RATE, "fresh file; Store.open/migrate not timed",
+            {"n": n, **m}),
+        Row(section, "raw sqlite3 executemany (same rows, same schema)",
+            f"{rate(m['raw_rate'], 'rows/s')} ({secs(m['raw_s'])} for {raw_rows:,})", "", None,
+            "one transaction; rows pre-built, not timed", {"n": n, "raw_rate": m["raw_rate"], "raw_s": m["raw_s"]}),
+    ]
+    if settings.aps:
+        extrapolated = total / m["aps_rate"]
+        rows.append(Row(section, f"APScheduler {aps.version()} add_job → SQLAlchemyJobStore (SQLite)",
+                        f"{rate(m['aps_rate'], 'jobs/s')} (~{secs(extrapolated)} for {total:,})", "", None,
+                        f"measured {sample:,} jobs in {secs(m['aps_sample_s'])}; total extrapolated from that rate",
+                        {"n": n, "aps_rate": m["aps_rate"], "aps_sample": sample,
+                         "aps_extrapolated_s": extrapolated}))
+        vs_aps = m["apply_rate"] / m["aps_rate"]
+        rows.append(Row(section, "sopengine ÷ APScheduler", ratio(vs_aps), f"≥ {TARGET_VS_APS:.0f}×",
+                        vs_aps >= TARGET_VS_APS, "", {"n": n, "ratio": vs_aps}))
+    else:
+        rows.append(Row(section, "APScheduler 3", "skipped", "", None, "--no-aps, or apscheduler<4 is not installed"))
+    vs_raw = m["apply_rate"] / m["raw_rate"]
+    rows.append(Row(section, "sopengine ÷ raw executemany", f"{vs_raw:.1%}", f"≥ {TARGET_VS_RAW:.0%}",
+                    vs_raw >= TARGET_VS_RAW, "", {"n": n, "ratio": vs_raw}))
+    return rows
