@@ -72,3 +72,18 @@ def test_two_sops_posting_the_same_kind_at_the_same_minute_are_reported():
     assert conflicts and all(c.kind == "morning_post" and c.minute.endswith("T08:00") for c in conflicts)
     assert len(conflicts) == 5  # the Mondays of days 0..30
     assert "a/m/g1/" in str(conflicts[0]) and "b/m/g1/" in str(conflicts[0])
+
+
+def test_groups_override_vars_and_pools():
+    sop = sop_from_text("""
+        sop: ov
+        lifetime: 3d
+        vars: {host: 小雅}
+        pools: {topics: [a, b]}
+        steps:
+          - {id: t, kind: topic, cron: "0 20 * * *", pick: topics, text: "{{ vars.host }}:{{ item }}"}
+    """)
+    plain = group()
+    custom = Group("g2", "群2", date(2026, 9, 19), (), {"members": 10}, vars={"host": "阿杰"}, pools={"topics": ["x"]})
+    assert [a.payload["text"] for a in plan(sop, plain)][:2] == ["小雅:a", "小雅:b"]
+    assert [a.payload["text"] for a in plan(sop, custom)][:2] == ["阿杰:x", "阿杰:x"]
