@@ -100,7 +100,10 @@ def _run_with_progress(daemon: Daemon, start: datetime, until: datetime) -> RunS
 def _summary(store, now: datetime, stats: RunStats) -> None:  # type: ignore[no-untyped-def]
     console = wide_console()
     console.print(status_table(status(store, now), title=f"ledger at {now:%Y-%m-%d %H:%M} UTC"))
-    moved = ", ".join(f"{state} {n}" for state, n in sorted(stats.by_state.items())) or "nothing"
+    labels = {"due": "handed to operators", "overdue": "operator tasks not confirmed by due + grace (overdue)",
+              "sent": "sent", "skipped": "skipped (rule false)", "missed": "missed", "failed": "failed",
+              "cancelled": "cancelled", "planned": "deferred (rate limit / quiet hours)"}
+    moved = "; ".join(f"{labels.get(state, state)} {n}" for state, n in sorted(stats.by_state.items())) or "nothing"
     console.print(f"this run: {moved}")
     if stats.by_state.get("due") or stats.by_state.get("overdue"):
         console.print("operator tasks: [bold]sopengine tasks --date YYYY-MM-DD[/] shows a day's sheet; "
