@@ -89,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[Row] = []
     failed = False
     table_runners = runners()
+    measured = revision()  # before running: others may commit while it runs
     started = time.perf_counter()
     try:
         for name in chosen:
@@ -104,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if not keep:
             shutil.rmtree(settings.workdir, ignore_errors=True)
-    title = (f"sopengine benchmarks @ {revision()} — median of {settings.repeat} run(s) · "
+    title = (f"sopengine benchmarks @ {measured} — median of {settings.repeat} run(s) · "
              f"Python {platform.python_version()} · "
              f"SQLite {sqlite3.sqlite_version} · {platform.machine()} · {time.perf_counter() - started:,.0f} s total")
     print_table(rows, title)
