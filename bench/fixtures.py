@@ -20,7 +20,8 @@ from sopengine.definition import step_fingerprint
 from sopengine.planner import PlannedAction, action_key, plan
 from sopengine.plugins import PluginHost, load_plugins
 from sopengine.store import Store
-from sopengine.store.apply import action_row, apply
+from sopengine.store.apply import apply
+from sopengine.store.bulk import action_row
 from sopengine.store.database import to_db
 from sopengine.store.tables import sops
 

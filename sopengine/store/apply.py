@@ -17,17 +17,16 @@ from sqlalchemy.engine import Connection
 
 from ..definition import definition_hash, sop_definition, step_fingerprint
 from ..group import Group
-from ..planner import PlannedAction, Window, life_window, matches, plan
+from ..planner import Window, life_window, matches, plan
 from ..sop import Sop
 from . import states
 from .core import Store, bump_revision, write_audit
-from .bulk import for_group, insert_actions, insert_prepared, prepare
+from .bulk import action_row, insert_actions
 from .database import aware, to_db
+from .first_plans import FirstPlans
 from .ledger import group_from_row
 from .tables import actions, enrollments, groups, sop_versions, sops
 
-#: Rows of new pairs collected before one bulk insert.
-BATCH_ROWS = 20_000
 #: How far ahead a persistent SOP is planned; the daemon keeps extending it.
 PERSISTENT_HORIZON = timedelta(days=35)
 
@@ -62,38 +61,48 @@ class ApplyReport:
                     or any(p.added or p.changed or p.cancelled for p in self.pairs))
 
 
-#: Prepared rows of a first plan, shared by every group with the same timing (see _first_plan).
-Templates = dict[tuple[Any, ...], tuple[str, list[tuple[Any, ...]]]]
-
-
 def apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], now: datetime,
           *, actor: str = "apply") -> ApplyReport:
     """Sync ``sop_list`` and ``group_list`` into the store as of ``now`` (one transaction)."""
     report = ApplyReport()
-    templates: Templates = {}
-    pending: list[tuple[Any, ...]] = []  # new pairs' rows, inserted in large batches
     with store.engine.begin() as conn:
         stored_groups = _sync_groups(conn, group_list, now, report)
         for sop in sop_list:
             version_id = _sync_version(conn, sop, now, report)
-            fingerprints = {s.id: step_fingerprint(sop, s) for s in sop.steps}
-            for group in group_list:
-                if stored_groups.get(group.id) is not None:  # dissolved: nothing more
-                    continue
-                if matches(sop, group):
-                    report.pairs.append(_sync_pair(conn, sop, group, version_id, fingerprints, now, actor,
-                                                   templates, pending))
-                    if len(pending) >= BATCH_ROWS:
-                        insert_prepared(conn, pending)
-                        pending.clear()
-                else:
-                    change = _unenroll(conn, sop.id, group.id, now, actor)
-                    if change.cancelled:
-                        report.pairs.append(change)
-        insert_prepared(conn, pending)
+            _sync_sop(conn, sop, version_id, [g for g in group_list if stored_groups.get(g.id) is None],
+                      now, actor, report)
         if report.changed_anything:
             bump_revision(conn)
     return report
+
+
+def _sync_sop(conn: Connection, sop: Sop, version_id: int, live_groups: Sequence[Group], now: datetime,
+              actor: str, report: ApplyReport) -> None:
+    """Enroll, re-plan or unenroll every live (not dissolved) group for one SOP."""
+    fingerprints = {s.id: step_fingerprint(sop, s) for s in sop.steps}
+    enrolled = set(conn.execute(select(enrollments.c.group_id).where(enrollments.c.sop_id == sop.id)).scalars())
+    first_plans = FirstPlans(conn, now)
+    new_enrollments: list[dict[str, Any]] = []
+    for group in live_groups:
+        if not matches(sop, group):
+            if group.id in enrolled:
+                change = _unenroll(conn, sop.id, group.id, now, actor)
+                if change.cancelled:
+                    report.pairs.append(change)
+            continue
+        window = planning_window(sop, group, now)
+        if group.id in enrolled:
+            report.pairs.append(_sync_pair(conn, sop, group, window, version_id, fingerprints, now, actor))
+            continue
+        new_enrollments.append({"sop_id": sop.id, "group_id": group.id, "active": True,
+                                "persistent": sop.lifetime is None, "planned_until": to_db(window.end),
+                                "version_id": version_id})
+        # a new pair's keys are new: its group id is in each of them
+        report.pairs.append(PairChange(sop.id, group.id, added=first_plans.add(sop, group, window, version_id,
+                                                                               fingerprints)))
+    if new_enrollments:
+        conn.execute(insert(enrollments), new_enrollments)
+    first_plans.flush()
 
 
 def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
@@ -152,56 +161,10 @@ def planning_window(sop: Sop, group: Group, now: datetime) -> Window:
     return Window(life.start, max(life.start, now) + PERSISTENT_HORIZON)
 
 
-def action_row(a: PlannedAction, version_id: int, fingerprint: str, now: datetime) -> dict[str, Any]:
-    """The actions-table row of a freshly planned action."""
-    due = to_db(a.due)
-    return {
-        "key": a.key, "sop_id": a.sop, "step": a.step, "part": a.part, "group_id": a.group, "kind": a.kind,
-        "channel": a.channel, "due": due, "deadline": due + a.grace, "state": states.PLANNED,
-        "next_attempt_at": due, "attempts": 0, "progress": 0, "occurrence": a.occurrence, "day": a.day,
-        "step_index": a.step_index, "part_index": a.part_index, "item": a.item, "fingerprint": fingerprint,
-        "version_id": version_id, "updated_at": to_db(now),
-    }
-
-
-def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> int:
-    """Insert planned rows; a key that already exists is left as it is."""
-    return insert_actions(conn, rows)
-
-
-def _first_plan(conn: Connection, sop: Sop, group: Group, window: Window, version_id: int,
-                fingerprints: dict[str, str], now: datetime, templates: Templates) -> list[tuple[Any, ...]]:
-    """Prepared rows of a new pair. Groups whose timing cannot differ (same start, quiet hours and
-    window, no per-group pools or shuffles) share one plan, re-addressed: planning 10,000 groups
-    costs little more than inserting them."""
-    shared = not group.pools and not any(s.shuffle for s in sop.steps)
-    cache_key = (sop.id, version_id, group.start, group.quiet, window)
-    if shared and cache_key in templates:
-        template_group, template = templates[cache_key]
-        return for_group(template, template_group, group.id)
-    rows = [r for r in (action_row(a, version_id, fingerprints[a.step], now)
-                        for a in plan(sop, group, window, render=False)) if r["deadline"] >= to_db(now)]
-    prepared = prepare(conn, rows)
-    if shared:
-        templates[cache_key] = (group.id, prepared)
-    return prepared
-
-
-def _sync_pair(conn: Connection, sop: Sop, group: Group, version_id: int, fingerprints: dict[str, str],
-               now: datetime, actor: str, templates: Templates, pending: list[tuple[Any, ...]]) -> PairChange:
+def _sync_pair(conn: Connection, sop: Sop, group: Group, window: Window, version_id: int,
+               fingerprints: dict[str, str], now: datetime, actor: str) -> PairChange:
+    """Re-plan an enrolled pair: only its future planned actions change."""
     change = PairChange(sop.id, group.id)
-    window = planning_window(sop, group, now)
-    enrolled = conn.execute(select(enrollments.c.version_id).where(
-        and_(enrollments.c.sop_id == sop.id, enrollments.c.group_id == group.id))).first()
-    if enrolled is None:
-        conn.execute(insert(enrollments).values(sop_id=sop.id, group_id=group.id, active=True,
-                                                persistent=sop.lifetime is None,
-                                                planned_until=to_db(window.end), version_id=version_id))
-        # Occurrences whose due + grace already passed belong to before the engine ran this group.
-        rows = _first_plan(conn, sop, group, window, version_id, fingerprints, now, templates)
-        pending += rows  # a new pair's keys are new: its group id is in each of them
-        change.added = len(rows)
-        return change
     desired = plan(sop, group, window, render=False)
     conn.execute(update(enrollments).where(and_(enrollments.c.sop_id == sop.id, enrollments.c.group_id == group.id))
                  .values(planned_until=to_db(window.end), version_id=version_id, active=True,

@@ -15,6 +15,10 @@ from typing import Any, Callable, Sequence
 
 from sqlalchemy.engine import Connection
 
+from ..planner import PlannedAction
+from . import states
+from .database import to_db
+
 #: Columns written for a planned action, in order.
 COLUMNS = (
     "key", "sop_id", "step", "part", "group_id", "kind", "channel", "due", "deadline", "state", "next_attempt_at",
@@ -24,6 +28,18 @@ COLUMNS = (
 _TIMES = frozenset({"due", "deadline", "next_attempt_at", "updated_at"})
 _JSON = frozenset({"item", "data"})
 CHUNK = 20_000
+
+
+def action_row(a: PlannedAction, version_id: int, fingerprint: str, now: datetime) -> dict[str, Any]:
+    """The actions-table row of a freshly planned action."""
+    due = to_db(a.due)
+    return {
+        "key": a.key, "sop_id": a.sop, "step": a.step, "part": a.part, "group_id": a.group, "kind": a.kind,
+        "channel": a.channel, "due": due, "deadline": due + a.grace, "state": states.PLANNED,
+        "next_attempt_at": due, "attempts": 0, "progress": 0, "occurrence": a.occurrence, "day": a.day,
+        "step_index": a.step_index, "part_index": a.part_index, "item": a.item, "fingerprint": fingerprint,
+        "version_id": version_id, "updated_at": to_db(now),
+    }
 
 
 def _sqlite_time(value: datetime) -> str:
@@ -60,13 +76,3 @@ def insert_prepared(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
 def insert_actions(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
     """Insert rows (dicts keyed by :data:`COLUMNS`; missing keys are NULL); returns rows inserted."""
     return insert_prepared(conn, prepare(conn, rows))
-
-
-def for_group(template: Sequence[tuple[Any, ...]], template_group: str, group_id: str) -> list[tuple[Any, ...]]:
-    """The prepared rows of ``template_group`` re-addressed to ``group_id`` (key and group column)."""
-    marker = f"/{template_group}/"
-    out = []
-    for row in template:
-        prefix, suffix = row[0].split(marker, 1)
-        out.append((f"{prefix}/{group_id}/{suffix}", *row[1:4], group_id, *row[5:]))
-    return out

@@ -13,7 +13,7 @@ from ..kinds import StepBase
 from ..planner import PlannedAction, action_key
 from ..sop import Sop
 from . import states
-from .apply import action_row, insert_rows
+from .bulk import action_row, insert_actions
 from .core import Store, bump_revision, write_audit
 from .database import to_db
 from .ledger import group_from_row
@@ -122,7 +122,7 @@ def record_event(store: Store, group_id: str, name: str, occurred_at: datetime, 
                     continue
                 row = _event_row(sop, step, index, group, due, version_id, occurred_at)
                 row["data"] = {"event": name, "members": [member], **{k: v for k, v in data.items() if k != "member"}}
-                insert_rows(conn, [row])
+                insert_actions(conn, [row])
                 keys.append(key)
         write_audit(conn, occurred_at, actor, [{"group_id": group_id, "action_key": k, "to_state": states.PLANNED,
                                                 "detail": f"event {name}"} for k in keys])

@@ -1,0 +1,137 @@
+"""Planning new (SOP, group) pairs in bulk: one plan per timing, copied to every group inside SQL.
+
+An agency enrolls thousands of groups at once, and most share their timing
+(same start day, quiet hours and window, no per-group pools or shuffles), so
+their actions differ only in the group: the key's group segment and the
+``group_id`` column. Such a timing is planned once; its rows go into a
+temporary table, the groups into another, and one ``INSERT … SELECT`` writes
+every group's copy. The database then does what Python would otherwise do a
+million times: build the row and bind its 22 parameters. Pairs that cannot
+share (their own pools or shuffles) are planned one by one and bulk-inserted.
+
+Keys are unique in the ledger and inserts skip keys that exist, so a repeated
+or concurrent apply never doubles an action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, literal, select, true
+from sqlalchemy.engine import Connection
+
+from ..group import Group
+from ..planner import Window, plan
+from ..sop import Sop
+from .bulk import action_row, insert_actions
+from .database import to_db
+from .tables import actions
+
+#: Rows of pairs planned one by one, collected before one bulk insert.
+BATCH_ROWS = 20_000
+#: Columns a copy takes from its timing's plan unchanged (all but id, key and group_id).
+_COPIED = ("sop_id", "step", "part", "kind", "channel", "due", "deadline", "state", "next_attempt_at", "attempts",
+           "progress", "occurrence", "day", "step_index", "part_index", "item", "fingerprint", "version_id",
+           "updated_at")
+_temp = MetaData()
+_timing_rows = Table(
+    "sopengine_timing_rows", _temp,
+    Column("timing", Integer, nullable=False), Column("pos", Integer, nullable=False),
+    Column("key_head", Text, nullable=False), Column("key_tail", Text, nullable=False),
+    *(Column(name, actions.c[name].type) for name in _COPIED),
+    prefixes=["TEMPORARY"],
+)
+_timing_groups = Table(
+    "sopengine_timing_groups", _temp,
+    Column("timing", Integer, nullable=False), Column("pos", Integer, nullable=False),
+    Column("group_id", String(120), nullable=False),
+    prefixes=["TEMPORARY"],
+)
+
+
+@dataclass
+class _Timing:
+    rows: list[dict[str, Any]]
+    groups: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FirstPlans:
+    """Collects the first plans of new pairs; :meth:`flush` writes them. One per apply transaction."""
+
+    conn: Connection
+    now: datetime
+    _timings: dict[tuple[Any, ...], _Timing] = field(default_factory=dict)
+    _single: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, sop: Sop, group: Group, window: Window, version_id: int, fingerprints: dict[str, str]) -> int:
+        """Plan a new pair; returns how many actions it gets (written at the next flush).
+
+        Occurrences whose due + grace already passed belong to before the engine ran this
+        group and are left out.
+        """
+        shared = not group.pools and not any(s.shuffle for s in sop.steps)
+        timing_key = (sop.id, version_id, group.start, group.quiet, window)
+        timing = self._timings.get(timing_key) if shared else None
+        if timing is None:
+            now_db = to_db(self.now)
+            rows = [r for r in (action_row(a, version_id, fingerprints[a.step], self.now)
+                                for a in plan(sop, group, window, render=False)) if r["deadline"] >= now_db]
+            if not shared:
+                self._single += rows
+                if len(self._single) >= BATCH_ROWS:
+                    self._flush_single()
+                return len(rows)
+            timing = self._timings[timing_key] = _Timing(rows)
+        timing.groups.append(group.id)
+        return len(timing.rows)
+
+    def flush(self) -> int:
+        """Write everything collected; returns rows inserted."""
+        return self._flush_single() + self._flush_timings()
+
+    def _flush_single(self) -> int:
+        inserted = insert_actions(self.conn, self._single)
+        self._single.clear()
+        return inserted
+
+    def _flush_timings(self) -> int:
+        timings = [t for t in self._timings.values() if t.rows and t.groups]
+        self._timings.clear()
+        if not timings:
+            return 0
+        conn = self.conn
+        _timing_rows.create(conn)
+        _timing_groups.create(conn)
+        try:
+            conn.execute(insert(_timing_rows), [
+                {"timing": n, "pos": pos, "key_head": r["key"].rsplit("/", 2)[0], "key_tail": r["key"].rsplit("/", 1)[1],
+                 **{c: r[c] for c in _COPIED}}
+                for n, t in enumerate(timings) for pos, r in enumerate(t.rows)])
+            conn.execute(insert(_timing_groups), [{"timing": n, "pos": pos, "group_id": g}
+                                                   for n, t in enumerate(timings) for pos, g in enumerate(t.groups)])
+            return _insert_copies(conn)
+        finally:
+            _timing_groups.drop(conn)
+            _timing_rows.drop(conn)
+
+
+def _insert_copies(conn: Connection) -> int:
+    r, g = _timing_rows.c, _timing_groups.c
+    key = r.key_head + literal("/") + g.group_id + literal("/") + r.key_tail
+    copies = (select(key, g.group_id, *(r[c] for c in _COPIED))
+              .join_from(_timing_groups, _timing_rows, r.timing == g.timing)
+              .where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
+              .order_by(g.timing, g.pos, r.pos))
+    statement = _upsert_module(conn).insert(actions).from_select(["key", "group_id", *_COPIED], copies)
+    return max(conn.execute(statement.on_conflict_do_nothing(index_elements=["key"])).rowcount, 0)
+
+
+def _upsert_module(conn: Connection) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+        return postgresql
+    from sqlalchemy.dialects import sqlite
+    return sqlite
