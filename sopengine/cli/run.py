@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import click

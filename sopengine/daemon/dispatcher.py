@@ -97,9 +97,7 @@ class Dispatcher:
                 return Outcome(c, states.SKIPPED, reason=f"group active: last message at {busy}")
         quiet = group.quiet or sop.quiet
         if quiet is not None and not step_is_manual(step, c.part) and quiet.defer(now, sop.timezone) != now:
-            later = quiet.defer(now, sop.timezone)
-            return Outcome(c, c.previous_state if c.previous_state in states.WAITING else states.PLANNED,
-                           next_attempt_at=later, reason=f"quiet hours {quiet}: deferred")
+            return _deferred(c, quiet.defer(now, sop.timezone), f"quiet hours {quiet}: deferred", manual)
         if channel is None:
             return Outcome(c, states.FAILED, reason=f"channel {c.channel!r} is not installed")
         limit = channel.capabilities.max_red_packet_amount
@@ -126,9 +124,9 @@ class Dispatcher:
             window = [t for t in recent.get(bucket, []) if t > now - limit.period]
             if len(window) >= limit.count:
                 free_at = window[len(window) - limit.count] + limit.period
-                return Outcome(c, c.previous_state if c.previous_state in states.WAITING else states.PLANNED,
-                               next_attempt_at=max(free_at, now + timedelta(seconds=1)),
-                               reason=f"rate limited: {limit.count} per {limit.period} for {bucket}")
+                return _deferred(c, max(free_at, now + timedelta(seconds=1)),
+                                 f"rate limited: {limit.count} per {limit.period} for {bucket}",
+                                 bool(channel.capabilities.manual))
         records: list[AttemptRecord] = []
         progress = c.progress
         result: SendResult = Ok()
@@ -170,6 +168,16 @@ class Dispatcher:
                            last_result=last, progress=progress, count_attempt=True, attempts=records)
         return Outcome(c, states.RETRYING, next_attempt_at=retry_at, last_result=last, progress=progress,
                        count_attempt=True, attempts=records)
+
+
+def _deferred(c: ClaimedAction, later: datetime, reason: str, manual: bool) -> Outcome:
+    """Wait until ``later`` — unless that is past due + grace: then it is missed (an operator
+    task: overdue) now. A waiting action's next attempt is never after its deadline, which is
+    what lets the deadline sweep read the claim index."""
+    if later > c.deadline:
+        return Outcome(c, states.OVERDUE if manual else states.MISSED, reason=f"{reason} past due + grace")
+    return Outcome(c, c.previous_state if c.previous_state in states.WAITING else states.PLANNED,
+                   next_attempt_at=later, reason=reason)
 
 
 def recently_active(last_message_at: Any, now: datetime, window: timedelta) -> str | None:

@@ -111,8 +111,8 @@ class Daemon:
 
     def _sleep(self, until: datetime | None, revision: int) -> bool:
         """Wait for the next due moment; False when the run is over."""
-        wake = next_wakeup(self.store)
         now = self.clock.now()
+        wake = next_wakeup(self.store, now)
         if until is not None and now >= until:
             return False
         if wake is not None and wake <= now:

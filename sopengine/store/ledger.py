@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from ..group import Group
@@ -187,16 +187,21 @@ def _dissolve(conn: Connection, group_id: str, dissolving_action: int, now: date
 
 
 def sweep_deadlines(store: Store, now: datetime, manual_channels: Iterable[str], actor: str) -> list[tuple[str, str, str]]:
-    """Past due + grace: automatic → missed, operator tasks → overdue. Returns (key, from, to)."""
+    """Past due + grace: automatic → missed, operator tasks → overdue. Returns (key, from, to).
+
+    Relies on the ledger's invariant that a waiting action's next attempt is never after its
+    deadline (a retry or deferral that would be is recorded as missed instead), so the sweep
+    reads the claim index: only actions already due are candidates.
+    """
     manual = set(manual_channels)
     now_db = to_db(now)
     changes: list[tuple[str, str, str]] = []
     with store.engine.begin() as conn:
         rows = conn.execute(select(actions.c.id, actions.c.key, actions.c.state, actions.c.channel,
-                                   actions.c.group_id, actions.c.sop_id, actions.c.last_result).where(and_(
-            actions.c.deadline < now_db,
-            or_(actions.c.state.in_((states.PLANNED, states.RETRYING)),
-                and_(actions.c.state == states.DUE, actions.c.lease_owner.is_(None)))))).all()
+                                   actions.c.group_id, actions.c.sop_id, actions.c.last_result).where(or_(
+            and_(actions.c.state.in_((states.PLANNED, states.RETRYING)), actions.c.next_attempt_at < now_db,
+                 actions.c.deadline < now_db),
+            and_(actions.c.state == states.DUE, actions.c.lease_owner.is_(None), actions.c.deadline < now_db)))).all()
         audits = []
         for r in rows:
             to_state = states.OVERDUE if r.channel in manual else states.MISSED
@@ -227,27 +232,42 @@ def release(store: Store, claimed: Sequence[ClaimedAction], now: datetime, owner
                                         "detail": "lease released at shutdown"} for c in claimed])
 
 
-def next_wakeup(store: Store) -> datetime | None:
-    """The earliest moment anything in the ledger needs the daemon (None: nothing ever)."""
-    paused_groups = select(groups.c.id).where(groups.c.paused.is_(True))
-    paused_sops = select(sops.c.id).where(sops.c.paused.is_(True))
+def next_wakeup(store: Store, now: datetime) -> datetime | None:
+    """The earliest moment anything in the ledger needs the daemon (None: nothing ever).
+
+    That is the soonest of: a waiting action of an unpaused group and SOP falling due; any
+    waiting action falling due (a paused one's deadline is looked at from then on); the deadline
+    of a waiting action already due but not claimed (paused) or of an operator task; a lease
+    running out. Every part reads an index range, never the whole ledger.
+    """
+    unpaused = (actions.c.group_id.not_in(select(groups.c.id).where(groups.c.paused.is_(True))),
+                actions.c.sop_id.not_in(select(sops.c.id).where(sops.c.paused.is_(True))))
+    now_db = to_db(now)
     with store.engine.connect() as conn:
-        due = conn.execute(select(func.min(actions.c.next_attempt_at)).where(
-            actions.c.state.in_((states.PLANNED, states.RETRYING)),
-            actions.c.group_id.not_in(paused_groups), actions.c.sop_id.not_in(paused_sops))).scalar()
-        deadline = conn.execute(select(func.min(actions.c.deadline)).where(or_(
-            actions.c.state.in_((states.PLANNED, states.RETRYING)),
-            and_(actions.c.state == states.DUE, actions.c.lease_owner.is_(None))))).scalar()
-        lease = conn.execute(select(func.min(actions.c.lease_expires_at)).where(
-            actions.c.state == states.DUE, actions.c.lease_owner.is_not(None))).scalar()
-    times = [t for t in (due, deadline, lease) if t is not None]
-    if not times:
-        return None
+        times = []
+        for state in (states.PLANNED, states.RETRYING):
+            times.append(_soonest(conn, actions.c.next_attempt_at, actions.c.state == state, *unpaused))
+            times.append(_soonest(conn, actions.c.next_attempt_at, actions.c.state == state,
+                                  actions.c.next_attempt_at > now_db))
+            times.append(_after(_soonest(conn, actions.c.deadline, actions.c.state == state,
+                                         actions.c.next_attempt_at <= now_db)))
+        times.append(_after(_soonest(conn, actions.c.deadline, actions.c.state == states.DUE,
+                                     actions.c.lease_owner.is_(None))))
+        times.append(_soonest(conn, actions.c.lease_expires_at, actions.c.state == states.DUE,
+                              actions.c.lease_owner.is_not(None)))
+    found = [t for t in times if t is not None]
+    return aware(min(found)) if found else None
+
+
+def _soonest(conn: Connection, column: Any, *where: Any) -> datetime | None:
+    """The smallest ``column`` among actions matching ``where`` (ORDER BY … LIMIT 1, so an index
+    walk can stop at the first match instead of aggregating a million rows)."""
+    return conn.execute(select(column).where(*where, column.is_not(None)).order_by(column).limit(1)).scalar()
+
+
+def _after(deadline: datetime | None) -> datetime | None:
     # the deadline sweep uses "deadline < now": wake just after it
-    soonest = min(times)
-    if soonest == deadline:
-        soonest = deadline + timedelta(seconds=1)
-    return aware(soonest)
+    return None if deadline is None else deadline + timedelta(seconds=1)
 
 
 def recent_sends(store: Store, targets: Iterable[str], since: datetime) -> dict[str, list[datetime]]:

@@ -92,9 +92,10 @@ actions = Table(
     Column("finished_at", DateTime),
     Column("updated_at", DateTime, nullable=False),
 )
+# Each index costs every planned action an apply writes, so there are only two: claiming and the
+# deadline sweep read the first (a waiting action's next attempt is never after its deadline);
+# anything per group or per (SOP, group) pair reads the second.
 Index("ix_actions_claim", actions.c.state, actions.c.next_attempt_at)
-Index("ix_actions_deadline", actions.c.state, actions.c.deadline)
-Index("ix_actions_pair", actions.c.sop_id, actions.c.group_id)
 Index("ix_actions_group_due", actions.c.group_id, actions.c.due)
 
 attempts = Table(

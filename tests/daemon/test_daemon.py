@@ -16,12 +16,12 @@ from sopengine.daemon.runner import Daemon
 from sopengine.store import Store
 from sopengine.store.apply import apply
 from sopengine.store.commands import mark_done, record_event, retry, set_paused, skip
-from sopengine.store.ledger import claim_due
+from sopengine.store.ledger import claim_due, next_wakeup
 from sopengine.store.queries import list_actions
 from sopengine.store.tables import actions, attempts, audit
 
 from ..channels_for_tests import RecordingChannel, fail_times
-from ..store.test_apply import at, camp, groups
+from ..store.test_apply import at, camp, groups, rows
 
 SH = ZoneInfo("Asia/Shanghai")
 UTC = timezone.utc
@@ -116,6 +116,34 @@ def test_per_target_rate_limit_is_respected(store):
     assert len(starts) == 9
     for i in range(len(starts) - 2):
         assert starts[i + 2] - starts[i] >= timedelta(minutes=1)
+
+
+def test_rate_limit_past_the_deadline_is_missed_at_once_not_left_waiting(store):
+    apply(store, [camp()], groups(1), at(0))
+    with store.engine.begin() as conn:  # nine actions due in the same minute, two minutes of grace
+        conn.execute(actions.update().where(actions.c.step == "morning").values(
+            due=datetime(2026, 9, 20, 0, 0), next_attempt_at=datetime(2026, 9, 20, 0, 0),
+            deadline=datetime(2026, 9, 20, 0, 2)))
+    channel = RecordingChannel(rate_limit=RateLimit(2, timedelta(minutes=1)))
+    run_virtual(store, channel, at(0), at(1, 12))
+    morning = [a for a in list_actions(store) if a.step == "morning"]
+    sent = [a for a in morning if a.state == "sent"]
+    missed = [a for a in morning if a.state == "missed"]
+    assert len(sent) + len(missed) == len(morning) == 9
+    assert 4 <= len(sent) <= 6 and all("rate limited" in (a.reason or "") for a in missed)
+    with store.engine.connect() as conn:  # the ledger's invariant: no waiting action is due after its deadline
+        assert not conn.execute(select(actions.c.key).where(
+            actions.c.state.in_(("planned", "retrying")), actions.c.next_attempt_at > actions.c.deadline)).all()
+
+
+def test_a_paused_groups_deadline_wakes_the_daemon(store):
+    apply(store, [camp()], groups(2), at(0))
+    set_paused(store, group="g0", paused=True, now=at(0))
+    set_paused(store, sop="camp", paused=True, now=at(0))
+    first = min(a.due for a in list_actions(store, group="g0"))
+    deadline = min(r.deadline for r in rows(store).values() if r.group_id == "g0")
+    assert next_wakeup(store, at(0)) == first  # nothing can be sent: wake when something falls due
+    assert next_wakeup(store, first) == deadline.replace(tzinfo=UTC) + timedelta(seconds=1)  # then to sweep it
 
 
 def test_pause_stops_dispatch_and_resume_continues(store):
