@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from ..planner import PlannedAction
 from . import states
 from .database import to_db
+from .timestamps import to_micros
 
 #: Columns written for a planned action, in order.
 COLUMNS = (
@@ -42,9 +43,6 @@ def action_row(a: PlannedAction, version_id: int, fingerprint: str, now: datetim
     }
 
 
-def _sqlite_time(value: datetime) -> str:
-    # SQLAlchemy's SQLite DateTime storage format, so Core queries compare correctly.
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _json(value: Any) -> str | None:
@@ -53,7 +51,7 @@ def _json(value: Any) -> str | None:
 
 def prepare(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """Rows as tuples in :data:`COLUMNS` order, values already in the driver's formats."""
-    time_of: Callable[[datetime], Any] = _sqlite_time if conn.dialect.name == "sqlite" else (lambda v: v)
+    time_of: Callable[[datetime], Any] = to_micros if conn.dialect.name == "sqlite" else (lambda v: v)
     converters = [time_of if c in _TIMES else _json if c in _JSON else None for c in COLUMNS]
     return [tuple(conv(r.get(c)) if conv and r.get(c) is not None else r.get(c)
                   for c, conv in zip(COLUMNS, converters)) for r in rows]

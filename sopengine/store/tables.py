@@ -1,4 +1,4 @@
-"""The ledger's tables (SQLAlchemy Core). Times are naive UTC everywhere.
+"""The ledger's tables (SQLAlchemy Core). Times are naive UTC everywhere (see :mod:`.timestamps`).
 
 The migrations under ``migrations/`` create exactly these; a test checks that
 the migrated schema and this metadata agree.
@@ -7,9 +7,11 @@ the migrated schema and this metadata agree.
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    JSON, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table, Text,
     UniqueConstraint,
 )
+
+from .timestamps import UtcDateTime
 
 metadata = MetaData()
 
@@ -20,14 +22,14 @@ groups = Table(
     Column("start", Date, nullable=False),
     Column("tags", JSON, nullable=False),
     Column("facts", JSON, nullable=False),
-    Column("facts_updated_at", DateTime),
+    Column("facts_updated_at", UtcDateTime),
     Column("channels", JSON, nullable=False),
     Column("vars", JSON, nullable=False),
     Column("pools", JSON, nullable=False),
     Column("quiet", String(20)),
     Column("paused", Boolean, nullable=False, default=False),
-    Column("dissolved_at", DateTime),
-    Column("updated_at", DateTime, nullable=False),
+    Column("dissolved_at", UtcDateTime),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 sop_versions = Table(
@@ -37,7 +39,7 @@ sop_versions = Table(
     Column("content_hash", String(64), nullable=False),
     Column("definition", JSON, nullable=False),
     Column("path", Text),
-    Column("created_at", DateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("sop_id", "content_hash", name="uq_sop_versions_hash"),
 )
 
@@ -46,14 +48,14 @@ sops = Table(
     Column("id", String(80), primary_key=True),
     Column("version_id", Integer, ForeignKey("sop_versions.id"), nullable=False),
     Column("paused", Boolean, nullable=False, default=False),
-    Column("updated_at", DateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 enrollments = Table(
     "enrollments", metadata,
     Column("sop_id", String(80), primary_key=True),
     Column("group_id", String(120), primary_key=True),
-    Column("planned_until", DateTime, nullable=False),
+    Column("planned_until", UtcDateTime, nullable=False),
     Column("version_id", Integer, nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("persistent", Boolean, nullable=False, default=False),
@@ -69,10 +71,10 @@ actions = Table(
     Column("group_id", String(120), nullable=False),
     Column("kind", String(40), nullable=False),
     Column("channel", String(40), nullable=False),
-    Column("due", DateTime, nullable=False),
-    Column("deadline", DateTime, nullable=False),
+    Column("due", UtcDateTime, nullable=False),
+    Column("deadline", UtcDateTime, nullable=False),
     Column("state", String(16), nullable=False),
-    Column("next_attempt_at", DateTime, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("progress", Integer, nullable=False, default=0),
     Column("occurrence", Integer, nullable=False, default=0),
@@ -84,13 +86,13 @@ actions = Table(
     Column("fingerprint", String(64), nullable=False, default=""),
     Column("version_id", Integer, nullable=False),
     Column("lease_owner", String(120)),
-    Column("lease_expires_at", DateTime),
+    Column("lease_expires_at", UtcDateTime),
     Column("last_result", Text),
     Column("provider_id", String(200)),
     Column("reason", Text),
-    Column("dispatched_at", DateTime),
-    Column("finished_at", DateTime),
-    Column("updated_at", DateTime, nullable=False),
+    Column("dispatched_at", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 # Each index costs every planned action an apply writes, so there are only two: claiming and the
 # deadline sweep read the first (a waiting action's next attempt is never after its deadline);
@@ -106,8 +108,8 @@ attempts = Table(
     Column("target", String(200), nullable=False),
     Column("owner", String(120), nullable=False),
     Column("idempotency_key", String(420), nullable=False),
-    Column("started_at", DateTime, nullable=False),
-    Column("finished_at", DateTime),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
     Column("outcome", String(16)),
     Column("provider_id", String(200)),
     Column("detail", Text),
@@ -121,15 +123,15 @@ events = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("group_id", String(120), nullable=False),
     Column("name", String(80), nullable=False),
-    Column("occurred_at", DateTime, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
     Column("data", JSON, nullable=False),
-    Column("recorded_at", DateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
 )
 
 audit = Table(
     "audit", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
     Column("actor", String(120), nullable=False),
     Column("action_key", String(400)),
     Column("group_id", String(120)),
@@ -151,8 +153,8 @@ workers = Table(
     Column("id", String(120), primary_key=True),
     Column("host", String(200), nullable=False),
     Column("pid", Integer, nullable=False),
-    Column("started_at", DateTime, nullable=False),
-    Column("heartbeat_at", DateTime, nullable=False),
-    Column("stopped_at", DateTime),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("heartbeat_at", UtcDateTime, nullable=False),
+    Column("stopped_at", UtcDateTime),
     Column("stats", JSON, nullable=False),
 )
