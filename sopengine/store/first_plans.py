@@ -38,14 +38,14 @@ _COPIED = ("sop_id", "step", "part", "kind", "channel", "due", "deadline", "stat
 _temp = MetaData()
 _timing_rows = Table(
     "sopengine_timing_rows", _temp,
-    Column("timing", Integer, nullable=False), Column("pos", Integer, nullable=False),
+    Column("timing", Integer, nullable=False),
     Column("key_head", Text, nullable=False), Column("key_tail", Text, nullable=False),
     *(Column(name, actions.c[name].type) for name in _COPIED),
     prefixes=["TEMPORARY"],
 )
 _timing_groups = Table(
     "sopengine_timing_groups", _temp,
-    Column("timing", Integer, nullable=False), Column("pos", Integer, nullable=False),
+    Column("timing", Integer, nullable=False),
     Column("group_id", String(120), nullable=False),
     prefixes=["TEMPORARY"],
 )
@@ -107,11 +107,11 @@ class FirstPlans:
         _timing_groups.create(conn)
         try:
             conn.execute(insert(_timing_rows), [
-                {"timing": n, "pos": pos, "key_head": r["key"].rsplit("/", 2)[0], "key_tail": r["key"].rsplit("/", 1)[1],
+                {"timing": n, "key_head": r["key"].rsplit("/", 2)[0], "key_tail": r["key"].rsplit("/", 1)[1],
                  **{c: r[c] for c in _COPIED}}
-                for n, t in enumerate(timings) for pos, r in enumerate(t.rows)])
-            conn.execute(insert(_timing_groups), [{"timing": n, "pos": pos, "group_id": g}
-                                                   for n, t in enumerate(timings) for pos, g in enumerate(t.groups)])
+                for n, t in enumerate(timings) for r in t.rows])
+            conn.execute(insert(_timing_groups), [{"timing": n, "group_id": g}
+                                                   for n, t in enumerate(timings) for g in t.groups])
             return _insert_copies(conn)
         finally:
             _timing_groups.drop(conn)
@@ -123,8 +123,9 @@ def _insert_copies(conn: Connection) -> int:
     key = r.key_head + literal("/") + g.group_id + literal("/") + r.key_tail
     copies = (select(key, g.group_id, *(r[c] for c in _COPIED))
               .join_from(_timing_groups, _timing_rows, r.timing == g.timing)
-              .where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
-              .order_by(g.timing, g.pos, r.pos))
+              # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT. No ORDER BY: sorting a
+              # million rows costs more than writing them, and ids need not follow group order.
+              .where(true()))
     statement = _upsert_module(conn).insert(actions).from_select(["key", "group_id", *_COPIED], copies)
     return max(conn.execute(statement.on_conflict_do_nothing(index_elements=["key"])).rowcount, 0)
 
