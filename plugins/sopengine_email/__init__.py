@@ -21,9 +21,7 @@ from sopengine.channels import (
 )
 from sopengine.hookspecs import RegisterChannel, hookimpl
 
-from .compose import HeaderInjection, compose, message_id
 from .render import EmailDraft, render_draft
-from .smtp import SECURITY_PORTS, SmtpConfig, deliver
 
 __version__ = "0.1.0"
 __all__ = ["EmailChannel", "EmailDraft"]
@@ -36,6 +34,9 @@ class EmailChannel:
     capabilities = Capabilities(formats=frozenset({"text", "html"}))
 
     def __init__(self, context: ChannelContext):
+        # smtplib, ssl and email.policy load with the channel, not the plugin: `sopengine plan` never needs them
+        from .smtp import SECURITY_PORTS, SmtpConfig
+
         options = context.options
         security = str(options.get("security", "starttls"))
         if security not in SECURITY_PORTS:
@@ -59,6 +60,9 @@ class EmailChannel:
         return [render_draft(action, target, self._sender)]
 
     def send(self, payload: EmailDraft, idempotency_key: str) -> SendResult:
+        from .compose import HeaderInjection, compose, message_id
+        from .smtp import deliver
+
         if not self._host:
             return Permanent("the email channel has no 'host' option")
         try:

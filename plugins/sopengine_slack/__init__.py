@@ -23,7 +23,6 @@ from sopengine.channels import (
 from sopengine.hookspecs import RegisterChannel, hookimpl
 
 from .blocks import SlackMessage, render_blocks
-from .client import post_api, post_webhook
 
 __version__ = "0.1.0"
 __all__ = ["SlackChannel", "SlackMessage"]
@@ -76,6 +75,8 @@ class SlackChannel:
                 for text, blocks in render_blocks(action)]
 
     def send(self, payload: SlackMessage, idempotency_key: str) -> SendResult:
+        from .client import post_api, post_webhook  # slack_sdk loads when a message is sent, not with the plugin
+
         secret = self._env.get(payload.secret_env)
         if not secret:
             return Permanent(f"env var {payload.secret_env} is not set")

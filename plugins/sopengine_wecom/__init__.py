@@ -16,14 +16,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Sequence
 
-import httpx
-
 from sopengine.channels import (
     Capabilities, ChannelConfigError, ChannelContext, OutboundAction, Permanent, RateLimit, SendResult, Target,
 )
 from sopengine.hookspecs import RegisterChannel, hookimpl
 
-from .client import post
 from .render import LIMITS, WeComMessage, render_messages
 
 __version__ = "0.1.0"
@@ -50,6 +47,8 @@ class WeComChannel:
         self._env = context.env
         self._now = context.now
         self._url = str(options.get("base_url", DEFAULT_BASE_URL)).rstrip("/") + SEND_PATH
+        import httpx  # imported by the channel, not the plugin: `sopengine plan` never pays for it
+
         self._client = httpx.Client(transport=context.http, timeout=float(options.get("timeout", 10.0)))
 
     def target_key(self, target: Target) -> str:
@@ -70,6 +69,8 @@ class WeComChannel:
         key = self._env.get(payload.webhook_env)
         if not key:
             return Permanent(f"env var {payload.webhook_env} is not set")
+        from .client import post
+
         return post(self._client, self._url, key, dict(payload.body), self._now)
 
     def close(self) -> None:

@@ -7,10 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from ..present.ics import plan_ics
-from ..present.plan_table import plan_table
 from ..conflicts import find_conflicts
 from ..workspace import load_workspace, plan_workspace
 from .common import PATHS, echo_json, echo_problems
@@ -54,9 +51,15 @@ def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datet
     if fmt == "json":
         echo_json([a.to_json() for a in actions])
     elif fmt == "ics":
+        from ..present.ics import plan_ics  # icalendar and rich load only for the format that needs them
+
         sys.stdout.buffer.write(plan_ics(actions))
         sys.stdout.flush()
     else:
+        from rich.console import Console
+
+        from ..present.plan_table import plan_table
+
         console = Console()
         if not console.is_terminal:
             console = Console(width=160)  # piped or redirected: keep rows readable, not 80 columns
