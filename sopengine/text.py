@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Callable
 
 _JOINERS = frozenset({"\u200d", "\ufe0e", "\ufe0f"})  # ZWJ and variation selectors bind to their neighbours
@@ -63,6 +62,8 @@ def _cut_line(line: str, limit: int, size: Callable[[str], int]) -> list[str]:
 
 def _soft_cut(line: str, start: int, cut: int) -> int:
     """``cut`` moved back (at most 8 characters, never to ``start``) off a joined sequence."""
+    import unicodedata  # a 1 MB extension module; only over-long lines need it
+
     for candidate in range(cut, max(start, cut - 8), -1):
         after, before = line[candidate], line[candidate - 1]
         if after not in _JOINERS and before != "\u200d" and not unicodedata.combining(after):
