@@ -24,23 +24,12 @@ from .core import Store, bump_revision, write_audit
 from .bulk import action_row, insert_actions
 from .database import aware, to_db
 from .first_plans import FirstPlans
+from .replan import PairChange, Replans
 from .ledger import group_from_row
 from .tables import actions, enrollments, groups, sop_versions, sops
 
 #: How far ahead a persistent SOP is planned; the daemon keeps extending it.
 PERSISTENT_HORIZON = timedelta(days=35)
-
-
-@dataclass
-class PairChange:
-    """What one apply did to one (SOP, group) pair."""
-
-    sop: str
-    group: str
-    added: int = 0
-    changed: int = 0
-    cancelled: int = 0
-    unchanged: int = 0
 
 
 @dataclass
@@ -83,6 +72,7 @@ def _sync_sop(conn: Connection, sop: Sop, version_id: int, live_groups: Sequence
     enrolled = set(conn.execute(select(enrollments.c.group_id).where(enrollments.c.sop_id == sop.id)).scalars())
     first_plans = FirstPlans(conn, now)
     new_enrollments: list[dict[str, Any]] = []
+    replans: list[tuple[Group, Window]] = []
     for group in live_groups:
         if not matches(sop, group):
             if group.id in enrolled:
@@ -92,7 +82,7 @@ def _sync_sop(conn: Connection, sop: Sop, version_id: int, live_groups: Sequence
             continue
         window = planning_window(sop, group, now)
         if group.id in enrolled:
-            report.pairs.append(_sync_pair(conn, sop, group, window, version_id, fingerprints, now, actor))
+            replans.append((group, window))
             continue
         new_enrollments.append({"sop_id": sop.id, "group_id": group.id, "active": True,
                                 "persistent": sop.lifetime is None, "planned_until": to_db(window.end),
@@ -103,6 +93,8 @@ def _sync_sop(conn: Connection, sop: Sop, version_id: int, live_groups: Sequence
     if new_enrollments:
         conn.execute(insert(enrollments), new_enrollments)
     first_plans.flush()
+    if replans:
+        report.pairs += Replans(conn, sop, version_id, fingerprints, now, actor).run(replans)
 
 
 def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
@@ -159,53 +151,6 @@ def planning_window(sop: Sop, group: Group, now: datetime) -> Window:
     if sop.lifetime is not None:
         return life
     return Window(life.start, max(life.start, now) + PERSISTENT_HORIZON)
-
-
-def _sync_pair(conn: Connection, sop: Sop, group: Group, window: Window, version_id: int,
-               fingerprints: dict[str, str], now: datetime, actor: str) -> PairChange:
-    """Re-plan an enrolled pair: only its future planned actions change."""
-    change = PairChange(sop.id, group.id)
-    desired = plan(sop, group, window, render=False)
-    conn.execute(update(enrollments).where(and_(enrollments.c.sop_id == sop.id, enrollments.c.group_id == group.id))
-                 .values(planned_until=to_db(window.end), version_id=version_id, active=True,
-                         persistent=sop.lifetime is None))
-    now_db = to_db(now)
-    existing = {r.key: r for r in conn.execute(
-        select(actions.c.id, actions.c.key, actions.c.state, actions.c.due, actions.c.fingerprint,
-               actions.c.item, actions.c.channel, actions.c.deadline, actions.c.version_id)
-        .where(and_(actions.c.sop_id == sop.id, actions.c.group_id == group.id, actions.c.data.is_(None))))}
-    wanted_keys = set()
-    new_rows, audits = [], []
-    for a in desired:
-        wanted_keys.add(a.key)
-        row = existing.get(a.key)
-        fresh = action_row(a, version_id, fingerprints[a.step], now)
-        if row is None:
-            if fresh["deadline"] >= now_db:
-                new_rows.append(fresh)
-            continue
-        if row.state != states.PLANNED or row.due < now_db:
-            continue
-        if (row.fingerprint, row.item, row.channel, row.deadline) != (
-                fresh["fingerprint"], fresh["item"], fresh["channel"], fresh["deadline"]):
-            conn.execute(update(actions).where(actions.c.id == row.id).values(
-                fingerprint=fresh["fingerprint"], item=fresh["item"], channel=fresh["channel"],
-                deadline=fresh["deadline"], kind=fresh["kind"], version_id=version_id, occurrence=fresh["occurrence"],
-                step_index=fresh["step_index"], part_index=fresh["part_index"], updated_at=now_db))
-            audits.append({"action_key": a.key, "group_id": group.id, "sop_id": sop.id,
-                           "from_state": states.PLANNED, "to_state": states.PLANNED, "detail": "changed by apply"})
-            change.changed += 1
-        else:
-            if row.version_id != version_id:
-                conn.execute(update(actions).where(actions.c.id == row.id).values(version_id=version_id))
-            change.unchanged += 1
-    for key, row in existing.items():
-        if key not in wanted_keys and row.state == states.PLANNED and row.due >= now_db:
-            audits.append(_cancel(conn, row.id, key, group.id, sop.id, now, "removed from the SOP"))
-            change.cancelled += 1
-    change.added = insert_actions(conn, new_rows)
-    write_audit(conn, now, actor, audits)
-    return change
 
 
 def _cancel(conn: Connection, action_id: int, key: str, group_id: str, sop_id: str, now: datetime,

@@ -70,9 +70,18 @@ def bump_revision(conn: Connection) -> None:
 
 
 def write_audit(conn: Connection, at: datetime, actor: str, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Append audit rows: each names action_key, group_id, sop_id, from_state, to_state, detail."""
-    batch = [{"at": to_db(at), "actor": actor, "action_key": r.get("action_key"), "group_id": r.get("group_id"),
-              "sop_id": r.get("sop_id"), "from_state": r.get("from_state"), "to_state": r.get("to_state"),
-              "detail": r.get("detail")} for r in rows]
-    if batch:
-        conn.execute(insert(audit), batch)
+    """Append audit rows: each names action_key, group_id, sop_id, from_state, to_state, detail.
+
+    One driver-level ``executemany``: a re-apply can audit hundreds of thousands of changes.
+    """
+    batch = [(r.get("action_key"), r.get("group_id"), r.get("sop_id"), r.get("from_state"), r.get("to_state"),
+              r.get("detail")) for r in rows]
+    if not batch:
+        return
+    dialect = conn.dialect
+    to_driver = audit.c.at.type.dialect_impl(dialect).bind_processor(dialect)
+    stamp = to_driver(to_db(at)) if to_driver else to_db(at)
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO audit (at, actor, action_key, group_id, sop_id, from_state, to_state, detail) "
+           f"VALUES ({', '.join([marker] * 8)})")
+    conn.exec_driver_sql(sql, [(stamp, actor, *row) for row in batch])

@@ -10,6 +10,7 @@ migrated schema is unchanged); PostgreSQL keeps its native ``timestamp``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import DateTime
@@ -25,6 +26,7 @@ def to_micros(value: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+@lru_cache(maxsize=65_536)  # a ledger holds few distinct instants: every group's 08:00 is the same one
 def from_micros(value: int) -> datetime:
     """Inverse of :func:`to_micros`."""
     return EPOCH + timedelta(microseconds=value)
