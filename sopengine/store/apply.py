@@ -24,7 +24,7 @@ from .core import Store, bump_revision, write_audit
 from .bulk import action_row, insert_actions
 from .database import aware, to_db
 from .first_plans import FirstPlans
-from .replan import PairChange, Replans
+from .replan import Enrollment, PairChange, Replans
 from .ledger import group_from_row
 from .tables import actions, enrollments, groups, sop_versions, sops
 
@@ -58,21 +58,24 @@ def apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], no
         stored_groups = _sync_groups(conn, group_list, now, report)
         for sop in sop_list:
             version_id = _sync_version(conn, sop, now, report)
-            _sync_sop(conn, sop, version_id, [g for g in group_list if stored_groups.get(g.id) is None],
-                      now, actor, report)
+            _sync_sop(conn, sop, version_id, [g for g in group_list if stored_groups.get(g.id, (None,))[0] is None],
+                      {gid for gid, (_, updated) in stored_groups.items() if updated}, now, actor, report)
         if report.changed_anything:
             bump_revision(conn)
     return report
 
 
-def _sync_sop(conn: Connection, sop: Sop, version_id: int, live_groups: Sequence[Group], now: datetime,
-              actor: str, report: ApplyReport) -> None:
+def _sync_sop(conn: Connection, sop: Sop, version_id: int, live_groups: Sequence[Group], updated_groups: set[str],
+              now: datetime, actor: str, report: ApplyReport) -> None:
     """Enroll, re-plan or unenroll every live (not dissolved) group for one SOP."""
     fingerprints = {s.id: step_fingerprint(sop, s) for s in sop.steps}
-    enrolled = set(conn.execute(select(enrollments.c.group_id).where(enrollments.c.sop_id == sop.id)).scalars())
+    enrolled = {r.group_id: Enrollment(r.version_id, r.planned_until, r.active, r.group_id in updated_groups)
+                for r in conn.execute(select(enrollments.c.group_id, enrollments.c.version_id,
+                                             enrollments.c.planned_until, enrollments.c.active)
+                                      .where(enrollments.c.sop_id == sop.id))}
     first_plans = FirstPlans(conn, now)
     new_enrollments: list[dict[str, Any]] = []
-    replans: list[tuple[Group, Window]] = []
+    replans: list[tuple[Group, Window, Enrollment]] = []
     for group in live_groups:
         if not matches(sop, group):
             if group.id in enrolled:
@@ -82,7 +85,7 @@ def _sync_sop(conn: Connection, sop: Sop, version_id: int, live_groups: Sequence
             continue
         window = planning_window(sop, group, now)
         if group.id in enrolled:
-            replans.append((group, window))
+            replans.append((group, window, enrolled[group.id]))
             continue
         new_enrollments.append({"sop_id": sop.id, "group_id": group.id, "active": True,
                                 "persistent": sop.lifetime is None, "planned_until": to_db(window.end),
@@ -98,13 +101,13 @@ def _sync_sop(conn: Connection, sop: Sop, version_id: int, live_groups: Sequence
 
 
 def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
-                 report: ApplyReport) -> dict[str, datetime | None]:
-    """Upsert groups; returns id → dissolved_at for every given group."""
+                 report: ApplyReport) -> dict[str, tuple[datetime | None, bool]]:
+    """Upsert groups; returns id → (dissolved_at, whether this apply changed it) for every given group."""
     wanted = {g.id: g for g in group_list}
     ids = list(wanted)
     existing = {r.id: r for i in range(0, len(ids), 500)
                 for r in conn.execute(select(groups).where(groups.c.id.in_(ids[i:i + 500])))}
-    dissolved: dict[str, datetime | None] = {}
+    dissolved: dict[str, tuple[datetime | None, bool]] = {}
     new_rows: list[dict[str, Any]] = []
     for gid, g in wanted.items():
         values = {"name": g.name, "start": g.start, "tags": list(g.tags), "channels": g.channels,
@@ -114,14 +117,16 @@ def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
             new_rows.append({"id": gid, "facts": g.facts, "facts_updated_at": to_db(now), "paused": False,
                              "dissolved_at": None, "updated_at": to_db(now), **values})
             report.groups_added += 1
-            dissolved[gid] = None
+            dissolved[gid] = (None, True)
             continue
         facts = {**(row.facts or {}), **g.facts}
         if any(getattr(row, k) != v for k, v in values.items()) or facts != row.facts:
             conn.execute(update(groups).where(groups.c.id == gid)
                          .values(facts=facts, updated_at=to_db(now), **values))
             report.groups_updated += 1
-        dissolved[gid] = row.dissolved_at
+            dissolved[gid] = (row.dissolved_at, True)
+            continue
+        dissolved[gid] = (row.dissolved_at, False)
     if new_rows:
         conn.execute(insert(groups), new_rows)
     return dissolved

@@ -88,6 +88,13 @@ class FirstPlans:
         timing.groups.append(group.id)
         return len(timing.rows)
 
+    def add_rows(self, timing_key: Any, rows: list[dict[str, Any]], group_id: str) -> None:
+        """Queue ``rows`` (planned for some group of the timing ``timing_key``) to be copied to ``group_id``."""
+        timing = self._timings.get(timing_key)
+        if timing is None:
+            timing = self._timings[timing_key] = _Timing(rows)
+        timing.groups.append(group_id)
+
     def flush(self) -> int:
         """Write everything collected; returns rows inserted."""
         return self._flush_single() + self._flush_timings()

@@ -5,10 +5,15 @@ key is new is added; a planned, future action whose content changed is updated
 in place (same row, same key) and moves to the new SOP version; one the SOP no
 longer has is cancelled. The rest are unchanged and keep the version that
 planned them: their fingerprint covers everything that shapes them, so either
-version renders them alike, and rewriting a million rows for nothing is what
-made re-applies slow. Anything past or finished is never touched. An edit of one step for 10,000 groups touches a million rows,
-so the comparison runs pair by pair but the writes are collected and issued
-as a few set-based statements, and groups sharing a timing share one plan.
+version renders them alike. Anything past or finished is never touched.
+
+An edit of one step for 10,000 groups concerns a million rows, so:
+- only steps whose definition changed are compared: when nothing but some steps
+  differ between the version a pair was planned with and the new one (and
+  neither the group nor the planning window changed), every other step would
+  plan exactly what is stored, so its actions are not read at all;
+- rows are read 500 groups per query, groups sharing a timing share one plan;
+- writes are collected and issued as a few set-based statements.
 """
 
 from __future__ import annotations
@@ -16,11 +21,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from sqlalchemy import Text, and_, bindparam, select, type_coerce, update
 from sqlalchemy.engine import Connection
 
+from ..definition import sop_definition
 from ..group import Group
 from ..planner import Window, plan
 from ..sop import Sop
@@ -28,7 +34,8 @@ from . import states
 from .bulk import action_row, insert_actions, item_json
 from .core import write_audit
 from .database import to_db
-from .tables import actions, enrollments
+from .first_plans import FirstPlans
+from .tables import actions, enrollments, sop_versions
 
 #: Group ids per ``IN (…)`` list (well under every backend's parameter limit).
 CHUNK = 500
@@ -48,6 +55,17 @@ class PairChange:
     unchanged: int = 0
 
 
+@dataclass(frozen=True)
+class Enrollment:
+    """What the ledger knows of an enrolled pair before this apply."""
+
+    version_id: int
+    planned_until: datetime
+    active: bool
+    #: The group itself changed in this apply (start, quiet hours, pools, ...).
+    group_changed: bool
+
+
 @dataclass
 class Replans:
     """Re-plans enrolled pairs of one SOP version; :meth:`run` compares, then writes in bulk."""
@@ -63,25 +81,58 @@ class Replans:
     _changed: list[dict[str, Any]] = field(default_factory=list)
     _cancelled: list[int] = field(default_factory=list)
     _audits: list[dict[str, Any]] = field(default_factory=list)
+    _scopes: dict[int, frozenset[str] | None] = field(default_factory=dict)
+    _copies: FirstPlans = field(init=False)
 
-    def run(self, pairs: Sequence[tuple[Group, Window]]) -> list[PairChange]:
-        """Re-plan ``pairs`` (each group with its planning window); returns one change per pair."""
-        changes = []
-        for start in range(0, len(pairs), CHUNK):
-            chunk = pairs[start:start + CHUNK]
-            stored = self._stored([g.id for g, _ in chunk])
-            changes += [self._compare(group, window, stored.get(group.id, {})) for group, window in chunk]
-        self._write(pairs)
-        return changes
+    def __post_init__(self) -> None:
+        self._copies = FirstPlans(self.conn, self.now)
 
-    def _stored(self, group_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """group → key → stored row, for the planned actions of these groups (event actions excluded)."""
+    def run(self, pairs: Sequence[tuple[Group, Window, Enrollment]]) -> list[PairChange]:
+        """Re-plan ``pairs`` (group, planning window, enrollment); returns one change per pair, in order."""
+        by_scope: dict[frozenset[str] | None, list[tuple[int, Group, Window]]] = {}
+        for n, (group, window, enrollment) in enumerate(pairs):
+            by_scope.setdefault(self._scope(window, enrollment), []).append((n, group, window))
+        changes: dict[int, PairChange] = {}
+        for scope, scoped in by_scope.items():
+            for start in range(0, len(scoped), CHUNK):
+                chunk = scoped[start:start + CHUNK]
+                stored = self._stored([g.id for _, g, _ in chunk], scope) if scope != frozenset() else {}
+                for n, group, window in chunk:
+                    changes[n] = self._compare(group, window, stored.get(group.id, {}), scope)
+        self._write([(g, w) for g, w, _ in pairs])
+        return [changes[n] for n in range(len(pairs))]
+
+    def _scope(self, window: Window, enrollment: Enrollment) -> frozenset[str] | None:
+        """Ids of the steps to compare for a pair (None: every step)."""
+        if enrollment.group_changed or not enrollment.active or enrollment.planned_until != to_db(window.end):
+            return None
+        if enrollment.version_id not in self._scopes:
+            self._scopes[enrollment.version_id] = self._changed_steps(enrollment.version_id)
+        return self._scopes[enrollment.version_id]
+
+    def _changed_steps(self, old_version: int) -> frozenset[str] | None:
+        """Steps that differ between ``old_version`` and the new definition (None: something beyond
+        steps differs — lifetime, calendar, vars, pools, ... — so every step may plan differently)."""
+        if old_version == self.version_id:
+            return frozenset()
+        old = self.conn.execute(select(sop_versions.c.definition).where(sop_versions.c.id == old_version)).scalar()
+        new = sop_definition(self.sop)
+        if old is None or _without_steps(old) != _without_steps(new):
+            return None
+        old_steps = {s["id"]: s for s in old["steps"]}
+        new_steps = {s["id"]: s for s in new["steps"]}
+        return frozenset(i for i in old_steps.keys() | new_steps.keys() if old_steps.get(i) != new_steps.get(i))
+
+    def _stored(self, group_ids: list[str], scope: frozenset[str] | None) -> dict[str, dict[str, Any]]:
+        """group → key → stored row, for the planned actions of these groups (event actions excluded;
+        only the steps in ``scope`` unless it is None)."""
         out: dict[str, dict[str, Any]] = {}
-        for r in self.conn.execute(
-                select(actions.c.id, actions.c.key, actions.c.group_id, actions.c.state, actions.c.due,
-                       actions.c.fingerprint, self._item_column(), actions.c.channel,
-                       actions.c.deadline)
-                .where(actions.c.sop_id == self.sop.id, actions.c.group_id.in_(group_ids), actions.c.data.is_(None))):
+        query = select(actions.c.id, actions.c.key, actions.c.group_id, actions.c.state, actions.c.due,
+                       actions.c.fingerprint, self._item_column(), actions.c.channel, actions.c.deadline).where(
+            actions.c.sop_id == self.sop.id, actions.c.group_id.in_(group_ids), actions.c.data.is_(None))
+        if scope is not None:
+            query = query.where(actions.c.step.in_(sorted(scope)))
+        for r in self.conn.execute(query):
             out.setdefault(r.group_id, {})[r.key] = r
         return out
 
@@ -96,11 +147,11 @@ class Replans:
     def _raw_items(self) -> bool:
         return self.conn.dialect.name == "sqlite"
 
-    def _desired(self, group: Group, window: Window) -> Iterator[tuple[str, dict[str, Any], str | None]]:
-        """(key, fresh row without key and group, its item as JSON) of each planned action; one plan
-        per shared timing."""
+    def _template(self, group: Group, window: Window) -> tuple[Any, list[tuple[str, str, dict[str, Any], str | None]]]:
+        """(timing key, or None when the group's plan is its own; (key head, key tail, fresh row, item
+        as JSON) of each planned action). Groups sharing a timing share one plan."""
         shared = not group.pools and not any(s.shuffle for s in self.sop.steps)
-        timing_key = (group.start, group.quiet, window)
+        timing_key = (self.sop.id, self.version_id, group.start, group.quiet, window) if shared else None
         template = self._timings.get(timing_key) if shared else None
         if template is None:
             template = []
@@ -110,30 +161,43 @@ class Replans:
                 template.append((head, tail, row, item_json(row["item"])))
             if shared:
                 self._timings[timing_key] = template
-        for head, tail, row, item in template:
-            yield f"{head}/{group.id}/{tail}", row, item
+        return timing_key, template
 
-    def _compare(self, group: Group, window: Window, stored: dict[str, Any]) -> PairChange:
+    def _compare(self, group: Group, window: Window, stored: dict[str, Any],
+                 scope: frozenset[str] | None) -> PairChange:
         change = PairChange(self.sop.id, group.id)
         now_db = to_db(self.now)
         wanted: set[str] = set()
-        for key, fresh, item in self._desired(group, window):
+        timing_key, template = self._template(group, window)
+        new: list[int] = []
+        for index, (head, tail, fresh, item) in enumerate(template):
+            key = f"{head}/{group.id}/{tail}"
+            if scope is not None and fresh["step"] not in scope:
+                if fresh["due"] >= now_db:
+                    change.unchanged += 1  # the same definition plans what is stored
+                continue
             wanted.add(key)
             row = stored.get(key)
             if row is None:
                 if fresh["deadline"] >= now_db:
-                    self._new.append({**fresh, "key": key, "group_id": group.id})
-                    change.added += 1
+                    new.append(index)
                 continue
             if row.state != states.PLANNED or row.due < now_db:
                 continue
-            if (row.fingerprint, row.channel, row.deadline) != (fresh["fingerprint"], fresh["channel"], fresh["deadline"]) \
-                    or not _same_item(row.item, item, fresh["item"], self._raw_items):
+            same = (row.fingerprint, row.channel, row.deadline) == (fresh["fingerprint"], fresh["channel"],
+                                                                    fresh["deadline"])
+            if not same or not _same_item(row.item, item, fresh["item"], self._raw_items):
                 self._changed.append({"b_id": row.id, **{f"b_{c}": fresh[c] for c in _CHANGED}})
                 self._audits.append(self._audit(key, group.id, states.PLANNED, "changed by apply"))
                 change.changed += 1
             else:
                 change.unchanged += 1
+        change.added = len(new)
+        if new and timing_key is not None:  # copied inside SQL, like a first plan
+            self._copies.add_rows((timing_key, tuple(new)), [template[i][2] for i in new], group.id)
+        else:
+            self._new += [{**template[i][2], "key": f"{template[i][0]}/{group.id}/{template[i][1]}",
+                           "group_id": group.id} for i in new]
         for key, row in stored.items():
             if key not in wanted and row.state == states.PLANNED and row.due >= now_db:
                 self._cancelled.append(row.id)
@@ -159,6 +223,7 @@ class Replans:
             conn.execute(update(actions).where(actions.c.id.in_(self._cancelled[start:start + CHUNK])).values(
                 state=states.CANCELLED, reason="removed from the SOP", finished_at=now_db, updated_at=now_db))
         insert_actions(conn, self._new)
+        self._copies.flush()
         write_audit(conn, self.now, self.actor, self._audits)
 
 
@@ -169,3 +234,7 @@ def _same_item(stored: Any, as_json: str | None, item: Any, raw: bool) -> bool:
     if stored is None or item is None:  # SQLAlchemy's JSON type writes None as the text 'null'
         return stored in (None, "null") and item is None
     return bool(stored == as_json or json.loads(stored) == item)  # older rows: ASCII escapes
+
+
+def _without_steps(definition: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in definition.items() if k != "steps"}

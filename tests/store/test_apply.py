@@ -107,3 +107,25 @@ def test_group_that_stops_matching_is_cancelled_for_the_future(store):
     after = rows(store)
     assert report.total("cancelled") == sum(1 for r in after.values() if r.due > at(4, 12).astimezone(ZoneInfo("UTC")).replace(tzinfo=None))
     assert all(r.state == "cancelled" for r in after.values() if r.day >= 5)
+
+
+def test_an_edit_outside_the_steps_replans_every_step(store):
+    apply(store, [camp()], groups(1), at(0))
+    shorter = camp(CAMP.replace("lifetime: 10d", "lifetime: 8d").replace("days: 1-9", "days: 1-7")
+                   .replace("day 10 20:00", "day 8 20:00"))
+    report = apply(store, [shorter], groups(1), at(0))
+    future = {r.key: r.state for r in rows(store).values()}
+    assert report.total("cancelled") == 2 * 2 + 4 and report.total("added") == 4
+    assert [s for k, s in future.items() if "/morning/" in k and "2026-09-27" in k] == ["cancelled"]
+
+
+def test_a_step_edit_compares_only_that_step_and_keeps_the_rest_as_planned(store):
+    apply(store, [camp()], groups(2), at(0))
+    before = {r.key: (r.id, r.version_id) for r in rows(store).values()}
+    report = apply(store, [camp(CAMP.replace('text: "话题"', 'text: "今日话题"'))], groups(2), at(0))
+    after = {r.key: (r.id, r.version_id, r.state) for r in rows(store).values()}
+    assert (report.total("changed"), report.total("added"), report.total("cancelled")) == (18, 0, 0)
+    assert set(after) == set(before)
+    for key, (row_id, version, state) in after.items():
+        assert row_id == before[key][0] and state == "planned"
+        assert (version != before[key][1]) == ("/topic/" in key)  # only the changed rows move to the new version
