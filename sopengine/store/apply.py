@@ -58,7 +58,7 @@ def apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], no
         stored_groups = _sync_groups(conn, group_list, now, report)
         for sop in sop_list:
             version_id = _sync_version(conn, sop, now, report)
-            _sync_sop(conn, sop, version_id, [g for g in group_list if stored_groups.get(g.id, (None,))[0] is None],
+            _sync_sop(conn, sop, version_id, [g for g in group_list if stored_groups[g.id][0] is None],
                       {gid for gid, (_, updated) in stored_groups.items() if updated}, now, actor, report)
         if report.changed_anything:
             bump_revision(conn)

@@ -58,13 +58,17 @@ def prepare(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[Any,
                   for c, conv in zip(COLUMNS, converters)) for r in rows]
 
 
+def marker(conn: Connection) -> str:
+    """The driver's parameter placeholder (``?`` for sqlite3, ``%s`` for psycopg)."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
 def insert_prepared(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
     """Insert prepared tuples (see :func:`prepare`); returns rows inserted."""
     if not rows:
         return 0
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     cast = "::json" if conn.dialect.name == "postgresql" else ""
-    values = ", ".join(f"{marker}{cast}" if c in _JSON else marker for c in COLUMNS)
+    values = ", ".join(f"{marker(conn)}{cast}" if c in _JSON else marker(conn) for c in COLUMNS)
     sql = f"INSERT INTO actions ({', '.join(COLUMNS)}) VALUES ({values}) ON CONFLICT (key) DO NOTHING"
     inserted = 0
     for start in range(0, len(rows), CHUNK):

@@ -13,6 +13,7 @@ from ..definition import sop_from_definition
 from ..kinds import KindRegistry, StepBase
 from ..sop import Sop
 from .database import create_store_engine, default_url, migrate, read_revision, to_db
+from .bulk import marker
 from .tables import audit, meta, sop_versions
 
 
@@ -81,7 +82,6 @@ def write_audit(conn: Connection, at: datetime, actor: str, rows: Iterable[Mappi
     dialect = conn.dialect
     to_driver = audit.c.at.type.dialect_impl(dialect).bind_processor(dialect)
     stamp = to_driver(to_db(at)) if to_driver else to_db(at)
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO audit (at, actor, action_key, group_id, sop_id, from_state, to_state, detail) "
-           f"VALUES ({', '.join([marker] * 8)})")
+           f"VALUES ({', '.join([marker(conn)] * 8)})")
     conn.exec_driver_sql(sql, [(stamp, actor, *row) for row in batch])

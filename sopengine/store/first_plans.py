@@ -51,6 +51,20 @@ _timing_groups = Table(
 )
 
 
+def timing_of(sop: Sop, version_id: int, group: Group, window: Window) -> tuple[Any, ...] | None:
+    """The key of the timing ``group`` shares with every group planned alike, or None when its plan
+    is its own (per-group pools, or shuffled steps seeded by the group id)."""
+    if group.pools or any(s.shuffle for s in sop.steps):
+        return None
+    return (sop.id, version_id, group.start, group.quiet, window)
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """An action key's parts around its group segment: (``sop/step[/part]``, local due)."""
+    head, _group, tail = key.rsplit("/", 2)
+    return head, tail
+
+
 @dataclass
 class _Timing:
     rows: list[dict[str, Any]]
@@ -72,14 +86,13 @@ class FirstPlans:
         Occurrences whose due + grace already passed belong to before the engine ran this
         group and are left out.
         """
-        shared = not group.pools and not any(s.shuffle for s in sop.steps)
-        timing_key = (sop.id, version_id, group.start, group.quiet, window)
-        timing = self._timings.get(timing_key) if shared else None
+        timing_key = timing_of(sop, version_id, group, window)
+        timing = self._timings.get(timing_key) if timing_key is not None else None
         if timing is None:
             now_db = to_db(self.now)
             rows = [r for r in (action_row(a, version_id, fingerprints[a.step], self.now)
                                 for a in plan(sop, group, window, render=False)) if r["deadline"] >= now_db]
-            if not shared:
+            if timing_key is None:
                 self._single += rows
                 if len(self._single) >= BATCH_ROWS:
                     self._flush_single()
@@ -114,8 +127,7 @@ class FirstPlans:
         _timing_groups.create(conn)
         try:
             conn.execute(insert(_timing_rows), [
-                {"timing": n, "key_head": r["key"].rsplit("/", 2)[0], "key_tail": r["key"].rsplit("/", 1)[1],
-                 **{c: r[c] for c in _COPIED}}
+                {"timing": n, **dict(zip(("key_head", "key_tail"), split_key(r["key"]))), **{c: r[c] for c in _COPIED}}
                 for n, t in enumerate(timings) for r in t.rows])
             conn.execute(insert(_timing_groups), [{"timing": n, "group_id": g}
                                                    for n, t in enumerate(timings) for g in t.groups])

@@ -34,7 +34,7 @@ from . import states
 from .bulk import action_row, insert_actions, item_json
 from .core import write_audit
 from .database import to_db
-from .first_plans import FirstPlans
+from .first_plans import FirstPlans, split_key, timing_of
 from .tables import actions, enrollments, sop_versions
 
 #: Group ids per ``IN (…)`` list (well under every backend's parameter limit).
@@ -150,16 +150,15 @@ class Replans:
     def _template(self, group: Group, window: Window) -> tuple[Any, list[tuple[str, str, dict[str, Any], str | None]]]:
         """(timing key, or None when the group's plan is its own; (key head, key tail, fresh row, item
         as JSON) of each planned action). Groups sharing a timing share one plan."""
-        shared = not group.pools and not any(s.shuffle for s in self.sop.steps)
-        timing_key = (self.sop.id, self.version_id, group.start, group.quiet, window) if shared else None
-        template = self._timings.get(timing_key) if shared else None
+        timing_key = timing_of(self.sop, self.version_id, group, window)
+        template = self._timings.get(timing_key) if timing_key is not None else None
         if template is None:
             template = []
             for a in plan(self.sop, group, window, render=False):
                 row = action_row(a, self.version_id, self.fingerprints[a.step], self.now)
-                head, tail = a.key.rsplit("/", 2)[0], a.key.rsplit("/", 1)[1]
+                head, tail = split_key(a.key)
                 template.append((head, tail, row, item_json(row["item"])))
-            if shared:
+            if timing_key is not None:
                 self._timings[timing_key] = template
         return timing_key, template
 
