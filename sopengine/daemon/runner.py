@@ -118,6 +118,8 @@ class Daemon:
         if wake is not None and wake <= now:
             return True
         target = min(t for t in (wake, until, now + timedelta(days=1)) if t is not None)
+        if not self.clock.virtual:
+            self.store.checkpoint()
         if self.clock.virtual:
             if wake is None and until is None:
                 return False  # nothing will ever be due: a virtual run is over

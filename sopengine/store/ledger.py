@@ -9,11 +9,11 @@ daemon's expired leases are claimed again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from ..group import Group
@@ -104,7 +104,7 @@ def claim_due(store: Store, now: datetime, owner: str, limit: int, lease: timede
         rows = conn.execute(
             update(actions).where(actions.c.id.in_(list(before)))
             .values(state=states.DUE, lease_owner=owner, lease_expires_at=to_db(now + lease), updated_at=now_db)
-            .returning(*actions.c)
+            .returning(*_CLAIMED_COLUMNS)
         ).all()
         claimed = [_claimed(r, before[r.id]) for r in rows]
         write_audit(conn, now, owner, [
@@ -113,6 +113,10 @@ def claim_due(store: Store, now: datetime, owner: str, limit: int, lease: timede
             for c in claimed])
     claimed.sort(key=lambda c: (c.due, c.id))
     return claimed
+
+
+#: What a claim reads back: the fields of :class:`ClaimedAction`, nothing more.
+_CLAIMED_COLUMNS = [actions.c[f.name] for f in fields(ClaimedAction) if f.name != "previous_state"]
 
 
 def _claimed(row: Any, previous: str) -> ClaimedAction:
@@ -125,52 +129,82 @@ def _claimed(row: Any, previous: str) -> ClaimedAction:
 
 
 def record_outcomes(store: Store, outcomes: Sequence[Outcome], now: datetime, owner: str) -> list[Outcome]:
-    """Write outcomes, attempts and audit rows in one transaction; returns those whose lease was still ours."""
+    """Write outcomes, attempts and audit rows in one transaction; returns those whose lease was still ours.
+
+    Two statements per batch, not one per action: the first releases the leases still
+    ours and returns their ids — which also takes the write lock (SQLite) or the row
+    locks (PostgreSQL), so nobody can claim them between it and the second — and the
+    second, one ``executemany``, writes each outcome to its row.
+    """
+    if not outcomes:
+        return []
     now_db = to_db(now)
-    written: list[Outcome] = []
     with store.engine.begin() as conn:
+        ours = _release_ours(conn, [o.action.id for o in outcomes], owner, now_db)
+        written = [o for o in outcomes if o.action.id in ours]  # the others: someone else's result wins
+        if written:
+            conn.execute(_OUTCOME_UPDATE, [_outcome_values(o, now_db) for o in written])
         audits: list[dict[str, Any]] = []
         attempt_rows: list[dict[str, Any]] = []
-        for o in outcomes:
+        for o in written:
             a = o.action
-            final = o.state in states.FINAL
-            values: dict[str, Any] = {
-                "state": o.state, "lease_owner": None, "lease_expires_at": None, "updated_at": now_db,
-                "reason": o.reason, "last_result": o.last_result,
-            }
-            if o.count_attempt:
-                values["attempts"] = a.attempts + 1
-            if o.next_attempt_at is not None:
-                values["next_attempt_at"] = to_db(o.next_attempt_at)
-            if o.provider_id is not None:
-                values["provider_id"] = o.provider_id
-            if o.progress is not None:
-                values["progress"] = o.progress
-            if o.awaiting_operator or o.state == states.SENT:
-                values["dispatched_at"] = now_db
-            if final:
-                values["finished_at"] = now_db
-            result = conn.execute(update(actions).where(and_(actions.c.id == a.id, actions.c.lease_owner == owner))
-                                  .values(**values))
-            if result.rowcount != 1:
-                continue  # our lease expired and someone else holds it: their result wins
-            written.append(o)
             audits.append({"action_key": a.key, "group_id": a.group_id, "sop_id": a.sop_id,
                            "from_state": states.DUE, "to_state": o.state, "detail": o.reason or o.last_result})
-            for n, att in enumerate(o.attempts, 1):
-                attempt_rows.append({
-                    "action_key": a.key, "attempt_no": a.attempts + 1, "target": att.target, "owner": owner,
-                    "idempotency_key": att.idempotency_key, "started_at": to_db(att.started_at),
-                    "finished_at": to_db(att.finished_at), "outcome": att.outcome, "provider_id": att.provider_id,
-                    "detail": att.detail[:2000],
-                    "retry_after_s": int(att.retry_after.total_seconds()) if att.retry_after else None,
-                })
+            attempt_rows += [_attempt_row(a, att, owner) for att in o.attempts]
             if o.dissolves_group:
                 audits += _dissolve(conn, a.group_id, a.id, now)
         if attempt_rows:
             conn.execute(insert(attempts), attempt_rows)
         write_audit(conn, now, owner, audits)
     return written
+
+
+def _release_ours(conn: Connection, ids: list[int], owner: str, now_db: datetime) -> set[int]:
+    """Clear the leases ``owner`` still holds among ``ids``; the ids it held."""
+    ours: set[int] = set()
+    for i in range(0, len(ids), 900):  # under SQLite's bound-parameter limit
+        ours.update(conn.execute(
+            update(actions).where(actions.c.id.in_(ids[i:i + 900]), actions.c.lease_owner == owner)
+            .values(lease_owner=None, lease_expires_at=None, updated_at=now_db)
+            .returning(actions.c.id)).scalars())
+    return ours
+
+
+#: One outcome written to its row: optional fields keep the stored value when not given.
+_OUTCOME_UPDATE = (
+    update(actions).where(actions.c.id == bindparam("o_id")).values(
+        state=bindparam("o_state"), reason=bindparam("o_reason"), last_result=bindparam("o_last_result"),
+        attempts=actions.c.attempts + bindparam("o_attempted", type_=Integer()),
+        next_attempt_at=func.coalesce(bindparam("o_next", type_=actions.c.next_attempt_at.type),
+                                      actions.c.next_attempt_at),
+        provider_id=func.coalesce(bindparam("o_provider", type_=actions.c.provider_id.type), actions.c.provider_id),
+        progress=func.coalesce(bindparam("o_progress", type_=Integer()), actions.c.progress),
+        dispatched_at=func.coalesce(bindparam("o_dispatched", type_=actions.c.dispatched_at.type),
+                                    actions.c.dispatched_at),
+        finished_at=func.coalesce(bindparam("o_finished", type_=actions.c.finished_at.type), actions.c.finished_at),
+    )
+)
+
+
+def _outcome_values(o: Outcome, now_db: datetime) -> dict[str, Any]:
+    return {
+        "o_id": o.action.id, "o_state": o.state, "o_reason": o.reason, "o_last_result": o.last_result,
+        "o_attempted": 1 if o.count_attempt else 0,
+        "o_next": to_db(o.next_attempt_at) if o.next_attempt_at is not None else None,
+        "o_provider": o.provider_id, "o_progress": o.progress,
+        "o_dispatched": now_db if o.awaiting_operator or o.state == states.SENT else None,
+        "o_finished": now_db if o.state in states.FINAL else None,
+    }
+
+
+def _attempt_row(a: ClaimedAction, att: AttemptRecord, owner: str) -> dict[str, Any]:
+    return {
+        "action_key": a.key, "attempt_no": a.attempts + 1, "target": att.target, "owner": owner,
+        "idempotency_key": att.idempotency_key, "started_at": to_db(att.started_at),
+        "finished_at": to_db(att.finished_at), "outcome": att.outcome, "provider_id": att.provider_id,
+        "detail": att.detail[:2000],
+        "retry_after_s": int(att.retry_after.total_seconds()) if att.retry_after else None,
+    }
 
 
 def _dissolve(conn: Connection, group_id: str, dissolving_action: int, now: datetime) -> list[dict[str, Any]]:
