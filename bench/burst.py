@@ -51,11 +51,13 @@ def _remaining(store: Store, due: datetime) -> int:
             actions.c.state.in_(WAITING), actions.c.due == due.replace(tzinfo=None))).scalar_one())
 
 
-def worker(url: str, batch: int, due_ts: Any, ready: Any, go: Any, out: Any, timeout: float) -> None:
+def worker(url: str, batch: int | None, due_ts: Any, ready: Any, go: Any, out: Any, timeout: float) -> None:
     """One daemon process: open the store, wait for go, run until the burst is done."""
     store = Store.open(url, host().kinds)
     channel = NullChannel()
-    daemon = Daemon(store, {channel.name: channel}, SystemClock(), batch_size=batch)
+    daemon = Daemon(store, {channel.name: channel}, SystemClock())
+    if batch is not None:
+        daemon.batch_size = batch
     ready.set()
     go.wait()
     due = datetime.fromtimestamp(due_ts.value, timezone.utc)
@@ -79,7 +81,7 @@ def worker(url: str, batch: int, due_ts: Any, ready: Any, go: Any, out: Any, tim
     store.close()
 
 
-def daemon_burst(url: str, n: int, daemons: int = 1, batch: int = 500, timeout: float = 600.0) -> dict[str, float]:
+def daemon_burst(url: str, n: int, daemons: int = 1, batch: int | None = None, timeout: float = 600.0) -> dict[str, float]:
     """Set up ``n`` actions due at one instant and let ``daemons`` processes dispatch them."""
     store = Store.open(url, host().kinds)
     now = utcnow()

@@ -33,7 +33,7 @@ from .status import status_table, wide_console
               help="YAML with `channels: {email: {host: ..., username_env: SMTP_USER}}` (env SOPENGINE_CONFIG).")
 @click.option("--channel-option", "channel_options", multiple=True, metavar="CHANNEL.KEY=VALUE",
               help="Channel setting, e.g. email.host=smtp.example.com (secrets: name env vars instead).")
-@click.option("--batch-size", default=500, show_default=True, help="Actions claimed per transaction.")
+@click.option("--batch-size", default=2000, show_default=True, help="Actions claimed per transaction.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every state change (JSON lines on stderr).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
 def run_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str | None, once: bool,

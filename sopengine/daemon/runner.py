@@ -51,7 +51,7 @@ class Daemon:
     channels: Mapping[str, Channel]
     clock: Clock
     policy: RetryPolicy = field(default_factory=RetryPolicy)
-    batch_size: int = 500
+    batch_size: int = 2000
     lease: timedelta = timedelta(minutes=5)
     watch_interval: float = 2.0
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")
@@ -79,12 +79,18 @@ class Daemon:
         self._heartbeat(now)
         done = 0
         while not self._stop.is_set():
-            claimed = claim_due(self.store, self.clock.now(), self.owner, self.batch_size, self.lease)
+            claimed_at = self.clock.now()
+            claimed = claim_due(self.store, claimed_at, self.owner, self.batch_size, self.lease)
             if not claimed:
                 break
-            outcomes = self.dispatcher.dispatch(claimed, self._stop.is_set)
-            if len(outcomes) < len(claimed):  # clean shutdown: hand back what was not started
-                release(self.store, claimed[len(outcomes):], self.clock.now(), self.owner)
+            # Start no send in the last fifth of the lease: one that ran past it could be
+            # claimed and sent again by another daemon.
+            cutoff = claimed_at + self.lease * 0.8
+            outcomes = self.dispatcher.dispatch(
+                claimed, lambda: self._stop.is_set() or self.clock.now() >= cutoff)
+            if len(outcomes) < len(claimed):  # hand back what was not started
+                why = "lease released at shutdown" if self._stop.is_set() else "lease released: running out"
+                release(self.store, claimed[len(outcomes):], self.clock.now(), self.owner, why)
             for o in record_outcomes(self.store, outcomes, self.clock.now(), self.owner):
                 log_state(self.log, o.action.key, o.action.previous_state, o.state,
                           reason=o.reason, attempts=o.action.attempts + (1 if o.count_attempt else 0))

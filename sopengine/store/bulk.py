@@ -43,16 +43,23 @@ def action_row(a: PlannedAction, version_id: int, fingerprint: str, now: datetim
     }
 
 
-
-
 def item_json(value: Any) -> str | None:
     """JSON text as the ledger stores it (the store's engines serialize alike)."""
     return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
+def driver_time(conn: Connection) -> Callable[[datetime], Any]:
+    """How a naive UTC instant is passed to the driver (integer microseconds on SQLite)."""
+    return to_micros if conn.dialect.name == "sqlite" else _same
+
+
+def _same(value: datetime) -> Any:
+    return value
+
+
 def prepare(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """Rows as tuples in :data:`COLUMNS` order, values already in the driver's formats."""
-    time_of: Callable[[datetime], Any] = to_micros if conn.dialect.name == "sqlite" else (lambda v: v)
+    time_of = driver_time(conn)
     converters = [time_of if c in _TIMES else item_json if c in _JSON else None for c in COLUMNS]
     return [tuple(conv(r.get(c)) if conv and r.get(c) is not None else r.get(c)
                   for c, conv in zip(COLUMNS, converters)) for r in rows]

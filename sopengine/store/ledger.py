@@ -13,12 +13,13 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Integer, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection
 
 from ..group import Group
 from ..quiet import parse_quiet
 from . import states
+from .bulk import driver_time, marker
 from .core import Store, write_audit
 from .database import aware, to_db
 from .tables import actions, attempts, groups, sops
@@ -142,19 +143,15 @@ def record_outcomes(store: Store, outcomes: Sequence[Outcome], now: datetime, ow
     with store.engine.begin() as conn:
         ours = _release_ours(conn, [o.action.id for o in outcomes], owner, now_db)
         written = [o for o in outcomes if o.action.id in ours]  # the others: someone else's result wins
-        if written:
-            conn.execute(_OUTCOME_UPDATE, [_outcome_values(o, now_db) for o in written])
+        _write_outcomes(conn, written, now_db)
+        _write_attempts(conn, written, owner)
         audits: list[dict[str, Any]] = []
-        attempt_rows: list[dict[str, Any]] = []
         for o in written:
             a = o.action
             audits.append({"action_key": a.key, "group_id": a.group_id, "sop_id": a.sop_id,
                            "from_state": states.DUE, "to_state": o.state, "detail": o.reason or o.last_result})
-            attempt_rows += [_attempt_row(a, att, owner) for att in o.attempts]
             if o.dissolves_group:
                 audits += _dissolve(conn, a.group_id, a.id, now)
-        if attempt_rows:
-            conn.execute(insert(attempts), attempt_rows)
         write_audit(conn, now, owner, audits)
     return written
 
@@ -170,41 +167,39 @@ def _release_ours(conn: Connection, ids: list[int], owner: str, now_db: datetime
     return ours
 
 
-#: One outcome written to its row: optional fields keep the stored value when not given.
-_OUTCOME_UPDATE = (
-    update(actions).where(actions.c.id == bindparam("o_id")).values(
-        state=bindparam("o_state"), reason=bindparam("o_reason"), last_result=bindparam("o_last_result"),
-        attempts=actions.c.attempts + bindparam("o_attempted", type_=Integer()),
-        next_attempt_at=func.coalesce(bindparam("o_next", type_=actions.c.next_attempt_at.type),
-                                      actions.c.next_attempt_at),
-        provider_id=func.coalesce(bindparam("o_provider", type_=actions.c.provider_id.type), actions.c.provider_id),
-        progress=func.coalesce(bindparam("o_progress", type_=Integer()), actions.c.progress),
-        dispatched_at=func.coalesce(bindparam("o_dispatched", type_=actions.c.dispatched_at.type),
-                                    actions.c.dispatched_at),
-        finished_at=func.coalesce(bindparam("o_finished", type_=actions.c.finished_at.type), actions.c.finished_at),
-    )
-)
+def _write_outcomes(conn: Connection, outcomes: Sequence[Outcome], now_db: datetime) -> None:
+    """Each outcome to its row, one driver-level ``executemany``; optional fields left unset
+    by an outcome keep their stored value."""
+    if not outcomes:
+        return
+    m, time_of = marker(conn), driver_time(conn)
+    now_value = time_of(now_db)
+    sql = (f"UPDATE actions SET state = {m}, reason = {m}, last_result = {m}, attempts = attempts + {m}, "
+           f"next_attempt_at = COALESCE({m}, next_attempt_at), provider_id = COALESCE({m}, provider_id), "
+           f"progress = COALESCE({m}, progress), dispatched_at = COALESCE({m}, dispatched_at), "
+           f"finished_at = COALESCE({m}, finished_at) WHERE id = {m}")
+    conn.exec_driver_sql(sql, [(
+        o.state, o.reason, o.last_result, 1 if o.count_attempt else 0,
+        time_of(to_db(o.next_attempt_at)) if o.next_attempt_at is not None else None,
+        o.provider_id, o.progress,
+        now_value if o.awaiting_operator or o.state == states.SENT else None,
+        now_value if o.state in states.FINAL else None,
+        o.action.id,
+    ) for o in outcomes])
 
 
-def _outcome_values(o: Outcome, now_db: datetime) -> dict[str, Any]:
-    return {
-        "o_id": o.action.id, "o_state": o.state, "o_reason": o.reason, "o_last_result": o.last_result,
-        "o_attempted": 1 if o.count_attempt else 0,
-        "o_next": to_db(o.next_attempt_at) if o.next_attempt_at is not None else None,
-        "o_provider": o.provider_id, "o_progress": o.progress,
-        "o_dispatched": now_db if o.awaiting_operator or o.state == states.SENT else None,
-        "o_finished": now_db if o.state in states.FINAL else None,
-    }
-
-
-def _attempt_row(a: ClaimedAction, att: AttemptRecord, owner: str) -> dict[str, Any]:
-    return {
-        "action_key": a.key, "attempt_no": a.attempts + 1, "target": att.target, "owner": owner,
-        "idempotency_key": att.idempotency_key, "started_at": to_db(att.started_at),
-        "finished_at": to_db(att.finished_at), "outcome": att.outcome, "provider_id": att.provider_id,
-        "detail": att.detail[:2000],
-        "retry_after_s": int(att.retry_after.total_seconds()) if att.retry_after else None,
-    }
+def _write_attempts(conn: Connection, outcomes: Sequence[Outcome], owner: str) -> None:
+    """The delivery attempts of ``outcomes``, one driver-level ``executemany``."""
+    m, time_of = marker(conn), driver_time(conn)
+    rows = [(
+        o.action.key, o.action.attempts + 1, att.target, owner, att.idempotency_key,
+        time_of(to_db(att.started_at)), time_of(to_db(att.finished_at)), att.outcome, att.provider_id,
+        att.detail[:2000], int(att.retry_after.total_seconds()) if att.retry_after else None,
+    ) for o in outcomes for att in o.attempts]
+    if rows:
+        conn.exec_driver_sql(
+            "INSERT INTO attempts (action_key, attempt_no, target, owner, idempotency_key, started_at, "
+            f"finished_at, outcome, provider_id, detail, retry_after_s) VALUES ({', '.join([m] * 11)})", rows)
 
 
 def _dissolve(conn: Connection, group_id: str, dissolving_action: int, now: datetime) -> list[dict[str, Any]]:
@@ -252,8 +247,9 @@ def sweep_deadlines(store: Store, now: datetime, manual_channels: Iterable[str],
     return changes
 
 
-def release(store: Store, claimed: Sequence[ClaimedAction], now: datetime, owner: str) -> None:
-    """Give back leases of actions not dispatched (clean shutdown)."""
+def release(store: Store, claimed: Sequence[ClaimedAction], now: datetime, owner: str,
+            detail: str = "lease released at shutdown") -> None:
+    """Give back leases of actions not dispatched (clean shutdown, or a lease running out)."""
     if not claimed:
         return
     with store.engine.begin() as conn:
@@ -263,7 +259,7 @@ def release(store: Store, claimed: Sequence[ClaimedAction], now: datetime, owner
                          .values(state=back, lease_owner=None, lease_expires_at=None, updated_at=to_db(now)))
         write_audit(conn, now, owner, [{"action_key": c.key, "group_id": c.group_id, "sop_id": c.sop_id,
                                         "from_state": states.DUE, "to_state": c.previous_state,
-                                        "detail": "lease released at shutdown"} for c in claimed])
+                                        "detail": detail} for c in claimed])
 
 
 def next_wakeup(store: Store, now: datetime) -> datetime | None:

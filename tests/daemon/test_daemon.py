@@ -326,3 +326,29 @@ def test_red_packet_over_the_channel_limit_fails_with_a_reason(store):
     assert send.state == "failed" and "¥250.00 per packet is over the wechat limit of ¥200.00" in send.reason
     announce = next(a for a in list_actions(store) if a.step == "rp" and a.part == "announce")
     assert announce.state == "failed"  # never announce a packet that cannot be sent
+
+
+def test_no_send_starts_in_the_last_fifth_of_a_lease(store):
+    """A slow channel (a minute a send, a five-minute lease): the daemon hands back what it
+    could not start in time and claims it again, so nothing is sent on a lease that ran out."""
+    apply(store, [camp()], groups(10), at(0))
+    clock = VirtualClock(at(0))
+    late: list[str] = []
+
+    def slow(key: str, n: int) -> Ok:
+        with store.engine.connect() as conn:
+            expires = conn.execute(select(actions.c.lease_expires_at).where(actions.c.key == key)).scalar_one()
+        if expires.replace(tzinfo=UTC) <= clock.now() + timedelta(minutes=1):
+            late.append(key)
+        clock.advance_to(clock.now() + timedelta(minutes=1))
+        return Ok(provider_id=key)
+
+    channel = RecordingChannel(script=slow)
+    Daemon(store, {channel.name: channel}, clock, lease=timedelta(minutes=5)).run(until=at(0, 11))
+    rules = [a for a in list_actions(store) if a.step == "rules"]
+    assert [a.state for a in rules] == ["sent"] * 10 and len(channel.sent) == 10
+    assert late == []
+    with store.engine.connect() as conn:
+        released = conn.execute(select(audit.c.action_key).where(
+            audit.c.detail == "lease released: running out")).scalars().all()
+    assert released  # the batch of ten was handed back and claimed again, more than once
