@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import Text, and_, bindparam, select, type_coerce, update
+from sqlalchemy import Integer, Text, and_, bindparam, select, type_coerce, update
 from sqlalchemy.engine import Connection
 
 from ..definition import sop_definition
@@ -31,7 +31,7 @@ from ..group import Group
 from ..planner import Window, plan
 from ..sop import Sop
 from . import states
-from .bulk import action_row, insert_actions, item_json
+from .bulk import action_row, driver_time, insert_actions, item_json
 from .core import write_audit
 from .database import to_db
 from .first_plans import FirstPlans, split_key, timing_of
@@ -76,7 +76,7 @@ class Replans:
     fingerprints: dict[str, str]
     now: datetime
     actor: str
-    _timings: dict[tuple[Any, ...], list[tuple[str, str, dict[str, Any], str | None]]] = field(default_factory=dict)
+    _timings: dict[tuple[Any, ...], _Template] = field(default_factory=dict)
     _new: list[dict[str, Any]] = field(default_factory=list)
     _changed: list[dict[str, Any]] = field(default_factory=list)
     _cancelled: list[int] = field(default_factory=list)
@@ -86,6 +86,8 @@ class Replans:
 
     def __post_init__(self) -> None:
         self._copies = FirstPlans(self.conn, self.now)
+        self._stored_time = driver_time(self.conn) if self._raw_columns else _same
+        self._now_stored = self._stored_time(to_db(self.now))
 
     def run(self, pairs: Sequence[tuple[Group, Window, Enrollment]]) -> list[PairChange]:
         """Re-plan ``pairs`` (group, planning window, enrollment); returns one change per pair, in order."""
@@ -125,10 +127,11 @@ class Replans:
 
     def _stored(self, group_ids: list[str], scope: frozenset[str] | None) -> dict[str, dict[str, Any]]:
         """group → key → stored row, for the planned actions of these groups (event actions excluded;
-        only the steps in ``scope`` unless it is None)."""
+        only the steps in ``scope`` unless it is None). Times and items as stored (see :meth:`_raw`)."""
         out: dict[str, dict[str, Any]] = {}
-        query = select(actions.c.id, actions.c.key, actions.c.group_id, actions.c.state, actions.c.due,
-                       actions.c.fingerprint, self._item_column(), actions.c.channel, actions.c.deadline).where(
+        query = select(actions.c.id, actions.c.key, actions.c.group_id, actions.c.state, self._raw(actions.c.due),
+                       actions.c.fingerprint, self._raw(actions.c.item, Text), actions.c.channel,
+                       self._raw(actions.c.deadline)).where(
             actions.c.sop_id == self.sop.id, actions.c.group_id.in_(group_ids), actions.c.data.is_(None))
         if scope is not None:
             query = query.where(actions.c.step.in_(sorted(scope)))
@@ -136,28 +139,27 @@ class Replans:
             out.setdefault(r.group_id, {})[r.key] = r
         return out
 
-    def _item_column(self) -> Any:
-        """SQLite: the item's JSON text, compared as text (parsing a million items costs more than the
-        rest of a re-apply). PostgreSQL: the driver hands it over parsed."""
-        if self._raw_items:
-            return type_coerce(actions.c.item, Text).label("item")
-        return actions.c.item
+    def _raw(self, column: Any, as_type: Any = Integer) -> Any:
+        """SQLite: the column as stored (integer instants, JSON text), compared as such: converting
+        a million values costs more than the rest of a re-apply. Elsewhere the driver's values."""
+        return type_coerce(column, as_type).label(column.name) if self._raw_columns else column
 
     @property
-    def _raw_items(self) -> bool:
+    def _raw_columns(self) -> bool:
         return self.conn.dialect.name == "sqlite"
 
-    def _template(self, group: Group, window: Window) -> tuple[Any, list[tuple[str, str, dict[str, Any], str | None]]]:
-        """(timing key, or None when the group's plan is its own; (key head, key tail, fresh row, item
-        as JSON) of each planned action). Groups sharing a timing share one plan."""
+    def _template(self, group: Group, window: Window) -> tuple[Any, _Template]:
+        """(timing key, or None when the group's plan is its own; the planned actions).
+        Groups sharing a timing share one plan."""
         timing_key = timing_of(self.sop, self.version_id, group, window)
         template = self._timings.get(timing_key) if timing_key is not None else None
         if template is None:
-            template = []
+            template = _Template([])
             for a in plan(self.sop, group, window, render=False):
                 row = action_row(a, self.version_id, self.fingerprints[a.step], self.now)
                 head, tail = split_key(a.key)
-                template.append((head, tail, row, item_json(row["item"])))
+                template.entries.append(_Entry(head, tail, row, item_json(row["item"]),
+                                               self._stored_time(row["due"]), self._stored_time(row["deadline"])))
             if timing_key is not None:
                 self._timings[timing_key] = template
         return timing_key, template
@@ -165,40 +167,39 @@ class Replans:
     def _compare(self, group: Group, window: Window, stored: dict[str, Any],
                  scope: frozenset[str] | None) -> PairChange:
         change = PairChange(self.sop.id, group.id)
-        now_db = to_db(self.now)
+        now = self._now_stored
         wanted: set[str] = set()
         timing_key, template = self._template(group, window)
+        compared, change.unchanged = template.scoped(scope, now)
         new: list[int] = []
-        for index, (head, tail, fresh, item) in enumerate(template):
-            key = f"{head}/{group.id}/{tail}"
-            if scope is not None and fresh["step"] not in scope:
-                if fresh["due"] >= now_db:
-                    change.unchanged += 1  # the same definition plans what is stored
-                continue
+        for index in compared:
+            entry = template.entries[index]
+            key = f"{entry.head}/{group.id}/{entry.tail}"
             wanted.add(key)
             row = stored.get(key)
             if row is None:
-                if fresh["deadline"] >= now_db:
+                if entry.deadline >= now:
                     new.append(index)
                 continue
-            if row.state != states.PLANNED or row.due < now_db:
+            if row.state != states.PLANNED or row.due < now:
                 continue
-            same = (row.fingerprint, row.channel, row.deadline) == (fresh["fingerprint"], fresh["channel"],
-                                                                    fresh["deadline"])
-            if not same or not _same_item(row.item, item, fresh["item"], self._raw_items):
+            fresh = entry.row
+            if ((row.fingerprint, row.channel, row.deadline) != (fresh["fingerprint"], fresh["channel"], entry.deadline)
+                    or not _same_item(row.item, entry.item, fresh["item"], self._raw_columns)):
                 self._changed.append({"b_id": row.id, **{f"b_{c}": fresh[c] for c in _CHANGED}})
                 self._audits.append(self._audit(key, group.id, states.PLANNED, "changed by apply"))
                 change.changed += 1
             else:
                 change.unchanged += 1
         change.added = len(new)
+        rows = [template.entries[i].row for i in new]
         if new and timing_key is not None:  # copied inside SQL, like a first plan
-            self._copies.add_rows((timing_key, tuple(new)), [template[i][2] for i in new], group.id)
+            self._copies.add_rows((timing_key, tuple(new)), rows, group.id)
         else:
-            self._new += [{**template[i][2], "key": f"{template[i][0]}/{group.id}/{template[i][1]}",
-                           "group_id": group.id} for i in new]
+            self._new += [{**template.entries[i].row, "key": f"{template.entries[i].head}/{group.id}/"
+                           f"{template.entries[i].tail}", "group_id": group.id} for i in new]
         for key, row in stored.items():
-            if key not in wanted and row.state == states.PLANNED and row.due >= now_db:
+            if key not in wanted and row.state == states.PLANNED and row.due >= now:
                 self._cancelled.append(row.id)
                 self._audits.append(self._audit(key, group.id, states.CANCELLED, "removed from the SOP"))
                 change.cancelled += 1
@@ -224,6 +225,40 @@ class Replans:
         insert_actions(conn, self._new)
         self._copies.flush()
         write_audit(conn, self.now, self.actor, self._audits)
+
+
+@dataclass
+class _Entry:
+    """One planned action of a template: its key around the group segment, its fresh row, and
+    its item, due and deadline in the form the ledger stores them (for comparing with stored rows)."""
+
+    head: str
+    tail: str
+    row: dict[str, Any]
+    item: str | None
+    due: Any
+    deadline: Any
+
+
+@dataclass
+class _Template:
+    """A plan shared by the groups of one timing (or one group's own plan)."""
+
+    entries: list[_Entry]
+    _scoped: dict[frozenset[str] | None, tuple[list[int], int]] = field(default_factory=dict)
+
+    def scoped(self, scope: frozenset[str] | None, now: Any) -> tuple[list[int], int]:
+        """(indexes of the entries to compare, future entries outside ``scope``): the same
+        definition plans those exactly as stored, so they count as unchanged unread."""
+        if scope not in self._scoped:
+            inside = [i for i, e in enumerate(self.entries) if scope is None or e.row["step"] in scope]
+            outside = sum(1 for e in self.entries if scope is not None and e.row["step"] not in scope and e.due >= now)
+            self._scoped[scope] = (inside, outside)
+        return self._scoped[scope]
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _same_item(stored: Any, as_json: str | None, item: Any, raw: bool) -> bool:

@@ -98,7 +98,7 @@ actions = Table(
 # deadline sweep read the first (a waiting action's next attempt is never after its deadline);
 # anything per group or per (SOP, group) pair reads the second.
 Index("ix_actions_claim", actions.c.state, actions.c.next_attempt_at)
-Index("ix_actions_group_due", actions.c.group_id, actions.c.due)
+Index("ix_actions_group_step", actions.c.group_id, actions.c.step)
 
 attempts = Table(
     "attempts", metadata,
