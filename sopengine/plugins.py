@@ -34,7 +34,9 @@ class PluginInfo:
     """One plugin: where it came from and what it registered."""
 
     name: str
-    version: str = ""
+    #: The version, or how to read it: a distribution's metadata is parsed only when asked
+    #: (every command loads the plugins; only ``sopengine plugins`` shows versions).
+    source_version: str | Callable[[], str] = field(default="", repr=False)
     module: str = ""
     channels: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
@@ -42,6 +44,12 @@ class PluginInfo:
     filters: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     error: str | None = None
+
+    @property
+    def version(self) -> str:
+        if callable(self.source_version):
+            self.source_version = self.source_version()
+        return self.source_version
 
 
 @dataclass
@@ -80,12 +88,11 @@ def load_plugins(
 ) -> PluginHost:
     """Load every plugin of the entry-point group (plus ``extra`` (name, plugin) pairs) and collect registrations."""
     host = PluginHost(new_manager())
-    sources: list[tuple[str, str, Callable[[], Any]]] = []
+    sources: list[tuple[str, str | Callable[[], str], Callable[[], Any]]] = []
     if entry_points:
         for ep in sorted(md.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             dist = ep.dist
-            version = dist.version if dist is not None else ""
-            sources.append((ep.name, version, ep.load))
+            sources.append((ep.name, (lambda d=dist: d.version) if dist is not None else "", ep.load))
     for name, plugin in extra:
         sources.append((name, getattr(plugin, "__version__", ""), lambda p=plugin: p))
     for name, version, load in sources:

@@ -147,12 +147,18 @@ def compile_condition(source: str) -> Callable[[Mapping[str, Any]], bool]:
     return evaluate
 
 
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> nodes.Template:
+    """The syntax tree of ``text`` (shared by the static checks, which only read it)."""
+    return _ENV.parse(text)
+
+
 def template_names(source: str) -> set[str]:
     """Top-level names a template reads (for static checks)."""
     from jinja2 import meta
 
     try:
-        return set(meta.find_undeclared_variables(_ENV.parse(source)))
+        return set(meta.find_undeclared_variables(_parsed(source)))
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"template syntax error: {exc.message}") from None
 
@@ -161,7 +167,7 @@ def referenced_attributes(source: str, name: str, *, expression: bool = False) -
     """Attributes/keys read directly off ``name`` (``vars.host``, ``pools['x']``)."""
     text = "{{ (" + source + ") }}" if expression else source
     try:
-        tree = _ENV.parse(text)
+        tree = _parsed(text)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"syntax error: {exc.message}") from None
     found: set[str] = set()

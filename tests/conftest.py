@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import os
+import tempfile
 import uuid
 from typing import Iterator
 
@@ -20,6 +21,10 @@ from .pg import PostgresServer, start_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+
+# Caches (the holidays calendar cache) go to a fresh folder, never the user's ~/.cache;
+# set before anything reads it, and inherited by the CLI subprocesses tests start.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="sopengine-test-cache-")
 
 
 @pytest.fixture
