@@ -65,9 +65,36 @@ def prepare(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[Any,
                   for c, conv in zip(COLUMNS, converters)) for r in rows]
 
 
+def parameter_limit(conn: Connection) -> int:
+    """How many bound parameters one statement may carry on this backend (with room to spare)."""
+    if conn.dialect.name == "sqlite":
+        import sqlite3
+
+        return 32_000 if sqlite3.sqlite_version_info >= (3, 32, 0) else 990
+    return 30_000
+
+
 def marker(conn: Connection) -> str:
     """The driver's parameter placeholder (``?`` for sqlite3, ``%s`` for psycopg)."""
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Append ``rows`` (tuples in the driver's formats, in ``columns`` order) to ``table``.
+
+    PostgreSQL: one ``COPY`` (a statement per row costs a server round of parsing and
+    planning each, even pipelined). Elsewhere: one driver-level ``executemany``.
+    """
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    values = ", ".join([marker(conn)] * len(columns))
+    conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})", list(rows))
 
 
 def insert_prepared(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:

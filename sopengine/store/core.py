@@ -13,7 +13,7 @@ from ..definition import sop_from_definition
 from ..kinds import KindRegistry, StepBase
 from ..sop import Sop
 from .database import create_store_engine, default_url, migrate, read_revision, to_db
-from .bulk import marker
+from .bulk import driver_time, insert_rows
 from .tables import audit, meta, sop_versions
 
 
@@ -81,15 +81,16 @@ def bump_revision(conn: Connection) -> None:
 def write_audit(conn: Connection, at: datetime, actor: str, rows: Iterable[Mapping[str, Any]]) -> None:
     """Append audit rows: each names action_key, group_id, sop_id, from_state, to_state, detail.
 
-    One driver-level ``executemany``: a re-apply can audit hundreds of thousands of changes.
+    Written in bulk at the driver level (see :func:`.bulk.insert_rows`): a re-apply can audit
+    hundreds of thousands of changes, a daemon thousands a second.
     """
     batch = [(r.get("action_key"), r.get("group_id"), r.get("sop_id"), r.get("from_state"), r.get("to_state"),
               r.get("detail")) for r in rows]
     if not batch:
         return
-    dialect = conn.dialect
-    to_driver = audit.c.at.type.dialect_impl(dialect).bind_processor(dialect)
-    stamp = to_driver(to_db(at)) if to_driver else to_db(at)
-    sql = (f"INSERT INTO audit (at, actor, action_key, group_id, sop_id, from_state, to_state, detail) "
-           f"VALUES ({', '.join([marker(conn)] * 8)})")
-    conn.exec_driver_sql(sql, [(stamp, actor, *row) for row in batch])
+    stamp = driver_time(conn)(to_db(at))
+    insert_rows(conn, "audit", AUDIT_COLUMNS, [(stamp, actor, *row) for row in batch])
+
+
+#: Columns of an audit row, in the order :func:`write_audit` writes them.
+AUDIT_COLUMNS = ("at", "actor", "action_key", "group_id", "sop_id", "from_state", "to_state", "detail")

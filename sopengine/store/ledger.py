@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from ..group import Group
 from ..quiet import parse_quiet
 from . import states
-from .bulk import driver_time, marker
+from .bulk import driver_time, insert_rows, marker, parameter_limit
 from .core import Store, write_audit
 from .database import aware, to_db
 from .tables import actions, attempts, groups, sops
@@ -102,12 +102,11 @@ def claim_due(store: Store, now: datetime, owner: str, limit: int, lease: timede
         before = {r.id: r.state for r in conn.execute(candidates)}
         if not before:
             return []
-        rows = conn.execute(
-            update(actions).where(actions.c.id.in_(list(before)))
+        ids, chunk = list(before), parameter_limit(conn) - 4
+        claimed = [_claimed(r, before[r.id]) for i in range(0, len(ids), chunk) for r in conn.execute(
+            update(actions).where(actions.c.id.in_(ids[i:i + chunk]))
             .values(state=states.DUE, lease_owner=owner, lease_expires_at=to_db(now + lease), updated_at=now_db)
-            .returning(*_CLAIMED_COLUMNS)
-        ).all()
-        claimed = [_claimed(r, before[r.id]) for r in rows]
+            .returning(*_CLAIMED_COLUMNS))]
         write_audit(conn, now, owner, [
             {"action_key": c.key, "group_id": c.group_id, "sop_id": c.sop_id, "from_state": c.previous_state,
              "to_state": states.DUE, "detail": "claimed" if c.previous_state != states.DUE else "lease reclaimed"}
@@ -132,18 +131,14 @@ def _claimed(row: Any, previous: str) -> ClaimedAction:
 def record_outcomes(store: Store, outcomes: Sequence[Outcome], now: datetime, owner: str) -> list[Outcome]:
     """Write outcomes, attempts and audit rows in one transaction; returns those whose lease was still ours.
 
-    Two statements per batch, not one per action: the first releases the leases still
-    ours and returns their ids — which also takes the write lock (SQLite) or the row
-    locks (PostgreSQL), so nobody can claim them between it and the second — and the
-    second, one ``executemany``, writes each outcome to its row.
+    A few statements per batch, not one per action (see :func:`_write_outcomes`).
     """
     if not outcomes:
         return []
     now_db = to_db(now)
     with store.engine.begin() as conn:
-        ours = _release_ours(conn, [o.action.id for o in outcomes], owner, now_db)
+        ours = _write_outcomes(conn, outcomes, owner, now_db)
         written = [o for o in outcomes if o.action.id in ours]  # the others: someone else's result wins
-        _write_outcomes(conn, written, now_db)
         _write_attempts(conn, written, owner)
         audits: list[dict[str, Any]] = []
         for o in written:
@@ -156,50 +151,71 @@ def record_outcomes(store: Store, outcomes: Sequence[Outcome], now: datetime, ow
     return written
 
 
-def _release_ours(conn: Connection, ids: list[int], owner: str, now_db: datetime) -> set[int]:
-    """Clear the leases ``owner`` still holds among ``ids``; the ids it held."""
-    ours: set[int] = set()
-    for i in range(0, len(ids), 900):  # under SQLite's bound-parameter limit
-        ours.update(conn.execute(
-            update(actions).where(actions.c.id.in_(ids[i:i + 900]), actions.c.lease_owner == owner)
-            .values(lease_owner=None, lease_expires_at=None, updated_at=now_db)
-            .returning(actions.c.id)).scalars())
-    return ours
+def _write_outcomes(conn: Connection, outcomes: Sequence[Outcome], owner: str, now_db: datetime) -> set[int]:
+    """Write each outcome whose lease ``owner`` still holds to its row, releasing the lease;
+    the ids written. Optional fields an outcome leaves unset keep their stored value.
 
-
-def _write_outcomes(conn: Connection, outcomes: Sequence[Outcome], now_db: datetime) -> None:
-    """Each outcome to its row, one driver-level ``executemany``; optional fields left unset
-    by an outcome keep their stored value."""
-    if not outcomes:
-        return
-    m, time_of = marker(conn), driver_time(conn)
+    PostgreSQL: one ``UPDATE … FROM unnest(arrays) … WHERE lease_owner = owner RETURNING id``.
+    SQLite: the leases still ours are released by one ``UPDATE … RETURNING id``, a write
+    that takes the database lock, so none of them can be claimed before the outcomes
+    follow in one ``executemany``.
+    """
+    time_of = driver_time(conn)
     now_value = time_of(now_db)
-    sql = (f"UPDATE actions SET state = {m}, reason = {m}, last_result = {m}, attempts = attempts + {m}, "
-           f"next_attempt_at = COALESCE({m}, next_attempt_at), provider_id = COALESCE({m}, provider_id), "
-           f"progress = COALESCE({m}, progress), dispatched_at = COALESCE({m}, dispatched_at), "
-           f"finished_at = COALESCE({m}, finished_at) WHERE id = {m}")
-    conn.exec_driver_sql(sql, [(
-        o.state, o.reason, o.last_result, 1 if o.count_attempt else 0,
+    rows = [(
+        o.action.id, now_value, o.state, o.reason, o.last_result, 1 if o.count_attempt else 0,
         time_of(to_db(o.next_attempt_at)) if o.next_attempt_at is not None else None,
         o.provider_id, o.progress,
         now_value if o.awaiting_operator or o.state == states.SENT else None,
         now_value if o.state in states.FINAL else None,
-        o.action.id,
-    ) for o in outcomes])
+    ) for o in outcomes]
+    if conn.dialect.name == "postgresql":
+        arrays = ", ".join(f"%s::{t}[]" for t in ("integer", *_OUTCOME_FIELDS.values()))
+        return set(conn.exec_driver_sql(
+            f"UPDATE actions SET {_OUTCOME_SET.format(**{f: f'v.{f}' for f in _OUTCOME_FIELDS})} "
+            f"FROM unnest({arrays}) AS v(id, {', '.join(_OUTCOME_FIELDS)}) "
+            "WHERE actions.id = v.id AND actions.lease_owner = %s RETURNING actions.id",
+            (*(list(column) for column in zip(*rows)), owner)).scalars())
+    ours: set[int] = set()
+    ids, chunk = [r[0] for r in rows], parameter_limit(conn) - 4
+    for i in range(0, len(ids), chunk):
+        ours.update(conn.execute(
+            update(actions).where(actions.c.id.in_(ids[i:i + chunk]), actions.c.lease_owner == owner)
+            .values(lease_owner=None, lease_expires_at=None, updated_at=now_db).returning(actions.c.id)).scalars())
+    m = marker(conn)
+    conn.exec_driver_sql(f"UPDATE actions SET {_OUTCOME_SET.format(**{f: m for f in _OUTCOME_FIELDS})} WHERE id = {m}",
+                         [(*row[1:], row[0]) for row in rows if row[0] in ours])
+    return ours
+
+
+#: An outcome's values after the action id (with their PostgreSQL types), in the order
+#: they appear in :data:`_OUTCOME_SET`.
+_OUTCOME_FIELDS = {"at": "timestamp", "state": "varchar", "reason": "text", "last_result": "text",
+                   "attempted": "integer", "next_at": "timestamp", "provider": "varchar", "progress": "integer",
+                   "dispatched": "timestamp", "finished": "timestamp"}
+#: How an outcome sets its row (its lease released): optional values left NULL keep the stored one.
+_OUTCOME_SET = (
+    "lease_owner = NULL, lease_expires_at = NULL, updated_at = {at}, state = {state}, reason = {reason}, "
+    "last_result = {last_result}, attempts = actions.attempts + {attempted}, "
+    "next_attempt_at = COALESCE({next_at}, actions.next_attempt_at), "
+    "provider_id = COALESCE({provider}, actions.provider_id), progress = COALESCE({progress}, actions.progress), "
+    "dispatched_at = COALESCE({dispatched}, actions.dispatched_at), "
+    "finished_at = COALESCE({finished}, actions.finished_at)"
+)
 
 
 def _write_attempts(conn: Connection, outcomes: Sequence[Outcome], owner: str) -> None:
-    """The delivery attempts of ``outcomes``, one driver-level ``executemany``."""
-    m, time_of = marker(conn), driver_time(conn)
-    rows = [(
+    """The delivery attempts of ``outcomes``, in bulk."""
+    time_of = driver_time(conn)
+    insert_rows(conn, "attempts", _ATTEMPT_COLUMNS, [(
         o.action.key, o.action.attempts + 1, att.target, owner, att.idempotency_key,
         time_of(to_db(att.started_at)), time_of(to_db(att.finished_at)), att.outcome, att.provider_id,
         att.detail[:2000], int(att.retry_after.total_seconds()) if att.retry_after else None,
-    ) for o in outcomes for att in o.attempts]
-    if rows:
-        conn.exec_driver_sql(
-            "INSERT INTO attempts (action_key, attempt_no, target, owner, idempotency_key, started_at, "
-            f"finished_at, outcome, provider_id, detail, retry_after_s) VALUES ({', '.join([m] * 11)})", rows)
+    ) for o in outcomes for att in o.attempts])
+
+
+_ATTEMPT_COLUMNS = ("action_key", "attempt_no", "target", "owner", "idempotency_key", "started_at", "finished_at",
+                    "outcome", "provider_id", "detail", "retry_after_s")
 
 
 def _dissolve(conn: Connection, group_id: str, dissolving_action: int, now: datetime) -> list[dict[str, Any]]:
