@@ -64,8 +64,8 @@ def apply_rows(settings: Settings, url: str) -> list[Row]:
         m = median_runs(runs)
         rows.append(Row(f"6 PostgreSQL · apply N={n:,}", "sopengine apply (plan + store, PostgreSQL)",
                         f"{rate(m['apply_rate'])} ({secs(m['apply_s'])} for {int(m['actions']):,})",
-                        f"≥ {TARGET_RATE:,} actions/s", m["apply_rate"] >= TARGET_RATE,
-                        "target stated for SQLite; shown for reference", {"n": n, **m}))
+                        "", None, f"no target: the {TARGET_RATE:,} actions/s target is stated for SQLite",
+                        {"n": n, **m}))
     return rows
 
 
