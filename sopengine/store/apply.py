@@ -24,7 +24,7 @@ from .core import Store, bump_revision, write_audit
 from .bulk import action_row, insert_actions
 from .database import aware, to_db
 from .first_plans import FirstPlans
-from .replan import Enrollment, PairChange, Replans
+from .replan import NO_LONGER_MATCHES, Enrollment, PairChange, Replans
 from .ledger import group_from_row
 from .tables import actions, enrollments, groups, sop_versions, sops
 
@@ -172,7 +172,7 @@ def _unenroll(conn: Connection, sop_id: str, group_id: str, now: datetime, actor
     rows = conn.execute(select(actions.c.id, actions.c.key).where(and_(
         actions.c.sop_id == sop_id, actions.c.group_id == group_id, actions.c.state == states.PLANNED,
         actions.c.due >= to_db(now)))).all()
-    audits = [_cancel(conn, r.id, r.key, group_id, sop_id, now, "group no longer matches the SOP") for r in rows]
+    audits = [_cancel(conn, r.id, r.key, group_id, sop_id, now, NO_LONGER_MATCHES) for r in rows]
     change.cancelled = len(audits)
     conn.execute(update(enrollments).where(and_(enrollments.c.sop_id == sop_id, enrollments.c.group_id == group_id))
                  .values(active=False))

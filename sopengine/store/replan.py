@@ -39,6 +39,11 @@ from .tables import actions, enrollments, sop_versions
 
 #: Group ids per ``IN (…)`` list (well under every backend's parameter limit).
 CHUNK = 500
+#: Why apply cancels a future action; such an action is planned again when a later apply wants
+#: it back (an edit undone, a group matching again). Cancelled for any other reason, it stays so.
+REMOVED_FROM_SOP = "removed from the SOP"
+NO_LONGER_MATCHES = "group no longer matches the SOP"
+REVIVABLE = frozenset({REMOVED_FROM_SOP, NO_LONGER_MATCHES})
 #: Columns an in-place change rewrites.
 _CHANGED = ("fingerprint", "item", "channel", "deadline", "kind", "occurrence", "step_index", "part_index")
 
@@ -80,6 +85,7 @@ class Replans:
     _new: list[dict[str, Any]] = field(default_factory=list)
     _changed: list[dict[str, Any]] = field(default_factory=list)
     _cancelled: list[int] = field(default_factory=list)
+    _revived: list[dict[str, Any]] = field(default_factory=list)
     _audits: list[dict[str, Any]] = field(default_factory=list)
     _scopes: dict[int, frozenset[str] | None] = field(default_factory=dict)
     _copies: FirstPlans = field(init=False)
@@ -131,7 +137,7 @@ class Replans:
         out: dict[str, dict[str, Any]] = {}
         query = select(actions.c.id, actions.c.key, actions.c.group_id, actions.c.state, self._raw(actions.c.due),
                        actions.c.fingerprint, self._raw(actions.c.item, Text), actions.c.channel,
-                       self._raw(actions.c.deadline)).where(
+                       self._raw(actions.c.deadline), actions.c.reason).where(
             actions.c.sop_id == self.sop.id, actions.c.group_id.in_(group_ids), actions.c.data.is_(None))
         if scope is not None:
             query = query.where(actions.c.step.in_(sorted(scope)))
@@ -172,6 +178,7 @@ class Replans:
         timing_key, template = self._template(group, window)
         compared, change.unchanged = template.scoped(scope, now)
         new: list[int] = []
+        revived: list[int] = []
         for index in compared:
             entry = template.entries[index]
             key = f"{entry.head}/{group.id}/{entry.tail}"
@@ -180,6 +187,13 @@ class Replans:
             if row is None:
                 if entry.deadline >= now:
                     new.append(index)
+                continue
+            if row.state == states.CANCELLED and row.reason in REVIVABLE and row.due >= now:
+                revived.append(index)  # an edit undone: the same action is wanted again
+                self._revived.append({"b_id": row.id, "b_next_attempt_at": entry.row["due"],
+                                      **{f"b_{c}": entry.row[c] for c in _CHANGED}})
+                self._audits.append(self._audit(key, group.id, states.PLANNED, "planned again by apply",
+                                                states.CANCELLED))
                 continue
             if row.state != states.PLANNED or row.due < now:
                 continue
@@ -191,7 +205,7 @@ class Replans:
                 change.changed += 1
             else:
                 change.unchanged += 1
-        change.added = len(new)
+        change.added = len(new) + len(revived)
         rows = [template.entries[i].row for i in new]
         if new and timing_key is not None:  # copied inside SQL, like a first plan
             self._copies.add_rows((timing_key, tuple(new)), rows, group.id)
@@ -201,12 +215,13 @@ class Replans:
         for key, row in stored.items():
             if key not in wanted and row.state == states.PLANNED and row.due >= now:
                 self._cancelled.append(row.id)
-                self._audits.append(self._audit(key, group.id, states.CANCELLED, "removed from the SOP"))
+                self._audits.append(self._audit(key, group.id, states.CANCELLED, REMOVED_FROM_SOP))
                 change.cancelled += 1
         return change
 
-    def _audit(self, key: str, group_id: str, to_state: str, detail: str) -> dict[str, Any]:
-        return {"action_key": key, "group_id": group_id, "sop_id": self.sop.id, "from_state": states.PLANNED,
+    def _audit(self, key: str, group_id: str, to_state: str, detail: str,
+               from_state: str = states.PLANNED) -> dict[str, Any]:
+        return {"action_key": key, "group_id": group_id, "sop_id": self.sop.id, "from_state": from_state,
                 "to_state": to_state, "detail": detail}
 
     def _write(self, pairs: Sequence[tuple[Group, Window]]) -> None:
@@ -219,9 +234,13 @@ class Replans:
         if self._changed:
             conn.execute(update(actions).where(actions.c.id == bindparam("b_id")).values(
                 version_id=version, updated_at=now_db, **{c: bindparam(f"b_{c}") for c in _CHANGED}), self._changed)
+        if self._revived:
+            conn.execute(update(actions).where(actions.c.id == bindparam("b_id")).values(
+                state=states.PLANNED, reason=None, finished_at=None, next_attempt_at=bindparam("b_next_attempt_at"),
+                version_id=version, updated_at=now_db, **{c: bindparam(f"b_{c}") for c in _CHANGED}), self._revived)
         for start in range(0, len(self._cancelled), CHUNK):
             conn.execute(update(actions).where(actions.c.id.in_(self._cancelled[start:start + CHUNK])).values(
-                state=states.CANCELLED, reason="removed from the SOP", finished_at=now_db, updated_at=now_db))
+                state=states.CANCELLED, reason=REMOVED_FROM_SOP, finished_at=now_db, updated_at=now_db))
         insert_actions(conn, self._new)
         self._copies.flush()
         write_audit(conn, self.now, self.actor, self._audits)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from sopengine import load_sop
 from sopengine.store.apply import apply
-from sopengine.store.tables import actions
+from sopengine.store.tables import actions, audit
 from sopengine.group import Group
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -129,3 +129,29 @@ def test_a_step_edit_compares_only_that_step_and_keeps_the_rest_as_planned(store
     for key, (row_id, version, state) in after.items():
         assert row_id == before[key][0] and state == "planned"
         assert (version != before[key][1]) == ("/topic/" in key)  # only the changed rows move to the new version
+
+
+def test_reverting_an_edit_brings_back_what_the_edit_cancelled(store):
+    apply(store, [camp()], groups(1), at(0))
+    moved = CAMP.replace('"0 8 * * *"', '"0 9 * * *"')
+    apply(store, [camp(moved)], groups(1), at(2, 12))
+    report = apply(store, [camp()], groups(1), at(4, 12))  # back to 08:00
+    after = rows(store)
+    morning = {k: r.state for k, r in after.items() if r.step == "morning" and r.day >= 5}
+    assert [s for k, s in morning.items() if "T08:00" in k] == ["planned"] * 5
+    assert [s for k, s in morning.items() if "T09:00" in k] == ["cancelled"] * 5
+    assert report.total("added") == 5 and report.total("cancelled") == 5
+    with store.engine.connect() as conn:
+        revived = conn.execute(select(audit.c.detail).where(audit.c.from_state == "cancelled")).scalars().all()
+    assert revived == ["planned again by apply"] * 5
+
+
+def test_a_group_that_matches_again_gets_its_future_back(store):
+    apply(store, [camp()], groups(1), at(0))
+    untagged = [Group("g0", "群0", date(2026, 9, 19), (), {"members": 50})]
+    cancelled = apply(store, [camp()], untagged, at(4, 12)).total("cancelled")
+    report = apply(store, [camp()], groups(1), at(6, 12))
+    after = rows(store)
+    assert report.total("added") < cancelled  # days 5-6 have passed meanwhile: they stay cancelled
+    assert all(r.state == "planned" for r in after.values() if r.day >= 7)
+    assert all(r.state == "cancelled" for r in after.values() if r.day in (5, 6) and r.step == "morning")
