@@ -65,6 +65,16 @@ def prepare(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[Any,
                   for c, conv in zip(COLUMNS, converters)) for r in rows]
 
 
+def fetch_tuples(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
+    """Rows of ``query`` as the driver returns them: plain tuples, no result processing (for
+    reads of hundreds of thousands of rows; parameters are still bound as SQLAlchemy binds them)."""
+    result = conn.execute(query)
+    try:
+        return list(result.cursor.fetchall())  # type: ignore[attr-defined]
+    finally:
+        result.close()
+
+
 def parameter_limit(conn: Connection) -> int:
     """How many bound parameters one statement may carry on this backend (with room to spare)."""
     if conn.dialect.name == "sqlite":

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import Integer, Text, and_, bindparam, select, type_coerce, update
+from sqlalchemy import Integer, Text, and_, bindparam, or_, select, type_coerce, update
 from sqlalchemy.engine import Connection
 
 from ..definition import sop_definition
@@ -31,7 +31,7 @@ from ..group import Group
 from ..planner import Window, plan
 from ..sop import Sop
 from . import states
-from .bulk import action_row, driver_time, insert_actions, item_json
+from .bulk import action_row, driver_time, fetch_tuples, insert_actions, item_json
 from .core import write_audit
 from .database import to_db
 from .first_plans import FirstPlans, split_key, timing_of
@@ -132,17 +132,20 @@ class Replans:
         return frozenset(i for i in old_steps.keys() | new_steps.keys() if old_steps.get(i) != new_steps.get(i))
 
     def _stored(self, group_ids: list[str], scope: frozenset[str] | None) -> dict[str, dict[str, Any]]:
-        """group → key → stored row, for the planned actions of these groups (event actions excluded;
-        only the steps in ``scope`` unless it is None). Times and items as stored (see :meth:`_raw`)."""
+        """group → key → stored row (a tuple of the columns selected), for the planned actions of
+        these groups that are planned or not yet over (event actions excluded; only the steps in
+        ``scope`` unless it is None). Times and items as stored (see :meth:`_raw`)."""
         out: dict[str, dict[str, Any]] = {}
         query = select(actions.c.id, actions.c.key, actions.c.group_id, actions.c.state, self._raw(actions.c.due),
                        actions.c.fingerprint, self._raw(actions.c.item, Text), actions.c.channel,
                        self._raw(actions.c.deadline), actions.c.reason).where(
-            actions.c.sop_id == self.sop.id, actions.c.group_id.in_(group_ids), actions.c.data.is_(None))
+            actions.c.sop_id == self.sop.id, actions.c.group_id.in_(group_ids), actions.c.data.is_(None),
+            # what is over can neither change nor come back (nor be planned again): not read
+            or_(actions.c.state == states.PLANNED, self._raw(actions.c.deadline) >= self._now_stored))
         if scope is not None:
             query = query.where(actions.c.step.in_(sorted(scope)))
-        for r in self.conn.execute(query):
-            out.setdefault(r.group_id, {})[r.key] = r
+        for row in fetch_tuples(self.conn, query):  # plain tuples: a re-apply may read a million
+            out.setdefault(row[2], {})[row[1]] = row
         return out
 
     def _raw(self, column: Any, as_type: Any = Integer) -> Any:
@@ -188,19 +191,20 @@ class Replans:
                 if entry.deadline >= now:
                     new.append(index)
                 continue
-            if row.state == states.CANCELLED and row.reason in REVIVABLE and row.due >= now:
+            row_id, _, _, state, due, fingerprint, item, channel, deadline, reason = row
+            if state == states.CANCELLED and reason in REVIVABLE and due >= now:
                 revived.append(index)  # an edit undone: the same action is wanted again
-                self._revived.append({"b_id": row.id, "b_next_attempt_at": entry.row["due"],
+                self._revived.append({"b_id": row_id, "b_next_attempt_at": entry.row["due"],
                                       **{f"b_{c}": entry.row[c] for c in _CHANGED}})
                 self._audits.append(self._audit(key, group.id, states.PLANNED, "planned again by apply",
                                                 states.CANCELLED))
                 continue
-            if row.state != states.PLANNED or row.due < now:
+            if state != states.PLANNED or due < now:
                 continue
             fresh = entry.row
-            if ((row.fingerprint, row.channel, row.deadline) != (fresh["fingerprint"], fresh["channel"], entry.deadline)
-                    or not _same_item(row.item, entry.item, fresh["item"], self._raw_columns)):
-                self._changed.append({"b_id": row.id, **{f"b_{c}": fresh[c] for c in _CHANGED}})
+            if ((fingerprint, channel, deadline) != (fresh["fingerprint"], fresh["channel"], entry.deadline)
+                    or not _same_item(item, entry.item, fresh["item"], self._raw_columns)):
+                self._changed.append({"b_id": row_id, **{f"b_{c}": fresh[c] for c in _CHANGED}})
                 self._audits.append(self._audit(key, group.id, states.PLANNED, "changed by apply"))
                 change.changed += 1
             else:
@@ -213,8 +217,8 @@ class Replans:
             self._new += [{**template.entries[i].row, "key": f"{template.entries[i].head}/{group.id}/"
                            f"{template.entries[i].tail}", "group_id": group.id} for i in new]
         for key, row in stored.items():
-            if key not in wanted and row.state == states.PLANNED and row.due >= now:
-                self._cancelled.append(row.id)
+            if key not in wanted and row[_STATE] == states.PLANNED and row[_DUE] >= now:
+                self._cancelled.append(row[0])
                 self._audits.append(self._audit(key, group.id, states.CANCELLED, REMOVED_FROM_SOP))
                 change.cancelled += 1
         return change
@@ -244,6 +248,10 @@ class Replans:
         insert_actions(conn, self._new)
         self._copies.flush()
         write_audit(conn, self.now, self.actor, self._audits)
+
+
+#: Positions in a stored row (see :meth:`Replans._stored`).
+_STATE, _DUE = 3, 4
 
 
 @dataclass

@@ -155,3 +155,12 @@ def test_a_group_that_matches_again_gets_its_future_back(store):
     assert report.total("added") < cancelled  # days 5-6 have passed meanwhile: they stay cancelled
     assert all(r.state == "planned" for r in after.values() if r.day >= 7)
     assert all(r.state == "cancelled" for r in after.values() if r.day in (5, 6) and r.step == "morning")
+
+
+def test_an_edit_within_the_grace_of_a_sent_action_neither_adds_nor_changes_it(store):
+    apply(store, [camp()], groups(1), at(0))
+    with store.engine.begin() as conn:  # the 10:00 rules were sent; it is 10:10, inside their grace
+        conn.execute(actions.update().where(actions.c.step == "rules").values(state="sent"))
+    report = apply(store, [camp(CAMP.replace("text: 群规", "text: 新群规"))], groups(1), at(0, 10) + timedelta(minutes=10))
+    assert (report.total("added"), report.total("changed"), report.total("cancelled")) == (0, 0, 0)
+    assert [r.state for r in rows(store).values() if r.step == "rules"] == ["sent"]
