@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import shutil
 import sqlite3
@@ -93,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         for name in chosen:
+            # Flush what the previous section wrote (an apply writes gigabytes): its writeback
+            # must not throttle the next one's writes and land in its figures.
+            os.sync()
             t = time.perf_counter()
             print(f"running {name} …", file=sys.stderr, flush=True)
             try:

@@ -23,6 +23,7 @@ __all__ = [
     "check_expression",
     "compile_condition",
     "environment",
+    "precompile",
     "referenced_attributes",
     "render_template",
     "template_names",
@@ -103,6 +104,16 @@ def render_template(source: str, context: Mapping[str, Any]) -> str:
         raise TemplateProblem(f"not allowed in a template: {exc}") from None
     except Exception as exc:  # any runtime error of user code (ZeroDivision, TypeError, ...)
         raise TemplateProblem(f"template failed: {type(exc).__name__}: {exc}") from None
+
+
+def precompile(source: str) -> None:
+    """Compile ``source`` now (cached), so its first render costs no compilation; a broken
+    template is left for its render to report."""
+    if "{" in source:
+        try:
+            _compiled_template(source)
+        except TemplateProblem:
+            pass
 
 
 def check_expression(source: str) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..channels import (
     Channel, ChannelConfigError, Ok, Permanent, Retryable, SendResult, Target,
@@ -23,7 +24,7 @@ from ..store.ledger import AttemptRecord, ClaimedAction, Outcome, group_from_row
 from ..store.tables import groups
 from ..planner import step_is_manual
 from ..rendering import outbound
-from ..templating import TemplateProblem
+from ..templating import TemplateProblem, precompile
 from .retry import RetryPolicy
 
 
@@ -51,6 +52,18 @@ class Dispatcher:
                 break
             outcomes.append(self._one(c, group_rows.get(c.group_id), recent))
         return outcomes
+
+    def prepare(self, version_ids: Iterable[int]) -> None:
+        """Load these SOP versions and compile their templates ahead of time (while idle), so
+        the first batch of a burst starts sending at once."""
+        for version_id in version_ids:
+            try:
+                sop = self.store.sop_version(version_id)
+            except (LookupError, ValueError, SQLAlchemyError):  # dispatching reports it, with the action's key
+                continue
+            for step in sop.steps:
+                for _, source in step.templates():
+                    precompile(source)
 
     def _groups(self, ids: set[str]) -> dict[str, Any]:
         with self.store.engine.connect() as conn:

@@ -23,7 +23,7 @@ from ..store import states
 from ..store.apply import extend_horizons
 from ..store.core import Store
 from ..store.database import to_db
-from ..store.ledger import claim_due, next_wakeup, record_outcomes, release, sweep_deadlines
+from ..store.ledger import claim_due, next_wakeup, record_outcomes, release, sweep_deadlines, versions_due
 from ..store.tables import workers
 from .clock import Clock
 from .dispatcher import Dispatcher
@@ -124,8 +124,10 @@ class Daemon:
         if wake is not None and wake <= now:
             return True
         target = min(t for t in (wake, until, now + timedelta(days=1)) if t is not None)
-        if not self.clock.virtual:
+        if not self.clock.virtual:  # idle now: do what would otherwise delay the next batch
             self.store.checkpoint()
+            if wake is not None:
+                self.dispatcher.prepare(versions_due(self.store, now, wake))
         if self.clock.virtual:
             if wake is None and until is None:
                 return False  # nothing will ever be due: a virtual run is over

@@ -305,6 +305,14 @@ def next_wakeup(store: Store, now: datetime) -> datetime | None:
     return aware(min(found)) if found else None
 
 
+def versions_due(store: Store, start: datetime, end: datetime) -> set[int]:
+    """SOP versions of the waiting actions falling due from ``start`` to ``end`` (claim index range)."""
+    with store.engine.connect() as conn:
+        return set(conn.execute(select(actions.c.version_id).distinct().where(
+            actions.c.state.in_((states.PLANNED, states.RETRYING)),
+            actions.c.next_attempt_at.between(to_db(start), to_db(end)))).scalars())
+
+
 def _soonest(conn: Connection, column: Any, *where: Any) -> datetime | None:
     """The smallest ``column`` among actions matching ``where`` (ORDER BY … LIMIT 1, so an index
     walk can stop at the first match instead of aggregating a million rows)."""

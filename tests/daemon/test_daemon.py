@@ -16,7 +16,7 @@ from sopengine.daemon.runner import Daemon
 from sopengine.store import Store
 from sopengine.store.apply import apply
 from sopengine.store.commands import mark_done, record_event, retry, set_paused, skip
-from sopengine.store.ledger import claim_due, next_wakeup
+from sopengine.store.ledger import claim_due, next_wakeup, versions_due
 from sopengine.store.queries import list_actions
 from sopengine.store.tables import actions, attempts, audit
 
@@ -352,3 +352,14 @@ def test_no_send_starts_in_the_last_fifth_of_a_lease(store):
         released = conn.execute(select(audit.c.action_key).where(
             audit.c.detail == "lease released: running out")).scalars().all()
     assert released  # the batch of ten was handed back and claimed again, more than once
+
+
+def test_while_idle_the_daemon_prepares_the_sop_versions_due_next(store):
+    apply(store, [camp()], groups(1), at(0))
+    store._versions.clear()
+    start = at(0).astimezone(UTC)
+    assert versions_due(store, start, at(0, 9).astimezone(UTC)) == set()  # nothing before the 10:00 rules
+    due = versions_due(store, start, at(0, 10).astimezone(UTC))
+    assert len(due) == 1
+    Daemon(store, {}, VirtualClock(at(0))).dispatcher.prepare(due)
+    assert set(store._versions) == due  # loaded (and its templates compiled) before anything is due
