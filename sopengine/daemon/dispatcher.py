@@ -20,7 +20,9 @@ from ..channels import (
 from ..kinds import StepBase
 from ..store import states
 from ..store.core import Store
-from ..store.ledger import AttemptRecord, ClaimedAction, Outcome, group_from_row, recent_sends
+from ..store.claims import ClaimedAction
+from ..store.ledger import group_from_row, recent_sends
+from ..store.outcomes import AttemptRecord, Outcome
 from ..store.tables import groups
 from ..planner import step_is_manual
 from ..rendering import outbound

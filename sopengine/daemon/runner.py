@@ -23,7 +23,9 @@ from ..store import states
 from ..store.apply import extend_horizons
 from ..store.core import Store
 from ..store.database import to_db
-from ..store.ledger import claim_due, next_wakeup, record_outcomes, release, sweep_deadlines, versions_due
+from ..store.claims import claim_due, release
+from ..store.ledger import next_wakeup, sweep_deadlines, versions_due
+from ..store.outcomes import record_outcomes
 from ..store.tables import workers
 from .clock import Clock
 from .dispatcher import Dispatcher

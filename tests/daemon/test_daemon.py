@@ -16,7 +16,8 @@ from sopengine.daemon.runner import Daemon
 from sopengine.store import Store
 from sopengine.store.apply import apply
 from sopengine.store.commands import mark_done, record_event, retry, set_paused, skip
-from sopengine.store.ledger import claim_due, next_wakeup, versions_due
+from sopengine.store.claims import claim_due
+from sopengine.store.ledger import next_wakeup, versions_due
 from sopengine.store.queries import list_actions
 from sopengine.store.tables import actions, attempts, audit
 

@@ -1,4 +1,4 @@
-"""The daemon's ledger writes: outcomes recorded in bulk, only under a lease still held."""
+"""Recording outcomes: in bulk, and only under a lease still held."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from sopengine.store import states
 from sopengine.store.apply import apply
-from sopengine.store.ledger import AttemptRecord, Outcome, claim_due, record_outcomes
+from sopengine.store.claims import claim_due
+from sopengine.store.outcomes import AttemptRecord, Outcome, record_outcomes
 from sopengine.store.tables import actions, attempts, audit
 
 from .test_apply import at, camp, groups
