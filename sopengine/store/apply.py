@@ -21,7 +21,7 @@ from ..planner import Window, life_window, matches, plan
 from ..sop import Sop
 from . import states
 from .core import Store, bump_revision, write_audit
-from .bulk import action_row, insert_actions
+from .bulk import action_row, insert_actions, insert_dicts
 from .database import aware, to_db
 from .first_plans import FirstPlans
 from .replan import NO_LONGER_MATCHES, Enrollment, PairChange, Replans
@@ -127,8 +127,7 @@ def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
             dissolved[gid] = (row.dissolved_at, True)
             continue
         dissolved[gid] = (row.dissolved_at, False)
-    if new_rows:
-        conn.execute(insert(groups), new_rows)
+    insert_dicts(conn, groups, new_rows)
     return dissolved
 
 

@@ -13,6 +13,7 @@ import json
 from datetime import datetime
 from typing import Any, Callable, Sequence
 
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
 from ..planner import PlannedAction
@@ -105,6 +106,19 @@ def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequ
         return
     values = ", ".join([marker(conn)] * len(columns))
     conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})", list(rows))
+
+
+def insert_dicts(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys, by column name) through :func:`insert_rows`, each
+    value converted by its column type as SQLAlchemy binds it (None is written as SQL NULL)."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    columns = [c for c in table.columns if c.name in rows[0]]
+    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    insert_rows(conn, table.name, [c.name for c in columns], [
+        tuple(v if p is None or v is None else p(v) for v, p in zip((r.get(c.name) for c in columns), processors))
+        for r in rows])
 
 
 def insert_prepared(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
