@@ -129,7 +129,7 @@ class Daemon:
         if not self.clock.virtual:  # idle now: do what would otherwise delay the next batch
             self.store.checkpoint()
             if wake is not None:
-                self.dispatcher.prepare(versions_due(self.store, now, wake))
+                self.dispatcher.prepare(versions_due(self.store, now, wake, self.batch_size))
         if self.clock.virtual:
             if wake is None and until is None:
                 return False  # nothing will ever be due: a virtual run is over

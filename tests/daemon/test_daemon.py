@@ -359,8 +359,8 @@ def test_while_idle_the_daemon_prepares_the_sop_versions_due_next(store):
     apply(store, [camp()], groups(1), at(0))
     store._versions.clear()
     start = at(0).astimezone(UTC)
-    assert versions_due(store, start, at(0, 9).astimezone(UTC)) == set()  # nothing before the 10:00 rules
-    due = versions_due(store, start, at(0, 10).astimezone(UTC))
+    assert versions_due(store, start, at(0, 9).astimezone(UTC), 10) == set()  # nothing before the 10:00 rules
+    due = versions_due(store, start, at(0, 10).astimezone(UTC), 10)
     assert len(due) == 1
     Daemon(store, {}, VirtualClock(at(0))).dispatcher.prepare(due)
     assert set(store._versions) == due  # loaded (and its templates compiled) before anything is due
