@@ -33,6 +33,10 @@ from .logs import get_logger, log_state
 from .retry import RetryPolicy
 
 
+#: The least idle time in which the daemon checkpoints and prepares the next batch.
+IDLE_WORK_GAP = timedelta(seconds=1)
+
+
 @dataclass
 class RunStats:
     """What a run did, by final state of the outcomes it recorded."""
@@ -126,7 +130,7 @@ class Daemon:
         if wake is not None and wake <= now:
             return True
         target = min(t for t in (wake, until, now + timedelta(days=1)) if t is not None)
-        if not self.clock.virtual:  # idle now: do what would otherwise delay the next batch
+        if not self.clock.virtual and target - now >= IDLE_WORK_GAP:  # do what would delay the next batch
             self.store.checkpoint()
             if wake is not None:
                 self.dispatcher.prepare(versions_due(self.store, now, wake, self.batch_size))
