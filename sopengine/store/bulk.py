@@ -1,12 +1,13 @@
-"""Fast bulk insert of planned actions: one driver-level ``executemany``, duplicates ignored.
+"""Reading and writing many rows at the driver level, beneath SQLAlchemy's per-row work.
 
-Applying 10,000 groups plans over a million actions; going through SQLAlchemy's
-per-row type processing costs more than the database itself, so rows are
-prepared once as tuples in the driver's own formats and inserted with
-``INSERT … ON CONFLICT (key) DO NOTHING`` (SQLite and PostgreSQL alike), which
-also makes concurrent or repeated applies safe without a prior lookup.
+Applying 10,000 groups plans over a million actions, and a daemon records
+thousands of outcomes a second; SQLAlchemy's per-row type processing costs
+more than the database itself there. So rows are prepared once as tuples in
+the driver's own formats and written in one ``executemany`` (SQLite) or one
+``COPY`` (PostgreSQL). Planned actions are inserted with ``INSERT … ON
+CONFLICT (key) DO NOTHING`` on both, which also makes concurrent or repeated
+applies safe without a prior lookup.
 """
-
 from __future__ import annotations
 
 import json
