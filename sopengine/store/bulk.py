@@ -8,6 +8,7 @@ the driver's own formats and written in one ``executemany`` (SQLite) or one
 CONFLICT (key) DO NOTHING`` on both, which also makes concurrent or repeated
 applies safe without a prior lookup.
 """
+
 from __future__ import annotations
 
 import json
