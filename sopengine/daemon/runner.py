@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Mapping
 
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, select, update
 
 from ..channels import Channel
 from ..store import states
@@ -33,6 +33,8 @@ from .logs import get_logger, log_state
 from .retry import RetryPolicy
 
 
+#: The smallest claim, however many daemons share the store (never above ``batch_size``).
+MIN_CLAIM = 100
 #: The least idle time in which the daemon checkpoints and prepares the next batch.
 IDLE_WORK_GAP = timedelta(seconds=1)
 
@@ -83,10 +85,11 @@ class Daemon:
             self.stats.add(after)
         extend_horizons(self.store, now)
         self._heartbeat(now)
+        claim_size = self._claim_size(now)
         done = 0
         while not self._stop.is_set():
             claimed_at = self.clock.now()
-            claimed = claim_due(self.store, claimed_at, self.owner, self.batch_size, self.lease)
+            claimed = claim_due(self.store, claimed_at, self.owner, claim_size, self.lease)
             if not claimed:
                 break
             # Start no send in the last fifth of the lease: one that ran past it could be
@@ -146,6 +149,14 @@ class Daemon:
                 return True  # due now, or the ledger changed under us: look again
             self._heartbeat(self.clock.now())
         return False
+
+    def _claim_size(self, now: datetime) -> int:
+        """``batch_size`` shared among the daemons alive on this store (heartbeat within a
+        lease), so a burst splits evenly between them instead of batch by batch."""
+        with self.store.engine.connect() as conn:
+            alive = conn.execute(select(func.count()).select_from(workers).where(
+                workers.c.stopped_at.is_(None), workers.c.heartbeat_at >= to_db(now - self.lease))).scalar_one()
+        return max(min(MIN_CLAIM, self.batch_size), self.batch_size // max(1, int(alive)))
 
     def _heartbeat(self, now: datetime) -> None:
         with self.store.engine.begin() as conn:

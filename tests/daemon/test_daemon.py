@@ -364,3 +364,17 @@ def test_while_idle_the_daemon_prepares_the_sop_versions_due_next(store):
     assert len(due) == 1
     Daemon(store, {}, VirtualClock(at(0))).dispatcher.prepare(due)
     assert set(store._versions) == due  # loaded (and its templates compiled) before anything is due
+
+
+def test_daemons_alive_on_one_store_share_the_batch_size(store):
+    clock = VirtualClock(at(0))
+    first = Daemon(store, {}, clock, batch_size=2000)
+    first._register()
+    assert first._claim_size(clock.now()) == 2000
+    second = Daemon(store, {}, clock, batch_size=2000)
+    second._register()
+    assert first._claim_size(clock.now()) == 1000
+    second._unregister()
+    assert first._claim_size(clock.now()) == 2000
+    assert first._claim_size(clock.now() + timedelta(minutes=10)) == 2000  # its own heartbeat is old: still one
+    assert Daemon(store, {}, clock, batch_size=5)._claim_size(clock.now()) == 5  # never above the batch size
