@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..channels import (
@@ -23,7 +22,7 @@ from ..store.core import Store
 from ..store.claims import ClaimedAction
 from ..store.ledger import group_from_row, recent_sends
 from ..store.outcomes import AttemptRecord, Outcome
-from ..store.tables import groups
+from ..store.queries import groups_by_id
 from ..planner import step_is_manual
 from ..rendering import outbound
 from ..templating import TemplateProblem, precompile
@@ -46,7 +45,7 @@ class Dispatcher:
         Never raises for one action's problem. Sends within the batch count
         towards rate limits together with those already recorded.
         """
-        group_rows = self._groups({c.group_id for c in claimed})
+        group_rows = groups_by_id(self.store, {c.group_id for c in claimed})
         recent = self._recent_sends(claimed, group_rows)
         outcomes: list[Outcome] = []
         for c in claimed:
@@ -66,10 +65,6 @@ class Dispatcher:
             for step in sop.steps:
                 for _, source in step.templates():
                     precompile(source)
-
-    def _groups(self, ids: set[str]) -> dict[str, Any]:
-        with self.store.engine.connect() as conn:
-            return {r.id: r for r in conn.execute(select(groups).where(groups.c.id.in_(ids)))}
 
     def _recent_sends(self, claimed: Sequence[ClaimedAction], rows: Mapping[str, Any]) -> dict[str, list[datetime]]:
         periods = [ch.capabilities.rate_limit.period for ch in self.channels.values() if ch.capabilities.rate_limit]

@@ -14,7 +14,7 @@ from ..kinds import KindRegistry, StepBase
 from ..sop import Sop
 from .database import create_store_engine, default_url, migrate, read_revision, to_db
 from .bulk import driver_time, insert_rows
-from .tables import audit, meta, sop_versions
+from .tables import meta, sop_versions
 
 
 @dataclass

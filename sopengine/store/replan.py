@@ -92,7 +92,7 @@ class Replans:
 
     def __post_init__(self) -> None:
         self._copies = FirstPlans(self.conn, self.now)
-        self._stored_time = driver_time(self.conn) if self._raw_columns else _same
+        self._stored_time = driver_time(self.conn)  # integers on SQLite, as _raw reads them
         self._now_stored = self._stored_time(to_db(self.now))
 
     def run(self, pairs: Sequence[tuple[Group, Window, Enrollment]]) -> list[PairChange]:
@@ -282,10 +282,6 @@ class _Template:
             outside = sum(1 for e in self.entries if scope is not None and e.row["step"] not in scope and e.due >= now)
             self._scoped[scope] = (inside, outside)
         return self._scoped[scope]
-
-
-def _same(value: Any) -> Any:
-    return value
 
 
 def _same_item(stored: Any, as_json: str | None, item: Any, raw: bool) -> bool:
