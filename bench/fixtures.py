@@ -21,7 +21,7 @@ from sopengine.planner import PlannedAction, action_key, plan
 from sopengine.plugins import PluginHost, load_plugins
 from sopengine.store import Store
 from sopengine.store.apply import apply
-from sopengine.store.bulk import action_row
+from sopengine.store.bulk import action_row, driver_values
 from sopengine.store.database import to_db
 from sopengine.store.tables import sops
 
@@ -135,20 +135,10 @@ def raw_sqlite(path: str) -> sqlite3.Connection:
 
 def db_tuples(store: Store, table: Table, rows: Iterable[dict[str, Any]]) -> tuple[str, list[tuple[Any, ...]]]:
     """(INSERT statement, rows as DB-API tuples converted exactly as SQLAlchemy stores them)."""
-    dialect = store.engine.dialect
     cols = [c for c in table.columns if not (c.primary_key and c.autoincrement is True and c.name == "id")]
-    names = [c.name for c in cols]
-    procs = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in cols]
-    defaults = {c.name: (c.default.arg if c.default is not None and not callable(c.default.arg) else None)
-                for c in cols}
-    out = []
-    for r in rows:
-        values = []
-        for name, proc in zip(names, procs):
-            v = r.get(name, defaults[name])
-            values.append(proc(v) if proc is not None and v is not None else v)
-        out.append(tuple(values))
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    defaults = {c.name: c.default.arg for c in cols if c.default is not None and not callable(c.default.arg)}
+    out = driver_values(store.engine.dialect, cols, ({**defaults, **r} for r in rows))
+    sql = f"INSERT INTO {table.name} ({', '.join(c.name for c in cols)}) VALUES ({', '.join('?' * len(cols))})"
     return sql, out
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import Table
-from sqlalchemy.engine import Connection
+from sqlalchemy import Column, Table
+from sqlalchemy.engine import Connection, Dialect
 
 from ..planner import PlannedAction
 from . import states
@@ -78,7 +78,15 @@ def fetch_tuples(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
         result.close()
 
 
-def parameter_limit(conn: Connection) -> int:
+def in_chunks(conn: Connection, values: Sequence[Any], spare: int = 4) -> Iterator[Sequence[Any]]:
+    """``values`` in slices short enough for one ``IN (…)`` list on this backend, leaving ``spare``
+    bound parameters for the rest of the statement."""
+    step = _parameter_limit(conn) - spare
+    for start in range(0, len(values), step):
+        yield values[start:start + step]
+
+
+def _parameter_limit(conn: Connection) -> int:
     """How many bound parameters one statement may carry on this backend (with room to spare)."""
     if conn.dialect.name == "sqlite":
         import sqlite3
@@ -111,16 +119,20 @@ def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequ
 
 
 def insert_dicts(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys, by column name) through :func:`insert_rows`, each
-    value converted by its column type as SQLAlchemy binds it (None is written as SQL NULL)."""
+    """Insert ``rows`` (dicts with the same keys, by column name) through :func:`insert_rows`."""
     if not rows:
         return
-    dialect = conn.dialect
     columns = [c for c in table.columns if c.name in rows[0]]
+    insert_rows(conn, table.name, [c.name for c in columns], driver_values(conn.dialect, columns, rows))
+
+
+def driver_values(dialect: Dialect, columns: Sequence[Column[Any]], rows: Iterable[Mapping[str, Any]]
+                  ) -> list[tuple[Any, ...]]:
+    """``rows`` as tuples of ``columns`` (a missing key is None), each value converted by its column
+    type as SQLAlchemy binds it; None stays SQL NULL."""
     processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    insert_rows(conn, table.name, [c.name for c in columns], [
-        tuple(v if p is None or v is None else p(v) for v, p in zip((r.get(c.name) for c in columns), processors))
-        for r in rows])
+    return [tuple(v if p is None or v is None else p(v) for v, p in zip((r.get(c.name) for c in columns), processors))
+            for r in rows]
 
 
 def insert_prepared(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:

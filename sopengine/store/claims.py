@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from sqlalchemy import and_, or_, select, update
 
 from . import states
-from .bulk import parameter_limit
+from .bulk import in_chunks
 from .core import Store, write_audit
 from .database import aware, to_db
 from .tables import actions, groups, sops
@@ -67,9 +67,8 @@ def claim_due(store: Store, now: datetime, owner: str, limit: int, lease: timede
         before = {r.id: r.state for r in conn.execute(candidates)}
         if not before:
             return []
-        ids, chunk = list(before), parameter_limit(conn) - 4
-        claimed = [_claimed(r, before[r.id]) for i in range(0, len(ids), chunk) for r in conn.execute(
-            update(actions).where(actions.c.id.in_(ids[i:i + chunk]))
+        claimed = [_claimed(r, before[r.id]) for ids in in_chunks(conn, list(before)) for r in conn.execute(
+            update(actions).where(actions.c.id.in_(ids))
             .values(state=states.DUE, lease_owner=owner, lease_expires_at=to_db(now + lease), updated_at=now_db)
             .returning(*_CLAIMED_COLUMNS))]
         write_audit(conn, now, owner, [

@@ -10,7 +10,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.engine import Connection
 
 from . import states
-from .bulk import driver_time, insert_rows, marker, parameter_limit
+from .bulk import driver_time, in_chunks, insert_rows, marker
 from .claims import ClaimedAction
 from .core import Store, write_audit
 from .database import to_db
@@ -98,10 +98,9 @@ def _write_outcomes(conn: Connection, outcomes: Sequence[Outcome], owner: str, n
             "WHERE actions.id = v.id AND actions.lease_owner = %s RETURNING actions.id",
             (*(list(column) for column in zip(*rows)), owner)).scalars())
     ours: set[int] = set()
-    ids, chunk = [r[0] for r in rows], parameter_limit(conn) - 4
-    for i in range(0, len(ids), chunk):
+    for ids in in_chunks(conn, [r[0] for r in rows]):
         ours.update(conn.execute(
-            update(actions).where(actions.c.id.in_(ids[i:i + chunk]), actions.c.lease_owner == owner)
+            update(actions).where(actions.c.id.in_(ids), actions.c.lease_owner == owner)
             .values(lease_owner=None, lease_expires_at=None, updated_at=now_db).returning(actions.c.id)).scalars())
     m = marker(conn)
     conn.exec_driver_sql(f"UPDATE actions SET {_OUTCOME_SET.format(**{f: m for f in _OUTCOME_FIELDS})} WHERE id = {m}",
