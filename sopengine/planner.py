@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Iterable, Mapping
+from weakref import WeakKeyDictionary
 
 from .calendars import WorkCalendar, calendar_for
 from .context import template_context, pool_for
@@ -91,9 +92,19 @@ def life_window(sop: Sop, group: Group) -> Window:
     if sop.lifetime is None:
         return Window(start, local_midnight(group.start + timedelta(days=PERSISTENT_PLAN_DAYS + 1), tz))
     end = local_midnight(group.start + timedelta(days=sop.lifetime + 1), tz)
-    tail = max((part[1] for s in sop.steps if isinstance(s, DissolutionStep) for part in s.parts()),
-               default=timedelta(0))
-    return Window(start, end + tail)
+    return Window(start, end + dissolution_tail(sop))
+
+
+def dissolution_tail(sop: Sop) -> timedelta:
+    """How long the latest dissolution part runs after its step's due (zero without one)."""
+    tail = _tails.get(sop)
+    if tail is None:  # an apply asks once per group: the answer is the SOP's alone
+        tail = _tails[sop] = max((part[1] for s in sop.steps if isinstance(s, DissolutionStep)
+                                  for part in s.parts()), default=timedelta(0))
+    return tail
+
+
+_tails: WeakKeyDictionary[Sop, timedelta] = WeakKeyDictionary()
 
 
 def date_window(sop: Sop, first: date | None, last: date | None) -> Window:

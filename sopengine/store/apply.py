@@ -93,8 +93,7 @@ def _sync_sop(conn: Connection, sop: Sop, version_id: int, live_groups: Sequence
         # a new pair's keys are new: its group id is in each of them
         report.pairs.append(PairChange(sop.id, group.id, added=first_plans.add(sop, group, window, version_id,
                                                                                fingerprints)))
-    if new_enrollments:
-        conn.execute(insert(enrollments), new_enrollments)
+    insert_dicts(conn, enrollments, new_enrollments)
     first_plans.flush()
     if replans:
         report.pairs += Replans(conn, sop, version_id, fingerprints, now, actor).run(replans)
@@ -109,20 +108,21 @@ def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
                 for r in conn.execute(select(groups).where(groups.c.id.in_(ids[i:i + 500])))}
     dissolved: dict[str, tuple[datetime | None, bool]] = {}
     new_rows: list[dict[str, Any]] = []
+    now_db = to_db(now)
     for gid, g in wanted.items():
         values = {"name": g.name, "start": g.start, "tags": list(g.tags), "channels": g.channels,
                   "vars": g.vars, "pools": g.pools, "quiet": str(g.quiet) if g.quiet else None}
         row = existing.get(gid)
         if row is None:
-            new_rows.append({"id": gid, "facts": g.facts, "facts_updated_at": to_db(now), "paused": False,
-                             "dissolved_at": None, "updated_at": to_db(now), **values})
+            new_rows.append({"id": gid, "facts": g.facts, "facts_updated_at": now_db, "paused": False,
+                             "dissolved_at": None, "updated_at": now_db, **values})
             report.groups_added += 1
             dissolved[gid] = (None, True)
             continue
         facts = {**(row.facts or {}), **g.facts}
         if any(getattr(row, k) != v for k, v in values.items()) or facts != row.facts:
             conn.execute(update(groups).where(groups.c.id == gid)
-                         .values(facts=facts, updated_at=to_db(now), **values))
+                         .values(facts=facts, updated_at=now_db, **values))
             report.groups_updated += 1
             dissolved[gid] = (row.dissolved_at, True)
             continue
