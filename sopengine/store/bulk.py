@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Dialect
 from ..planner import PlannedAction
 from . import states
 from .database import to_db
+from .tables import KEY_INDEX
 from .timestamps import to_micros
 
 #: Columns written for a planned action, in order.
@@ -141,7 +142,7 @@ def insert_prepared(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
         return 0
     cast = "::json" if conn.dialect.name == "postgresql" else ""
     values = ", ".join(f"{marker(conn)}{cast}" if c in _JSON else marker(conn) for c in COLUMNS)
-    sql = f"INSERT INTO actions ({', '.join(COLUMNS)}) VALUES ({values}) ON CONFLICT (key) DO NOTHING"
+    sql = f"INSERT INTO actions ({', '.join(COLUMNS)}) VALUES ({values}) ON CONFLICT ({', '.join(KEY_INDEX)}) DO NOTHING"
     inserted = 0
     for start in range(0, len(rows), CHUNK):
         inserted += max(conn.exec_driver_sql(sql, list(rows[start:start + CHUNK])).rowcount, 0)

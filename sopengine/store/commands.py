@@ -17,7 +17,7 @@ from .bulk import action_row, insert_actions
 from .core import Store, bump_revision, write_audit
 from .database import to_db
 from .ledger import group_from_row
-from .tables import actions, enrollments, events, groups, sops
+from .tables import actions, by_key, enrollments, events, groups, sops
 
 
 class NotFound(KeyError):
@@ -41,7 +41,7 @@ def transition(store: Store, key: str, to_state: str, allowed_from: frozenset[st
                *, actor: str, reason: str | None = None, extra: Mapping[str, Any] | None = None) -> str:
     """Move action ``key`` to ``to_state`` if its state allows; returns the previous state."""
     with store.engine.begin() as conn:
-        row = conn.execute(select(actions).where(actions.c.key == key)).first()
+        row = conn.execute(select(actions).where(by_key(key))).first()
         if row is None:
             raise NotFound(f"no action {key!r}")
         if row.state not in allowed_from:
@@ -104,7 +104,7 @@ def record_event(store: Store, group_id: str, name: str, occurred_at: datetime, 
                 key = action_key(sop.id, step.id, None, group.id, due, sop.timezone)
                 member = dict(data.get("member") or {})
                 existing = conn.execute(select(actions.c.id, actions.c.data, actions.c.state, actions.c.key)
-                                        .where(actions.c.key == key)).first()
+                                        .where(by_key(key))).first()
                 if existing is None and step.batch is not None:
                     # a greeting still collecting newcomers takes this one too
                     existing = conn.execute(select(actions.c.id, actions.c.data, actions.c.state, actions.c.key).where(

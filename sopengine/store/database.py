@@ -83,6 +83,9 @@ def migrate(engine: Engine) -> None:
         cfg.set_main_option("script_location", MIGRATIONS)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+    # SQLite reads the planner's statistics (sqlite_stat1) when a connection loads the schema, and
+    # writing them does not make open connections reload it: start the pool afresh.
+    engine.dispose()
 
 
 def _current_revision(conn: Connection) -> str | None:

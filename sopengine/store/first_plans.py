@@ -27,7 +27,7 @@ from ..planner import Window, plan
 from ..sop import Sop
 from .bulk import action_row, insert_actions
 from .database import to_db
-from .tables import actions
+from .tables import KEY_INDEX, actions
 
 #: Rows of pairs planned one by one, collected before one bulk insert.
 BATCH_ROWS = 20_000
@@ -146,7 +146,7 @@ def _insert_copies(conn: Connection) -> int:
               # million rows costs more than writing them, and ids need not follow group order.
               .where(true()))
     statement = _upsert_module(conn).insert(actions).from_select(["key", "group_id", *_COPIED], copies)
-    return max(conn.execute(statement.on_conflict_do_nothing(index_elements=["key"])).rowcount, 0)
+    return max(conn.execute(statement.on_conflict_do_nothing(index_elements=list(KEY_INDEX))).rowcount, 0)
 
 
 def _upsert_module(conn: Connection) -> Any:

@@ -7,8 +7,8 @@ the migrated schema and this metadata agree.
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-    UniqueConstraint,
+    JSON, Boolean, Column, ColumnElement, Date, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    UniqueConstraint, and_,
 )
 
 from .timestamps import UtcDateTime
@@ -64,7 +64,7 @@ enrollments = Table(
 actions = Table(
     "actions", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(400), nullable=False, unique=True),
+    Column("key", String(400), nullable=False),
     Column("sop_id", String(80), nullable=False),
     Column("step", String(80), nullable=False),
     Column("part", String(40)),
@@ -96,9 +96,27 @@ actions = Table(
 )
 # Each index costs every planned action an apply writes, so there are only two: claiming and the
 # deadline sweep read the first (a waiting action's next attempt is never after its deadline);
-# anything per group or per (SOP, group) pair reads the second.
+# the second keeps keys unique and serves anything per group, per (SOP, group) pair or per
+# (group, step). A key names its step and its group, so (group, step, key) is unique exactly when
+# the key is, and one index does the work of two.
 Index("ix_actions_claim", actions.c.state, actions.c.next_attempt_at)
-Index("ix_actions_group_step", actions.c.group_id, actions.c.step)
+KEY_INDEX = ("group_id", "step", "key")
+Index("ux_actions_group_step_key", *(actions.c[name] for name in KEY_INDEX), unique=True)
+
+
+
+
+def by_key(key: str) -> ColumnElement[bool]:
+    """The condition that finds the action ``key`` through the unique (group, step, key) index.
+
+    A key is ``sop/step[/part]/group/local due``, and no id contains a slash. Text that is not
+    shaped like a key matches nothing.
+    """
+    segments = key.split("/")
+    if len(segments) < 4:
+        return actions.c.key == key
+    return and_(actions.c.group_id == segments[-2], actions.c.step == segments[1], actions.c.key == key)
+
 
 attempts = Table(
     "attempts", metadata,

@@ -49,3 +49,68 @@ def test_sqlite_text_times_from_before_0004_become_integers(tmp_path):
     assert (row.due, row.deadline, row.updated_at) == (
         datetime(2026, 9, 19, 2), datetime(2026, 9, 19, 3), datetime(2026, 9, 18, 16, 0, 0, 123456))
     assert tuple(kinds) == ("integer", "integer", "null") and len(later) == 1
+
+
+def test_0006_keeps_keys_unique_through_the_group_step_index(store_url):
+    """Rows planned before 0006 survive it; a key stays unique after it and again after a downgrade."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import exc, inspect
+
+    from sopengine.store.database import MIGRATIONS, create_store_engine
+
+    row = ("INSERT INTO actions (key, sop_id, step, group_id, kind, channel, due, deadline, state, next_attempt_at,"
+           " attempts, progress, occurrence, day, step_index, part_index, fingerprint, version_id, updated_at)"
+           " VALUES ('s/a/g/2026-09-19T10:00', 's', 'a', 'g', 'message', 'wechat', {t}, {t}, 'planned', {t},"
+           " 0, 0, 0, 0, 0, 0, '', 1, {t})")
+    engine = create_store_engine(store_url)
+    t = "1789000000000000" if engine.dialect.name == "sqlite" else "'2026-09-19 02:00:00'"
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS)
+
+    def to(revision: str, downgrade: bool = False) -> None:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            (command.downgrade if downgrade else command.upgrade)(cfg, revision)
+
+    def duplicate_refused() -> bool:
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(row.format(t=t))
+        except exc.IntegrityError:
+            return True
+        return False
+
+    try:
+        to("0005")
+        with engine.begin() as conn:
+            conn.exec_driver_sql(row.format(t=t))
+        to("0006")
+        indexes = {i["name"]: (i["column_names"], i["unique"]) for i in inspect(engine).get_indexes("actions")}
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM actions").scalar_one() == 1
+        assert indexes["ux_actions_group_step_key"] == (["group_id", "step", "key"], True)
+        assert "ix_actions_group_step" not in indexes and duplicate_refused()
+        to("0005", downgrade=True)
+        assert "ix_actions_group_step" in {i["name"] for i in inspect(engine).get_indexes("actions")}
+        assert duplicate_refused()
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_planner_finds_a_groups_actions_through_the_group_index(tmp_path):
+    """Without the statistics 0006 writes, SQLite read a group's planned actions through the
+    claim index, that is every planned action of every group."""
+    from sopengine.store.database import create_store_engine
+
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    migrate(engine)
+    with engine.connect() as conn:
+        plans = [" ".join(r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+                 for sql in ("SELECT id FROM actions WHERE group_id = 'g' AND sop_id = 's' AND state = 'planned'",
+                             "SELECT id FROM actions WHERE group_id = 'g' AND step = 'a' AND state = 'planned'",
+                             "SELECT id FROM actions WHERE state = 'planned' AND next_attempt_at <= 5")]
+    engine.dispose()
+    assert "ux_actions_group_step_key (group_id=?)" in plans[0]
+    assert "ux_actions_group_step_key (group_id=? AND step=?)" in plans[1]
+    assert "ix_actions_claim (state=? AND next_attempt_at<?)" in plans[2]
