@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sopengine import Window, date_window, life_window, plan
+from sopengine import date_window, life_window, plan
 
 from .helpers import group, sop_from_text
 
