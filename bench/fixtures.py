@@ -16,7 +16,6 @@ from sqlalchemy.engine import make_url
 
 from sopengine import Group, Sop, load_sop, load_workspace
 from sopengine.channels import Capabilities, Ok, OutboundAction, SendResult, Target
-from sopengine.definition import step_fingerprint
 from sopengine.planner import PlannedAction, action_key, plan
 from sopengine.plugins import PluginHost, load_plugins
 from sopengine.store import Store
@@ -184,7 +183,6 @@ def cloned_rows(gs: Sequence[Group], per_group: Sequence[PlannedAction], version
                 due: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Actions-table rows: ``per_group`` cloned onto each group (optionally all moved to ``due``)."""
     sop = camp()
-    prints = {s.id: step_fingerprint(sop, s) for s in sop.steps}
     rows: list[dict[str, Any]] = []
     for g in gs:
         for i, a in enumerate(per_group):
@@ -192,8 +190,7 @@ def cloned_rows(gs: Sequence[Group], per_group: Sequence[PlannedAction], version
             key = action_key(a.sop, a.step, a.part, g.id, when, sop.timezone)
             if due is not None:
                 key = f"{key}#{i}"
-            rows.append(action_row(dataclasses.replace(a, group=g.id, key=key, due=when), version_id,
-                                   prints[a.step], now))
+            rows.append(action_row(dataclasses.replace(a, group=g.id, key=key, due=when), version_id, now))
             if limit is not None and len(rows) >= limit:
                 return rows
     return rows

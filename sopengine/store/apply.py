@@ -15,7 +15,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
-from ..definition import definition_hash, sop_definition, step_fingerprint
+from ..definition import definition_hash, sop_definition
 from ..group import Group
 from ..planner import Window, life_window, matches, plan
 from ..sop import Sop
@@ -58,17 +58,16 @@ def apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], no
         stored_groups = _sync_groups(conn, group_list, now, report)
         for sop in sop_list:
             version_id = _sync_version(conn, sop, now, report)
-            _sync_sop(conn, sop, version_id, [g for g in group_list if stored_groups[g.id][0] is None],
+            _sync_sop(store, conn, sop, version_id, [g for g in group_list if stored_groups[g.id][0] is None],
                       {gid for gid, (_, updated) in stored_groups.items() if updated}, now, actor, report)
         if report.changed_anything:
             bump_revision(conn)
     return report
 
 
-def _sync_sop(conn: Connection, sop: Sop, version_id: int, live_groups: Sequence[Group], updated_groups: set[str],
+def _sync_sop(store: Store, conn: Connection, sop: Sop, version_id: int, live_groups: Sequence[Group], updated_groups: set[str],
               now: datetime, actor: str, report: ApplyReport) -> None:
     """Enroll, re-plan or unenroll every live (not dissolved) group for one SOP."""
-    fingerprints = {s.id: step_fingerprint(sop, s) for s in sop.steps}
     enrolled = {r.group_id: Enrollment(r.version_id, r.planned_until, r.active, r.group_id in updated_groups)
                 for r in conn.execute(select(enrollments.c.group_id, enrollments.c.version_id,
                                              enrollments.c.planned_until, enrollments.c.active)
@@ -91,12 +90,12 @@ def _sync_sop(conn: Connection, sop: Sop, version_id: int, live_groups: Sequence
                                 "persistent": sop.lifetime is None, "planned_until": to_db(window.end),
                                 "version_id": version_id})
         # a new pair's keys are new: its group id is in each of them
-        report.pairs.append(PairChange(sop.id, group.id, added=first_plans.add(sop, group, window, version_id,
-                                                                               fingerprints)))
+        report.pairs.append(PairChange(sop.id, group.id, added=first_plans.add(sop, group, window, version_id)))
     insert_dicts(conn, enrollments, new_enrollments)
     first_plans.flush()
     if replans:
-        report.pairs += Replans(conn, sop, version_id, fingerprints, now, actor).run(replans)
+        earlier = lambda version: store.step_fingerprints(version, conn)  # noqa: E731
+        report.pairs += Replans(conn, sop, version_id, earlier, now, actor).run(replans)
 
 
 def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
@@ -191,8 +190,7 @@ def extend_horizons(store: Store, now: datetime) -> int:
             sop = store.sop_version(row.version_id, conn)
             group = group_from_row(row)
             window = Window(aware(row.planned_until), now + PERSISTENT_HORIZON)  # type: ignore[arg-type]
-            fingerprints = {s.id: step_fingerprint(sop, s) for s in sop.steps}
-            rows = [action_row(a, row.version_id, fingerprints[a.step], now)
+            rows = [action_row(a, row.version_id, now)
                     for a in plan(sop, group, window, render=False)]
             added += insert_actions(conn, rows)
             conn.execute(update(enrollments).where(and_(enrollments.c.sop_id == row.sop_id,

@@ -27,23 +27,23 @@ from .timestamps import to_micros
 #: Columns written for a planned action, in order.
 COLUMNS = (
     "key", "sop_id", "step", "part", "group_id", "kind", "channel", "due", "deadline", "state", "next_attempt_at",
-    "attempts", "progress", "occurrence", "day", "step_index", "part_index", "item", "data", "fingerprint",
-    "version_id", "updated_at",
+    "attempts", "progress", "occurrence", "day", "step_index", "part_index", "item", "data", "version_id",
+    "updated_at",
 )
 _TIMES = frozenset({"due", "deadline", "next_attempt_at", "updated_at"})
 _JSON = frozenset({"item", "data"})
 CHUNK = 20_000
 
 
-def action_row(a: PlannedAction, version_id: int, fingerprint: str, now: datetime) -> dict[str, Any]:
+def action_row(a: PlannedAction, version_id: int, now: datetime) -> dict[str, Any]:
     """The actions-table row of a freshly planned action."""
     due = to_db(a.due)
     return {
         "key": a.key, "sop_id": a.sop, "step": a.step, "part": a.part, "group_id": a.group, "kind": a.kind,
         "channel": a.channel, "due": due, "deadline": due + a.grace, "state": states.PLANNED,
         "next_attempt_at": due, "attempts": 0, "progress": 0, "occurrence": a.occurrence, "day": a.day,
-        "step_index": a.step_index, "part_index": a.part_index, "item": a.item, "fingerprint": fingerprint,
-        "version_id": version_id, "updated_at": to_db(now),
+        "step_index": a.step_index, "part_index": a.part_index, "item": a.item, "version_id": version_id,
+        "updated_at": to_db(now),
     }
 
 

@@ -7,7 +7,6 @@ from typing import Any, Mapping
 
 from sqlalchemy import and_, insert, select, update
 
-from ..definition import step_fingerprint
 from ..group import Group
 from ..kinds import StepBase
 from ..planner import PlannedAction, action_key
@@ -137,7 +136,7 @@ def _event_row(sop: Sop, step: StepBase, index: int, group: Group, due: datetime
         key=action_key(sop.id, step.id, None, group.id, due, sop.timezone), sop=sop.id, step=step.id, part=None,
         group=group.id, kind=step.kind, channel=step.channel or sop.channel, due=local,
         day=(local.date() - group.start).days, occurrence=0, step_index=index, part_index=0, grace=step.grace)
-    return action_row(planned, version_id, step_fingerprint(sop, step), now)
+    return action_row(planned, version_id, now)
 
 
 def import_facts(store: Store, facts_by_group: Mapping[str, Mapping[str, Any]], now: datetime,

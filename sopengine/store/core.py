@@ -9,7 +9,7 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection
 
-from ..definition import sop_from_definition
+from ..definition import sop_from_definition, step_fingerprint
 from ..kinds import KindRegistry, StepBase
 from ..sop import Sop
 from .database import create_store_engine, default_url, migrate, read_revision, to_db
@@ -24,6 +24,7 @@ class Store:
     engine: Engine
     kinds: Mapping[str, type[StepBase]] = field(default_factory=KindRegistry)
     _versions: dict[int, Sop] = field(default_factory=dict, repr=False)
+    _fingerprints: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, url: str | None = None, kinds: Mapping[str, type[StepBase]] | None = None) -> "Store":
@@ -54,6 +55,22 @@ class Store:
                     sop = load(c)
             self._versions[version_id] = sop
         return sop
+
+    def step_fingerprints(self, version_id: int, conn: Connection | None = None) -> dict[str, str]:
+        """Step id → :func:`~sopengine.definition.step_fingerprint` in a stored version (cached). An
+        action keeps the version that planned it, so this is the fingerprint it was planned with.
+        Empty when the version no longer loads (a step kind's plugin is gone): its actions then
+        count as changed."""
+        prints = self._fingerprints.get(version_id)
+        if prints is None:
+            try:
+                sop = self.sop_version(version_id, conn)
+            except (KeyError, ValueError):
+                prints = {}
+            else:
+                prints = {s.id: step_fingerprint(sop, s) for s in sop.steps}
+            self._fingerprints[version_id] = prints
+        return prints
 
     def checkpoint(self) -> None:
         """Copy SQLite's write-ahead log back into the database file, without waiting for

@@ -33,7 +33,7 @@ from .tables import KEY_INDEX, actions
 BATCH_ROWS = 20_000
 #: Columns a copy takes from its timing's plan unchanged (all but id, key and group_id).
 _COPIED = ("sop_id", "step", "part", "kind", "channel", "due", "deadline", "state", "next_attempt_at", "attempts",
-           "progress", "occurrence", "day", "step_index", "part_index", "item", "fingerprint", "version_id",
+           "progress", "occurrence", "day", "step_index", "part_index", "item", "version_id",
            "updated_at")
 _temp = MetaData()
 _timing_rows = Table(
@@ -80,7 +80,7 @@ class FirstPlans:
     _timings: dict[tuple[Any, ...], _Timing] = field(default_factory=dict)
     _single: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, sop: Sop, group: Group, window: Window, version_id: int, fingerprints: dict[str, str]) -> int:
+    def add(self, sop: Sop, group: Group, window: Window, version_id: int) -> int:
         """Plan a new pair; returns how many actions it gets (written at the next flush).
 
         Occurrences whose due + grace already passed belong to before the engine ran this
@@ -90,7 +90,7 @@ class FirstPlans:
         timing = self._timings.get(timing_key) if timing_key is not None else None
         if timing is None:
             now_db = to_db(self.now)
-            rows = [r for r in (action_row(a, version_id, fingerprints[a.step], self.now)
+            rows = [r for r in (action_row(a, version_id, self.now)
                                 for a in plan(sop, group, window, render=False)) if r["deadline"] >= now_db]
             if timing_key is None:
                 self._single += rows

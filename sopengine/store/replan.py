@@ -5,7 +5,8 @@ key is new is added; a planned, future action whose content changed is updated
 in place (same row, same key) and moves to the new SOP version; one the SOP no
 longer has is cancelled. The rest are unchanged and keep the version that
 planned them: their fingerprint covers everything that shapes them, so either
-version renders them alike. Anything past or finished is never touched.
+version renders them alike. (The fingerprint is not stored: it is the step's in
+the version a row names.) Anything past or finished is never touched.
 
 An edit of one step for 10,000 groups concerns a million rows, so:
 - only steps whose definition changed are compared: when nothing but some steps
@@ -21,12 +22,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from sqlalchemy import Integer, Text, and_, bindparam, or_, select, type_coerce, update
 from sqlalchemy.engine import Connection
 
-from ..definition import sop_definition
+from ..definition import sop_definition, step_fingerprint
 from ..group import Group
 from ..planner import Window, plan
 from ..sop import Sop
@@ -45,7 +46,7 @@ REMOVED_FROM_SOP = "removed from the SOP"
 NO_LONGER_MATCHES = "group no longer matches the SOP"
 REVIVABLE = frozenset({REMOVED_FROM_SOP, NO_LONGER_MATCHES})
 #: Columns an in-place change rewrites.
-_CHANGED = ("fingerprint", "item", "channel", "deadline", "kind", "occurrence", "step_index", "part_index")
+_CHANGED = ("item", "channel", "deadline", "kind", "occurrence", "step_index", "part_index")
 
 
 @dataclass
@@ -78,7 +79,8 @@ class Replans:
     conn: Connection
     sop: Sop
     version_id: int
-    fingerprints: dict[str, str]
+    #: Step id → fingerprint in an earlier stored version (the version an unchanged action keeps).
+    stored_fingerprints: Callable[[int], Mapping[str, str]]
     now: datetime
     actor: str
     _timings: dict[tuple[Any, ...], _Template] = field(default_factory=dict)
@@ -94,6 +96,15 @@ class Replans:
         self._copies = FirstPlans(self.conn, self.now)
         self._stored_time = driver_time(self.conn)  # integers on SQLite, as _raw reads them
         self._now_stored = self._stored_time(to_db(self.now))
+        self._fingerprints = {s.id: step_fingerprint(self.sop, s) for s in self.sop.steps}
+        self._earlier: dict[int, Mapping[str, str]] = {self.version_id: self._fingerprints}
+
+    def _unchanged_step(self, version_id: int, step: str) -> bool:
+        """Whether ``step`` plans alike in ``version_id`` and in the new version."""
+        prints = self._earlier.get(version_id)
+        if prints is None:
+            prints = self._earlier[version_id] = self.stored_fingerprints(version_id)
+        return prints.get(step) == self._fingerprints.get(step)
 
     def run(self, pairs: Sequence[tuple[Group, Window, Enrollment]]) -> list[PairChange]:
         """Re-plan ``pairs`` (group, planning window, enrollment); returns one change per pair, in order."""
@@ -137,7 +148,7 @@ class Replans:
         ``scope`` unless it is None). Times and items as stored (see :meth:`_raw`)."""
         out: dict[str, dict[str, Any]] = {}
         query = select(actions.c.id, actions.c.key, actions.c.group_id, actions.c.state, self._raw(actions.c.due),
-                       actions.c.fingerprint, self._raw(actions.c.item, Text), actions.c.channel,
+                       actions.c.version_id, actions.c.step, self._raw(actions.c.item, Text), actions.c.channel,
                        self._raw(actions.c.deadline), actions.c.reason).where(
             actions.c.sop_id == self.sop.id, actions.c.group_id.in_(group_ids), actions.c.data.is_(None),
             # what is over can neither change nor come back (nor be planned again): not read
@@ -165,7 +176,7 @@ class Replans:
         if template is None:
             template = _Template([])
             for a in plan(self.sop, group, window, render=False):
-                row = action_row(a, self.version_id, self.fingerprints[a.step], self.now)
+                row = action_row(a, self.version_id, self.now)
                 head, tail = split_key(a.key)
                 template.entries.append(_Entry(head, tail, row, item_json(row["item"]),
                                                self._stored_time(row["due"]), self._stored_time(row["deadline"])))
@@ -191,7 +202,7 @@ class Replans:
                 if entry.deadline >= now:
                     new.append(index)
                 continue
-            row_id, _, _, state, due, fingerprint, item, channel, deadline, reason = row
+            row_id, _, _, state, due, version_id, step, item, channel, deadline, reason = row
             if state == states.CANCELLED and reason in REVIVABLE and due >= now:
                 revived.append(index)  # an edit undone: the same action is wanted again
                 self._revived.append({"b_id": row_id, "b_next_attempt_at": entry.row["due"],
@@ -202,7 +213,7 @@ class Replans:
             if state != states.PLANNED or due < now:
                 continue
             fresh = entry.row
-            if ((fingerprint, channel, deadline) != (fresh["fingerprint"], fresh["channel"], entry.deadline)
+            if ((channel, deadline) != (fresh["channel"], entry.deadline) or not self._unchanged_step(version_id, step)
                     or not _same_item(item, entry.item, fresh["item"], self._raw_columns)):
                 self._changed.append({"b_id": row_id, **{f"b_{c}": fresh[c] for c in _CHANGED}})
                 self._audits.append(self._audit(key, group.id, states.PLANNED, "changed by apply"))

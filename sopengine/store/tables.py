@@ -83,7 +83,6 @@ actions = Table(
     Column("part_index", Integer, nullable=False, default=0),
     Column("item", JSON),
     Column("data", JSON),
-    Column("fingerprint", String(64), nullable=False, default=""),
     Column("version_id", Integer, nullable=False),
     Column("lease_owner", String(120)),
     Column("lease_expires_at", UtcDateTime),

@@ -85,7 +85,7 @@ def test_edit_mid_life_replans_only_the_future(store):
     assert all(after[k].state == "cancelled" for k in future_morning)  # moved to 09:00: new keys
     assert sum(1 for k, r in after.items() if r.step == "morning" and "T09:00" in k) == 4
     future_topics = [k for k, r in before.items() if r.step == "topic" and r.day >= 5]
-    assert all(after[k].id == before[k].id and after[k].fingerprint != before[k].fingerprint for k in future_topics)
+    assert all(after[k].id == before[k].id and after[k].version_id != before[k].version_id for k in future_topics)
     assert report.total("changed") == len(future_topics)
     assert report.total("added") == 4
     assert report.total("cancelled") == len(future_morning)

@@ -51,8 +51,9 @@ def test_sqlite_text_times_from_before_0004_become_integers(tmp_path):
     assert tuple(kinds) == ("integer", "integer", "null") and len(later) == 1
 
 
-def test_0006_keeps_keys_unique_through_the_group_step_index(store_url):
-    """Rows planned before 0006 survive it; a key stays unique after it and again after a downgrade."""
+def test_0006_and_0007_keep_rows_and_unique_keys(store_url):
+    """Rows planned before 0006 survive it and 0007; a key stays unique after them and again after
+    a downgrade."""
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import exc, inspect
@@ -91,6 +92,10 @@ def test_0006_keeps_keys_unique_through_the_group_step_index(store_url):
             assert conn.exec_driver_sql("SELECT count(*) FROM actions").scalar_one() == 1
         assert indexes["ux_actions_group_step_key"] == (["group_id", "step", "key"], True)
         assert "ix_actions_group_step" not in indexes and duplicate_refused()
+        to("0007")  # the fingerprint column goes; the row stays
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM actions").scalar_one() == 1
+        assert "fingerprint" not in {c["name"] for c in inspect(engine).get_columns("actions")}
         to("0005", downgrade=True)
         assert "ix_actions_group_step" in {i["name"] for i in inspect(engine).get_indexes("actions")}
         assert duplicate_refused()
