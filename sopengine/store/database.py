@@ -85,9 +85,6 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
         if conn.dialect.name == "sqlite":
             _planner_statistics(conn)
-    # SQLite reads the planner's statistics (sqlite_stat1) when a connection loads the schema, and
-    # writing them does not make open connections reload it: start the pool afresh.
-    engine.dispose()
 
 
 #: What SQLite's planner should assume of a ledger, as ``ANALYZE`` writes it into sqlite_stat1 (rows
@@ -106,6 +103,9 @@ def _planner_statistics(conn: Connection) -> None:
         return
     conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
                          [("actions", index, stat) for index, stat in PLANNER_STATISTICS.items()])
+    # a connection reads sqlite_stat1 when it loads the schema, and again after an ANALYZE (this one
+    # analyzes nothing else): without it, the pooled connection that migrated would plan without them
+    conn.exec_driver_sql("ANALYZE sqlite_schema")
 
 
 def _current_revision(conn: Connection) -> str | None:
