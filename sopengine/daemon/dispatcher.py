@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,7 +20,7 @@ from ..kinds import StepBase
 from ..store import states
 from ..store.core import Store
 from ..store.claims import ClaimedAction
-from ..store.ledger import group_from_row, recent_sends
+from ..store.ledger import DueSoon, group_from_row, recent_sends
 from ..store.outcomes import AttemptRecord, Outcome
 from ..store.queries import groups_by_id
 from ..planner import step_is_manual
@@ -37,6 +37,8 @@ class Dispatcher:
     channels: Mapping[str, Channel]
     now: Callable[[], datetime]
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+    _prepared_groups: dict[str, Any] = field(default_factory=dict, repr=False)
+    _prepared_revision: int = -1
 
     def dispatch(self, claimed: Sequence[ClaimedAction],
                  stop: Callable[[], bool] = lambda: False) -> list[Outcome]:
@@ -45,7 +47,7 @@ class Dispatcher:
         Never raises for one action's problem. Sends within the batch count
         towards rate limits together with those already recorded.
         """
-        group_rows = groups_by_id(self.store, {c.group_id for c in claimed})
+        group_rows = self._group_rows({c.group_id for c in claimed})
         recent = self._recent_sends(claimed, group_rows)
         outcomes: list[Outcome] = []
         for c in claimed:
@@ -54,10 +56,16 @@ class Dispatcher:
             outcomes.append(self._one(c, group_rows.get(c.group_id), recent))
         return outcomes
 
-    def prepare(self, version_ids: Iterable[int]) -> None:
-        """Load these SOP versions and compile their templates ahead of time (while idle), so
-        the first batch of a burst starts sending at once."""
-        for version_id in version_ids:
+    def prepare(self, due: DueSoon) -> None:
+        """Load the SOP versions (templates compiled) and group rows the next actions need, ahead
+        of time (while idle), so a burst starts sending at once and reads no group rows.
+
+        The group rows hold until the store's revision moves (every change to a group moves it:
+        apply, facts, events, pause, dissolution); each is used once, then let go."""
+        revision = self.store.revision()  # read first: the rows below are at least this recent
+        self._prepared_groups = groups_by_id(self.store, set(due.group_ids)) if due.group_ids else {}
+        self._prepared_revision = revision
+        for version_id in due.version_ids:
             try:
                 sop = self.store.sop_version(version_id)
             except (LookupError, ValueError, SQLAlchemyError):  # dispatching reports it, with the action's key
@@ -65,6 +73,19 @@ class Dispatcher:
             for step in sop.steps:
                 for _, source in step.templates():
                     precompile(source)
+
+    def _group_rows(self, ids: set[str]) -> dict[str, Any]:
+        """Group rows by id: prepared ones while the revision they were read at holds, else read now."""
+        rows: dict[str, Any] = {}
+        if self._prepared_groups:
+            if self.store.revision() == self._prepared_revision:
+                rows = {i: self._prepared_groups.pop(i) for i in ids & self._prepared_groups.keys()}
+            else:
+                self._prepared_groups = {}
+        missing = ids - rows.keys()
+        if missing:
+            rows.update(groups_by_id(self.store, missing))
+        return rows
 
     def _recent_sends(self, claimed: Sequence[ClaimedAction], rows: Mapping[str, Any]) -> dict[str, list[datetime]]:
         periods = [ch.capabilities.rate_limit.period for ch in self.channels.values() if ch.capabilities.rate_limit]

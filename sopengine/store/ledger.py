@@ -3,6 +3,7 @@ next, which SOP versions are due, recent sends per target, and groups as they ar
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
@@ -76,14 +77,23 @@ def next_wakeup(store: Store, now: datetime) -> datetime | None:
     return aware(min(found)) if found else None
 
 
-def versions_due(store: Store, start: datetime, end: datetime, limit: int) -> set[int]:
-    """SOP versions of the first ``limit`` waiting actions falling due from ``start`` to ``end``
-    (a range of the claim index: a million actions due at once are not all read)."""
+@dataclass(frozen=True)
+class DueSoon:
+    """What the next waiting actions need: their SOP versions and their groups."""
+
+    version_ids: frozenset[int]
+    group_ids: frozenset[str]
+
+
+def due_soon(store: Store, start: datetime, end: datetime, limit: int) -> DueSoon:
+    """SOP versions and groups of the first ``limit`` waiting actions falling due from ``start`` to
+    ``end`` (a range of the claim index: a million actions due at once are not all read)."""
     with store.engine.connect() as conn:  # one state at a time: each is one ordered index range
-        return {v for state in (states.PLANNED, states.RETRYING) for v in conn.execute(
-            select(actions.c.version_id).where(actions.c.state == state,
-                                               actions.c.next_attempt_at.between(to_db(start), to_db(end)))
-            .order_by(actions.c.next_attempt_at).limit(limit)).scalars()}
+        rows = [r for state in (states.PLANNED, states.RETRYING) for r in conn.execute(
+            select(actions.c.version_id, actions.c.group_id).where(
+                actions.c.state == state, actions.c.next_attempt_at.between(to_db(start), to_db(end)))
+            .order_by(actions.c.next_attempt_at).limit(limit))]
+    return DueSoon(frozenset(r[0] for r in rows), frozenset(r[1] for r in rows))
 
 
 def _soonest(conn: Connection, column: Any, *where: Any) -> datetime | None:

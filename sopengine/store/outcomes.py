@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from . import states
 from .bulk import driver_time, in_chunks, insert_rows, marker
 from .claims import ClaimedAction
-from .core import Store, write_audit
+from .core import Store, bump_revision, write_audit
 from .database import to_db
 from .tables import actions, groups
 
@@ -141,6 +141,7 @@ _ATTEMPT_COLUMNS = ("action_key", "attempt_no", "target", "owner", "idempotency_
 def _dissolve(conn: Connection, group_id: str, dissolving_action: int, now: datetime) -> list[dict[str, Any]]:
     """Mark the group dissolved and cancel everything it still had waiting."""
     conn.execute(update(groups).where(groups.c.id == group_id).values(dissolved_at=to_db(now)))
+    bump_revision(conn)  # a group changed: rows read before (a daemon's prepared ones) are stale
     waiting = conn.execute(select(actions.c.id, actions.c.key, actions.c.state, actions.c.sop_id).where(and_(
         actions.c.group_id == group_id, actions.c.id != dissolving_action,
         actions.c.state.in_((states.PLANNED, states.RETRYING))))).all()

@@ -6,7 +6,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from sopengine import load_workspace
 from sopengine.channels import Ok, Permanent, RateLimit, Retryable
@@ -17,9 +17,10 @@ from sopengine.store import Store
 from sopengine.store.apply import apply
 from sopengine.store.commands import mark_done, record_event, retry, set_paused, skip
 from sopengine.store.claims import claim_due
-from sopengine.store.ledger import next_wakeup, versions_due
+from sopengine.store.ledger import DueSoon, due_soon, next_wakeup
 from sopengine.store.queries import list_actions
 from sopengine.store.tables import actions, attempts, audit
+from sopengine.store.tables import groups as groups_table
 
 from ..channels_for_tests import RecordingChannel, fail_times
 from ..store.test_apply import at, camp, groups, rows
@@ -355,15 +356,33 @@ def test_no_send_starts_in_the_last_fifth_of_a_lease(store):
     assert released  # the batch of ten was handed back and claimed again, more than once
 
 
-def test_while_idle_the_daemon_prepares_the_sop_versions_due_next(store):
-    apply(store, [camp()], groups(1), at(0))
+def test_while_idle_the_daemon_prepares_the_sop_versions_and_groups_due_next(store):
+    apply(store, [camp()], groups(2), at(0))
     store._versions.clear()
     start = at(0).astimezone(UTC)
-    assert versions_due(store, start, at(0, 9).astimezone(UTC), 10) == set()  # nothing before the 10:00 rules
-    due = versions_due(store, start, at(0, 10).astimezone(UTC), 10)
-    assert len(due) == 1
-    Daemon(store, {}, VirtualClock(at(0))).dispatcher.prepare(due)
-    assert set(store._versions) == due  # loaded (and its templates compiled) before anything is due
+    assert due_soon(store, start, at(0, 9).astimezone(UTC), 10) == DueSoon(frozenset(), frozenset())
+    due = due_soon(store, start, at(0, 10).astimezone(UTC), 10)  # the 10:00 rules of both groups
+    assert len(due.version_ids) == 1 and due.group_ids == {"g0", "g1"}
+    dispatcher = Daemon(store, {}, VirtualClock(at(0))).dispatcher
+    dispatcher.prepare(due)
+    assert set(store._versions) == due.version_ids  # loaded (and its templates compiled) before anything is due
+    group_reads: list[str] = []
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, *_: group_reads.append(sql) if "FROM groups" in sql else None)
+    assert set(dispatcher._group_rows({"g0"})) == {"g0"} and group_reads == []  # prepared: nothing read
+    assert dispatcher._group_rows({"g0"})["g0"].paused is False and len(group_reads) == 1  # used once, let go
+    set_paused(store, group="g1", paused=True, now=at(0))  # moves the revision: prepared rows are stale
+    assert dispatcher._group_rows({"g1"})["g1"].paused is True and len(group_reads) == 2
+
+
+def test_a_dissolution_moves_the_revision(store):
+    """Prepared group rows hold while the revision does: dissolving a group must move it."""
+    apply(store, [camp()], groups(1), at(0))
+    before = store.revision()
+    run_virtual(store, RecordingChannel(), at(0), at(12))
+    assert store.revision() > before
+    with store.engine.connect() as conn:
+        assert conn.execute(select(groups_table.c.dissolved_at)).scalar_one() is not None
 
 
 def test_daemons_alive_on_one_store_share_the_batch_size(store):
