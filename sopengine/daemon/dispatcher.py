@@ -62,9 +62,12 @@ class Dispatcher:
 
         The group rows hold until the store's revision moves (every change to a group moves it:
         apply, facts, events, pause, dissolution); each is used once, then let go."""
-        revision = self.store.revision()  # read first: the rows below are at least this recent
-        self._prepared_groups = groups_by_id(self.store, set(due.group_ids)) if due.group_ids else {}
-        self._prepared_revision = revision
+        try:
+            revision = self.store.revision()  # read first: the rows below are at least this recent
+            self._prepared_groups = groups_by_id(self.store, set(due.group_ids)) if due.group_ids else {}
+            self._prepared_revision = revision
+        except SQLAlchemyError:  # only a head start: dispatching reads them itself
+            self._prepared_groups = {}
         for version_id in due.version_ids:
             try:
                 sop = self.store.sop_version(version_id)
