@@ -11,7 +11,6 @@ applies safe without a prior lookup.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -20,7 +19,7 @@ from sqlalchemy.engine import Connection, Dialect
 
 from ..planner import PlannedAction
 from . import states
-from .database import to_db
+from .database import json_text, to_db
 from .tables import KEY_INDEX
 from .timestamps import to_micros
 
@@ -48,8 +47,8 @@ def action_row(a: PlannedAction, version_id: int, now: datetime) -> dict[str, An
 
 
 def item_json(value: Any) -> str | None:
-    """JSON text as the ledger stores it (the store's engines serialize alike)."""
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    """JSON text as the ledger stores it (:data:`.database.json_text`); None stays SQL NULL."""
+    return None if value is None else json_text(value)
 
 
 def driver_time(conn: Connection) -> Callable[[datetime], Any]:

@@ -46,17 +46,18 @@ def create_store_engine(url: str) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_text)
+        engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=json_text)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True, json_serializer=_json_text)
+    return create_engine(url, pool_pre_ping=True, json_serializer=json_text)
 
 
-#: Chinese stays readable (and a third the size) in the database; the bulk paths write the same text.
-#: One encoder for every value: ``json.dumps`` with options builds a new encoder per call.
-_json_text = json.JSONEncoder(ensure_ascii=False).encode
+#: JSON text as the store writes it, through SQLAlchemy and the bulk paths alike. Chinese stays
+#: readable (and a third the size) in the database. One encoder for every value: ``json.dumps``
+#: with options builds a new encoder per call.
+json_text = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
