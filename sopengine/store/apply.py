@@ -21,7 +21,7 @@ from ..planner import Window, life_window, matches, plan
 from ..sop import Sop
 from . import states
 from .core import Store, bump_revision, write_audit
-from .bulk import action_row, insert_actions, insert_dicts
+from .bulk import action_row, in_chunks, insert_actions, insert_dicts
 from .database import aware, to_db
 from .first_plans import FirstPlans
 from .replan import NO_LONGER_MATCHES, Enrollment, PairChange, Replans
@@ -103,8 +103,8 @@ def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
     """Upsert groups; returns id → (dissolved_at, whether this apply changed it) for every given group."""
     wanted = {g.id: g for g in group_list}
     ids = list(wanted)
-    existing = {r.id: r for i in range(0, len(ids), 500)
-                for r in conn.execute(select(groups).where(groups.c.id.in_(ids[i:i + 500])))}
+    existing = {r.id: r for chunk in in_chunks(conn, ids)
+                for r in conn.execute(select(groups).where(groups.c.id.in_(chunk)))}
     dissolved: dict[str, tuple[datetime | None, bool]] = {}
     new_rows: list[dict[str, Any]] = []
     now_db = to_db(now)

@@ -32,7 +32,7 @@ from ..group import Group
 from ..planner import Window, plan
 from ..sop import Sop
 from . import states
-from .bulk import action_row, driver_time, fetch_tuples, insert_actions, item_json
+from .bulk import action_row, driver_time, fetch_tuples, in_chunks, insert_actions, item_json
 from .core import write_audit
 from .database import to_db
 from .first_plans import FirstPlans, split_key, timing_of
@@ -253,8 +253,8 @@ class Replans:
             conn.execute(update(actions).where(actions.c.id == bindparam("b_id")).values(
                 state=states.PLANNED, reason=None, finished_at=None, next_attempt_at=bindparam("b_next_attempt_at"),
                 version_id=version, updated_at=now_db, **{c: bindparam(f"b_{c}") for c in _CHANGED}), self._revived)
-        for start in range(0, len(self._cancelled), CHUNK):
-            conn.execute(update(actions).where(actions.c.id.in_(self._cancelled[start:start + CHUNK])).values(
+        for ids in in_chunks(conn, self._cancelled):
+            conn.execute(update(actions).where(actions.c.id.in_(ids)).values(
                 state=states.CANCELLED, reason=REMOVED_FROM_SOP, finished_at=now_db, updated_at=now_db))
         insert_actions(conn, self._new)
         self._copies.flush()
