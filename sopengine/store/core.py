@@ -24,7 +24,6 @@ class Store:
     engine: Engine
     kinds: Mapping[str, type[StepBase]] = field(default_factory=KindRegistry)
     _versions: dict[int, Sop] = field(default_factory=dict, repr=False)
-    _fingerprints: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, url: str | None = None, kinds: Mapping[str, type[StepBase]] | None = None) -> "Store":
@@ -57,20 +56,15 @@ class Store:
         return sop
 
     def step_fingerprints(self, version_id: int, conn: Connection | None = None) -> dict[str, str]:
-        """Step id → :func:`~sopengine.definition.step_fingerprint` in a stored version (cached). An
-        action keeps the version that planned it, so this is the fingerprint it was planned with.
-        Empty when the version no longer loads (a step kind's plugin is gone): its actions then
-        count as changed."""
-        prints = self._fingerprints.get(version_id)
-        if prints is None:
-            try:
-                sop = self.sop_version(version_id, conn)
-            except (KeyError, ValueError):
-                prints = {}
-            else:
-                prints = {s.id: step_fingerprint(sop, s) for s in sop.steps}
-            self._fingerprints[version_id] = prints
-        return prints
+        """Step id → :func:`~sopengine.definition.step_fingerprint` in a stored version. An action
+        keeps the version that planned it, so this is the fingerprint it was planned with. Empty
+        when the version no longer loads (a step kind's plugin is gone): its actions then count as
+        changed. Not cached here: a re-plan asks once per version (see ``Replans``)."""
+        try:
+            sop = self.sop_version(version_id, conn)
+        except (KeyError, ValueError):
+            return {}
+        return {s.id: step_fingerprint(sop, s) for s in sop.steps}
 
     def checkpoint(self) -> None:
         """Copy SQLite's write-ahead log back into the database file, without waiting for
