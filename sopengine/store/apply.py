@@ -65,8 +65,8 @@ def apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], no
     return report
 
 
-def _sync_sop(store: Store, conn: Connection, sop: Sop, version_id: int, live_groups: Sequence[Group], updated_groups: set[str],
-              now: datetime, actor: str, report: ApplyReport) -> None:
+def _sync_sop(store: Store, conn: Connection, sop: Sop, version_id: int, live_groups: Sequence[Group],
+              updated_groups: set[str], now: datetime, actor: str, report: ApplyReport) -> None:
     """Enroll, re-plan or unenroll every live (not dissolved) group for one SOP."""
     enrolled = {r.group_id: Enrollment(r.version_id, r.planned_until, r.active, r.group_id in updated_groups)
                 for r in conn.execute(select(enrollments.c.group_id, enrollments.c.version_id,

@@ -141,7 +141,8 @@ def insert_prepared(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
         return 0
     cast = "::json" if conn.dialect.name == "postgresql" else ""
     values = ", ".join(f"{marker(conn)}{cast}" if c in _JSON else marker(conn) for c in COLUMNS)
-    sql = f"INSERT INTO actions ({', '.join(COLUMNS)}) VALUES ({values}) ON CONFLICT ({', '.join(KEY_INDEX)}) DO NOTHING"
+    sql = (f"INSERT INTO actions ({', '.join(COLUMNS)}) VALUES ({values})"
+           f" ON CONFLICT ({', '.join(KEY_INDEX)}) DO NOTHING")
     inserted = 0
     for start in range(0, len(rows), CHUNK):
         inserted += max(conn.exec_driver_sql(sql, list(rows[start:start + CHUNK])).rowcount, 0)

@@ -103,8 +103,6 @@ KEY_INDEX = ("group_id", "step", "key")
 Index("ux_actions_group_step_key", *(actions.c[name] for name in KEY_INDEX), unique=True)
 
 
-
-
 def by_key(key: str) -> ColumnElement[bool]:
     """The condition that finds the action ``key`` through the unique (group, step, key) index.
 
