@@ -1,10 +1,12 @@
 """Claiming due actions under a lease, and handing leases back.
 
 A claim selects the due actions (``… ORDER BY … LIMIT n FOR UPDATE SKIP
-LOCKED``) and leases them by id in the same transaction: on PostgreSQL
-concurrent daemons lock disjoint rows; on SQLite the claim runs under the
-database write lock. Either way one key is claimed by one daemon at a time,
-and a crashed daemon's expired leases are claimed again.
+LOCKED``) and leases them in the same transaction. On PostgreSQL that is one
+statement, ``UPDATE … FROM (that SELECT) … RETURNING`` with each row's state
+before, and concurrent daemons lock disjoint rows. SQLite cannot return a
+``FROM`` table's columns, so it selects, then leases by id, under the database
+write lock. Either way one key is claimed by one daemon at a time, and a
+crashed daemon's expired leases are claimed again.
 """
 
 from __future__ import annotations
@@ -63,14 +65,19 @@ def claim_due(store: Store, now: datetime, owner: str, limit: int, lease: timede
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    leased = dict(state=states.DUE, lease_owner=owner, lease_expires_at=to_db(now + lease), updated_at=now_db)
     with store.engine.begin() as conn:
-        before = {r.id: r.state for r in conn.execute(candidates)}
-        if not before:
+        if conn.dialect.name == "postgresql":
+            chosen = candidates.subquery("chosen")
+            claimed = [_claimed(r, r.previous_state) for r in conn.execute(
+                update(actions).where(actions.c.id == chosen.c.id).values(leased)
+                .returning(chosen.c.state.label("previous_state"), *_CLAIMED_COLUMNS))]
+        else:
+            before = {r.id: r.state for r in conn.execute(candidates)}
+            claimed = [_claimed(r, before[r.id]) for ids in in_chunks(conn, list(before)) for r in conn.execute(
+                update(actions).where(actions.c.id.in_(ids)).values(leased).returning(*_CLAIMED_COLUMNS))]
+        if not claimed:
             return []
-        claimed = [_claimed(r, before[r.id]) for ids in in_chunks(conn, list(before)) for r in conn.execute(
-            update(actions).where(actions.c.id.in_(ids))
-            .values(state=states.DUE, lease_owner=owner, lease_expires_at=to_db(now + lease), updated_at=now_db)
-            .returning(*_CLAIMED_COLUMNS))]
         write_audit(conn, now, owner, [
             {"action_key": c.key, "group_id": c.group_id, "sop_id": c.sop_id, "from_state": c.previous_state,
              "to_state": states.DUE, "detail": "claimed" if c.previous_state != states.DUE else "lease reclaimed"}
@@ -94,14 +101,20 @@ def _claimed(row: Any, previous: str) -> ClaimedAction:
 
 def release(store: Store, claimed: Sequence[ClaimedAction], now: datetime, owner: str,
             detail: str = "lease released at shutdown") -> None:
-    """Give back leases of actions not dispatched (clean shutdown, or a lease running out)."""
+    """Give back leases of actions not dispatched (clean shutdown, or a lease running out): each
+    goes back to the state it was claimed from (planned, if that was an expired lease), in
+    a few statements, with an audit row for each lease still ours."""
     if not claimed:
         return
+    back_to = {c.id: c.previous_state if c.previous_state in states.WAITING else states.PLANNED for c in claimed}
+    released: set[int] = set()
     with store.engine.begin() as conn:
-        for c in claimed:
-            back = c.previous_state if c.previous_state in states.WAITING else states.PLANNED
-            conn.execute(update(actions).where(and_(actions.c.id == c.id, actions.c.lease_owner == owner))
-                         .values(state=back, lease_owner=None, lease_expires_at=None, updated_at=to_db(now)))
+        for back in set(back_to.values()):
+            for ids in in_chunks(conn, [i for i, state in back_to.items() if state == back]):
+                released.update(conn.execute(
+                    update(actions).where(actions.c.id.in_(ids), actions.c.lease_owner == owner)
+                    .values(state=back, lease_owner=None, lease_expires_at=None, updated_at=to_db(now))
+                    .returning(actions.c.id)).scalars())
         write_audit(conn, now, owner, [{"action_key": c.key, "group_id": c.group_id, "sop_id": c.sop_id,
-                                        "from_state": states.DUE, "to_state": c.previous_state,
-                                        "detail": detail} for c in claimed])
+                                        "from_state": states.DUE, "to_state": back_to[c.id], "detail": detail}
+                                       for c in claimed if c.id in released])
