@@ -89,21 +89,24 @@ def migrate(engine: Engine) -> None:
 
 
 #: What SQLite's planner should assume of a ledger, as ``ANALYZE`` writes it into sqlite_stat1 (rows
-#: of a million actions: a state matches a fifth of them and a state and instant about twenty; a group
-#: about a hundred, a step of a group about ten, a key one). Without them it takes "this state" to be
+#: of a million actions: a state matches a fifth of them, a state and instant about twenty, and with
+#: its step and part about ten, an id one; a group about a hundred, a step of a group about ten, a key
+#: one). Without them it takes "this state" to be
 #: as selective as "this group" and reads a group's planned actions through the claim index, that is
 #: every planned action.
-PLANNER_STATISTICS = {"ix_actions_claim": "1000000 200000 20", "ux_actions_group_step_key": "1000000 100 10 1"}
+PLANNER_STATISTICS = {"ix_actions_claim": "1000000 200000 20 10 10 1", "ux_actions_group_step_key": "1000000 100 10 1"}
 
 
 def _planner_statistics(conn: Connection) -> None:
-    """Write :data:`PLANNER_STATISTICS` unless the ledger has statistics (an ``ANALYZE`` ran)."""
+    """Write :data:`PLANNER_STATISTICS` for each index that has none (an ``ANALYZE`` wrote real ones)."""
     conn.exec_driver_sql("ANALYZE sqlite_schema")  # creates sqlite_stat1 if missing, and nothing else
-    # after every upgrade: rebuilding a table (a migration dropping a column) drops its statistics
-    if conn.exec_driver_sql("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'actions'").scalar_one():
+    # after every upgrade: rebuilding a table (a migration dropping a column) drops its statistics,
+    # and dropping an index drops the index's
+    known = set(conn.exec_driver_sql("SELECT idx FROM sqlite_stat1 WHERE tbl = 'actions'").scalars())
+    missing = [("actions", index, stat) for index, stat in PLANNER_STATISTICS.items() if index not in known]
+    if not missing:
         return
-    conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
-                         [("actions", index, stat) for index, stat in PLANNER_STATISTICS.items()])
+    conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", missing)
     # a connection reads sqlite_stat1 when it loads the schema, and again after an ANALYZE (this one
     # analyzes nothing else): without it, the pooled connection that migrated would plan without them
     conn.exec_driver_sql("ANALYZE sqlite_schema")

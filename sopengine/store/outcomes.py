@@ -95,8 +95,11 @@ def _write_outcomes(conn: Connection, outcomes: Sequence[Outcome], owner: str, n
         return set(conn.exec_driver_sql(
             f"UPDATE actions SET {_OUTCOME_SET.format(**{f: f'v.{f}' for f in _OUTCOME_FIELDS})} "
             f"FROM unnest({arrays}) AS v(id, {', '.join(_OUTCOME_FIELDS)}) "
-            "WHERE actions.id = v.id AND actions.lease_owner = %s RETURNING actions.id",
-            (*(list(column) for column in zip(*rows)), owner)).scalars())
+            # id = ANY: the planner reads the rows by primary key whatever it estimates of the
+            # lease owner (with statistics saying "mostly NULL" it scanned the table for it)
+            "WHERE actions.id = ANY(%s::integer[]) AND actions.id = v.id AND actions.lease_owner = %s "
+            "RETURNING actions.id",
+            (*(list(column) for column in zip(*rows)), [r[0] for r in rows], owner)).scalars())
     ours: set[int] = set()
     for ids in in_chunks(conn, [r[0] for r in rows]):
         ours.update(conn.execute(

@@ -82,3 +82,24 @@ def test_release_leaves_a_lease_taken_over_by_another_daemon(store):
         theirs[0].key: (states.DUE, "b"), next(c.key for c in mine if c.key != theirs[0].key): (states.PLANNED, None)}
     assert [d[0] for d in audit_trail(store, "a") if d[3] == "lease released at shutdown"] == [
         c.key for c in mine if c.key != theirs[0].key]
+
+
+def test_claims_take_due_actions_in_claim_order_across_states_and_batches(store):
+    apply(store, [camp()], groups(3), at(0))
+    first = claim_due(store, at(0, 10).astimezone(UTC), "a", 1, LEASE)[0]  # a rules post, due day 0 10:00
+    retry_at = at(1, 9).astimezone(UTC)  # after day 1's morning posts, before its topics
+    record_outcomes(store, [Outcome(first, states.RETRYING, next_attempt_at=retry_at, count_attempt=True)],
+                    retry_at, "a")
+    now = at(11).astimezone(UTC)
+    with store.engine.connect() as conn:
+        expected = [r.key for r in conn.execute(
+            select(actions.c.key).where(actions.c.state.in_((states.PLANNED, states.RETRYING)),
+                                        actions.c.next_attempt_at <= now.replace(tzinfo=None))
+            .order_by(actions.c.next_attempt_at, actions.c.step_index, actions.c.part_index, actions.c.id))]
+
+    batches = []
+    while batch := claim_due(store, now, "b", 4, LEASE):
+        batches.append({c.key for c in batch})
+
+    assert len(expected) > 40 and first.key in expected[:6]
+    assert batches == [set(expected[i:i + 4]) for i in range(0, len(expected), 4)]

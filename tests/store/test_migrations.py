@@ -51,9 +51,9 @@ def test_sqlite_text_times_from_before_0004_become_integers(tmp_path):
     assert tuple(kinds) == ("integer", "integer", "null") and len(later) == 1
 
 
-def test_0006_and_0007_keep_rows_and_unique_keys(store_url):
-    """Rows planned before 0006 survive it and 0007; a key stays unique after them and again after
-    a downgrade."""
+def test_0006_to_0008_keep_rows_and_unique_keys(store_url):
+    """Rows planned before 0006 survive it, 0007 and 0008; a key stays unique after them and again
+    after a downgrade."""
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import exc, inspect
@@ -96,8 +96,12 @@ def test_0006_and_0007_keep_rows_and_unique_keys(store_url):
         with engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM actions").scalar_one() == 1
         assert "fingerprint" not in {c["name"] for c in inspect(engine).get_columns("actions")}
+        to("0008")  # the claim index holds the claim order
+        claim = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("actions")}["ix_actions_claim"]
+        assert claim == ["state", "next_attempt_at", "step_index", "part_index", "id"]
         to("0005", downgrade=True)
-        assert "ix_actions_group_step" in {i["name"] for i in inspect(engine).get_indexes("actions")}
+        indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("actions")}
+        assert "ix_actions_group_step" in indexes and indexes["ix_actions_claim"] == ["state", "next_attempt_at"]
         assert duplicate_refused()
     finally:
         engine.dispose()
@@ -119,3 +123,31 @@ def test_sqlite_planner_finds_a_groups_actions_through_the_group_index(tmp_path)
     assert "ux_actions_group_step_key (group_id=?)" in plans[0]
     assert "ux_actions_group_step_key (group_id=? AND step=?)" in plans[1]
     assert "ix_actions_claim (state=? AND next_attempt_at<?)" in plans[2]
+
+
+def test_sqlite_claims_read_each_range_of_the_claim_index_in_order(tmp_path):
+    """A claim reads its batch off the claim index in claim order, one range per state; only the
+    merged batch (at most a few batches' rows) is sorted, never every action already due."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import event
+
+    from sopengine.plugins import load_plugins
+    from sopengine.store import Store
+    from sopengine.store.claims import claim_due
+
+    store = Store.open(f"sqlite:///{tmp_path / 'claim.db'}", load_plugins().kinds)
+    plans: list[list[str]] = []
+
+    @event.listens_for(store.engine, "before_cursor_execute")
+    def explain(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().startswith("WITH paused_groups"):
+            plans.append([r[-1] for r in cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)])
+
+    claim_due(store, datetime(2026, 9, 19, tzinfo=timezone.utc), "me", 500, timedelta(minutes=1))
+    store.engine.dispose()
+    [plan] = plans
+    assert [p for p in plan if "actions" in p] == [
+        "SEARCH actions USING INDEX ix_actions_claim (state=? AND next_attempt_at<?)"] * 2 + [
+        "SEARCH actions USING INDEX ix_actions_claim (state=?)"]
+    assert [p for p in plan if "TEMP B-TREE" in p] == ["USE TEMP B-TREE FOR ORDER BY"]  # the merge only
