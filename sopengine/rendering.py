@@ -6,8 +6,8 @@ Shared by the dispatcher and by anything that shows an action to a person
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any, Mapping
+from datetime import datetime
+from typing import Any, Mapping, Protocol
 
 from .channels import OutboundAction
 from .context import template_context
@@ -32,18 +32,42 @@ def stored_action_context(sop: Sop, group: Group, step: StepBase, *, due: dateti
     return context
 
 
-def outbound(sop: Sop, group: Group, *, key: str, step_id: str, part: str | None, due: datetime,
-             deadline: datetime, day: int, occurrence: int, item: Any, data: Mapping[str, Any] | None
+class StoredActionLike(Protocol):
+    """What :func:`outbound` reads of a stored action (a claimed one, or one read for a display)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def step(self) -> str: ...
+    @property
+    def part(self) -> str | None: ...
+    @property
+    def due(self) -> datetime: ...
+    @property
+    def deadline(self) -> datetime: ...
+    @property
+    def day(self) -> int: ...
+    @property
+    def occurrence(self) -> int: ...
+    @property
+    def item(self) -> Any: ...
+    @property
+    def data(self) -> Any: ...
+
+
+def outbound(sop: Sop, group: Group, stored: StoredActionLike
              ) -> tuple[StepBase, dict[str, Any], OutboundAction | None]:
-    """(step, context, rendered action); raises KeyError for a step gone from the SOP and
-    TemplateProblem when rendering fails. The action is None when ``when:`` is false."""
+    """(step, context, rendered action) of ``stored``, an action of ``sop`` for ``group``; raises
+    KeyError for a step gone from the SOP and TemplateProblem when rendering fails. The action
+    is None when ``when:`` is false."""
     from .templating import compile_condition
 
-    step = sop.step(step_id)
-    context = stored_action_context(sop, group, step, due=due, day=day, occurrence=occurrence, item=item, data=data)
+    step = sop.step(stored.step)
+    context = stored_action_context(sop, group, step, due=stored.due, day=stored.day,
+                                    occurrence=stored.occurrence, item=stored.item, data=stored.data)
     if step.when is not None and not compile_condition(step.when)(context):
         return step, context, None
-    payload = step.render(part, context)
-    action = OutboundAction(key, sop.id, step_id, part, step.kind, group.id, group.name, due, payload,
-                            deadline - due if deadline else timedelta(hours=1))
+    payload = step.render(stored.part, context)
+    action = OutboundAction(stored.key, sop.id, stored.step, stored.part, step.kind, group.id, group.name,
+                            stored.due, payload, stored.deadline - stored.due)
     return step, context, action

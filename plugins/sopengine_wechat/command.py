@@ -68,9 +68,7 @@ def build_sheet(db_url: str | None, local_day: date, zone: ZoneInfo, operator: s
             sop = store.sop_version(a.version_id)
             note = a.reason or "" if a.state in ("failed", "skipped", "missed") else ""
             try:
-                _, _, action = outbound(sop, group, key=a.key, step_id=a.step, part=a.part, due=a.due,
-                                        deadline=a.deadline, day=a.day, occurrence=a.occurrence, item=a.item,
-                                        data=a.data)
+                _, _, action = outbound(sop, group, a)
             except (KeyError, TemplateProblem) as exc:
                 note, action = f"无法生成内容：{exc}", None
             if action is None:

@@ -118,9 +118,7 @@ class Dispatcher:
             return Outcome(c, states.CANCELLED, reason=f"step {c.step!r} is no longer in SOP {c.sop_id!r}")
         group = group_from_row(row)
         try:
-            step, _, action = outbound(sop, group, key=c.key, step_id=c.step, part=c.part, due=c.due,
-                                       deadline=c.deadline, day=c.day, occurrence=c.occurrence, item=c.item,
-                                       data=c.data)
+            step, _, action = outbound(sop, group, c)
         except TemplateProblem as exc:
             return Outcome(c, states.FAILED, reason=str(exc))
         if action is None:

@@ -20,32 +20,19 @@ from sqlalchemy import select, union_all, update
 from . import states
 from .bulk import in_chunks
 from .core import Store, write_audit
+from .records import ActionRecord
 from .database import aware, to_db
 from .tables import CLAIM_ORDER, actions, groups, sops
 
 
 @dataclass(frozen=True)
-class ClaimedAction:
+class ClaimedAction(ActionRecord):
     """An action this daemon holds the lease of."""
 
     id: int
-    key: str
-    sop_id: str
-    step: str
-    part: str | None
-    group_id: str
-    kind: str
-    channel: str
-    due: datetime
-    deadline: datetime
     previous_state: str
     attempts: int
     progress: int
-    occurrence: int
-    day: int
-    item: Any
-    data: Any
-    version_id: int
 
 
 def claim_due(store: Store, now: datetime, owner: str, limit: int, lease: timedelta) -> list[ClaimedAction]:
@@ -96,10 +83,10 @@ _CLAIMED_COLUMNS = [actions.c[f.name] for f in fields(ClaimedAction) if f.name !
 
 def _claimed(row: Any, previous: str) -> ClaimedAction:
     return ClaimedAction(
-        id=row.id, key=row.key, sop_id=row.sop_id, step=row.step, part=row.part, group_id=row.group_id,
-        kind=row.kind, channel=row.channel, due=aware(row.due), deadline=aware(row.deadline),  # type: ignore[arg-type]
-        previous_state=previous, attempts=row.attempts, progress=row.progress, occurrence=row.occurrence,
-        day=row.day, item=row.item, data=row.data, version_id=row.version_id,
+        key=row.key, sop_id=row.sop_id, step=row.step, part=row.part, group_id=row.group_id, kind=row.kind,
+        channel=row.channel, due=aware(row.due), deadline=aware(row.deadline),  # type: ignore[arg-type]
+        day=row.day, occurrence=row.occurrence, item=row.item, data=row.data, version_id=row.version_id,
+        id=row.id, previous_state=previous, attempts=row.attempts, progress=row.progress,
     )
 
 

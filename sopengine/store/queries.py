@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, select
 
 from . import states
 from .core import Store
+from .records import ActionRecord
 from .database import aware, to_db
 from .tables import actions, attempts, groups, sops
 
@@ -111,24 +112,10 @@ def attempt_count(store: Store, key: str) -> int:
 
 
 @dataclass(frozen=True)
-class StoredAction:
-    """An action row with what is needed to render it again (for sheets and previews)."""
+class StoredAction(ActionRecord):
+    """An action row as a display shows it (operator task sheets, previews): rendered again, with its state."""
 
-    key: str
-    sop_id: str
-    step: str
-    part: str | None
-    group_id: str
-    kind: str
-    channel: str
-    due: datetime
-    deadline: datetime
     state: str
-    day: int
-    occurrence: int
-    item: Any
-    data: Any
-    version_id: int
     reason: str | None
 
 
@@ -139,8 +126,8 @@ def channel_actions(store: Store, channel: str, since: datetime, until: datetime
          .order_by(actions.c.due, actions.c.step_index, actions.c.part_index, actions.c.id))
     with store.engine.connect() as conn:
         return [StoredAction(r.key, r.sop_id, r.step, r.part, r.group_id, r.kind, r.channel, aware(r.due),  # type: ignore[arg-type]
-                             aware(r.deadline), r.state, r.day, r.occurrence, r.item, r.data,  # type: ignore[arg-type]
-                             r.version_id, r.reason) for r in conn.execute(q)]
+                             aware(r.deadline), r.day, r.occurrence, r.item, r.data,  # type: ignore[arg-type]
+                             r.version_id, r.state, r.reason) for r in conn.execute(q)]
 
 
 def groups_by_id(store: Store, ids: set[str]) -> dict[str, Any]:
