@@ -4,8 +4,8 @@ A claim selects the due actions (``… ORDER BY … LIMIT n FOR UPDATE SKIP
 LOCKED``) and leases them in the same transaction. On PostgreSQL that is one
 statement, ``UPDATE … FROM (that SELECT) … RETURNING`` with each row's state
 before, and concurrent daemons lock disjoint rows. SQLite cannot return a
-``FROM`` table's columns, so it selects, then leases by id, under the database
-write lock. Either way one key is claimed by one daemon at a time, and a
+``FROM`` table's columns, so it selects, then leases by id, holding the
+database write lock from before the select. Either way one key is claimed by one daemon at a time, and a
 crashed daemon's expired leases are claimed again.
 """
 
@@ -56,7 +56,7 @@ def claim_due(store: Store, now: datetime, owner: str, limit: int, lease: timede
     merged = union_all(*(select(*r.c) for r in ranges)).subquery("ready")
     candidates = select(merged.c.id, merged.c.state).order_by(
         *(merged.c[c.name] for c in CLAIM_ORDER)).limit(limit)
-    leased = dict(state=states.DUE, lease_owner=owner, lease_expires_at=to_db(now + lease), updated_at=now_db)
+    leased = {"state": states.DUE, "lease_owner": owner, "lease_expires_at": to_db(now + lease), "updated_at": now_db}
     with store.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             chosen = candidates.subquery("chosen")
@@ -64,6 +64,9 @@ def claim_due(store: Store, now: datetime, owner: str, limit: int, lease: timede
                 update(actions).where(actions.c.id == chosen.c.id).values(leased)
                 .returning(chosen.c.state.label("previous_state"), *_CLAIMED_COLUMNS))]
         else:
+            # take the write lock before choosing, not at the first UPDATE (pysqlite begins there):
+            # otherwise another daemon could lease the same actions between the choice and the lease
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
             before = {r.id: r.state for r in conn.execute(candidates)}
             claimed = [_claimed(r, before[r.id]) for ids in in_chunks(conn, list(before)) for r in conn.execute(
                 update(actions).where(actions.c.id.in_(ids)).values(leased).returning(*_CLAIMED_COLUMNS))]

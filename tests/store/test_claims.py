@@ -103,3 +103,41 @@ def test_claims_take_due_actions_in_claim_order_across_states_and_batches(store)
 
     assert len(expected) > 40 and first.key in expected[:6]
     assert batches == [set(expected[i:i + 4]) for i in range(0, len(expected), 4)]
+
+
+def test_a_claim_never_takes_over_a_lease_granted_while_it_chose(store_url, host):
+    """Two daemons claiming the same due actions at once: each action is leased to one of them.
+
+    Daemon b claims just as daemon a, having chosen, is about to lease. On PostgreSQL a's one
+    statement then skips b's rows; on SQLite b waits for a's write lock, which a holds from
+    before it chose (pysqlite alone would take it only at the lease, and a would lease b's)."""
+    import threading
+
+    from sqlalchemy import event
+
+    from sopengine.store import Store
+
+    a, b = Store.open(store_url, host.kinds), Store.open(store_url, host.kinds)
+    apply(a, [camp()], groups(3), at(0))
+    now = at(0, 10).astimezone(UTC)
+    b_claimed: list = []
+    b_claims = threading.Thread(target=lambda: b_claimed.extend(claim_due(b, now, "b", 2, LEASE)))
+
+    @event.listens_for(a.engine, "before_cursor_execute")
+    def b_claims_now(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        leasing = "UPDATE actions SET state" if conn.dialect.name == "sqlite" else "WITH"  # PostgreSQL: one statement
+        if statement.lstrip().startswith(leasing) and b_claims.ident is None:
+            b_claims.start()
+            b_claims.join(0.5)  # done, or waiting for a's lock
+
+    try:
+        a_claimed = claim_due(a, now, "a", 10, LEASE)
+        b_claims.join(30)
+        assert len(a_claimed) + len(b_claimed) == 3
+        assert not {c.key for c in a_claimed} & {c.key for c in b_claimed}
+        owners = states_of(a, [c.key for c in a_claimed + b_claimed])
+        assert owners == {**{c.key: (states.DUE, "a") for c in a_claimed},
+                          **{c.key: (states.DUE, "b") for c in b_claimed}}
+    finally:
+        a.close()
+        b.close()
