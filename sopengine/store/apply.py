@@ -20,7 +20,7 @@ from ..group import Group
 from ..planner import Window, life_window, matches, plan
 from ..sop import Sop
 from . import states
-from .core import Store, bump_revision, write_audit
+from .core import Store, bump_revision, write_audit, writing
 from .bulk import action_row, in_chunks, insert_actions, insert_dicts
 from .database import aware, to_db
 from .first_plans import FirstPlans
@@ -54,7 +54,7 @@ def apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], no
           *, actor: str = "apply") -> ApplyReport:
     """Sync ``sop_list`` and ``group_list`` into the store as of ``now`` (one transaction)."""
     report = ApplyReport()
-    with store.engine.begin() as conn:
+    with writing(store) as conn:
         stored_groups = _sync_groups(conn, group_list, now, report)
         for sop in sop_list:
             version_id = _sync_version(conn, sop, now, report)
@@ -68,10 +68,11 @@ def apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], no
 def _sync_sop(store: Store, conn: Connection, sop: Sop, version_id: int, live_groups: Sequence[Group],
               updated_groups: set[str], now: datetime, actor: str, report: ApplyReport) -> None:
     """Enroll, re-plan or unenroll every live (not dissolved) group for one SOP."""
+    # locked: a daemon extending a pair's horizon waits for this apply, and this apply for it
     enrolled = {r.group_id: Enrollment(r.version_id, r.planned_until, r.active, r.group_id in updated_groups)
                 for r in conn.execute(select(enrollments.c.group_id, enrollments.c.version_id,
                                              enrollments.c.planned_until, enrollments.c.active)
-                                      .where(enrollments.c.sop_id == sop.id))}
+                                      .where(enrollments.c.sop_id == sop.id).with_for_update())}
     first_plans = FirstPlans(conn, now)
     new_enrollments: list[dict[str, Any]] = []
     replans: list[tuple[Group, Window, Enrollment]] = []
@@ -103,8 +104,8 @@ def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
     """Upsert groups; returns id → (dissolved_at, whether this apply changed it) for every given group."""
     wanted = {g.id: g for g in group_list}
     ids = list(wanted)
-    existing = {r.id: r for chunk in in_chunks(conn, ids)
-                for r in conn.execute(select(groups).where(groups.c.id.in_(chunk)))}
+    existing = {r.id: r for chunk in in_chunks(conn, ids)  # locked: facts merge with imports and events
+                for r in conn.execute(select(groups).where(groups.c.id.in_(chunk)).with_for_update())}
     dissolved: dict[str, tuple[datetime | None, bool]] = {}
     new_rows: list[dict[str, Any]] = []
     now_db = to_db(now)
@@ -156,36 +157,32 @@ def planning_window(sop: Sop, group: Group, now: datetime) -> Window:
     return Window(life.start, max(life.start, now) + PERSISTENT_HORIZON)
 
 
-def _cancel(conn: Connection, action_id: int, key: str, group_id: str, sop_id: str, now: datetime,
-            reason: str) -> dict[str, Any]:
-    conn.execute(update(actions).where(actions.c.id == action_id).values(
-        state=states.CANCELLED, reason=reason, finished_at=to_db(now), updated_at=to_db(now)))
-    return {"action_key": key, "group_id": group_id, "sop_id": sop_id, "from_state": states.PLANNED,
-            "to_state": states.CANCELLED, "detail": reason}
-
-
 def _unenroll(conn: Connection, sop_id: str, group_id: str, now: datetime, actor: str) -> PairChange:
-    """A group that no longer matches an SOP: its future planned actions are cancelled."""
-    change = PairChange(sop_id, group_id)
-    rows = conn.execute(select(actions.c.id, actions.c.key).where(and_(
-        actions.c.sop_id == sop_id, actions.c.group_id == group_id, actions.c.state == states.PLANNED,
-        actions.c.due >= to_db(now)))).all()
-    audits = [_cancel(conn, r.id, r.key, group_id, sop_id, now, NO_LONGER_MATCHES) for r in rows]
-    change.cancelled = len(audits)
+    """A group that no longer matches an SOP: its future planned actions are cancelled (one
+    statement, so an action claimed meanwhile is left to its daemon and not audited here)."""
+    now_db = to_db(now)
+    keys = conn.execute(update(actions).where(
+        actions.c.group_id == group_id, actions.c.sop_id == sop_id, actions.c.state == states.PLANNED,
+        actions.c.due >= now_db,
+    ).values(state=states.CANCELLED, reason=NO_LONGER_MATCHES, finished_at=now_db, updated_at=now_db)
+        .returning(actions.c.key)).scalars().all()
     conn.execute(update(enrollments).where(and_(enrollments.c.sop_id == sop_id, enrollments.c.group_id == group_id))
                  .values(active=False))
-    write_audit(conn, now, actor, audits)
-    return change
+    write_audit(conn, now, actor, [{"action_key": key, "group_id": group_id, "sop_id": sop_id,
+                                    "from_state": states.PLANNED, "to_state": states.CANCELLED,
+                                    "detail": NO_LONGER_MATCHES} for key in keys])
+    return PairChange(sop_id, group_id, cancelled=len(keys))
 
 
 def extend_horizons(store: Store, now: datetime) -> int:
     """Plan persistent SOPs further ahead as time passes; returns actions added."""
     threshold = to_db(now + PERSISTENT_HORIZON - timedelta(days=1))
     added = 0
-    with store.engine.begin() as conn:
+    with writing(store) as conn:  # an apply re-planning or un-enrolling a pair waits, or is waited for
         due = conn.execute(select(enrollments, groups).join(groups, groups.c.id == enrollments.c.group_id).where(and_(
             enrollments.c.active.is_(True), enrollments.c.persistent.is_(True),
-            enrollments.c.planned_until < threshold, groups.c.dissolved_at.is_(None)))).all()
+            enrollments.c.planned_until < threshold, groups.c.dissolved_at.is_(None)))
+            .with_for_update(of=enrollments)).all()
         for row in due:
             sop = store.sop_version(row.version_id, conn)
             group = group_from_row(row)

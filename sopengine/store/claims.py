@@ -19,7 +19,7 @@ from sqlalchemy import select, union_all, update
 
 from . import states
 from .bulk import in_chunks
-from .core import Store, write_audit
+from .core import Store, write_audit, writing
 from .records import ActionRecord
 from .database import aware, to_db
 from .tables import CLAIM_ORDER, actions, groups, sops
@@ -57,16 +57,13 @@ def claim_due(store: Store, now: datetime, owner: str, limit: int, lease: timede
     candidates = select(merged.c.id, merged.c.state).order_by(
         *(merged.c[c.name] for c in CLAIM_ORDER)).limit(limit)
     leased = {"state": states.DUE, "lease_owner": owner, "lease_expires_at": to_db(now + lease), "updated_at": now_db}
-    with store.engine.begin() as conn:
+    with writing(store) as conn:  # SQLite: chooses under the write lock
         if conn.dialect.name == "postgresql":
             chosen = candidates.subquery("chosen")
             claimed = [_claimed(r, r.previous_state) for r in conn.execute(
                 update(actions).where(actions.c.id == chosen.c.id).values(leased)
                 .returning(chosen.c.state.label("previous_state"), *_CLAIMED_COLUMNS))]
         else:
-            # take the write lock before choosing, not at the first UPDATE (pysqlite begins there):
-            # otherwise another daemon could lease the same actions between the choice and the lease
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
             before = {r.id: r.state for r in conn.execute(candidates)}
             claimed = [_claimed(r, before[r.id]) for ids in in_chunks(conn, list(before)) for r in conn.execute(
                 update(actions).where(actions.c.id.in_(ids)).values(leased).returning(*_CLAIMED_COLUMNS))]

@@ -13,7 +13,7 @@ from ..planner import PlannedAction, action_key
 from ..sop import Sop
 from . import states
 from .bulk import action_row, insert_actions
-from .core import Store, bump_revision, write_audit
+from .core import Store, bump_revision, write_audit, writing
 from .database import to_db
 from .ledger import group_from_row
 from .tables import actions, by_key, enrollments, events, groups, sops
@@ -38,20 +38,26 @@ def set_paused(store: Store, *, group: str | None = None, sop: str | None = None
 
 def transition(store: Store, key: str, to_state: str, allowed_from: frozenset[str], now: datetime,
                *, actor: str, reason: str | None = None, extra: Mapping[str, Any] | None = None) -> str:
-    """Move action ``key`` to ``to_state`` if its state allows; returns the previous state."""
-    with store.engine.begin() as conn:
-        row = conn.execute(select(actions).where(by_key(key))).first()
+    """Move action ``key`` to ``to_state`` if its state allows; returns the previous state.
+
+    An action a daemon is dispatching right now (leased) can only be confirmed done: skipping it
+    would not stop the send."""
+    with writing(store) as conn:
+        row = conn.execute(select(actions).where(by_key(key)).with_for_update()).first()
         if row is None:
             raise NotFound(f"no action {key!r}")
         if row.state not in allowed_from:
             raise states.TransitionError(f"{key} is {row.state}; cannot become {to_state}")
+        if row.lease_owner is not None and to_state != states.DONE:
+            raise states.TransitionError(f"{key} is being dispatched by {row.lease_owner} right now; "
+                                         f"cannot become {to_state}")
         values: dict[str, Any] = {"state": to_state, "updated_at": to_db(now), "lease_owner": None,
                                   "lease_expires_at": None, **(extra or {})}
         if reason is not None:
             values["reason"] = reason
         if to_state in states.FINAL:
             values["finished_at"] = to_db(now)
-        conn.execute(update(actions).where(and_(actions.c.id == row.id, actions.c.state == row.state)).values(**values))
+        conn.execute(update(actions).where(actions.c.id == row.id).values(**values))  # locked since read
         write_audit(conn, now, actor, [{"action_key": key, "group_id": row.group_id, "sop_id": row.sop_id,
                                         "from_state": row.state, "to_state": to_state, "detail": reason}])
         bump_revision(conn)
@@ -81,8 +87,8 @@ def record_event(store: Store, group_id: str, name: str, occurred_at: datetime, 
     Two events that land on the same step in the same minute share one action
     (its ``members`` list grows): newcomers are greeted together, not twice.
     """
-    with store.engine.begin() as conn:
-        grow = conn.execute(select(groups).where(groups.c.id == group_id)).first()
+    with writing(store) as conn:  # PostgreSQL: the group row locked, so its events merge one at a time
+        grow = conn.execute(select(groups).where(groups.c.id == group_id).with_for_update()).first()
         if grow is None:
             raise NotFound(f"no group {group_id!r} in the store")
         conn.execute(insert(events).values(group_id=group_id, name=name, occurred_at=to_db(occurred_at),
@@ -102,14 +108,15 @@ def record_event(store: Store, group_id: str, name: str, occurred_at: datetime, 
                 due = occurred_at + max(step.delay or timedelta(0), step.batch or timedelta(0))
                 key = action_key(sop.id, step.id, None, group.id, due, sop.timezone)
                 member = dict(data.get("member") or {})
+                # locked: a daemon's claim skips it until this merge is in
                 existing = conn.execute(select(actions.c.id, actions.c.data, actions.c.state, actions.c.key)
-                                        .where(by_key(key))).first()
+                                        .where(by_key(key)).with_for_update()).first()
                 if existing is None and step.batch is not None:
                     # a greeting still collecting newcomers takes this one too
                     existing = conn.execute(select(actions.c.id, actions.c.data, actions.c.state, actions.c.key).where(
                         actions.c.sop_id == sop.id, actions.c.step == step.id, actions.c.group_id == group.id,
                         actions.c.state == states.PLANNED, actions.c.due >= to_db(occurred_at))
-                        .order_by(actions.c.due)).first()
+                        .order_by(actions.c.due).limit(1).with_for_update()).first()
                     if existing is not None:
                         key = existing.key
                 if existing is not None:
@@ -143,9 +150,9 @@ def import_facts(store: Store, facts_by_group: Mapping[str, Mapping[str, Any]], 
                  actor: str = "cli") -> tuple[list[str], list[str]]:
     """Merge facts into groups (stamped ``now``); returns (updated ids, unknown ids)."""
     updated, unknown = [], []
-    with store.engine.begin() as conn:
+    with writing(store) as conn:
         for gid, facts in facts_by_group.items():
-            row = conn.execute(select(groups.c.facts).where(groups.c.id == gid)).first()
+            row = conn.execute(select(groups.c.facts).where(groups.c.id == gid).with_for_update()).first()
             if row is None:
                 unknown.append(gid)
                 continue

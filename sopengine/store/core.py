@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Integer, String, cast, select, update
 from sqlalchemy.engine import Connection
 
 from ..definition import sop_from_definition, step_fingerprint
@@ -80,13 +81,27 @@ class Store:
             return read_revision(conn)
 
 
+@contextmanager
+def writing(store: Store) -> Iterator[Connection]:
+    """A transaction that writes on the strength of what it reads.
+
+    On SQLite it holds the database write lock from its first statement (``BEGIN IMMEDIATE``):
+    pysqlite alone begins at the first write, so another process could change what was read in
+    between. On PostgreSQL each reader locks the rows it will write on (``FOR UPDATE``) or its
+    writes re-check what they read.
+    """
+    with store.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        yield conn
+
+
 def bump_revision(conn: Connection) -> None:
-    """Mark that the ledger changed outside the daemon's own dispatching."""
-    current = conn.execute(select(meta.c.value).where(meta.c.key == "revision")).scalar()
-    if current is None:
-        conn.execute(insert(meta).values(key="revision", value="1"))
-    else:
-        conn.execute(update(meta).where(meta.c.key == "revision").values(value=str(int(current) + 1)))
+    """Mark that the ledger changed outside the daemon's own dispatching.
+
+    One increment in SQL, so two transactions bumping at once both count (the row is there from
+    the first migration on: :func:`.database.migrate`)."""
+    conn.execute(update(meta).where(meta.c.key == "revision").values(value=cast(cast(meta.c.value, Integer) + 1, String)))
 
 
 def write_audit(conn: Connection, at: datetime, actor: str, rows: Iterable[Mapping[str, Any]]) -> None:

@@ -84,6 +84,8 @@ def migrate(engine: Engine) -> None:
         cfg.set_main_option("script_location", MIGRATIONS)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        if conn.execute(select(meta.c.key).where(meta.c.key == "revision")).first() is None:
+            conn.execute(meta.insert().values(key="revision", value="0"))  # bump_revision only increments
         if conn.dialect.name == "sqlite":
             _planner_statistics(conn)
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from ..group import Group
 from ..quiet import parse_quiet
 from . import states
-from .core import Store, write_audit
+from .core import Store, write_audit, writing
 from .database import aware, to_db
 from .tables import actions, attempts, groups, sops
 
@@ -28,7 +28,7 @@ def sweep_deadlines(store: Store, now: datetime, manual_channels: Iterable[str],
     manual = set(manual_channels)
     now_db = to_db(now)
     changes: list[tuple[str, str, str]] = []
-    with store.engine.begin() as conn:
+    with writing(store) as conn:
         rows = conn.execute(select(actions.c.id, actions.c.key, actions.c.state, actions.c.channel,
                                    actions.c.group_id, actions.c.sop_id, actions.c.last_result).where(or_(
             and_(actions.c.state.in_((states.PLANNED, states.RETRYING)), actions.c.next_attempt_at < now_db,
@@ -42,7 +42,15 @@ def sweep_deadlines(store: Store, now: datetime, manual_channels: Iterable[str],
             values: dict[str, Any] = {"state": to_state, "reason": reason, "updated_at": now_db}
             if to_state == states.MISSED:
                 values["finished_at"] = now_db
-            conn.execute(update(actions).where(and_(actions.c.id == r.id, actions.c.state == r.state)).values(**values))
+            # re-checked (PostgreSQL): a daemon may have claimed it, or an operator retried it, since
+            if r.state == states.DUE:
+                still = and_(actions.c.state == states.DUE, actions.c.lease_owner.is_(None))
+            else:
+                still = and_(actions.c.state == r.state, actions.c.next_attempt_at < now_db)
+            moved = conn.execute(update(actions).where(actions.c.id == r.id, still, actions.c.deadline < now_db)
+                                 .values(**values))
+            if moved.rowcount != 1:
+                continue
             audits.append({"action_key": r.key, "group_id": r.group_id, "sop_id": r.sop_id,
                            "from_state": r.state, "to_state": to_state, "detail": reason})
             changes.append((r.key, r.state, to_state))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Sequence
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from . import states
@@ -145,11 +145,13 @@ def _dissolve(conn: Connection, group_id: str, dissolving_action: int, now: date
     """Mark the group dissolved and cancel everything it still had waiting."""
     conn.execute(update(groups).where(groups.c.id == group_id).values(dissolved_at=to_db(now)))
     bump_revision(conn)  # a group changed: rows read before (a daemon's prepared ones) are stale
-    waiting = conn.execute(select(actions.c.id, actions.c.key, actions.c.state, actions.c.sop_id).where(and_(
-        actions.c.group_id == group_id, actions.c.id != dissolving_action,
-        actions.c.state.in_((states.PLANNED, states.RETRYING))))).all()
-    if waiting:
-        conn.execute(update(actions).where(actions.c.id.in_([w.id for w in waiting])).values(
-            state=states.CANCELLED, reason="group dissolved", finished_at=to_db(now), updated_at=to_db(now)))
-    return [{"action_key": w.key, "group_id": group_id, "sop_id": w.sop_id, "from_state": w.state,
-             "to_state": states.CANCELLED, "detail": "group dissolved"} for w in waiting]
+    now_db = to_db(now)
+    cancelled: list[dict[str, Any]] = []
+    for state in (states.PLANNED, states.RETRYING):  # one statement each: what was claimed meanwhile is not
+        cancelled += [{"action_key": key, "group_id": group_id, "sop_id": sop_id, "from_state": state,
+                       "to_state": states.CANCELLED, "detail": "group dissolved"}
+                      for key, sop_id in conn.execute(update(actions).where(
+                          actions.c.group_id == group_id, actions.c.id != dissolving_action, actions.c.state == state)
+                          .values(state=states.CANCELLED, reason="group dissolved", finished_at=now_db,
+                                  updated_at=now_db).returning(actions.c.key, actions.c.sop_id))]
+    return cancelled

@@ -246,15 +246,18 @@ class Replans:
                      .values(planned_until=bindparam("b_until"), version_id=version, active=True,
                              persistent=self.sop.lifetime is None),
                      [{"b_group": g.id, "b_until": to_db(w.end)} for g, w in pairs])
+        # each write re-checks the state it read: on PostgreSQL a daemon may have claimed a row since
         if self._changed:
-            conn.execute(update(actions).where(actions.c.id == bindparam("b_id")).values(
+            conn.execute(update(actions).where(actions.c.id == bindparam("b_id"),
+                                               actions.c.state == states.PLANNED).values(
                 version_id=version, updated_at=now_db, **{c: bindparam(f"b_{c}") for c in _CHANGED}), self._changed)
         if self._revived:
-            conn.execute(update(actions).where(actions.c.id == bindparam("b_id")).values(
+            conn.execute(update(actions).where(actions.c.id == bindparam("b_id"),
+                                               actions.c.state == states.CANCELLED).values(
                 state=states.PLANNED, reason=None, finished_at=None, next_attempt_at=bindparam("b_next_attempt_at"),
                 version_id=version, updated_at=now_db, **{c: bindparam(f"b_{c}") for c in _CHANGED}), self._revived)
         for ids in in_chunks(conn, self._cancelled):
-            conn.execute(update(actions).where(actions.c.id.in_(ids)).values(
+            conn.execute(update(actions).where(actions.c.id.in_(ids), actions.c.state == states.PLANNED).values(
                 state=states.CANCELLED, reason=REMOVED_FROM_SOP, finished_at=now_db, updated_at=now_db))
         insert_actions(conn, self._new)
         self._copies.flush()
