@@ -37,9 +37,11 @@ from .retry import RetryPolicy
 MIN_CLAIM = 100
 #: The least idle time in which the daemon checkpoints and prepares the next batch.
 IDLE_WORK_GAP = timedelta(seconds=1)
-#: How many batches of the next due actions the daemon prepares for while idle (a 10,000 burst at
-#: 08:00 is five batches of 2,000; the group rows it holds are let go as they are used).
-PREPARE_BATCHES = 10
+#: How many batches of the next due actions the daemon prepares for while idle: a 10,000 burst at
+#: 08:00 is five batches of 2,000. Actions falling due together are claimed step by step across
+#: groups, so that can be a group row per action, a few KB each: five batches hold about 35 MB
+#: (the rows are let go as they are used).
+PREPARE_BATCHES = 5
 
 
 @dataclass

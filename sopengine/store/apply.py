@@ -22,7 +22,7 @@ from ..sop import Sop
 from . import states
 from .core import Store, bump_revision, write_audit, writing
 from .bulk import action_row, in_chunks, insert_actions, insert_dicts
-from .database import aware, to_db
+from .database import aware, bulk_cache, to_db
 from .first_plans import FirstPlans
 from .replan import NO_LONGER_MATCHES, Enrollment, PairChange, Replans
 from .ledger import group_from_row
@@ -54,7 +54,7 @@ def apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], no
           *, actor: str = "apply") -> ApplyReport:
     """Sync ``sop_list`` and ``group_list`` into the store as of ``now`` (one transaction)."""
     report = ApplyReport()
-    with writing(store) as conn:
+    with writing(store) as conn, bulk_cache(conn):
         stored_groups = _sync_groups(conn, group_list, now, report)
         for sop in sop_list:
             version_id = _sync_version(conn, sop, now, report)

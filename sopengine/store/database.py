@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from alembic import command
 from alembic.config import Config
@@ -66,13 +67,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk applies touch several indexes at once
     # Checkpoint every 64 MiB of WAL, not every 4 MiB: each checkpoint fsyncs, and a page
     # rewritten many times between two checkpoints is copied back once. The daemon also
     # checkpoints whenever it goes idle (Store.checkpoint), so a burst starts on an empty WAL.
     cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
     cursor.execute(f"PRAGMA journal_size_limit={WAL_CHECKPOINT_PAGES * 4096}")
     cursor.close()
+
+
+#: SQLite's page cache (KiB) while an apply writes: it touches several indexes at once. Other work
+#: keeps SQLite's default of 2 MiB per connection, so a daemon holding a large ledger stays small.
+BULK_CACHE_KIB = 65_536
+
+
+@contextmanager
+def bulk_cache(conn: Connection) -> Iterator[None]:
+    """A large SQLite page cache on ``conn`` for the duration (a no-op on PostgreSQL)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:  # the connection goes back to the pool: lowering the size also frees the cache
+        conn.exec_driver_sql("PRAGMA cache_size=-2000")
 
 
 def migrate(engine: Engine) -> None:

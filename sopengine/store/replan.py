@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Mapping, Sequence
 
-from sqlalchemy import Integer, Text, and_, bindparam, or_, select, type_coerce, update
+from sqlalchemy import Integer, Text, and_, bindparam, or_, select, true, type_coerce, update
 from sqlalchemy.engine import Connection
 
 from ..definition import sop_definition, step_fingerprint
@@ -256,8 +256,11 @@ class Replans:
                                                actions.c.state == states.CANCELLED).values(
                 state=states.PLANNED, reason=None, finished_at=None, next_attempt_at=bindparam("b_next_attempt_at"),
                 version_id=version, updated_at=now_db, **{c: bindparam(f"b_{c}") for c in _CHANGED}), self._revived)
+        # SQLite has held the write lock since the read, and given a long id list and this state its
+        # planner would walk every planned action through the claim index
+        still_planned = actions.c.state == states.PLANNED if conn.dialect.name == "postgresql" else true()
         for ids in in_chunks(conn, self._cancelled):
-            conn.execute(update(actions).where(actions.c.id.in_(ids), actions.c.state == states.PLANNED).values(
+            conn.execute(update(actions).where(actions.c.id.in_(ids), still_planned).values(
                 state=states.CANCELLED, reason=REMOVED_FROM_SOP, finished_at=now_db, updated_at=now_db))
         insert_actions(conn, self._new)
         self._copies.flush()

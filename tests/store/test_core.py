@@ -35,3 +35,27 @@ def test_step_fingerprints_are_the_planning_versions_and_empty_when_it_no_longer
     # a step kind whose plugin is gone: that version's actions will count as changed on re-apply
     blind = Store(store.engine, {k: v for k, v in host.kinds.items() if k != "topic"})
     assert blind.step_fingerprints(version_id) == {}
+
+
+def test_only_an_apply_gets_the_large_sqlite_page_cache(tmp_path, host):
+    """A daemon's connections keep SQLite's default cache (it holds a large ledger for hours);
+    an apply's connection has the large one while it writes, and gives it back."""
+    from sqlalchemy import event
+
+    from sopengine.store.database import BULK_CACHE_KIB
+
+    store = Store.open(f"sqlite:///{tmp_path / 'ledger.db'}", host.kinds)
+    during: list[int] = []
+
+    @event.listens_for(store.engine, "before_cursor_execute")
+    def seen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO actions") and not during:
+            during.append(cursor.connection.execute("PRAGMA cache_size").fetchone()[0])
+
+    try:
+        apply(store, [camp()], groups(2), at(0))
+        with store.engine.connect() as conn:
+            after = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    finally:
+        store.close()
+    assert during == [-BULK_CACHE_KIB] and after == -2000
