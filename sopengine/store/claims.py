@@ -5,8 +5,8 @@ LOCKED``) and leases them in the same transaction. On PostgreSQL that is one
 statement, ``UPDATE … FROM (that SELECT) … RETURNING`` with each row's state
 before, and concurrent daemons lock disjoint rows. SQLite cannot return a
 ``FROM`` table's columns, so it selects, then leases by id, holding the
-database write lock from before the select. Either way one key is claimed by one daemon at a time, and a
-crashed daemon's expired leases are claimed again.
+database write lock from before the select. Either way one key is claimed by
+one daemon at a time, and a crashed daemon's expired leases are claimed again.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ def claim_due(store: Store, now: datetime, owner: str, limit: int, lease: timede
             actions.c.sop_id.not_in(select(paused_sops.c.id)),
         ).order_by(*CLAIM_ORDER).limit(limit).with_for_update(skip_locked=True).subquery()
 
-    ranges = [ready(actions.c.state == state, actions.c.next_attempt_at <= now_db) for state in (states.PLANNED, states.RETRYING)]
+    ranges = [ready(actions.c.state == state, actions.c.next_attempt_at <= now_db)
+              for state in (states.PLANNED, states.RETRYING)]
     ranges.append(ready(actions.c.state == states.DUE, actions.c.lease_owner.is_not(None),
                         actions.c.lease_expires_at < now_db))  # a crashed daemon's
     merged = union_all(*(select(*r.c) for r in ranges)).subquery("ready")

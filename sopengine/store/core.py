@@ -101,7 +101,8 @@ def bump_revision(conn: Connection) -> None:
 
     One increment in SQL, so two transactions bumping at once both count (the row is there from
     the first migration on: :func:`.database.migrate`)."""
-    conn.execute(update(meta).where(meta.c.key == "revision").values(value=cast(cast(meta.c.value, Integer) + 1, String)))
+    conn.execute(update(meta).where(meta.c.key == "revision")
+                 .values(value=cast(cast(meta.c.value, Integer) + 1, String)))
 
 
 def write_audit(conn: Connection, at: datetime, actor: str, rows: Iterable[Mapping[str, Any]]) -> None:

@@ -15,7 +15,7 @@ from ..quiet import parse_quiet
 from . import states
 from .core import Store, write_audit, writing
 from .database import aware, to_db
-from .tables import actions, attempts, groups, sops
+from .tables import CLAIM_ORDER, actions, attempts, groups, sops
 
 
 def sweep_deadlines(store: Store, now: datetime, manual_channels: Iterable[str], actor: str) -> list[tuple[str, str, str]]:
@@ -100,7 +100,7 @@ def due_soon(store: Store, start: datetime, end: datetime, limit: int) -> DueSoo
         rows = [r for state in (states.PLANNED, states.RETRYING) for r in conn.execute(
             select(actions.c.version_id, actions.c.group_id).where(
                 actions.c.state == state, actions.c.next_attempt_at.between(to_db(start), to_db(end)))
-            .order_by(actions.c.next_attempt_at).limit(limit))]
+            .order_by(*CLAIM_ORDER).limit(limit))]  # the ones claimed first
     return DueSoon(frozenset(r[0] for r in rows), frozenset(r[1] for r in rows))
 
 
