@@ -85,7 +85,7 @@ def _sync_sop(store: Store, conn: Connection, sop: Sop, version_id: int, live_gr
             continue
         window = planning_window(sop, group, now)
         if group.id in enrolled:
-            replans.append((group, window, enrolled[group.id]))
+            replans.append((group, replanning_window(sop, window, enrolled[group.id]), enrolled[group.id]))
             continue
         new_enrollments.append({"sop_id": sop.id, "group_id": group.id, "active": True,
                                 "persistent": sop.lifetime is None, "planned_until": to_db(window.end),
@@ -155,6 +155,16 @@ def planning_window(sop: Sop, group: Group, now: datetime) -> Window:
     if sop.lifetime is not None:
         return life
     return Window(life.start, max(life.start, now) + PERSISTENT_HORIZON)
+
+
+def replanning_window(sop: Sop, window: Window, enrollment: Enrollment) -> Window:
+    """The window a re-plan covers: a persistent SOP's ``window``, stretched to what the ledger
+    already holds (a daemon extends the horizon as time passes, and an apply run with an earlier
+    ``now`` must re-derive those actions, never take them for removed)."""
+    if sop.lifetime is not None:
+        return window
+    held = aware(enrollment.planned_until)
+    return window if held is None or held <= window.end else Window(window.start, held)
 
 
 def _unenroll(conn: Connection, sop_id: str, group_id: str, now: datetime, actor: str) -> PairChange:

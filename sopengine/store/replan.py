@@ -227,8 +227,11 @@ class Replans:
         else:
             self._new += [{**template.entries[i].row, "key": f"{template.entries[i].head}/{group.id}/"
                            f"{template.entries[i].tail}", "group_id": group.id} for i in new]
+        # a persistent SOP's window ends at its horizon: what lies beyond was not planned here
+        until = self._stored_time(to_db(window.end)) if self.sop.lifetime is None else None
         for key, row in stored.items():
-            if key not in wanted and row[_STATE] == states.PLANNED and row[_DUE] >= now:
+            if (key not in wanted and row[_STATE] == states.PLANNED and row[_DUE] >= now
+                    and (until is None or row[_DUE] < until)):
                 self._cancelled.append(row[0])
                 self._audits.append(self._audit(key, group.id, states.CANCELLED, REMOVED_FROM_SOP))
                 change.cancelled += 1

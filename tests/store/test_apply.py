@@ -164,3 +164,42 @@ def test_an_edit_within_the_grace_of_a_sent_action_neither_adds_nor_changes_it(s
     report = apply(store, [camp(CAMP.replace("text: 群规", "text: 新群规"))], groups(1), at(0, 10) + timedelta(minutes=10))
     assert (report.total("added"), report.total("changed"), report.total("cancelled")) == (0, 0, 0)
     assert [r.state for r in rows(store).values() if r.step == "rules"] == ["sent"]
+
+
+FANS = """
+sop: fans
+timezone: Asia/Shanghai
+match: {tags: [camp]}
+steps:
+  - id: morning
+    kind: morning_post
+    cron: "0 8 * * *"
+    text: 早安
+"""
+
+
+def test_reapplying_with_an_earlier_now_keeps_what_the_daemon_planned_ahead(store):
+    from sopengine.store.apply import extend_horizons
+
+    apply(store, [camp(FANS)], groups(1), at(0))
+    assert extend_horizons(store, at(23)) > 0  # the daemon ran on for three weeks
+    before = rows(store)
+    report = apply(store, [camp(FANS)], groups(1), at(0))  # the same files, an earlier clock
+    assert (report.total("added"), report.total("changed"), report.total("cancelled")) == (0, 0, 0)
+    assert rows(store) == before
+    later = apply(store, [camp(FANS)], groups(1), at(10))
+    assert later.total("cancelled") == 0 and rows(store) == before
+
+
+def test_an_edit_re_derives_the_actions_planned_beyond_the_horizon(store):
+    from sopengine.store.apply import extend_horizons
+
+    apply(store, [camp(FANS)], groups(1), at(0))
+    extend_horizons(store, at(23))
+    furthest = max(r.due for r in rows(store).values())
+    report = apply(store, [camp(FANS.replace("text: 早安", "text: 早上好"))], groups(1), at(0))
+    assert report.total("cancelled") == 0 and report.total("added") == 0
+    after = rows(store)
+    assert report.total("changed") == len(after)  # every one moved to the edited version
+    assert len({r.version_id for r in after.values()}) == 1 and all(r.state == "planned" for r in after.values())
+    assert max(r.due for r in after.values()) == furthest
