@@ -89,6 +89,7 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
         match_tags=tuple(header.match.tags), match_where=header.match.where, lifetime=lifetime,
         channel=header.channel, calendar=header.calendar, quiet=quiet, vars=dict(header.vars), pools=pools,
         path=doc.path, content_hash=content_hash,
+        positions={s.id: doc.position(("steps", i)) for i, s in steps},
     )
     if tz is not None:
         problems += StepChecks(doc, sop, [i for i, _ in steps], options).run()

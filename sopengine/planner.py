@@ -31,6 +31,23 @@ PERSISTENT_PLAN_DAYS = 30
 CalendarLookup = Callable[[str], WorkCalendar]
 
 
+class PlanningError(ValueError):
+    """A step that could not be planned for a group (its ``step`` names it); ``plan`` raises it
+    for anything but a template's own problem, so one bad step is reported, never a traceback."""
+
+    def __init__(self, step: str, message: str):
+        super().__init__(message)
+        self.step = step
+
+
+class StepTemplateProblem(TemplateProblem):
+    """A :class:`TemplateProblem` raised while planning, with the ``step`` it came from."""
+
+    def __init__(self, step: str, message: str):
+        super().__init__(message)
+        self.step = step
+
+
 @dataclass(frozen=True, slots=True)
 class Window:
     """A half-open span of instants ``[start, end)`` (timezone-aware)."""
@@ -195,7 +212,9 @@ def plan(
 
     ``window`` defaults to :func:`life_window`. With ``render`` false the
     payloads stay empty (the daemon renders at dispatch, with that moment's
-    facts). Template errors raise :class:`~sopengine.templating.TemplateProblem`.
+    facts). Template errors raise :class:`StepTemplateProblem` (a
+    :class:`~sopengine.templating.TemplateProblem`), anything else that stops a
+    step :class:`PlanningError`; both name the step.
     """
     life = life_window(sop, group)
     if window is None:
@@ -203,51 +222,66 @@ def plan(
     else:
         # A persistent SOP has no end of life: only its default plan stops at day 30.
         window = window.intersect(life if sop.lifetime is not None else Window(life.start, window.end))
-    tz = sop.timezone
-    quiet = group.quiet or sop.quiet
     actions: list[PlannedAction] = []
     keys: set[str] = set()
     for step_index, step in enumerate(sop.steps):
         if step.on is not None:
             continue
-        parts = step.parts()
-        latest_offset = max(offset for _, offset in parts)
-        earliest_offset = min(offset for _, offset in parts)
-        anchors = occurrence_anchors(sop, step, group, window.end - earliest_offset, calendars)
-        items = pick_order(sop, group, step)
-        channel = step.channel or sop.channel
-        for occurrence, anchor in enumerate(anchors):
-            if anchor + latest_offset < window.start:
-                continue
-            local_anchor = anchor.astimezone(tz)
-            day = (local_anchor.date() - group.start).days
-            item = items[occurrence % len(items)] if items else None
-            context = None
-            for part_index, (part, offset) in enumerate(parts):
-                due = anchor + offset
-                if quiet is not None and not step_is_manual(step, part):
-                    due = quiet.defer(due, tz)
-                if due not in window:
-                    continue
-                key = action_key(sop.id, step.id, part, group.id, due, tz)
-                if key in keys:  # two occurrences deferred to the same end of quiet hours
-                    continue
-                keys.add(key)
-                payload: Mapping[str, Any] = {}
-                if render:
-                    if context is None:
-                        extra = {"item": item} if step.pick else {}
-                        context = template_context(sop, group, local_due=local_anchor, day=day,
-                                                   occurrence=occurrence, **extra)
-                    payload = step.render(part, context)
-                actions.append(PlannedAction(
-                    key=key,
-                    sop=sop.id, step=step.id, part=part, group=group.id, kind=step.kind,
-                    channel=channel, due=due.astimezone(tz), day=day, occurrence=occurrence,
-                    step_index=step_index, part_index=part_index, grace=step.grace,
-                    when=step.when, item=item, payload=payload,
-                ))
+        try:
+            actions += _plan_step(sop, group, window, step, step_index, keys, render, calendars)
+        except StepTemplateProblem:
+            raise
+        except TemplateProblem as exc:
+            raise StepTemplateProblem(step.id, str(exc)) from exc
+        except Exception as exc:  # pure code: whatever went wrong is this step's, reported with it
+            raise PlanningError(step.id, f"cannot be planned for group {group.id!r}: {exc}") from exc
     actions.sort(key=lambda a: (a.due, a.step_index, a.part_index))
+    return actions
+
+
+def _plan_step(sop: Sop, group: Group, window: Window, step: StepBase, step_index: int, keys: set[str],
+               render: bool, calendars: CalendarLookup) -> list[PlannedAction]:
+    """One timed step's actions inside ``window`` (``keys``: those already taken, updated)."""
+    tz = sop.timezone
+    quiet = group.quiet or sop.quiet
+    actions: list[PlannedAction] = []
+    parts = step.parts()
+    latest_offset = max(offset for _, offset in parts)
+    earliest_offset = min(offset for _, offset in parts)
+    anchors = occurrence_anchors(sop, step, group, window.end - earliest_offset, calendars)
+    items = pick_order(sop, group, step)
+    channel = step.channel or sop.channel
+    for occurrence, anchor in enumerate(anchors):
+        if anchor + latest_offset < window.start:
+            continue
+        local_anchor = anchor.astimezone(tz)
+        day = (local_anchor.date() - group.start).days
+        item = items[occurrence % len(items)] if items else None
+        context = None
+        for part_index, (part, offset) in enumerate(parts):
+            due = anchor + offset
+            if quiet is not None and not step_is_manual(step, part):
+                due = quiet.defer(due, tz)
+            if due not in window:
+                continue
+            key = action_key(sop.id, step.id, part, group.id, due, tz)
+            if key in keys:  # two occurrences deferred to the same end of quiet hours
+                continue
+            keys.add(key)
+            payload: Mapping[str, Any] = {}
+            if render:
+                if context is None:
+                    extra = {"item": item} if step.pick else {}
+                    context = template_context(sop, group, local_due=local_anchor, day=day,
+                                               occurrence=occurrence, **extra)
+                payload = step.render(part, context)
+            actions.append(PlannedAction(
+                key=key,
+                sop=sop.id, step=step.id, part=part, group=group.id, kind=step.kind,
+                channel=channel, due=due.astimezone(tz), day=day, occurrence=occurrence,
+                step_index=step_index, part_index=part_index, grace=step.grace,
+                when=step.when, item=item, payload=payload,
+            ))
     return actions
 
 

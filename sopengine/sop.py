@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -12,7 +12,7 @@ from typing_extensions import Annotated
 
 from .fields import Identifier
 from .kinds import StepBase
-from .problems import Problem
+from .problems import Problem, Severity
 from .quiet import QuietHours
 
 Lifetime = Annotated[str, StringConstraints(pattern=r"^\d+d$")]
@@ -71,6 +71,8 @@ class Sop:
     content_hash: str = ""
     #: Findings that do not stop the SOP from running (e.g. a pool that runs out and repeats).
     warnings: tuple[Problem, ...] = ()
+    #: Step id → 1-based (line, col) of the step in its file; empty for a stored version.
+    positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, repr=False)
 
     @property
     def persistent(self) -> bool:
@@ -83,6 +85,13 @@ class Sop:
             if step.id == step_id:
                 return step
         raise KeyError(step_id)
+
+    def problem(self, step_id: str | None, message: str, severity: Severity = "error") -> Problem:
+        """A problem at the step ``step_id`` of this SOP's file (its first line when unknown)."""
+        line, col = self.positions.get(step_id or "", (1, 1))
+        name = str(self.path) if self.path else f"SOP {self.id}"
+        where = f"step {step_id!r}: " if step_id else ""
+        return Problem(name, line, col, f"{where}{message}", severity)
 
     def step_index(self, step_id: str) -> int:
         """File order of the step (0-based)."""

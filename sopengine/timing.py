@@ -107,6 +107,28 @@ def check_cron(expr: str) -> None:
         raise ValueError(f"cron {expr!r} needs 5 fields (minute hour day month weekday), got {len(fields)}")
     if not croniter.is_valid(expr):
         raise ValueError(f"invalid cron expression {expr!r}")
+    _check_fires(expr)
+
+
+#: Longest month in each month of the year (February 29 exists in leap years).
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December")
+
+
+def _check_fires(expr: str) -> None:
+    """Raise ValueError when ``expr`` names only days that no month it names has (``30 2``):
+    croniter would search for years and then fail at plan time."""
+    fields, _ = croniter.expand(expr)
+    days, months, weekdays = fields[2], fields[3], fields[4]
+    if weekdays != ["*"] or days == ["*"] or any(not isinstance(d, int) for d in days):
+        return  # a weekday field fires on its own (cron ORs the two); "L" exists in every month
+    month_numbers = range(1, 13) if months == ["*"] else [int(m) for m in months]
+    if any(d <= _MONTH_DAYS[m - 1] for m in month_numbers for d in days):
+        return
+    listed = ", ".join(str(d) for d in days)
+    where = ", ".join(_MONTH_NAMES[m - 1] for m in month_numbers)
+    raise ValueError(f"cron {expr!r} never fires: no day {listed} in {where}")
 
 
 @lru_cache(maxsize=8192)

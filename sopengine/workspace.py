@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 from .group import Group
 from .loader import LoadOptions, groups_from_document, sop_from_document
-from .planner import PlannedAction, date_window, life_window, matches, plan, sort_actions
+from .planner import PlannedAction, PlanningError, date_window, life_window, matches, plan, sort_actions
 from .problems import Problem, SopFileError
 from .sop import Sop
 from .source import YamlDocument, load_yaml
@@ -107,12 +107,14 @@ def load_workspace(
 
 def plan_workspace(
     sops: Sequence[Sop], groups: Sequence[Group], first: date | None = None, last: date | None = None,
-    *, render: bool = True, errors: list[str] | None = None,
+    *, render: bool = True, errors: list[Problem] | None = None,
 ) -> list[PlannedAction]:
     """Plan every (SOP, matching group) pair over its life, clipped to local dates first..last.
 
-    A pair whose templates fail for that group (a fact it lacks, say) raises
-    TemplateProblem, or, when ``errors`` is given, is reported there and skipped.
+    A pair that cannot be planned for that group (a fact its templates lack, say) raises
+    :class:`~sopengine.templating.TemplateProblem` or :class:`~sopengine.planner.PlanningError`,
+    or, when ``errors`` is given, is reported there (at the step's line) and skipped: the other
+    pairs are still planned.
     """
     actions: list[PlannedAction] = []
     for sop in sops:
@@ -122,8 +124,8 @@ def plan_workspace(
                     continue
                 window = life_window(sop, group).intersect(date_window(sop, first, last))
                 actions += plan(sop, group, window, render=render)
-            except TemplateProblem as exc:
+            except (TemplateProblem, PlanningError) as exc:
                 if errors is None:
                     raise
-                errors.append(f"{sop.id} for group {group.id}: {exc}")
+                errors.append(sop.problem(getattr(exc, "step", None), f"for group {group.id!r}: {exc}"))
     return sort_actions(actions, {s.id: i for i, s in enumerate(sops)})

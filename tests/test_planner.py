@@ -1,6 +1,7 @@
 """Planner behaviour on the spec's example and on focused SOPs."""
 
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sopengine import date_window, life_window, load_groups, load_sop, plan
@@ -155,3 +156,24 @@ def test_dst_zone_plan_fires_once_on_both_transitions():
     autumn = plan(sop, group(start=date(2026, 10, 25), tags=()))
     nov1 = [a for a in autumn if a.step == "late" and a.due.date() == date(2026, 11, 1)]
     assert len(nov1) == 1 and nov1[0].due.utcoffset().total_seconds() == -4 * 3600
+
+
+def test_a_step_that_cannot_be_planned_is_reported_at_its_line_and_the_other_sops_still_plan():
+    import dataclasses
+
+    from sopengine.workspace import plan_workspace
+
+    good = sop_from_text("""
+        sop: good
+        match: {tags: [camp]}
+        steps:
+          - {id: hello, kind: message, at: day 1 09:00, text: hi}
+    """)
+    step = good.steps[0].model_copy(update={"at": None, "cron": "0 8 30 2 *"})
+    broken = dataclasses.replace(good, id="broken", steps=(step,), positions={"hello": (4, 5)},
+                                 path=Path("broken.yaml"))
+    errors: list = []
+    actions = plan_workspace([broken, good], [group()], errors=errors)
+    assert [a.sop for a in actions] == ["good"]
+    assert [(e.file, e.line, e.col) for e in errors] == [("broken.yaml", 4, 5)]
+    assert "step 'hello': for group 'g1': cannot be planned" in errors[0].message

@@ -59,7 +59,8 @@ def test_parse_days_forms():
         parse_days("5-1")
 
 
-@pytest.mark.parametrize("expr", ["0 8 * * *", "30 20 * * 5", "0 10 1 1,4,7,10 *", "*/15 9-17 * * 1-5"])
+@pytest.mark.parametrize("expr", ["0 8 * * *", "30 20 * * 5", "0 10 1 1,4,7,10 *", "*/15 9-17 * * 1-5",
+                                  "0 8 29 2 *", "0 8 31 * *", "0 8 30 2 1", "0 8 L 2 *", "0 8 30,31 2,3 *"])
 def test_valid_cron(expr):
     check_cron(expr)
 
@@ -67,4 +68,14 @@ def test_valid_cron(expr):
 @pytest.mark.parametrize("expr", ["0 8 * *", "0 25 * * *", "0 8 * * * *", "every day"])
 def test_invalid_cron(expr):
     with pytest.raises(ValueError):
+        check_cron(expr)
+
+
+@pytest.mark.parametrize(("expr", "why"), [
+    ("0 8 30 2 *", "no day 30 in February"),
+    ("0 8 31 4,6,9,11 *", "no day 31 in April, June, September, November"),
+    ("0 8 30,31 2 *", "no day 30, 31 in February"),
+])
+def test_a_cron_that_never_fires_is_invalid(expr, why):
+    with pytest.raises(ValueError, match=f"never fires: {why}"):
         check_cron(expr)

@@ -54,7 +54,8 @@ def run_apply(paths: tuple[Path, ...], groups_file: Path | None, db_url: str | N
         report = apply(store, ws.sops, ws.groups, now)
     finally:
         store.close()
-    return report, ws.problems
+    echo_problems(report.problems)
+    return report, [*ws.problems, *report.problems]
 
 
 def print_report(report: ApplyReport) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..conflicts import find_conflicts
+from ..problems import Problem
 from ..workspace import load_workspace, plan_workspace
 from .common import PATHS, echo_json, echo_problems
 from .runtime import plugin_host
@@ -40,14 +41,13 @@ def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datet
         raise click.UsageError("no groups: pass --groups FILE (a file with a top-level `groups:` list)")
     sops = [s for s in ws.sops if not only_sops or s.id in only_sops]
     groups = [g for g in ws.groups if not only_groups or g.id in only_groups]
-    errors: list[str] = []
+    errors: list[Problem] = []
     actions = plan_workspace(sops, groups, first.date() if first else None, last.date() if last else None,
                              errors=errors)
     echo_problems(ws.problems)
     for conflict in find_conflicts(actions):
         click.echo(f"warning: {conflict}", err=True)
-    for error in errors:
-        click.echo(f"error: {error}", err=True)
+    echo_problems(errors)
     if fmt == "json":
         echo_json([a.to_json() for a in actions])
     elif fmt == "ics":

@@ -17,8 +17,10 @@ from sqlalchemy.engine import Connection
 
 from ..definition import definition_hash, sop_definition
 from ..group import Group
-from ..planner import Window, life_window, matches, plan
+from ..planner import PlanningError, Window, life_window, matches, plan
+from ..problems import Problem
 from ..sop import Sop
+from ..templating import TemplateProblem
 from . import states
 from .core import Store, bump_revision, write_audit, writing
 from .bulk import action_row, in_chunks, insert_actions, insert_dicts
@@ -38,6 +40,8 @@ class ApplyReport:
 
     pairs: list[PairChange] = field(default_factory=list)
     new_versions: list[str] = field(default_factory=list)
+    #: SOPs that could not be planned (left as they were in the store), each at its step's line.
+    problems: list[Problem] = field(default_factory=list)
     groups_added: int = 0
     groups_updated: int = 0
 
@@ -56,10 +60,17 @@ def apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], no
     report = ApplyReport()
     with writing(store) as conn, bulk_cache(conn):
         stored_groups = _sync_groups(conn, group_list, now, report)
+        live = [g for g in group_list if stored_groups[g.id][0] is None]
+        updated = {gid for gid, (_, changed) in stored_groups.items() if changed}
         for sop in sop_list:
-            version_id = _sync_version(conn, sop, now, report)
-            _sync_sop(store, conn, sop, version_id, [g for g in group_list if stored_groups[g.id][0] is None],
-                      {gid for gid, (_, updated) in stored_groups.items() if updated}, now, actor, report)
+            pairs, versions = len(report.pairs), len(report.new_versions)
+            try:
+                with conn.begin_nested():  # one SOP that cannot be planned leaves the others applied
+                    version_id = _sync_version(conn, sop, now, report)
+                    _sync_sop(store, conn, sop, version_id, live, updated, now, actor, report)
+            except (TemplateProblem, PlanningError) as exc:
+                del report.pairs[pairs:], report.new_versions[versions:]
+                report.problems.append(sop.problem(getattr(exc, "step", None), f"not applied: {exc}"))
         if report.changed_anything:
             bump_revision(conn)
     return report

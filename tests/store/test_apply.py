@@ -203,3 +203,22 @@ def test_an_edit_re_derives_the_actions_planned_beyond_the_horizon(store):
     assert report.total("changed") == len(after)  # every one moved to the edited version
     assert len({r.version_id for r in after.values()}) == 1 and all(r.state == "planned" for r in after.values())
     assert max(r.due for r in after.values()) == furthest
+
+
+def never_fires(sop):
+    """``sop`` with its first step's cron on a day that never comes (as if validation were skipped)."""
+    import dataclasses
+
+    step = sop.steps[0].model_copy(update={"cron": "0 8 30 2 *"})
+    return dataclasses.replace(sop, id="broken", steps=(step, *sop.steps[1:]), positions={step.id: (7, 5)},
+                               path=Path("broken.yaml"))
+
+
+def test_an_sop_that_cannot_be_planned_is_reported_and_the_others_still_apply(store):
+    report = apply(store, [never_fires(camp(FANS)), camp()], groups(1), at(0))
+    assert [str(p) for p in report.problems] == [
+        "broken.yaml:7:5: step 'morning': not applied: cannot be planned for group 'g0': "
+        "failed to find next date"]
+    stored = rows(store)
+    assert stored and {r.sop_id for r in stored.values()} == {"camp"}
+    assert {p.sop for p in report.pairs} == {"camp"}
