@@ -56,7 +56,12 @@ def load_workspace(
     groups_files: Sequence[Path | str] = (),
     options: LoadOptions | None = None,
 ) -> Workspace:
-    """Load SOP and groups files; groups files go first so SOP checks see real facts."""
+    """Load SOP and groups files; groups files go first so SOP checks see real facts.
+
+    When ``groups_files`` are given they replace any groups file among ``paths`` (a folder of
+    SOPs may hold its own sample groups): only the groups named are loaded.
+    """
+    named = {Path(g).resolve() for g in groups_files}
     ws = Workspace(files=collect_files([*paths, *groups_files]))
     docs: list[tuple[YamlDocument, str]] = []
     seen: set[Path] = set()
@@ -78,6 +83,8 @@ def load_workspace(
     for doc, text in docs:
         top = doc.plain()
         if isinstance(top, dict) and "groups" in top and "sop" not in top:
+            if named and doc.path.resolve() not in named:
+                continue  # replaced by the groups files named
             try:
                 ws.groups += groups_from_document(doc)
             except SopFileError as exc:

@@ -29,3 +29,11 @@ def test_duplicate_sop_ids_across_files(spec_dir, tmp_path):
     (tmp_path / "copy.yaml").write_text(text, encoding="utf-8")
     ws = sopengine.load_workspace([spec_dir / "learning-camp.yaml", tmp_path / "copy.yaml"])
     assert any("already used by" in p.message and p.line == 1 for p in ws.problems)
+
+
+def test_groups_files_named_replace_the_groups_files_among_the_paths(sops_dir, tmp_path):
+    few = tmp_path / "g2.yaml"
+    few.write_text("groups:\n  - {id: only-one, name: 唯一的群, start: 2026-09-19, tags: [fans]}\n", encoding="utf-8")
+    ws = sopengine.load_workspace([sops_dir], [few])
+    assert [g.id for g in ws.groups] == ["only-one"]
+    assert len(sopengine.load_workspace([sops_dir]).groups) == 10  # without a name, the folder's own
