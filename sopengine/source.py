@@ -106,10 +106,35 @@ def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
         mark = (exc.context_mark if at_end else None) or exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = " ".join(x for x in (exc.context, exc.problem) if x)
+        hint = full_width_hint(text, line)
+        if hint is not None:
+            raise SopFileError([Problem(name, hint[0], hint[1], f"YAML syntax error: {hint[2]}")]) from None
         raise SopFileError([Problem(name, line, col, f"YAML syntax error: {what}")]) from None
     except YAMLError as exc:
         raise SopFileError([Problem(name, 1, 1, f"YAML error: {exc}")]) from None
     return YamlDocument(path, tree)
+
+
+#: Full-width punctuation a Chinese input method types where YAML needs the ASCII character.
+FULL_WIDTH = {"：": ("全角冒号", "':'"), "－": ("全角减号", "'-'"), "\u3000": ("全角空格", "an ASCII space")}
+
+
+def full_width_hint(text: str, error_line: int) -> tuple[int, int, str] | None:
+    """(line, col, message) of the full-width character nearest before a syntax error at
+    ``error_line`` that YAML could not read as syntax: ``kind：message`` is reported on the line
+    after it, as "could not find expected ':'", unless this names it."""
+    lines = text.splitlines()
+    for number in range(min(error_line, len(lines)), max(0, error_line - 3), -1):
+        content = lines[number - 1].split(" #", 1)[0]
+        for char, (name, ascii_char) in FULL_WIDTH.items():
+            col = content.find(char)
+            if col < 0 or (char == "：" and ": " in content[:col]) or (char == "－" and content[:col].strip()):
+                continue  # a colon inside a value, a dash inside text: not syntax
+            if char == "\u3000" and content[:col].strip():
+                continue
+            return number, col + 1, (f"{name}「{char}」 where YAML needs {ascii_char}: "
+                                     f"{content.strip()!r} (type it with the input method in English mode)")
+    return None
 
 
 def to_plain(node: Any) -> Any:
