@@ -9,7 +9,8 @@ from pydantic import BeforeValidator, PlainSerializer, StringConstraints, WithJs
 
 from .durations import format_duration, parse_duration
 
-DURATION_PATTERN = r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"
+#: At least one unit, each at most once, largest first (what :func:`parse_duration` accepts).
+DURATION_PATTERN = r"^(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"
 
 
 def _to_duration(value: Any) -> timedelta:

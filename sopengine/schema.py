@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any, Mapping, Union
 
 from pydantic import Field, create_model
+from pydantic.json_schema import GenerateJsonSchema
+
+from .durations import format_duration
 
 from .kinds import KindRegistry, StepBase
 from .sop import SopHeader
@@ -20,5 +24,15 @@ def sop_json_schema(kinds: Mapping[str, type[StepBase]] | None = None) -> dict[s
         "SopFile", __base__=SopHeader, __doc__="An sopengine SOP file: one SOP, its pools and its steps.",
         steps=(list[step], Field(min_length=1)),  # type: ignore[valid-type]
     )
-    schema = sop_file.model_json_schema()
+    schema = sop_file.model_json_schema(schema_generator=_FileFormatSchema)
     return {"$schema": SCHEMA_DIALECT, "title": "sopengine SOP file", **schema}
+
+
+class _FileFormatSchema(GenerateJsonSchema):
+    """Defaults written as a file would write them: an editor that fills one in writes a valid file
+    (pydantic would write a duration as ISO 8601, ``PT1H``, which the file format refuses)."""
+
+    def encode_default(self, dft: Any) -> Any:
+        if isinstance(dft, timedelta):
+            return format_duration(dft)
+        return super().encode_default(dft)
