@@ -48,7 +48,7 @@ def build_sheet(db_url: str | None, local_day: date, zone: ZoneInfo, operator: s
     from sopengine.store.queries import channel_actions, groups_by_id
 
     host = plugin_host()
-    store = open_store(db_url, host)
+    store = open_store(db_url, host, create=False)
     try:
         start = datetime.combine(local_day, time(0), tzinfo=zone)
         stored = channel_actions(store, "wechat", start, start + timedelta(days=1))

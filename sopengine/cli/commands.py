@@ -28,7 +28,7 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
 @click.option("--by", "actor", default="operator", show_default=True, help="Who did it (recorded in the audit log).")
 def done_command(keys: tuple[str, ...], db_url: str | None, now: datetime | None, actor: str) -> None:
     """Confirm that operator tasks were done."""
-    store = open_store(db_url, plugin_host())
+    store = open_store(db_url, plugin_host(), create=False)
     for key in keys:
         before = _run(mark_done, store, key, current_time(now), actor)
         click.echo(f"{key}: {before} → done")
@@ -40,7 +40,7 @@ def done_command(keys: tuple[str, ...], db_url: str | None, now: datetime | None
 @now_option()
 def retry_command(key: str, db_url: str | None, now: datetime | None) -> None:
     """Try a failed, missed or overdue action again now."""
-    store = open_store(db_url, plugin_host())
+    store = open_store(db_url, plugin_host(), create=False)
     before = _run(retry, store, key, current_time(now))
     click.echo(f"{key}: {before} → retrying")
 
@@ -52,7 +52,7 @@ def retry_command(key: str, db_url: str | None, now: datetime | None) -> None:
 @now_option()
 def skip_command(key: str, reason: str, db_url: str | None, now: datetime | None) -> None:
     """Skip an action that has not happened yet."""
-    store = open_store(db_url, plugin_host())
+    store = open_store(db_url, plugin_host(), create=False)
     before = _run(skip, store, key, reason, current_time(now))
     click.echo(f"{key}: {before} → skipped")
 
@@ -68,7 +68,7 @@ def _pause_command(paused: bool) -> click.Command:
     def command(group: str | None, sop: str | None, db_url: str | None, now: datetime | None) -> None:
         if (group is None) == (sop is None):
             raise click.UsageError("give exactly one of --group or --sop")
-        store = open_store(db_url, plugin_host())
+        store = open_store(db_url, plugin_host(), create=False)
         _run(set_paused, store, group=group, sop=sop, paused=paused, now=current_time(now))
         click.echo(f"{verb}d {'group ' + group if group else 'SOP ' + str(sop)}")
 
@@ -104,7 +104,7 @@ def event_command(group: str, event: str, pairs: tuple[str, ...], db_url: str | 
         for part in parents:
             node = node.setdefault(part, {})
         node[leaf] = value
-    store = open_store(db_url, host)
+    store = open_store(db_url, host, create=False)
     keys = _run(record_event, store, group, event, current_time(now), data)
     for key in keys:
         click.echo(f"planned {key}")

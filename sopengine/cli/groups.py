@@ -27,7 +27,7 @@ def groups_command(ctx: click.Context, db_url: str | None, fmt: str) -> None:
     ctx.obj = {"db_url": db_url}
     if ctx.invoked_subcommand is not None:
         return
-    rows = list_groups(open_store(db_url, plugin_host()))
+    rows = list_groups(open_store(db_url, plugin_host(), create=False))
     if fmt == "json":
         echo_json([r.to_json() for r in rows])
         return
@@ -57,7 +57,7 @@ def import_command(ctx: click.Context, path: Path, db_url: str | None, now: date
     except SopFileError as exc:
         echo_problems(exc.problems)
         raise SystemExit(1) from None
-    store = open_store(db_url or ctx.obj.get("db_url"), plugin_host())
+    store = open_store(db_url or ctx.obj.get("db_url"), plugin_host(), create=False)
     updated, unknown = import_facts(store, facts, current_time(now))
     click.echo(f"updated facts of {len(updated)} group(s)")
     for gid in unknown:

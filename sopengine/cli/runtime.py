@@ -54,10 +54,15 @@ def plugin_host(strict: bool = False) -> PluginHost:
     return load_plugins(strict=strict or os.environ.get("SOPENGINE_STRICT_PLUGINS") == "1")
 
 
-def open_store(db_url: str | None, host: PluginHost) -> "Store":
-    from ..store import Store  # the store (SQLAlchemy, alembic) loads only for commands that use it
+def open_store(db_url: str | None, host: PluginHost, *, create: bool = True) -> "Store":
+    """The store at ``db_url``; ``create`` false for commands that only read (they never make a
+    store). One line and exit 1 when it cannot be opened."""
+    from ..store import Store, StoreUnavailable  # SQLAlchemy and alembic load only for commands that use them
 
-    return Store.open(db_url, host.kinds)
+    try:
+        return Store.open(db_url, host.kinds, create=create)
+    except StoreUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def build_channels(host: PluginHost, options: dict[str, dict[str, Any]] | None = None) -> dict[str, Channel]:

@@ -47,7 +47,7 @@ def wide_console() -> Console:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def status_command(db_url: str | None, now: datetime | None, fmt: str) -> None:
     """Counts by state per SOP and group, next due, late, failed and missed."""
-    store = open_store(db_url, plugin_host())
+    store = open_store(db_url, plugin_host(), create=False)
     rows = status(store, current_time(now))
     if fmt == "json":
         echo_json([r.to_json() for r in rows])
@@ -65,7 +65,7 @@ def status_command(db_url: str | None, now: datetime | None, fmt: str) -> None:
 def actions_command(db_url: str | None, group: str | None, sop: str | None, state: str | None,
                     limit: int | None, fmt: str) -> None:
     """List actions (key, group, step, part, kind, due, state, attempts, last result)."""
-    store = open_store(db_url, plugin_host())
+    store = open_store(db_url, plugin_host(), create=False)
     rows = list_actions(store, group=group, sop=sop, state=state, limit=limit)
     if fmt == "json":
         echo_json([r.to_json() for r in rows])
@@ -91,7 +91,7 @@ def health_command(db_url: str | None, now: datetime | None, fmt: str) -> None:
     """
     from ..store.queries import health
 
-    report = health(open_store(db_url, plugin_host()), current_time(now))
+    report = health(open_store(db_url, plugin_host(), create=False), current_time(now))
     if fmt == "json":
         echo_json(report.to_json())
     else:

@@ -7,6 +7,6 @@ people do), :mod:`.queries` (what people see).
 """
 
 from .core import Store
-from .database import default_path, default_url
+from .database import StoreUnavailable, default_path, default_url
 
-__all__ = ["Store", "default_path", "default_url"]
+__all__ = ["Store", "StoreUnavailable", "default_path", "default_url"]

@@ -9,11 +9,12 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from sqlalchemy import Engine, Integer, String, cast, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..definition import sop_from_definition, step_fingerprint
 from ..kinds import KindRegistry, StepBase
 from ..sop import Sop
-from .database import create_store_engine, default_url, migrate, read_revision, to_db
+from .database import StoreUnavailable, create_store_engine, default_url, migrate, read_revision, safe_url, to_db
 from .bulk import driver_time, insert_rows
 from .tables import meta, sop_versions
 
@@ -27,10 +28,22 @@ class Store:
     _versions: dict[int, Sop] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def open(cls, url: str | None = None, kinds: Mapping[str, type[StepBase]] | None = None) -> "Store":
-        """Open (and migrate) the store at ``url`` (default: :func:`default_url`)."""
-        engine = create_store_engine(url or default_url())
-        migrate(engine)
+    def open(cls, url: str | None = None, kinds: Mapping[str, type[StepBase]] | None = None,
+             *, create: bool = True) -> "Store":
+        """Open (and migrate) the store at ``url`` (default: :func:`default_url`).
+
+        ``create`` false (commands that only read): a SQLite store that does not exist yet is not
+        made. Raises :class:`~.database.StoreUnavailable` with a one-line reason when the store
+        cannot be opened (a server that does not answer, a bad URL, a missing driver)."""
+        url = url or default_url()
+        engine = create_store_engine(url, create=create)
+        try:
+            migrate(engine)
+        except (SQLAlchemyError, OSError, ImportError) as exc:
+            engine.dispose()
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            raise StoreUnavailable(f"cannot open the store {safe_url(url)}: "
+                                   f"{reason[0] if reason else type(exc).__name__}") from None
         return cls(engine, kinds or KindRegistry())
 
     @property

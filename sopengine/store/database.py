@@ -20,6 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError
 
 from .tables import meta
 
@@ -40,19 +41,46 @@ def default_url(environ: Mapping[str, str] = os.environ) -> str:
     return environ.get(ENV_VAR) or f"sqlite:///{default_path(environ)}"
 
 
-def create_store_engine(url: str) -> Engine:
-    """An engine with the right settings for its backend; creates a SQLite file's folder."""
-    parsed = make_url(url)
+class StoreUnavailable(RuntimeError):
+    """The store cannot be opened: no such store (and not to be created), a bad URL, a server
+    that does not answer. The message is one line and names the URL without its password."""
+
+
+def safe_url(url: str) -> str:
+    """``url`` with its password masked (``***``), for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even a URL: show it as given, it holds nothing to hide
+        return url
+
+
+def create_store_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine with the right settings for its backend. ``create``: a SQLite file (and its
+    folder) may be made; otherwise a missing one is :class:`StoreUnavailable`."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise StoreUnavailable(f"not a database URL: {url!r} ({exc})") from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            if not create and not Path(database).is_file():
+                raise StoreUnavailable(f"no store at {database} (nothing has been applied there: "
+                                       f"`sopengine apply` creates it)")
+            if create:
+                try:
+                    Path(database).parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreUnavailable(f"cannot create the store {database}: {exc.strerror}") from None
         engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=json_text)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True, json_serializer=json_text)
+    try:
+        return create_engine(url, pool_pre_ping=True, json_serializer=json_text)
+    except (ImportError, ArgumentError) as exc:  # NoSuchModuleError is an ArgumentError
+        raise StoreUnavailable(f"cannot open the store {safe_url(url)}: {exc}") from None
 
 
 #: JSON text as the store writes it, through SQLAlchemy and the bulk paths alike. Chinese stays
