@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, Mapping
 
 from sqlalchemy import and_, insert, select, update
+from sqlalchemy.engine import Connection
 
 from ..group import Group
 from ..kinds import StepBase
@@ -14,7 +15,7 @@ from ..sop import Sop
 from . import states
 from .bulk import action_row, insert_actions
 from .core import Store, bump_revision, write_audit, writing
-from .database import to_db
+from .database import aware, to_db
 from .ledger import group_from_row
 from .tables import actions, by_key, enrollments, events, groups, sops
 
@@ -103,47 +104,57 @@ def record_event(store: Store, group_id: str, name: str, occurred_at: datetime, 
             version_id = conn.execute(select(sops.c.version_id).where(sops.c.id == sop_id)).scalar_one()
             sop = store.sop_version(version_id, conn)
             for index, step in enumerate(sop.steps):
-                if step.on != name:
-                    continue
-                due = occurred_at + max(step.delay or timedelta(0), step.batch or timedelta(0))
-                key = action_key(sop.id, step.id, None, group.id, due, sop.timezone)
-                member = dict(data.get("member") or {})
-                # locked: a daemon's claim skips it until this merge is in
-                existing = conn.execute(select(actions.c.id, actions.c.data, actions.c.state, actions.c.key)
-                                        .where(by_key(key)).with_for_update()).first()
-                if existing is None and step.batch is not None:
-                    # a greeting still collecting newcomers takes this one too
-                    existing = conn.execute(select(actions.c.id, actions.c.data, actions.c.state, actions.c.key).where(
-                        actions.c.sop_id == sop.id, actions.c.step == step.id, actions.c.group_id == group.id,
-                        actions.c.state == states.PLANNED, actions.c.due >= to_db(occurred_at))
-                        .order_by(actions.c.due).limit(1).with_for_update()).first()
-                    if existing is not None:
-                        key = existing.key
-                if existing is not None:
-                    if existing.state in (states.PLANNED, states.RETRYING):
-                        merged = dict(existing.data or {})
-                        merged["members"] = [*merged.get("members", []), member]
-                        conn.execute(update(actions).where(actions.c.id == existing.id).values(data=merged))
-                        keys.append(key)
-                    continue
-                row = _event_row(sop, step, index, group, due, version_id, occurred_at)
-                row["data"] = {"event": name, "members": [member], **{k: v for k, v in data.items() if k != "member"}}
-                insert_actions(conn, [row])
-                keys.append(key)
+                if step.on == name:
+                    keys += _plan_event_step(conn, sop, step, index, group, version_id, name, occurred_at, data)
         write_audit(conn, occurred_at, actor, [{"group_id": group_id, "action_key": k, "to_state": states.PLANNED,
                                                 "detail": f"event {name}"} for k in keys])
         bump_revision(conn)
         return keys
 
 
-def _event_row(sop: Sop, step: StepBase, index: int, group: Group, due: datetime, version_id: int,
-               now: datetime) -> dict[str, Any]:
-    local = due.astimezone(sop.timezone)
-    planned = PlannedAction(
-        key=action_key(sop.id, step.id, None, group.id, due, sop.timezone), sop=sop.id, step=step.id, part=None,
-        group=group.id, kind=step.kind, channel=step.channel or sop.channel, due=local,
-        day=(local.date() - group.start).days, occurrence=0, step_index=index, part_index=0, grace=step.grace)
-    return action_row(planned, version_id, now)
+def _plan_event_step(conn: Connection, sop: Sop, step: StepBase, index: int, group: Group, version_id: int,
+                     name: str, occurred_at: datetime, data: Mapping[str, Any]) -> list[str]:
+    """Plan (or merge into) the actions of one ``on:`` step: every part of the kind, as a timed
+    step has them (a red packet's announcement, then its send). A part that would come before the
+    event (a lead) is moved so the first part is at event + delay and the others keep their spacing."""
+    anchor = occurred_at + max(step.delay or timedelta(0), step.batch or timedelta(0))
+    parts = step.parts()
+    earliest = min(offset for _, offset in parts)
+    member = dict(data.get("member") or {})
+    keys: list[str] = []
+    batch_due: datetime | None = None
+    for part_index, (part, offset) in enumerate(parts):
+        due = (batch_due or anchor) + offset - earliest
+        key = action_key(sop.id, step.id, part, group.id, due, sop.timezone)
+        columns = (actions.c.id, actions.c.data, actions.c.state, actions.c.key, actions.c.due)
+        # locked: a daemon's claim skips it until this merge is in
+        existing = conn.execute(select(*columns).where(by_key(key)).with_for_update()).first()
+        if existing is None and step.batch is not None and part_index == 0:
+            # a greeting still collecting newcomers takes this one too
+            existing = conn.execute(select(*columns).where(
+                actions.c.sop_id == sop.id, actions.c.step == step.id, actions.c.group_id == group.id,
+                actions.c.part_index == 0, actions.c.state == states.PLANNED, actions.c.due >= to_db(occurred_at))
+                .order_by(actions.c.due).limit(1).with_for_update()).first()
+            if existing is not None:
+                key = existing.key
+                batch_due = aware(existing.due) - offset + earliest  # the later parts go with it
+        if existing is not None:
+            if existing.state in (states.PLANNED, states.RETRYING):
+                merged = dict(existing.data or {})
+                merged["members"] = [*merged.get("members", []), member]
+                conn.execute(update(actions).where(actions.c.id == existing.id).values(data=merged))
+                keys.append(key)
+            continue
+        local = due.astimezone(sop.timezone)
+        planned = PlannedAction(
+            key=key, sop=sop.id, step=step.id, part=part, group=group.id, kind=step.kind,
+            channel=step.channel or sop.channel, due=local, day=(local.date() - group.start).days, occurrence=0,
+            step_index=index, part_index=part_index, grace=step.grace)
+        row = action_row(planned, version_id, occurred_at)
+        row["data"] = {"event": name, "members": [member], **{k: v for k, v in data.items() if k != "member"}}
+        insert_actions(conn, [row])
+        keys.append(key)
+    return keys
 
 
 def import_facts(store: Store, facts_by_group: Mapping[str, Mapping[str, Any]], now: datetime,

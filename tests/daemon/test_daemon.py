@@ -397,3 +397,28 @@ def test_daemons_alive_on_one_store_share_the_batch_size(store):
     assert first._claim_size(clock.now()) == 2000
     assert first._claim_size(clock.now() + timedelta(minutes=10)) == 2000  # its own heartbeat is old: still one
     assert Daemon(store, {}, clock, batch_size=5)._claim_size(clock.now()) == 5  # never above the batch size
+
+
+EVENT_RED_PACKET = """
+  - id: welcome-packet
+    kind: red_packet
+    on: member_joined
+    delay: 1m
+    lead: 5m
+    announce: "欢迎新朋友！{{ count }}个红包马上到"
+    amount: 10
+    count: 5
+"""
+
+
+def test_a_red_packet_on_an_event_is_announced_first_then_sent(store):
+    from ..store.test_apply import CAMP
+    apply(store, [camp(CAMP + EVENT_RED_PACKET)], groups(1), at(1))
+    keys = record_event(store, "g0", "member_joined", at(1, 9), {"member": {"name": "小明"}})
+    assert keys == ["camp/welcome-packet/announce/g0/2026-09-20T09:01",
+                    "camp/welcome-packet/send/g0/2026-09-20T09:06"]
+    assert record_event(store, "g0", "member_joined", at(1, 9), {"member": {"name": "小红"}}) == keys  # merged
+    channel = RecordingChannel()
+    run_virtual(store, channel, at(1, 9), at(1, 10))
+    sent = [(k.split("/")[2], p["text"]) for k, p in channel.sent if "/welcome-packet/" in k]
+    assert sent == [("announce", "欢迎新朋友！5个红包马上到"), ("send", "发红包：共 ¥10.00，5 个，祝福语「恭喜发财，大吉大利」")]
