@@ -37,7 +37,7 @@ class RegisterKind(Protocol):
 
 
 class RegisterEvent(Protocol):
-    def __call__(self, name: str, description: str = "") -> None: ...
+    def __call__(self, name: str, description: str = "", requires: tuple[str, ...] = ()) -> None: ...
 
 
 class RegisterFilter(Protocol):
@@ -56,7 +56,8 @@ def register_kinds(register: RegisterKind) -> None:
 
 @hookspec
 def register_events(register: RegisterEvent) -> None:
-    """Register event names steps may use with ``on:``."""
+    """Register event names steps may use with ``on:``, and the data every such event must carry
+    (dotted keys, e.g. ``requires=("member.name",)``: ``sopengine event`` refuses it without)."""
 
 
 class RegisterCommand(Protocol):

@@ -31,6 +31,8 @@ PLACEHOLDER_ITEM = "（示例内容）"
 
 #: Events every installation knows; plugins may add more.
 BUILTIN_EVENTS: frozenset[str] = frozenset({"member_joined"})
+#: The data each built-in event must carry (dotted keys): a greeting names the newcomer.
+BUILTIN_EVENT_DATA: dict[str, tuple[str, ...]] = {"member_joined": ("member.name",)}
 
 
 @dataclass(frozen=True)

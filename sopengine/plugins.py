@@ -12,14 +12,14 @@ from __future__ import annotations
 import importlib.metadata as md
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import pluggy
 
 from . import hookspecs
 from .channels import ChannelContext, ChannelFactory, Channel
 from .kinds import KindRegistry, StepBase
-from .loader import BUILTIN_EVENTS, LoadOptions
+from .loader import BUILTIN_EVENT_DATA, BUILTIN_EVENTS, LoadOptions
 from .templating import environment
 
 ENTRY_POINT_GROUP = "sopengine"
@@ -61,6 +61,8 @@ class PluginHost:
     channel_factories: dict[str, ChannelFactory] = field(default_factory=dict)
     kinds: KindRegistry = field(default_factory=KindRegistry)
     events: dict[str, str] = field(default_factory=lambda: {e: "built-in" for e in BUILTIN_EVENTS})
+    #: Event name → the dotted data keys it must carry.
+    event_data: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(BUILTIN_EVENT_DATA))
     filters: dict[str, Callable[..., Any]] = field(default_factory=dict)
     commands: dict[str, Any] = field(default_factory=dict)
 
@@ -71,6 +73,17 @@ class PluginHost:
     def load_options(self) -> LoadOptions:
         """Validation options knowing every registered kind, event and channel."""
         return LoadOptions(kinds=self.kinds, events=frozenset(self.events), channels=frozenset(self.channel_factories))
+
+    def missing_event_data(self, name: str, data: Mapping[str, Any]) -> list[str]:
+        """The dotted keys event ``name`` must carry that ``data`` lacks (or leaves empty)."""
+        missing = []
+        for dotted in self.event_data.get(name, ()):
+            node: Any = data
+            for part in dotted.split("."):
+                node = node.get(part) if isinstance(node, Mapping) else None
+            if node is None or (isinstance(node, str) and not node.strip()):
+                missing.append(dotted)
+        return missing
 
     def channel(self, name: str, context: ChannelContext) -> Channel:
         """A new channel instance; KeyError for an unknown name."""
@@ -125,7 +138,7 @@ def _collect(host: PluginHost) -> None:
         try:
             _call(plugin, "register_channels", lambda n, f: _add(host.channel_factories, info.channels, n, f))
             _call(plugin, "register_kinds", lambda k: _add_kind(host, info, k))
-            _call(plugin, "register_events", lambda n, d="": _add(host.events, info.events, n, d or name))
+            _call(plugin, "register_events", lambda n, d="", requires=(): _add_event(host, info, n, d or name, requires))
             _call(plugin, "register_template_filters", lambda n, f: _add_filter(host, env, info, n, f))
             _call(plugin, "register_commands", lambda c: _add(host.commands, info.commands, c.name, c))
         except Exception as exc:
@@ -143,6 +156,11 @@ def _add(registry: dict[str, Any], names: list[str], name: str, value: Any) -> N
         raise ValueError(f"{name!r} is already registered")
     registry[name] = value
     names.append(name)
+
+
+def _add_event(host: PluginHost, info: PluginInfo, name: str, description: str, requires: Iterable[str]) -> None:
+    _add(host.events, info.events, name, description)
+    host.event_data[name] = tuple(requires)
 
 
 def _add_kind(host: PluginHost, info: PluginInfo, kind: type[StepBase]) -> None:

@@ -104,6 +104,11 @@ def event_command(group: str, event: str, pairs: tuple[str, ...], db_url: str | 
         for part in parents:
             node = node.setdefault(part, {})
         node[leaf] = value
+    missing = host.missing_event_data(event, data)
+    if missing:
+        example = " ".join(f"--data {m}=…" for m in missing)
+        raise click.BadParameter(f"a {event} event must carry {', '.join(missing)} (e.g. {example})",
+                                 param_hint="--data")
     store = open_store(db_url, host, create=False)
     keys = _run(record_event, store, group, event, current_time(now), data)
     for key in keys:

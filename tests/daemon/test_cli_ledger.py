@@ -57,6 +57,9 @@ def test_pause_resume_and_event(store_url, sops_dir):
                 "2026-09-19T09:00+08:00", db=store_url)
     assert event.exit_code == 0 and "planned learning-camp-21d/welcome/ppt-camp-2026-09-b/" in event.stdout
     assert cli("event", "ppt-camp-2026-09-b", "member_left", db=store_url).exit_code == 2
+    for nameless in ([], ["--data", "member.name="], ["--data", "member.id=42"]):
+        refused = cli("event", "ppt-camp-2026-09-b", "member_joined", *nameless, db=store_url)
+        assert refused.exit_code == 2 and "must carry member.name" in refused.output, refused.output
 
 
 def test_health_sees_a_live_daemon(store):
