@@ -18,9 +18,10 @@ _MD_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*\S)\s*$")
 def load_pool(path: Path) -> list[Any]:
     """Items of the pool file at ``path``; ValueError with a readable reason otherwise.
 
-    ``.yaml``/``.yml``: a list (or a mapping with one list value); ``.csv``: the
-    first column, a header row named ``item``/``text`` skipped; ``.md``: every
-    list item line.
+    ``.yaml``/``.yml``: a list (or a mapping with one list value). ``.csv`` (UTF-8, with or
+    without a BOM): the first row is always the header, as a spreadsheet saves it, never an item;
+    with one column each row below is one text item, with several each row is a mapping of the
+    header's names (``{{ item.title }}``); blank rows are skipped. ``.md``: every list item line.
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -32,13 +33,24 @@ def load_pool(path: Path) -> list[Any]:
     if suffix in (".yaml", ".yml"):
         return _yaml_items(text, path)
     if suffix == ".csv":
-        rows = [r for r in csv.reader(io.StringIO(text)) if r and r[0].strip()]
-        if rows and rows[0][0].strip().lower() in ("item", "text", "内容"):
-            rows = rows[1:]
-        return [r[0].strip() for r in rows]
+        return _csv_items(text.removeprefix("\ufeff"), path)
     if suffix in (".md", ".markdown"):
         return [m[1] for line in text.splitlines() if (m := _MD_ITEM.match(line))]
     raise ValueError(f"unsupported pool file type {suffix!r} (use .yaml, .csv or .md)")
+
+
+def _csv_items(text: str, path: Path) -> list[Any]:
+    rows = [[cell.strip() for cell in r] for r in csv.reader(io.StringIO(text))]
+    rows = [r for r in rows if any(r)]
+    if not rows:
+        return []
+    header, body = rows[0], rows[1:]
+    if len(header) == 1:
+        return [r[0] for r in body if r[0]]
+    if not all(header) or len(set(header)) != len(header):
+        raise ValueError(f"{path}: the first row is the header; its names must be given and distinct, "
+                         f"got {header}")
+    return [dict(zip(header, [*r, *[""] * (len(header) - len(r))])) for r in body]
 
 
 def _yaml_items(text: str, path: Path) -> list[Any]:

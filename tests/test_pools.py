@@ -1,0 +1,54 @@
+"""Pool files: the formats ops teams keep content in, and the header rule of a CSV pool."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sopengine.pools import load_pool
+
+from .helpers import group, sop_from_text
+from sopengine import plan
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def test_a_csv_pools_first_row_is_its_header_whatever_it_says(tmp_path):
+    assert load_pool(write(tmp_path, "t.csv", "topic\n周末烤什么？\n\n最爱的面包店\n")) == ["周末烤什么？", "最爱的面包店"]
+    assert load_pool(write(tmp_path, "z.csv", "话题\n第一条\n")) == ["第一条"]
+
+
+def test_a_csv_saved_by_excel_with_a_bom_reads_the_same(tmp_path):
+    assert load_pool(write(tmp_path, "b.csv", "\ufefftopic\n周末烤什么？\n")) == ["周末烤什么？"]
+
+
+def test_a_csv_with_several_columns_gives_one_mapping_per_row(tmp_path):
+    items = load_pool(write(tmp_path, "p.csv", "title,price\n蛋黄酥,39\n凤梨酥\n"))
+    assert items == [{"title": "蛋黄酥", "price": "39"}, {"title": "凤梨酥", "price": ""}]
+    with pytest.raises(ValueError, match="the first row is the header"):
+        load_pool(write(tmp_path, "q.csv", "title,title\na,b\n"))
+
+
+def test_the_header_never_reaches_a_post(tmp_path):
+    write(tmp_path, "topics.csv", "topic\n周末烤什么？\n最爱的面包店\n")
+    sop = sop_from_text("""
+        sop: talk
+        match: {tags: [camp]}
+        lifetime: 2d
+        pools: {topics: {file: topics.csv}}
+        steps:
+          - {id: topic, kind: topic, cron: "0 20 * * *", days: 1-2, pick: topics, text: "今晚话题：{{ item }}"}
+    """, path=str(tmp_path / "talk.yaml"))
+    assert [a.payload["text"] for a in plan(sop, group())] == ["今晚话题：周末烤什么？", "今晚话题：最爱的面包店"]
+
+
+def test_markdown_and_yaml_pools(tmp_path):
+    assert load_pool(write(tmp_path, "m.md", "# 话题\n- 一\n* 二\n1. 三\n正文不是条目\n")) == ["一", "二", "三"]
+    assert load_pool(write(tmp_path, "y.yaml", "topics:\n  - 一\n  - 二\n")) == ["一", "二"]
+    with pytest.raises(ValueError, match="unsupported pool file type"):
+        load_pool(write(tmp_path, "x.txt", "a\n"))
