@@ -13,7 +13,7 @@ from sopengine.rendering import outbound
 from sopengine.templating import TemplateProblem
 
 from .sheet import SheetRow, csv_text, html_page, json_text, markdown
-from .tasks import operator_task
+from .tasks import operator_task, unusable_task
 
 HIDDEN_BY_DEFAULT = frozenset({"cancelled"})
 
@@ -67,17 +67,17 @@ def build_sheet(db_url: str | None, local_day: date, zone: ZoneInfo, operator: s
             group = group_from_row(grow)
             sop = store.sop_version(a.version_id)
             note = a.reason or "" if a.state in ("failed", "skipped", "missed") else ""
+            target = Target(group.id, group.name, settings)
             try:
                 _, _, action = outbound(sop, group, a)
-            except (KeyError, TemplateProblem) as exc:
-                note, action = f"无法生成内容：{exc}", None
-            if action is None:
-                continue
-            try:
-                task = operator_task(action, Target(group.id, group.name, settings), who)
-            except ChannelConfigError as exc:
-                note = str(exc)
-                continue
+                task = operator_task(action, target, who) if action is not None else None
+            except (KeyError, TemplateProblem, ChannelConfigError) as exc:
+                # never dropped: the operator sees that something is wrong, and why
+                reason = f"无法生成内容：{exc}" if not isinstance(exc, ChannelConfigError) else str(exc)
+                note = "；".join(x for x in (note, reason) if x)
+                task = unusable_task(a.key, who, group.id, group.name, a.due.isoformat(), a.kind, a.part)
+            if task is None:
+                continue  # `when:` is false with today's facts: nothing to do
             rows.append(SheetRow(task, a.state, a.due.astimezone(zone), note))
         return rows
     finally:

@@ -55,11 +55,11 @@ def csv_text(rows: Sequence[SheetRow]) -> str:
     """Spreadsheet form: one task per row (UTF-8; open with a BOM-aware importer)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["time", "operator", "group", "kind", "part", "instruction", "copy_text", "state", "key"])
+    writer.writerow(["time", "operator", "group", "kind", "part", "instruction", "copy_text", "state", "key", "note"])
     for r in rows:
         t = r.task
         writer.writerow([r.local_time.strftime("%Y-%m-%d %H:%M"), t.operator, t.group_name, t.kind, t.part or "",
-                         t.instruction, t.copy_text, r.state, t.key])
+                         t.instruction, t.copy_text, r.state, t.key, r.note])
     return buffer.getvalue()
 
 
@@ -75,7 +75,7 @@ _HTML_HEAD = """<!doctype html>
 body{{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;max-width:860px;margin:1.5em auto;padding:0 1em;color:#222}}
 .task{{border:1px solid #ddd;border-radius:8px;padding:.8em 1em;margin:.8em 0}}
 .task.done{{opacity:.55}} .task.overdue{{border-color:#d33}}
-.meta{{color:#666;font-size:.9em}} .state{{float:right;font-weight:600}}
+.meta{{color:#666;font-size:.9em}} .note{{color:#b00;margin:.3em 0}} .state{{float:right;font-weight:600}}
 pre{{white-space:pre-wrap;background:#f6f6f6;padding:.6em;border-radius:6px;margin:.5em 0}}
 button.copy{{cursor:pointer;padding:.3em .9em}} code{{font-size:.85em;color:#555}}
 </style></head><body>
@@ -117,6 +117,8 @@ def html_page(rows: Sequence[SheetRow], title: str) -> str:
             if t.copy_text:
                 parts.append(f'<pre id="{ident}">{e(t.copy_text)}</pre>')
                 parts.append(f'<button class="copy" data-target="{ident}">复制</button>')
+            if r.note:
+                parts.append(f'<div class="note">{e(r.note)}</div>')
             parts.append(f'<div class="meta"><code>sopengine done {e(t.key)}</code></div></div>')
     if not rows:
         parts.append("<p>今天没有任务。</p>")

@@ -71,3 +71,11 @@ def operator_task(action: OutboundAction, target: Target, operator: str) -> Oper
     return OperatorTask(key=action.key, operator=operator, group_id=target.group_id, group_name=target.group_name,
                         due=action.due.isoformat(), kind=kind, part=part, instruction=instruction,
                         copy_text=copy, details=details)
+
+
+def unusable_task(key: str, operator: str, group_id: str, group_name: str, due: str, kind: str,
+                  part: str | None) -> OperatorTask:
+    """The sheet's line for an action that could not be turned into a task (its text does not
+    render, its settings are unusable): it stays in view, and the row's note says why."""
+    return OperatorTask(key=key, operator=operator, group_id=group_id, group_name=group_name, due=due, kind=kind,
+                        part=part, instruction="⚠️ 这条任务无法生成，请联系运营负责人修正后重试（sopengine retry）")

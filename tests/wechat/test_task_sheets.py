@@ -82,3 +82,32 @@ def test_html_sheet_escapes_and_has_a_copy_button_per_message(camp_db):
     page = html_page(rows, "任务单 <测试>")
     assert "&lt;测试&gt;" in page
     assert page.count('class="copy"') == sum(1 for r in rows if r.task.copy_text)
+
+
+def test_a_task_that_cannot_be_rendered_stays_on_the_sheet_with_its_reason_in_every_format(tmp_path):
+    from sqlalchemy import update
+
+    from sopengine.group import Group
+    from sopengine.store.tables import groups
+    from sopengine_wechat.sheet import json_text
+
+    from sopengine import LoadOptions, load_sop
+
+    group = Group("g1", "深圳群", date(2026, 9, 19), ("camp",), {"city": "深圳"}, {"wechat": {"operator": "小雅"}})
+    sop = load_sop(tmp_path / "city.yaml", LoadOptions(sample_groups=[group]), text=(
+        "sop: city\nmatch: {tags: [camp]}\nlifetime: 3d\nsteps:\n"
+        '  - {id: hello, kind: message, at: day 1 09:00, text: "{{ group.city }}的朋友们早上好"}\n'))
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    store = Store.open(url, load_plugins().kinds)
+    start = datetime(2026, 9, 19, tzinfo=SH)
+    apply(store, [sop], [group], start)
+    with store.engine.begin() as conn:  # the fact went missing after apply
+        conn.execute(update(groups).values(facts={}))
+    Daemon(store, {"wechat": WeChatTaskChannel()}, VirtualClock(start)).run(until=datetime(2026, 9, 21, tzinfo=SH))
+    assert [a.state for a in list_actions(store)] == ["failed"]
+    store.close()
+    rows = build_sheet(url, date(2026, 9, 20), SH, "小雅")
+    assert len(rows) == 1 and rows[0].state == "failed" and "city" in rows[0].note
+    for text in (markdown(rows, "t"), csv_text(rows), html_page(rows, "t"), json_text(rows)):
+        assert "city/hello/g1/2026-09-20T09:00" in text and ("失败" in text or "failed" in text)
+        assert "undefined" in text and "无法生成" in text
