@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from .fact_types import typed_fact
 from .problems import Problem, SopFileError
 from .source import load_yaml
 
@@ -14,7 +15,10 @@ ID_COLUMNS = ("id", "group", "group_id", "群id")
 
 
 def load_facts(path: Path) -> dict[str, dict[str, Any]]:
-    """group id → facts. Numbers in CSV cells become int/float; an ``id`` column is required."""
+    """group id → facts. Numbers in CSV cells become int/float; an ``id`` column is required.
+    The facts the engine reads are typed (:mod:`.fact_types`): every bad cell is a problem at its
+    row and column, and the whole file is refused (SopFileError), so a failed import changes
+    nothing."""
     if path.suffix.lower() == ".csv":
         return _csv(path)
     doc = load_yaml(path)
@@ -23,26 +27,65 @@ def load_facts(path: Path) -> dict[str, dict[str, Any]]:
     if not isinstance(rows, list):
         raise SopFileError([doc.problem((), "a facts file is a list of groups (or `groups:` with one)")])
     out: dict[str, dict[str, Any]] = {}
+    problems: list[Problem] = []
     for i, row in enumerate(rows):
+        loc = ("groups", i) if isinstance(data, dict) else (i,)
         if not isinstance(row, dict) or "id" not in row:
-            raise SopFileError([doc.problem(("groups", i) if isinstance(data, dict) else (i,), "each row needs an id")])
-        out[str(row["id"])] = {k: v for k, v in row.items() if k != "id"}
+            problems.append(doc.problem(loc, "each row needs an id"))
+            continue
+        facts: dict[str, Any] = {}
+        for name, value in row.items():
+            if name == "id":
+                continue
+            try:
+                facts[name] = typed_fact(name, value)
+            except ValueError as exc:
+                problems.append(doc.problem((*loc, name), f"group {row['id']!r}: {exc}"))
+        out[str(row["id"])] = facts
+    if problems:
+        raise SopFileError(problems)
     return out
 
 
+def read_spreadsheet_text(path: Path) -> str:
+    """A CSV file's text as Excel and WPS save it: UTF-8 (with or without a BOM), else GB18030
+    (a superset of GBK, what Chinese Excel writes by default)."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise SopFileError([Problem(str(path), 1, 1, f"neither UTF-8 nor GBK/GB18030 text (byte {exc.start}); "
+                                                     "save it as CSV UTF-8")]) from None
+
+
 def _csv(path: Path) -> dict[str, dict[str, Any]]:
-    text = path.read_text(encoding="utf-8-sig")  # spreadsheets often write a BOM
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    key = next((h for h in header if h.lower() in ID_COLUMNS), None)
+    reader = csv.reader(io.StringIO(read_spreadsheet_text(path)))
+    header = [h.strip() for h in next(reader, [])]
+    key = next((i for i, h in enumerate(header) if h.lower() in ID_COLUMNS), None)
     if key is None:
         raise SopFileError([Problem(str(path), 1, 1, f"no id column (one of {', '.join(ID_COLUMNS)})")])
     out: dict[str, dict[str, Any]] = {}
-    for row in reader:
-        clean = {k.strip(): v for k, v in row.items() if k}
-        gid = (clean.pop(key) or "").strip()
-        if gid:
-            out[gid] = {k: _number(v) for k, v in clean.items() if v not in (None, "")}
+    problems: list[Problem] = []
+    for cells in reader:
+        line = reader.line_num
+        gid = cells[key].strip() if key < len(cells) else ""
+        if not gid:
+            continue
+        facts: dict[str, Any] = {}
+        for col, (name, value) in enumerate(zip(header, cells), start=1):
+            if col - 1 == key or not name or value.strip() == "":
+                continue
+            try:
+                facts[name] = typed_fact(name, _number(value))
+            except ValueError as exc:
+                problems.append(Problem(str(path), line, col, f"row {line}, column {name!r} of group {gid!r}: {exc}"))
+        out[gid] = facts
+    if problems:
+        raise SopFileError(problems)
     return out
 
 

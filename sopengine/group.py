@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from typing_extensions import Annotated
 
+from .fact_types import typed_fact
 from .quiet import QuietHours, parse_quiet
 
 GroupId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=120)]
@@ -55,7 +56,8 @@ class Group:
 
     @classmethod
     def from_model(cls, model: GroupModel) -> "Group":
-        facts = dict(model.model_extra or {})
+        """The group of a validated entry, its facts typed (ValueError for a fact of the wrong type)."""
+        facts = {name: typed_fact(name, value) for name, value in (model.model_extra or {}).items()}
         if model.members is not None:
             facts["members"] = model.members
         return cls(model.id, model.name, model.start, tuple(model.tags), facts,

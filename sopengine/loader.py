@@ -8,17 +8,19 @@ file as ``FILE:LINE:COL: message``.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection, Mapping, Sequence
+from typing import Any, Collection, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import ValidationError
 
 from .checks import StepChecks
 from .calendars import supported_countries
-from .group import Group, GroupModel
+from .fact_types import KNOWN_FACTS, typed_fact
+from .group import STRUCTURAL_KEYS, Group, GroupModel
 from .kinds import KindRegistry, StepBase
 from .model_errors import problems_from_validation
 from .pools import load_pool
@@ -161,6 +163,26 @@ def _resolve_pools(doc: YamlDocument, pools: Mapping[str, Any], problems: list[P
     return out
 
 
+#: Keys of a group entry a misspelt key is compared with (any other key is a fact).
+_GROUP_KEYS = sorted((STRUCTURAL_KEYS - {"id"}) | set(KNOWN_FACTS))
+
+
+def _fact_problems(doc: YamlDocument, index: int, model: GroupModel) -> Iterator[Problem]:
+    """Facts of a group entry that are surely mistakes: a key one letter from a known one
+    (``chanels:``), a mapping, or a value of the wrong type for a fact the engine reads."""
+    for name, value in (model.model_extra or {}).items():
+        loc = ("groups", index, name)
+        close = difflib.get_close_matches(name, _GROUP_KEYS, n=1, cutoff=0.8)
+        if close and close[0] not in KNOWN_FACTS:
+            yield doc.problem(loc, f"group {model.id!r}: unknown key {name!r} (did you mean {close[0]!r}?); "
+                                   "other keys are facts", key=True)
+            continue
+        try:
+            typed_fact(name, value)
+        except ValueError as exc:
+            yield doc.problem(loc, f"group {model.id!r}: {exc}")
+
+
 def load_groups(path: Path | str, *, text: str | None = None) -> list[Group]:
     """Load and validate a groups file (``groups:`` list); ids must be unique."""
     path = Path(path)
@@ -192,6 +214,10 @@ def groups_from_document(doc: YamlDocument) -> list[Group]:
             continue
         if model.id in seen:
             problems.append(doc.problem(("groups", i, "id"), f"duplicate group id {model.id!r}"))
+        fact_problems = list(_fact_problems(doc, i, model))
+        if fact_problems:
+            problems += fact_problems
+            continue
         seen.add(model.id)
         for channel, settings in model.channels.items():
             for key, value in settings.items():
