@@ -144,3 +144,51 @@ class Channel(Protocol):
 
 
 ChannelFactory = Callable[[ChannelContext], Channel]
+
+
+@dataclass(frozen=True, slots=True)
+class SettingProblem:
+    """What is wrong with a group's settings for a channel, found before anything is sent.
+
+    ``key`` names the setting (None: the settings as a whole, e.g. a required one missing).
+    ``unset_env``: the setting names an environment variable that is not set *here*; ``validate``
+    warns (it may be set where the daemon runs), ``run`` refuses to start.
+    """
+
+    message: str
+    key: str | None = None
+    unset_env: bool = False
+
+
+SettingsCheck = Callable[[Mapping[str, Any], Mapping[str, str]], Sequence[SettingProblem]]
+"""``check_settings(settings, env)``: a channel factory may carry one (a static method of the
+channel class) so that a group's ``channels.<name>`` is checked when files are validated, with
+the line of the groups file, not at dispatch. ``env`` is where named variables are looked up."""
+
+
+@dataclass(frozen=True)
+class ChannelChecks:
+    """Each channel's :data:`SettingsCheck`, and the environment named variables are looked up in."""
+
+    checks: Mapping[str, SettingsCheck] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+def settings_check(factory: ChannelFactory) -> SettingsCheck | None:
+    """The factory's ``check_settings``, if it declares one."""
+    check = getattr(factory, "check_settings", None)
+    return check if callable(check) else None
+
+
+def check_env_setting(settings: Mapping[str, Any], key: str, env: Mapping[str, str],
+                      *, required: bool = True, what: str = "") -> list[SettingProblem]:
+    """The usual checks of a setting naming an environment variable (``webhook_env``…): given,
+    a variable name, set in ``env``. For channels' :data:`SettingsCheck`."""
+    value = settings.get(key)
+    if value is None:
+        return [SettingProblem(f"{key} is missing{f' ({what})' if what else ''}")] if required else []
+    if not isinstance(value, str) or not value.isidentifier():
+        return [SettingProblem(f"{key} names an environment variable, got {value!r}", key)]
+    if not env.get(value):
+        return [SettingProblem(f"environment variable {value} ({key}) is not set", key, unset_env=True)]
+    return []

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from .context import template_context
+from .context import pool_for, template_context
 from .group import Group
 from .kinds import RedPacketStep, StepBase
 from .problems import Problem, did_you_mean
@@ -211,29 +211,35 @@ class StepChecks:
         yield from _static_names(source, allowed, self.sop)
 
     def _trial(self, step: StepBase, group: Group) -> Iterator[tuple[tuple[Any, ...], str]]:
-        """Render every part once with the sample group, as the daemon would."""
-        start = datetime.combine(group.start + timedelta(days=1), time(8, 0), tzinfo=self.sop.timezone)
-        extra: dict[str, Any] = {}
-        if step.pick is not None:
-            extra["item"] = self.sop.pools[step.pick][0] if self.sop.pools[step.pick] else None
-        if step.on is not None:
-            extra["member"] = SAMPLE_MEMBER
-        context = template_context(self.sop, group, local_due=start, day=1, occurrence=0, **extra)
-        if step.on is not None:
-            context["members"] = [SAMPLE_MEMBER]
-        if step.when is not None:
-            for message in _condition_problems(step.when, context):
-                yield ("when",), f"when: {message}"
-        if isinstance(step, RedPacketStep):
-            yield from _red_packet_size(step, context)
-            context = {**context, "amount": 1.0, "count": 1}
-        for loc, source in step.templates():
-            if isinstance(step, RedPacketStep) and loc in (("amount",), ("count",)):
-                continue
-            try:
-                render_template(source, context)
-            except TemplateProblem as exc:
-                yield loc, str(exc)
+        yield from trial_render(self.sop, step, group)
+
+
+def trial_render(sop: "Sop", step: StepBase, group: Group) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Render every part of ``step`` once for ``group`` (day 1, the pool's first item, a sample
+    newcomer for an event), as the daemon would; yields (location in the step, problem)."""
+    start = datetime.combine(group.start + timedelta(days=1), time(8, 0), tzinfo=sop.timezone)
+    extra: dict[str, Any] = {}
+    if step.pick is not None:
+        pool = pool_for(sop, group, step.pick)
+        extra["item"] = pool[0] if pool else None
+    if step.on is not None:
+        extra["member"] = SAMPLE_MEMBER
+    context = template_context(sop, group, local_due=start, day=1, occurrence=0, **extra)
+    if step.on is not None:
+        context["members"] = [SAMPLE_MEMBER]
+    if step.when is not None:
+        for message in _condition_problems(step.when, context):
+            yield ("when",), f"when: {message}"
+    if isinstance(step, RedPacketStep):
+        yield from _red_packet_size(step, context)
+        context = {**context, "amount": 1.0, "count": 1}
+    for loc, source in step.templates():
+        if isinstance(step, RedPacketStep) and loc in (("amount",), ("count",)):
+            continue
+        try:
+            render_template(source, context)
+        except TemplateProblem as exc:
+            yield loc, str(exc)
 
 
 def _red_packet_size(step: RedPacketStep, context: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str]]:

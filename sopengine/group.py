@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from typing_extensions import Annotated
 
 from .fact_types import typed_fact
+from .problems import Problem, Severity
 from .quiet import QuietHours, parse_quiet
+
+if TYPE_CHECKING:
+    from .source import YamlDocument
 
 GroupId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=120)]
 
@@ -40,6 +44,18 @@ class GroupModel(BaseModel):
         return value
 
 
+@dataclass(frozen=True)
+class GroupOrigin:
+    """Where a group was written: entry ``index`` of a groups file's ``groups:`` list."""
+
+    doc: "YamlDocument"
+    index: int
+
+    def problem(self, loc: Sequence[str | int], message: str, severity: Severity = "error",
+                *, key: bool = False) -> Problem:
+        return self.doc.problem(("groups", self.index, *loc), message, key=key, severity=severity)
+
+
 @dataclass(frozen=True, eq=False)
 class Group:
     """A group and its facts (members, active members, any imported column)."""
@@ -53,16 +69,27 @@ class Group:
     vars: dict[str, Any] = field(default_factory=dict)
     pools: dict[str, list[Any]] = field(default_factory=dict)
     quiet: QuietHours | None = None
+    #: The groups-file entry it came from (None for a group read back from the store).
+    origin: GroupOrigin | None = field(default=None, repr=False)
+
+    def problem(self, loc: Sequence[str | int], message: str, severity: Severity = "error",
+                *, key: bool = False) -> Problem:
+        """A problem about this group at ``loc`` inside its entry (``("channels", "wechat")``),
+        as deep as the entry goes; ``group ID`` at 1:1 when it has no file."""
+        text = f"group {self.id!r}: {message}"
+        if self.origin is None:
+            return Problem(f"group {self.id}", 1, 1, text, severity)
+        return self.origin.problem(loc, text, severity, key=key)
 
     @classmethod
-    def from_model(cls, model: GroupModel) -> "Group":
+    def from_model(cls, model: GroupModel, origin: GroupOrigin | None = None) -> "Group":
         """The group of a validated entry, its facts typed (ValueError for a fact of the wrong type)."""
         facts = {name: typed_fact(name, value) for name, value in (model.model_extra or {}).items()}
         if model.members is not None:
             facts["members"] = model.members
         return cls(model.id, model.name, model.start, tuple(model.tags), facts,
                    dict(model.channels), dict(model.vars), dict(model.pools),
-                   parse_quiet(model.quiet) if model.quiet else None)
+                   parse_quiet(model.quiet) if model.quiet else None, origin)
 
     def template_view(self) -> dict[str, Any]:
         """Plain data for templates: id, name, start (ISO), tags, then every fact."""

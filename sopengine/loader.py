@@ -17,16 +17,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import ValidationError
 
+from .channels import ChannelChecks
 from .checks import StepChecks
 from .calendars import supported_countries
 from .fact_types import KNOWN_FACTS, typed_fact
-from .group import STRUCTURAL_KEYS, Group, GroupModel
+from .group import STRUCTURAL_KEYS, Group, GroupModel, GroupOrigin
 from .kinds import KindRegistry, StepBase
 from .model_errors import problems_from_validation
 from .pools import load_pool
 from .quiet import parse_quiet
 from .problems import Problem, SopFileError, did_you_mean
-from .sop import PoolFile, Sop, SopHeader
+from .sop import MATCH_POSITION, PoolFile, Sop, SopHeader
 from .source import YamlDocument, load_yaml
 
 PLACEHOLDER_ITEM = "（示例内容）"
@@ -47,6 +48,8 @@ class LoadOptions:
     channels: Collection[str] | None = None
     #: Real groups whose facts the trial render may use.
     sample_groups: Sequence[Group] = ()
+    #: How channels check a group's settings for them (none: not checked).
+    channel_checks: ChannelChecks = field(default_factory=ChannelChecks)
 
 
 def load_sop(path: Path | str, options: LoadOptions | None = None, *, text: str | None = None) -> Sop:
@@ -93,7 +96,8 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
         match_tags=tuple(header.match.tags), match_where=header.match.where, lifetime=lifetime,
         channel=header.channel, calendar=header.calendar, quiet=quiet, vars=dict(header.vars), pools=pools,
         path=doc.path, content_hash=content_hash,
-        positions={s.id: doc.position(("steps", i)) for i, s in steps},
+        positions={MATCH_POSITION: doc.position(("match",)),
+                   **{s.id: doc.position(("steps", i)) for i, s in steps}},
     )
     if tz is not None:
         problems += StepChecks(doc, sop, [i for i, _ in steps], options).run()
@@ -192,6 +196,16 @@ def load_groups(path: Path | str, *, text: str | None = None) -> list[Group]:
 
 def groups_from_document(doc: YamlDocument) -> list[Group]:
     """Validate a parsed groups document (see :func:`load_groups`); each group on its own."""
+    groups, problems = groups_and_problems(doc)
+    if problems:
+        raise SopFileError(problems)
+    return groups
+
+
+def groups_and_problems(doc: YamlDocument) -> tuple[list[Group], list[Problem]]:
+    """The valid groups of a parsed groups document, and the problems of the others: one bad
+    entry never keeps the good ones from being planned. SopFileError when the file as a whole
+    is not a groups file."""
     data = doc.plain()
     if not isinstance(data, dict) or "groups" not in data:
         raise SopFileError([doc.problem((), "a groups file needs a top-level mapping with `groups:`")])
@@ -224,7 +238,5 @@ def groups_from_document(doc: YamlDocument) -> list[Group]:
                 if key.endswith("_env") and not (isinstance(value, str) and value.isidentifier()):
                     problems.append(doc.problem(("groups", i, "channels", channel, key),
                                                 f"{key} names an environment variable, got {value!r}"))
-        groups.append(Group.from_model(model))
-    if problems:
-        raise SopFileError(problems)
-    return groups
+        groups.append(Group.from_model(model, GroupOrigin(doc, i)))
+    return groups, problems

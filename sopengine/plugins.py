@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Mapping
 import pluggy
 
 from . import hookspecs
-from .channels import ChannelContext, ChannelFactory, Channel
+from .channels import Channel, ChannelChecks, ChannelContext, ChannelFactory, settings_check
 from .kinds import KindRegistry, StepBase
 from .loader import BUILTIN_EVENT_DATA, BUILTIN_EVENTS, LoadOptions
 from .templating import environment
@@ -70,9 +70,13 @@ class PluginHost:
     def failures(self) -> list[PluginInfo]:
         return [p for p in self.plugins.values() if p.error]
 
-    def load_options(self) -> LoadOptions:
-        """Validation options knowing every registered kind, event and channel."""
-        return LoadOptions(kinds=self.kinds, events=frozenset(self.events), channels=frozenset(self.channel_factories))
+    def load_options(self, env: Mapping[str, str] | None = None) -> LoadOptions:
+        """Validation options knowing every registered kind, event and channel; ``env``: where the
+        variables group settings name are looked up (none given: an empty environment)."""
+        checks = {name: check for name, factory in self.channel_factories.items()
+                  if (check := settings_check(factory)) is not None}
+        return LoadOptions(kinds=self.kinds, events=frozenset(self.events), channels=frozenset(self.channel_factories),
+                           channel_checks=ChannelChecks(checks, dict(env or {})))
 
     def missing_event_data(self, name: str, data: Mapping[str, Any]) -> list[str]:
         """The dotted keys event ``name`` must carry that ``data`` lacks (or leaves empty)."""

@@ -15,6 +15,9 @@ from .kinds import StepBase
 from .problems import Problem, Severity
 from .quiet import QuietHours
 
+#: Key of :attr:`Sop.positions` for the ``match:`` block (no step id has a colon).
+MATCH_POSITION = ":match"
+
 Lifetime = Annotated[str, StringConstraints(pattern=r"^\d+d$")]
 
 
@@ -87,10 +90,11 @@ class Sop:
         raise KeyError(step_id)
 
     def problem(self, step_id: str | None, message: str, severity: Severity = "error") -> Problem:
-        """A problem at the step ``step_id`` of this SOP's file (its first line when unknown)."""
+        """A problem at the step ``step_id`` of this SOP's file (its first line when unknown;
+        :data:`MATCH_POSITION`: the ``match:`` block)."""
         line, col = self.positions.get(step_id or "", (1, 1))
         name = str(self.path) if self.path else f"SOP {self.id}"
-        where = f"step {step_id!r}: " if step_id else ""
+        where = f"step {step_id!r}: " if step_id and step_id != MATCH_POSITION else ""
         return Problem(name, line, col, f"{where}{message}", severity)
 
     def step_index(self, step_id: str) -> int:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .group import Group
-from .loader import LoadOptions, groups_from_document, sop_from_document
+from .group_checks import check_groups
+from .loader import LoadOptions, groups_and_problems, sop_from_document
 from .planner import PlannedAction, PlanningError, date_window, life_window, matches, plan, sort_actions
 from .problems import Problem, SopFileError
 from .sop import Sop
@@ -86,15 +87,19 @@ def load_workspace(
             if named and doc.path.resolve() not in named:
                 continue  # replaced by the groups files named
             try:
-                ws.groups += groups_from_document(doc)
+                good, problems = groups_and_problems(doc)
             except SopFileError as exc:
                 ws.problems += exc.problems
+                continue
+            ws.groups += good
+            ws.problems += problems
         elif isinstance(top, dict) and "sop" in top:
             sop_docs.append((doc, text))
         else:
             ws.problems.append(doc.problem((), "neither an SOP file (top-level `sop:`) nor a groups file (`groups:`)"))
     base = options or LoadOptions()
-    options = LoadOptions(base.kinds, base.events, base.channels, [*base.sample_groups, *ws.groups])
+    options = LoadOptions(base.kinds, base.events, base.channels, [*base.sample_groups, *ws.groups],
+                          base.channel_checks)
     first_file: dict[str, str] = {}
     for doc, text in sop_docs:
         try:
@@ -108,6 +113,8 @@ def load_workspace(
         first_file[sop.id] = doc.name
         ws.sops.append(sop)
         ws.problems += sop.warnings
+    if ws.sops and ws.groups:
+        ws.problems += check_groups(ws.sops, ws.groups, options.channel_checks)
     ws.problems.sort()
     return ws
 

@@ -14,9 +14,10 @@ The Message-ID comes from the idempotency key, so a duplicate is recognisable.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from sopengine.channels import (
+    SettingProblem,
     Capabilities, ChannelConfigError, ChannelContext, OutboundAction, Permanent, SendResult, Target,
 )
 from sopengine.hookspecs import RegisterChannel, hookimpl
@@ -49,6 +50,16 @@ class EmailChannel:
             timeout=float(options.get("timeout", 10.0)), ca_file=options.get("ca_file"))
         self._env = context.env
         self._now = context.now or (lambda: datetime.now(timezone.utc))
+
+    @staticmethod
+    def check_settings(settings: Mapping[str, Any], env: Mapping[str, str]) -> list[SettingProblem]:
+        """``to``: one address or a list of them."""
+        to = settings.get("to")
+        addresses = [to] if isinstance(to, str) else to if isinstance(to, list) else None
+        if not addresses:
+            return [SettingProblem("needs to (an address or a list of addresses)")]
+        bad = [a for a in addresses if not (isinstance(a, str) and "@" in a.strip("@"))]
+        return [SettingProblem(f"to: not an email address: {a!r}", "to") for a in bad]
 
     def target_key(self, target: Target) -> str:
         return f"email:{target.group_id}"

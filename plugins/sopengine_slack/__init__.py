@@ -15,9 +15,10 @@ plain-text fallback.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from sopengine.channels import (
+    SettingProblem, check_env_setting,
     Capabilities, ChannelConfigError, ChannelContext, OutboundAction, Permanent, RateLimit, SendResult, Target,
 )
 from sopengine.hookspecs import RegisterChannel, hookimpl
@@ -45,6 +46,16 @@ class SlackChannel:
         self._base_url = str(options.get("base_url", DEFAULT_BASE_URL))
         self._token_env = str(options.get("token_env", DEFAULT_TOKEN_ENV))
         self._timeout = float(options.get("timeout", 10.0))
+
+    @staticmethod
+    def check_settings(settings: Mapping[str, Any], env: Mapping[str, str]) -> list[SettingProblem]:
+        """A webhook (``webhook_env``) or a Slack ``channel`` (its token from ``token_env``, or the
+        channel-wide token option, checked when the daemon starts)."""
+        if settings.get("webhook_env") is not None:
+            return check_env_setting(settings, "webhook_env", env)
+        if not (isinstance(settings.get("channel"), str) and settings["channel"]):
+            return [SettingProblem("needs channel (a Slack channel id or #name) or webhook_env")]
+        return check_env_setting(settings, "token_env", env, required=False)
 
     def target_key(self, target: Target) -> str:
         """One bucket per webhook or Slack channel; never raises."""

@@ -10,10 +10,10 @@ ledger itself is the task list, so ``send`` only acknowledges the hand-over.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from sopengine.channels import (
-    Capabilities, ChannelConfigError, ChannelContext, Ok, OutboundAction, SendResult, Target,
+    Capabilities, ChannelConfigError, ChannelContext, Ok, OutboundAction, SendResult, SettingProblem, Target,
 )
 from sopengine.hookspecs import hookimpl
 
@@ -34,6 +34,16 @@ class WeChatTaskChannel:
 
     def __init__(self, context: ChannelContext | None = None):
         self.context = context or ChannelContext()
+
+    @staticmethod
+    def check_settings(settings: Mapping[str, Any], env: Mapping[str, str]) -> list[SettingProblem]:
+        """A group's tasks need someone to do them: ``operator`` is required."""
+        operator = settings.get("operator")
+        if operator is None or (isinstance(operator, str) and not operator.strip()):
+            return [SettingProblem("no operator: add channels.wechat.operator (who does this group's tasks)")]
+        if not isinstance(operator, str):
+            return [SettingProblem(f"operator is a name, got {operator!r}", "operator")]
+        return []
 
     def target_key(self, target: Target) -> str:
         return f"wechat:{target.group_id}"

@@ -14,9 +14,10 @@ under the robot's UTF-8 byte limit (2048 text, 4096 markdown).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from sopengine.channels import (
+    SettingProblem, check_env_setting,
     Capabilities, ChannelConfigError, ChannelContext, OutboundAction, Permanent, RateLimit, SendResult, Target,
 )
 from sopengine.hookspecs import RegisterChannel, hookimpl
@@ -50,6 +51,16 @@ class WeComChannel:
         import httpx  # imported by the channel, not the plugin: `sopengine plan` never pays for it
 
         self._client = httpx.Client(transport=context.http, timeout=float(options.get("timeout", 10.0)))
+
+    @staticmethod
+    def check_settings(settings: Mapping[str, Any], env: Mapping[str, str]) -> list[SettingProblem]:
+        """``webhook_env`` names the variable holding the robot's key; mentions are lists of ids."""
+        problems = check_env_setting(settings, "webhook_env", env, what="the variable holding the robot's key")
+        for key in ("mentions", "mention_mobiles", "operators"):
+            value = settings.get(key)
+            if value is not None and not (isinstance(value, list) and all(isinstance(v, (str, int)) for v in value)):
+                problems.append(SettingProblem(f"{key} is a list of user ids, got {value!r}", key))
+        return problems
 
     def target_key(self, target: Target) -> str:
         """One bucket per robot (its key's env var name); never raises."""

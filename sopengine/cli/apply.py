@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from datetime import datetime
 from pathlib import Path
 
@@ -47,7 +49,7 @@ def run_apply(paths: tuple[Path, ...], groups_file: Path | None, db_url: str | N
               now: datetime) -> tuple[ApplyReport, list]:
     """Load, report problems on stderr, apply the good files. Shared with ``run PATH...``."""
     host = plugin_host()
-    ws = load_workspace(paths, [groups_file] if groups_file else [], host.load_options())
+    ws = load_workspace(paths, [groups_file] if groups_file else [], host.load_options(os.environ))
     echo_problems(ws.problems)
     store = open_store(db_url, host)
     try:

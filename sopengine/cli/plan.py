@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +38,7 @@ def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datet
     Problems in files are printed to stderr; the good files are still planned
     and the exit code is 1.
     """
-    ws = load_workspace(paths, [groups_file] if groups_file else [], plugin_host().load_options())
+    ws = load_workspace(paths, [groups_file] if groups_file else [], plugin_host().load_options(os.environ))
     if not ws.groups and ws.ok:
         raise click.UsageError("no groups: pass --groups FILE (a file with a top-level `groups:` list)")
     sops = [s for s in ws.sops if not only_sops or s.id in only_sops]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 import click
@@ -20,7 +22,7 @@ def validate_command(paths: tuple[Path, ...], fmt: str) -> None:
     Every problem is printed as FILE:LINE:COL: message. Exit 0 when all are
     valid, 1 when any is not.
     """
-    ws = load_workspace(paths, options=plugin_host().load_options())
+    ws = load_workspace(paths, options=plugin_host().load_options(os.environ))
     if fmt == "json":
         echo_json({
             "ok": ws.ok,

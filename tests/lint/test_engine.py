@@ -57,7 +57,8 @@ def test_unrenderable_group_is_noted_and_planned_unrendered(tmp_path):
     groups = GROUPS.replace("    members: 300\n", "    members: 300\n    city: 杭州\n")
     sop_path, groups_path = write(tmp_path, sop_text, groups)
     ws = load_workspace([sop_path], [groups_path])
-    assert ws.ok
+    errors = [p for p in ws.problems if p.severity == "error"]  # validate says so, at the group's line
+    assert len(errors) == 1 and "group 'mini-b': lacks fact 'city'" in errors[0].message
     report = lint_workspace(ws, LintConfig.defaults(RULES))
     assert report.findings == []
     assert len(report.notes) == 1 and "mini-b" in report.notes[0]

@@ -1,0 +1,175 @@
+"""Checks of groups against the SOPs that run them: what neither file shows alone.
+
+A groups file and an SOP file can each be valid while together they fail at dispatch time: a
+group no SOP matches (a tag typo), a group whose channel settings cannot carry what its SOPs
+send (no operator, a variable that is not set), a fact a template needs that one group lacks.
+These checks find such mistakes when files are validated, each at the groups file's line.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from .channels import ChannelChecks
+from .checks import trial_render
+from .group import Group
+from .planner import matches
+from .problems import Problem, did_you_mean
+from .sop import MATCH_POSITION, Sop
+from .templating import TemplateProblem, referenced_attributes
+
+#: Commas an input method types in Chinese mode; inside ``[a，b]`` they make one tag of two.
+FULL_WIDTH_COMMAS = {"，": "全角逗号「，」", "、": "顿号「、」"}
+
+
+def check_groups(sops: Sequence[Sop], groups: Sequence[Group], channels: ChannelChecks) -> list[Problem]:
+    """Every problem of ``groups`` run by ``sops``: matching, channel settings, facts.
+
+    Groups that match no SOP and SOPs that match no group are warnings; a setting or a fact that
+    would fail at dispatch is an error (a variable not set here is a warning: it may be set where
+    the daemon runs).
+    """
+    problems: list[Problem] = [p for sop in sops for p in _sop_tag_hints(sop)]
+    facts = FactChecks()
+    matched_any: set[str] = set()
+    all_tags = sorted({t for sop in sops for t in sop.match_tags})
+    for group in groups:
+        problems += _group_tag_hints(group)
+        running = [sop for sop in sops if _matches(sop, group)]
+        matched_any.update(sop.id for sop in running)
+        if not running:
+            problems.append(_unmatched(group, all_tags))
+            continue
+        problems += settings_problems(group, running, channels)
+        problems += facts.problems(group, running)
+    if groups:
+        for sop in sops:
+            if sop.id not in matched_any:
+                needs = f"tags {list(sop.match_tags)}" if sop.match_tags else "no tags"
+                where = f" and where: {sop.match_where}" if sop.match_where else ""
+                problems.append(sop.problem(MATCH_POSITION, f"SOP {sop.id!r} matches no group (it needs {needs}"
+                                                            f"{where}); nothing is planned for it", "warning"))
+    return problems
+
+
+def channels_of(sop: Sop) -> set[str]:
+    """The channels ``sop``'s steps go through."""
+    return {step.channel or sop.channel for step in sop.steps}
+
+
+def settings_problems(group: Group, running: Iterable[Sop], channels: ChannelChecks,
+                      *, unset_env_is_error: bool = False) -> list[Problem]:
+    """``group``'s settings for each channel its SOPs use, as that channel checks them."""
+    used: dict[str, list[str]] = {}
+    for sop in running:
+        for name in sorted(channels_of(sop)):
+            used.setdefault(name, []).append(sop.id)
+    out: list[Problem] = []
+    for name, sop_ids in used.items():
+        check = channels.checks.get(name)
+        if check is None:
+            continue
+        settings = group.channels.get(name) or {}
+        for found in check(settings, channels.env):
+            loc: tuple[str, ...] = ("channels", name, found.key) if found.key else ("channels", name)
+            if name not in group.channels:
+                loc = ("channels",) if group.channels else ("id",)
+            severity = "warning" if found.unset_env and not unset_env_is_error else "error"
+            out.append(group.problem(loc, f"channels.{name}: {found.message} (SOP {', '.join(sop_ids)} "
+                                          f"send{'s' if len(sop_ids) == 1 else ''} through {name})", severity))
+    return out
+
+
+class FactChecks:
+    """Trial renders of each SOP's steps with one group's facts, remembered per shape of facts:
+    groups with the same fact names (and the same values of the facts the SOP reads) render alike."""
+
+    def __init__(self) -> None:
+        self._read: dict[int, frozenset[str]] = {}
+        self._seen: dict[tuple[Any, ...], list[tuple[str, str, list[str]]]] = {}
+
+    def problems(self, group: Group, running: Iterable[Sop]) -> list[Problem]:
+        out: list[Problem] = []
+        view = group.template_view()
+        for sop in running:
+            read = self._facts_read(sop)
+            shape = (id(sop), frozenset(view), tuple((n, repr(view.get(n))) for n in sorted(read)),
+                     repr(sorted(group.vars.items())), frozenset(group.pools))
+            found = self._seen.get(shape)
+            if found is None:
+                found = self._seen[shape] = list(self._render(sop, group, view))
+            for step_id, message, missing in found:
+                line, _ = sop.positions.get(step_id, (1, 1))
+                lacks = f"lacks fact {', '.join(map(repr, missing))}: " if missing else ""
+                out.append(group.problem(("id",), f"{lacks}SOP {sop.id!r} step {step_id!r} "
+                                                  f"({sop.path or sop.id}:{line}) cannot be rendered: {message}"))
+        return out
+
+    def _facts_read(self, sop: Sop) -> frozenset[str]:
+        read = self._read.get(id(sop))
+        if read is None:
+            names: set[str] = set()
+            for step in sop.steps:
+                for source, expression in _sources(step):
+                    try:
+                        names |= referenced_attributes(source, "group", expression=expression)
+                    except TemplateProblem:
+                        continue
+            read = self._read[id(sop)] = frozenset(names)
+        return read
+
+    @staticmethod
+    def _render(sop: Sop, group: Group, view: Mapping[str, Any]) -> Iterator[tuple[str, str, list[str]]]:
+        for step in sop.steps:
+            for _, message in trial_render(sop, step, group):
+                used: set[str] = set()
+                for source, expression in _sources(step):
+                    try:
+                        used |= referenced_attributes(source, "group", expression=expression)
+                    except TemplateProblem:
+                        continue
+                yield step.id, message, sorted(used - set(view))
+                break  # one problem per step and group: the first says what to fix
+
+
+def _sources(step: Any) -> Iterator[tuple[str, bool]]:
+    for _, source in step.templates():
+        yield source, False
+    if step.when is not None:
+        yield step.when, True
+
+
+def _matches(sop: Sop, group: Group) -> bool:
+    try:
+        return matches(sop, group)
+    except TemplateProblem:
+        return False  # the SOP's own `where:` problem is reported with the SOP
+
+
+def _unmatched(group: Group, all_tags: Sequence[str]) -> Problem:
+    hints = "".join(did_you_mean(t, all_tags) for t in group.tags if t not in all_tags)
+    tags = f"its tags {list(group.tags)}" if group.tags else "it has no tags"
+    return group.problem(("tags",) if group.tags else ("id",),
+                         f"matches no SOP ({tags}{hints}); nothing is planned for it", "warning")
+
+
+def _comma_hint(tag: str) -> str | None:
+    for char, name in FULL_WIDTH_COMMAS.items():
+        if char in tag:
+            parts = ", ".join(p.strip() for p in tag.split(char))
+            return f"tag {tag!r} contains a {name}, so it is one tag: for several write [{parts}]"
+    return None
+
+
+def _group_tag_hints(group: Group) -> Iterator[Problem]:
+    for i, tag in enumerate(group.tags):
+        hint = _comma_hint(tag)
+        if hint is not None:
+            yield group.problem(("tags", i), hint, "warning")
+
+
+def _sop_tag_hints(sop: Sop) -> Iterator[Problem]:
+    for tag in sop.match_tags:
+        hint = _comma_hint(tag)
+        if hint is not None:
+            yield sop.problem(MATCH_POSITION, f"match: {hint}", "warning")
