@@ -10,9 +10,10 @@ import click
 from rich.table import Table
 
 from ..facts_file import load_facts
+from ..group_checks import FactChecks
 from ..problems import SopFileError
 from ..store.commands import import_facts
-from ..store.queries import list_groups
+from ..store.queries import list_groups, running_groups
 from .common import echo_json, echo_problems
 from .runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 from .status import wide_console
@@ -39,6 +40,9 @@ def groups_command(ctx: click.Context, db_url: str | None, fmt: str) -> None:
         table.add_row(r.id, r.name, r.start, ", ".join(r.sops), json.dumps(r.facts, ensure_ascii=False),
                       r.facts_updated_at.strftime("%Y-%m-%d %H:%M") if r.facts_updated_at else "", state)
     wide_console().print(table)
+    for r in rows:
+        if not r.sops and r.dissolved_at is None:
+            click.echo(f"warning: group {r.id!r} runs no SOP (its tags {r.tags}): nothing is planned for it", err=True)
 
 
 @groups_command.command("import")
@@ -62,4 +66,8 @@ def import_command(ctx: click.Context, path: Path, db_url: str | None, now: date
     click.echo(f"updated facts of {len(updated)} group(s)")
     for gid in unknown:
         click.echo(f"unknown group {gid!r} (apply its groups file first)", err=True)
-    raise SystemExit(1 if unknown else 0)
+    checks = FactChecks()  # what the imported facts still cannot render, as validate says it
+    lacking = [p for group, sops in running_groups(store, set(updated)) for p in checks.problems(group, sops)]
+    for problem in lacking:
+        click.echo(f"error: {problem.message}", err=True)
+    raise SystemExit(1 if unknown or lacking else 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +14,10 @@ from rich.progress import BarColumn, Progress, TextColumn
 from ..daemon.clock import Clock, SystemClock, VirtualClock
 from ..daemon.logs import configure
 from ..daemon.runner import Daemon, RunStats
-from ..store.queries import status
+from ..plugins import PluginHost
+from ..problems import Problem
+from ..store import Store
+from ..store.queries import running_groups, status
 from .apply import print_report, run_apply
 from .runtime import (
     DB_OPTION, INSTANT, build_channels, load_config, open_store, parse_channel_options, plugin_host,
@@ -57,13 +61,14 @@ def run_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str |
     clock: Clock = VirtualClock(start) if start is not None else SystemClock()
     if until is not None and until <= clock.now():
         raise click.BadParameter("--until must be after the start", param_hint="--until")
-    problems = []
+    problems: list[Problem] = []
     if paths:
         report, problems = run_apply(paths, groups_file, db_url, clock.now())
         if not virtual or not quiet:
             print_report(report)
     host = plugin_host()
     store = open_store(db_url, host)
+    problems += _settings_at_startup(store, host)
     channels = build_channels(host, parse_channel_options(channel_options, load_config(config_file)))
     daemon = Daemon(store, channels, clock, batch_size=batch_size)
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -78,6 +83,20 @@ def run_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str |
     finally:
         store.close()
     raise SystemExit(1 if any(p.severity == "error" for p in problems) else 0)
+
+
+def _settings_at_startup(store: Store, host: PluginHost) -> list[Problem]:
+    """Every running group's settings for the channels its SOPs use, with this process's
+    environment: a variable that is not set is an error here (validate only warns), printed
+    before anything is dispatched. The other groups still run."""
+    from ..group_checks import settings_problems
+
+    checks = host.load_options(os.environ).channel_checks
+    found = [p for group, sops in running_groups(store) for p in
+             settings_problems(group, sops, checks, unset_env_is_error=True)]
+    for problem in found:
+        click.echo(f"error: {problem.message}", err=True)
+    return found
 
 
 def _run_with_progress(daemon: Daemon, start: datetime, until: datetime) -> RunStats:

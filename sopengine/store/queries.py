@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import and_, func, select
 
 from . import states
+from ..group import Group
+from ..sop import Sop
 from .core import Store
 from .records import ActionRecord
 from .database import aware, to_db
@@ -215,3 +217,22 @@ def health(store: Store, now: datetime, alive_within: float = 60.0) -> Health:
         next_due = conn.execute(select(func.min(actions.c.next_attempt_at)).where(actions.c.state.in_(waiting))).scalar()
     return Health(ws, int(late), counts.get(states.FAILED, 0), counts.get(states.MISSED, 0),
                   counts.get(states.OVERDUE, 0), aware(oldest), aware(next_due))
+
+
+def running_groups(store: Store, ids: set[str] | None = None) -> list[tuple[Group, list[Sop]]]:
+    """Each live (not dissolved) group, or those of ``ids``, with its current facts and the current
+    version of every SOP it is enrolled in: what the checks of a stored group are run against."""
+    from .ledger import group_from_row
+    from .tables import enrollments
+
+    with store.engine.connect() as conn:
+        query = select(groups).where(groups.c.dissolved_at.is_(None)).order_by(groups.c.id)
+        if ids is not None:
+            query = query.where(groups.c.id.in_(sorted(ids)))
+        rows = conn.execute(query).all()
+        versions: dict[str, list[int]] = {}
+        for group_id, version_id in conn.execute(
+                select(enrollments.c.group_id, sops.c.version_id).join(sops, sops.c.id == enrollments.c.sop_id)
+                .where(enrollments.c.active.is_(True))):
+            versions.setdefault(group_id, []).append(version_id)
+        return [(group_from_row(r), [store.sop_version(v, conn) for v in versions.get(r.id, [])]) for r in rows]
