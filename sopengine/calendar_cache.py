@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 #: Bumped when the file's layout changes (old files are then ignored).
-FORMAT = 1
+FORMAT = 2
 
 
 def default_dir(environ: Mapping[str, str] = os.environ) -> Path:
@@ -41,11 +41,14 @@ def holidays_version() -> str:
 
 @dataclass
 class YearDays:
-    """One country's year: holiday names by ISO date, and ``workdays[n]`` == "1" when day
-    ``n`` (0 = 1 January) is a working day (make-up weekend workdays included)."""
+    """One country's year: holiday names by ISO date, ``workdays[n]`` == "1" when day ``n``
+    (0 = 1 January) is a working day (make-up weekend workdays included), and ``breaks[n]`` ==
+    "1" when it is a day of an official break (放假: the days off around a holiday, weekends in
+    it included)."""
 
     holidays: dict[str, str]
     workdays: str
+    breaks: str = ""
 
 
 @dataclass
@@ -73,11 +76,25 @@ class CalendarCache:
         entry = self._load().get("countries", {}).get(country, {}).get(str(year))
         if not isinstance(entry, dict):
             return None
-        return YearDays(dict(entry.get("holidays", {})), str(entry.get("workdays", "")))
+        return YearDays(dict(entry.get("holidays", {})), str(entry.get("workdays", "")), str(entry.get("breaks", "")))
 
     def set_year(self, country: str, year: int, days: YearDays) -> None:
         countries = self._load().setdefault("countries", {})
-        countries.setdefault(country, {})[str(year)] = {"holidays": days.holidays, "workdays": days.workdays}
+        countries.setdefault(country, {})[str(year)] = {"holidays": days.holidays, "workdays": days.workdays,
+                                                        "breaks": days.breaks}
+        self._save()
+
+    def published(self, country: str) -> tuple[bool, int | None] | None:
+        """(cached, last year whose official schedule ``holidays`` has, or None: the country's
+        days follow fixed rules), if cached."""
+        entry = self._load().get("published", {})
+        if country not in entry:
+            return None
+        value = entry[country]
+        return True, int(value) if isinstance(value, int) else None
+
+    def set_published(self, country: str, last: int | None) -> None:
+        self._load().setdefault("published", {})[country] = last
         self._save()
 
     def _load(self) -> dict[str, Any]:

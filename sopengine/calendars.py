@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Iterable, Protocol
 
 from .calendar_cache import CalendarCache, YearDays
 
@@ -21,7 +21,8 @@ class WorkCalendar(Protocol):
     """What the planner needs to know about a country's days."""
 
     def is_holiday(self, day: date) -> bool:
-        """True on a public holiday or an official day off."""
+        """True on every day of an official break (放假): the holidays themselves, the days off
+        moved next to them, and the weekend days inside the break (国庆 2026-10-04, a Sunday)."""
         ...
 
     def is_workday(self, day: date) -> bool:
@@ -43,7 +44,7 @@ class HolidaysCalendar:
         self._source: Any = None
 
     def is_holiday(self, day: date) -> bool:
-        return day.isoformat() in self._year(day.year).holidays
+        return self._year(day.year).breaks[day.timetuple().tm_yday - 1] == "1"
 
     def is_workday(self, day: date) -> bool:
         return self._year(day.year).workdays[day.timetuple().tm_yday - 1] == "1"
@@ -56,7 +57,8 @@ class HolidaysCalendar:
         days = self._years.get(year)
         if days is None:
             days = self._cache.year(self.country, year) if self._cache else None
-            if days is None or len(days.workdays) != (366 if calendar.isleap(year) else 365):
+            length = 366 if calendar.isleap(year) else 365
+            if days is None or len(days.workdays) != length or len(days.breaks) != length:
                 days = self._compute(year)
                 if self._cache:
                     self._cache.set_year(self.country, year, days)
@@ -74,7 +76,71 @@ class HolidaysCalendar:
         source.get(first)  # fills in the year
         names = {d.isoformat(): str(name) for d, name in source.items() if d.year == year}
         workdays = "".join("1" if source.is_working_day(first + timedelta(days=n)) else "0" for n in range(length))
-        return YearDays(names, workdays)
+        return YearDays(names, workdays, _breaks(source, year))
+
+    def published_until(self) -> int | None:
+        """The last year whose official schedule (days off moved, make-up workdays) the installed
+        ``holidays`` has; None for a country whose days follow fixed rules. A later year's days
+        are its estimate: holidays by rule, no make-up workdays."""
+        cached = self._cache.published(self.country) if self._cache else None
+        if cached is not None:
+            return cached[1]
+        import holidays
+
+        last = _last_published(holidays.country_holidays(self.country))
+        if self._cache:
+            self._cache.set_published(self.country, last)
+        return last
+
+
+def _breaks(source: Any, year: int) -> str:
+    """``breaks`` of :class:`YearDays`. Where days off are published as a schedule (CN's 放假调休),
+    a day is in a break when it is not a working day and lies in a run of such days holding a
+    holiday; a run may start or end in the next year (元旦 2024 began on 2023-12-30), so the
+    runs are read from a month before to a month after. Elsewhere a break is the holiday itself."""
+    length = 366 if calendar.isleap(year) else 365
+    start = date(year, 1, 1)
+    if not getattr(source, "has_substituted_holidays", False):
+        return "".join("1" if start + timedelta(days=n) in source else "0" for n in range(length))
+    first, last = date(year - 1, 12, 1), date(year + 1, 1, 31)
+    source.get(first)
+    source.get(last)  # fills in both neighbouring years
+    marks: dict[date, bool] = {}
+    run: list[date] = []
+    day = first
+    while day <= last + timedelta(days=1):
+        if day <= last and not source.is_working_day(day):
+            run.append(day)
+        else:
+            in_break = any(d in source for d in run)
+            marks.update((d, in_break) for d in run)
+            run = []
+        day += timedelta(days=1)
+    return "".join("1" if marks.get(start + timedelta(days=n)) else "0" for n in range(length))
+
+
+def _last_published(source: Any) -> int | None:
+    """The last year of a country's yearly published days off (CN: 国务院办公厅's schedule), read
+    off a ``holidays`` object: the last year holding a substituted day (a day off moved, with its
+    make-up workday). None when the country has none (its days follow fixed rules)."""
+    if not getattr(source, "has_substituted_holidays", False):
+        return None
+    years = [year for year, days in getattr(source, "special_public_holidays", {}).items()
+             if isinstance(year, int) and any(len(d) >= 4 for d in _tuples(days))]
+    return max(years) if years else None
+
+
+def _tuples(days: Any) -> list[tuple[Any, ...]]:
+    """``holidays`` writes a year's special days as one tuple or a tuple of tuples."""
+    if isinstance(days, tuple) and days and not isinstance(days[0], tuple):
+        return [days]
+    return [d for d in days if isinstance(d, tuple)]
+
+
+def unpublished_years(country: str, years: Iterable[int]) -> list[int]:
+    """Those of ``years`` after the last one whose official schedule ``holidays`` has."""
+    last = calendar_for(country).published_until()
+    return sorted(y for y in set(years) if last is not None and y > last)
 
 
 @lru_cache(maxsize=1)

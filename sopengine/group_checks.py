@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+from .calendars import calendar_for, unpublished_years
 from .channels import ChannelChecks
 from .checks import trial_render
 from .group import Group
-from .planner import matches
+from .planner import life_window, matches
 from .problems import Problem, did_you_mean
-from .sop import MATCH_POSITION, Sop
+from .sop import CALENDAR_POSITION, MATCH_POSITION, Sop
 from .templating import TemplateProblem, referenced_attributes
 
 #: Commas an input method types in Chinese mode; inside ``[a，b]`` they make one tag of two.
@@ -42,6 +43,7 @@ def check_groups(sops: Sequence[Sop], groups: Sequence[Group], channels: Channel
             continue
         problems += settings_problems(group, running, channels)
         problems += facts.problems(group, running)
+    problems += calendar_coverage(sops, groups)
     if groups:
         for sop in sops:
             if sop.id not in matched_any:
@@ -50,6 +52,33 @@ def check_groups(sops: Sequence[Sop], groups: Sequence[Group], channels: Channel
                 problems.append(sop.problem(MATCH_POSITION, f"SOP {sop.id!r} matches no group (it needs {needs}"
                                                             f"{where}); nothing is planned for it", "warning"))
     return problems
+
+
+def calendar_coverage(sops: Sequence[Sop], groups: Sequence[Group]) -> list[Problem]:
+    """One warning per calendar whose official schedule (days off, make-up workdays) is not in
+    the installed ``holidays`` for a year that SOPs skipping holidays plan into: those days are
+    its estimate, and an ops team must know."""
+    reached: dict[str, dict[int, list[Sop]]] = {}
+    for sop in sops:
+        if sop.calendar is None or not any(step.skip or step.only for step in sop.steps):
+            continue
+        years: set[int] = set()
+        for group in groups:
+            if _matches(sop, group):
+                life = life_window(sop, group)
+                years.update(range(life.start.year, life.end.year + 1))
+        for year in unpublished_years(sop.calendar, years):
+            reached.setdefault(sop.calendar, {}).setdefault(year, []).append(sop)
+    out: list[Problem] = []
+    for country, by_year in reached.items():
+        affected = list({s.id: s for year_sops in by_year.values() for s in year_sops}.values())
+        years = ", ".join(map(str, sorted(by_year)))
+        out.append(affected[0].problem(CALENDAR_POSITION, (
+            f"calendar {country}: the official schedule of {years} is not in the installed holidays package "
+            f"(it has up to {calendar_for(country).published_until()}); SOPs planning into it: {', '.join(s.id for s in affected)}; "
+            f"their holidays there are estimated, with no make-up workdays (调休). Update: pip install -U holidays"),
+            "warning"))
+    return out
 
 
 def channels_of(sop: Sop) -> set[str]:

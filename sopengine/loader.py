@@ -27,7 +27,7 @@ from .model_errors import problems_from_validation
 from .pools import load_pool
 from .quiet import parse_quiet
 from .problems import Problem, SopFileError, did_you_mean
-from .sop import MATCH_POSITION, PoolFile, Sop, SopHeader
+from .sop import CALENDAR_POSITION, MATCH_POSITION, PoolFile, Sop, SopHeader
 from .source import YamlDocument, load_yaml
 
 PLACEHOLDER_ITEM = "（示例内容）"
@@ -96,7 +96,7 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
         match_tags=tuple(header.match.tags), match_where=header.match.where, lifetime=lifetime,
         channel=header.channel, calendar=header.calendar, quiet=quiet, vars=dict(header.vars), pools=pools,
         path=doc.path, content_hash=content_hash,
-        positions={MATCH_POSITION: doc.position(("match",)),
+        positions={MATCH_POSITION: doc.position(("match",)), CALENDAR_POSITION: doc.position(("calendar",)),
                    **{s.id: doc.position(("steps", i)) for i, s in steps}},
     )
     if tz is not None:

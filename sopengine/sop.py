@@ -17,6 +17,8 @@ from .quiet import QuietHours
 
 #: Key of :attr:`Sop.positions` for the ``match:`` block (no step id has a colon).
 MATCH_POSITION = ":match"
+#: Key of :attr:`Sop.positions` for the ``calendar:`` line.
+CALENDAR_POSITION = ":calendar"
 
 Lifetime = Annotated[str, StringConstraints(pattern=r"^\d+d$")]
 
@@ -94,7 +96,7 @@ class Sop:
         :data:`MATCH_POSITION`: the ``match:`` block)."""
         line, col = self.positions.get(step_id or "", (1, 1))
         name = str(self.path) if self.path else f"SOP {self.id}"
-        where = f"step {step_id!r}: " if step_id and step_id != MATCH_POSITION else ""
+        where = f"step {step_id!r}: " if step_id and not step_id.startswith(":") else ""
         return Problem(name, line, col, f"{where}{message}", severity)
 
     def step_index(self, step_id: str) -> int:
