@@ -15,7 +15,7 @@ from .channels import ChannelChecks
 from .checks import trial_render
 from .group import Group
 from .planner import life_window, matches
-from .problems import Problem, did_you_mean
+from .problems import Problem, Severity, did_you_mean
 from .sop import CALENDAR_POSITION, MATCH_POSITION, Sop
 from .templating import TemplateProblem, referenced_attributes
 
@@ -72,10 +72,11 @@ def calendar_coverage(sops: Sequence[Sop], groups: Sequence[Group]) -> list[Prob
     out: list[Problem] = []
     for country, by_year in reached.items():
         affected = list({s.id: s for year_sops in by_year.values() for s in year_sops}.values())
-        years = ", ".join(map(str, sorted(by_year)))
+        listed = ", ".join(map(str, sorted(by_year)))
+        names = ", ".join(s.id for s in affected)
         out.append(affected[0].problem(CALENDAR_POSITION, (
-            f"calendar {country}: the official schedule of {years} is not in the installed holidays package "
-            f"(it has up to {calendar_for(country).published_until()}); SOPs planning into it: {', '.join(s.id for s in affected)}; "
+            f"calendar {country}: the official schedule of {listed} is not in the installed holidays package "
+            f"(it has up to {calendar_for(country).published_until()}); SOPs planning into it: {names}; "
             f"their holidays there are estimated, with no make-up workdays (调休). Update: pip install -U holidays"),
             "warning"))
     return out
@@ -103,7 +104,7 @@ def settings_problems(group: Group, running: Iterable[Sop], channels: ChannelChe
             loc: tuple[str, ...] = ("channels", name, found.key) if found.key else ("channels", name)
             if name not in group.channels:
                 loc = ("channels",) if group.channels else ("id",)
-            severity = "warning" if found.unset_env and not unset_env_is_error else "error"
+            severity: Severity = "warning" if found.unset_env and not unset_env_is_error else "error"
             out.append(group.problem(loc, f"channels.{name}: {found.message} (SOP {', '.join(sop_ids)} "
                                           f"send{'s' if len(sop_ids) == 1 else ''} through {name})", severity))
     return out

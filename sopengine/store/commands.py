@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from sqlalchemy import and_, insert, select, update
@@ -15,7 +15,7 @@ from ..sop import Sop
 from . import states
 from .bulk import action_row, insert_actions
 from .core import Store, bump_revision, write_audit, writing
-from .database import aware, to_db
+from .database import to_db
 from .ledger import group_from_row
 from .tables import actions, by_key, enrollments, events, groups, sops
 
@@ -137,7 +137,7 @@ def _plan_event_step(conn: Connection, sop: Sop, step: StepBase, index: int, gro
                 .order_by(actions.c.due).limit(1).with_for_update()).first()
             if existing is not None:
                 key = existing.key
-                batch_due = aware(existing.due) - offset + earliest  # the later parts go with it
+                batch_due = existing.due.replace(tzinfo=timezone.utc) - offset + earliest  # later parts follow
         if existing is not None:
             if existing.state in (states.PLANNED, states.RETRYING):
                 merged = dict(existing.data or {})

@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from sopengine.channels import (
-    Capabilities, Channel, ChannelConfigError, Ok, Permanent, RateLimit, Retryable, Target,
+    Capabilities, Channel, ChannelConfigError, Ok, Permanent, RateLimit, Retryable, SettingProblem, Target,
+    settings_check,
 )
 
 from .guard import forbid_io
@@ -105,6 +106,17 @@ class ChannelContract:
         assert isinstance(channel.target_key(target), str)
         # the daemon asks for the bucket before rendering: never raise, even without settings
         assert isinstance(channel.target_key(sample_target({})), str)
+
+    def test_settings_check_finds_missing_settings(self, channel: Channel, channel_needs_settings: bool) -> None:
+        check = settings_check(type(channel))
+        if check is None:
+            pytest.skip("the channel declares no check_settings")
+        with forbid_io() as io:
+            found = check({}, {})
+        assert not io, f"check_settings did I/O: {io}"
+        assert isinstance(found, Sequence) and all(isinstance(p, SettingProblem) for p in found), \
+            "check_settings returns a list of SettingProblem"
+        assert bool(found) == channel_needs_settings, "check_settings must find what render refuses"
 
     def test_render_rejects_missing_settings(self, channel: Channel, sample_action: ActionFactory,
                                              sample_target: TargetFactory, channel_needs_settings: bool) -> None:
