@@ -7,6 +7,7 @@ file, a facts import) with its position, instead of breaking a send weeks later.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
@@ -67,4 +68,6 @@ def typed_fact(name: str, value: Any) -> Any:
             raise ValueError(f"fact {name!r} must be {what}: {exc}") from None
     if isinstance(value, Mapping):
         raise ValueError(f"fact {name!r} is a mapping; a fact is a value or a list of values")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"fact {name!r} is {value}, not a finite number")
     return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import io
 from pathlib import Path
 from typing import Any
@@ -90,10 +91,12 @@ def _csv(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def _number(value: str) -> Any:
+    """A cell as int or float when it is a finite number, else its text ("NaN" stays text)."""
     text = value.strip()
     for kind in (int, float):
         try:
-            return kind(text)
+            number = kind(text)
         except ValueError:
             continue
+        return number if math.isfinite(number) else text
     return text

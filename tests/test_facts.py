@@ -69,3 +69,13 @@ def test_facts_in_a_groups_file_are_stored_typed(tmp_path):
     path.write_text("groups:\n  - {id: a, name: A, start: 2026-09-19, active_members: '30'}\n", encoding="utf-8")
     (group,) = load_groups(path)
     assert group.facts == {"active_members": 30}
+
+
+def test_a_cell_that_is_not_a_finite_number_stays_text(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("id,amt,n\na,NaN,inf\n", encoding="utf-8")
+    assert load_facts(path) == {"a": {"amt": "NaN", "n": "inf"}}
+    yaml_groups = tmp_path / "groups.yaml"
+    yaml_groups.write_text("groups:\n  - {id: a, name: A, start: 2026-09-19, amt: .nan}\n", encoding="utf-8")
+    with pytest.raises(SopFileError, match="not a finite number"):
+        load_groups(yaml_groups)

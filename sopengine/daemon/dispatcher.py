@@ -53,7 +53,7 @@ class Dispatcher:
         for c in claimed:
             if stop():
                 break
-            outcomes.append(self._one(c, group_rows.get(c.group_id), recent))
+            outcomes.append(self._one_safely(c, group_rows.get(c.group_id), recent))
         return outcomes
 
     def prepare(self, due: DueSoon) -> None:
@@ -100,6 +100,16 @@ class Dispatcher:
             if channel is not None and channel.capabilities.rate_limit and row is not None:
                 keys.append(channel.target_key(_target(row, c.channel)))
         return recent_sends(self.store, keys, self.now() - max(periods))
+
+    def _one_safely(self, c: ClaimedAction, row: Any, recent: dict[str, list[datetime]]) -> Outcome:
+        """:meth:`_one`, where anything one action's data raises fails that action alone, with the
+        reason: bad data never stops the daemon or touches another action of the batch."""
+        try:
+            return self._one(c, row, recent)
+        except SQLAlchemyError:
+            raise  # the store itself: the batch's leases are released and it is claimed again
+        except Exception as exc:
+            return Outcome(c, states.FAILED, reason=f"cannot be dispatched: {type(exc).__name__}: {exc}")
 
     def _one(self, c: ClaimedAction, row: Any, recent: dict[str, list[datetime]]) -> Outcome:
         if row is None:

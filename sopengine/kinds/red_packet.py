@@ -13,6 +13,10 @@ from ..templating import TemplateProblem, render_template
 from .base import Part, StepBase
 
 CENT = Decimal("0.01")
+#: More yuan than any red packet holds (WeChat caps one at ¥200, a group send at ¥20,000):
+#: beyond it a number is a mistake, and a huge one would overflow the arithmetic.
+MAX_AMOUNT = Decimal("1000000")
+MAX_COUNT = 100_000
 DEFAULT_BLESSING = "恭喜发财，大吉大利"
 
 
@@ -43,10 +47,10 @@ class RedPacketStep(StepBase):
     def total_amount(self, context: Mapping[str, Any]) -> Decimal:
         """Total yuan for this group, rounded to cents; TemplateProblem if not a positive number."""
         text = render_template(self.amount, context) if isinstance(self.amount, str) else str(self.amount)
-        try:
-            amount = Decimal(text.strip()).quantize(CENT, rounding=ROUND_HALF_UP)
-        except InvalidOperation:
-            raise TemplateProblem(f"amount is not a number: {text!r}") from None
+        value = _finite(text, "amount")
+        if value > MAX_AMOUNT:
+            raise TemplateProblem(f"amount ¥{text.strip()} is more than ¥{MAX_AMOUNT}: surely a mistake")
+        amount = value.quantize(CENT, rounding=ROUND_HALF_UP)
         if amount <= 0:
             raise TemplateProblem(f"amount must be more than ¥0, got {amount}")
         return amount
@@ -54,10 +58,9 @@ class RedPacketStep(StepBase):
     def packet_count(self, context: Mapping[str, Any]) -> int:
         """Number of packets for this group; TemplateProblem unless a whole number ≥ 1."""
         text = render_template(self.count, context) if isinstance(self.count, str) else str(self.count)
-        try:
-            value = Decimal(text.strip())
-        except InvalidOperation:
-            raise TemplateProblem(f"count is not a number: {text!r}") from None
+        value = _finite(text, "count")
+        if value > MAX_COUNT:
+            raise TemplateProblem(f"count {text.strip()} is more than {MAX_COUNT} packets: surely a mistake")
         if value != value.to_integral_value() or value < 1:
             raise TemplateProblem(f"count must be a whole number of at least 1, got {text.strip()!r}")
         return int(value)
@@ -81,3 +84,14 @@ class RedPacketStep(StepBase):
             "count": count,
             "blessing": blessing,
         }
+
+
+def _finite(text: str, field: str) -> Decimal:
+    """``text`` as a finite number; TemplateProblem for anything else (NaN, Infinity, words)."""
+    try:
+        value = Decimal(text.strip())
+    except (InvalidOperation, ValueError):
+        raise TemplateProblem(f"{field} is not a number: {text!r}") from None
+    if not value.is_finite():
+        raise TemplateProblem(f"{field} must be a finite number, got {text.strip()!r}")
+    return value
