@@ -121,22 +121,26 @@ class Daemon:
         revision = self.store.revision()
         try:
             while not self._stop.is_set():
-                self.step()
-                if once or not self._sleep(until, revision):
+                done = self.step()
+                if once or not self._sleep(until, revision, progressed=done > 0):
                     break
                 revision = self.store.revision()
         finally:
             self._unregister()
         return self.stats
 
-    def _sleep(self, until: datetime | None, revision: int) -> bool:
-        """Wait for the next due moment; False when the run is over."""
+    def _sleep(self, until: datetime | None, revision: int, *, progressed: bool = True) -> bool:
+        """Wait for the next due moment; False when the run is over. ``progressed``: the step
+        before dispatched something; when it did not, a moment already past cannot be acted on
+        yet (another daemon holds it), so the clock moves on a second instead of spinning."""
         now = self.clock.now()
         wake = next_wakeup(self.store, now)
         if until is not None and now >= until:
             return False
         if wake is not None and wake <= now:
-            return True
+            if progressed:
+                return True
+            wake = now + timedelta(seconds=1)
         target = min(t for t in (wake, until, now + timedelta(days=1)) if t is not None)
         if not self.clock.virtual and target - now >= IDLE_WORK_GAP:  # do what would delay the next batch
             self.store.checkpoint()

@@ -79,8 +79,9 @@ def next_wakeup(store: Store, now: datetime) -> datetime | None:
                                          actions.c.next_attempt_at <= now_db)))
         times.append(_after(_soonest(conn, actions.c.deadline, actions.c.state == states.DUE,
                                      actions.c.lease_owner.is_(None))))
-        times.append(_soonest(conn, actions.c.lease_expires_at, actions.c.state == states.DUE,
-                              actions.c.lease_owner.is_not(None)))
+        # a claim takes over a lease once it has run out ("lease_expires_at < now"): just after it
+        times.append(_after(_soonest(conn, actions.c.lease_expires_at, actions.c.state == states.DUE,
+                                     actions.c.lease_owner.is_not(None))))
     found = [t for t in times if t is not None]
     return aware(min(found)) if found else None
 

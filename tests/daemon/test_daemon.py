@@ -446,3 +446,24 @@ def test_a_red_packet_sized_from_a_bad_fact_fails_alone_and_the_daemon_goes_on(s
     assert by_group[("nan", "send")].state == "failed" and "finite" in by_group[("nan", "send")].reason
     assert by_group[("inf", "announce")].state == "failed" and "finite" in by_group[("inf", "announce")].reason
     assert health(store, at(2)).failed == 4
+
+
+def test_a_virtual_run_restarted_at_a_dead_daemons_lease_expiry_moves_on(store):
+    apply(store, [camp()], groups(1), at(0))
+    lease_end = at(1, 8) + timedelta(minutes=5)
+    with store.engine.begin() as conn:  # a daemon died holding the 08:00 morning post
+        conn.execute(actions.update().where(actions.c.step == "morning", actions.c.day == 1).values(
+            state="due", lease_owner="dead:1", lease_expires_at=lease_end.astimezone(UTC).replace(tzinfo=None)))
+    channel = RecordingChannel()
+    done = threading.Event()
+    result: list = []
+
+    def run() -> None:
+        result.append(run_virtual(store, channel, lease_end, at(1, 12)))
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    assert done.wait(30), "the virtual clock never moved past the lease expiry"
+    morning = next(a for a in list_actions(store) if a.step == "morning" and a.due == at(1, 8))
+    assert morning.state == "sent" and [k for k, _ in channel.sent].count(morning.key) == 1
+    assert result[0].clock.now() >= at(1, 12)
