@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from . import states
 from ..group import Group
@@ -209,8 +209,11 @@ def health(store: Store, now: datetime, alive_within: float = 60.0) -> Health:
         ws = [{"id": w.id, "host": w.host, "pid": w.pid, "heartbeat_at": aware(w.heartbeat_at).isoformat(),  # type: ignore[union-attr]
                "alive": now_db - w.heartbeat_at <= timedelta(seconds=alive_within), "stats": w.stats} for w in rows]
         waiting = (states.PLANNED, states.RETRYING)
+        # late: waiting past its time, or claimed and still not sent (under a dead daemon's lease,
+        # say); an operator task handed over is not late but overdue, counted on its own
+        leased = and_(actions.c.state == states.DUE, actions.c.lease_owner.is_not(None))
         late_q = select(func.count(), func.min(actions.c.due)).where(
-            actions.c.state.in_(waiting), actions.c.next_attempt_at < now_db - timedelta(minutes=1))
+            or_(actions.c.state.in_(waiting), leased), actions.c.next_attempt_at < now_db - timedelta(minutes=1))
         late, oldest = conn.execute(late_q).one()
         counts = dict(conn.execute(select(actions.c.state, func.count()).where(
             actions.c.state.in_((states.FAILED, states.MISSED, states.OVERDUE))).group_by(actions.c.state)).all())

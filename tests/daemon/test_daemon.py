@@ -467,3 +467,16 @@ def test_a_virtual_run_restarted_at_a_dead_daemons_lease_expiry_moves_on(store):
     morning = next(a for a in list_actions(store) if a.step == "morning" and a.due == at(1, 8))
     assert morning.state == "sent" and [k for k, _ in channel.sent].count(morning.key) == 1
     assert result[0].clock.now() >= at(1, 12)
+
+
+def test_health_counts_actions_left_under_a_dead_daemons_lease_as_late(store):
+    from sopengine.store.queries import health
+
+    apply(store, [camp()], groups(2), at(0))
+    before = health(store, at(1, 9)).late  # what no daemon ran meanwhile (day 0's rules)
+    with store.engine.begin() as conn:  # a daemon claimed day 1's morning posts, then died
+        conn.execute(actions.update().where(actions.c.step == "morning", actions.c.day == 1).values(
+            state="due", lease_owner="dead:1",
+            lease_expires_at=(at(1, 8) + timedelta(minutes=5)).astimezone(UTC).replace(tzinfo=None)))
+    assert health(store, at(1, 8)).late == before - 2  # just claimed: not late (nor waiting) yet
+    assert health(store, at(1, 9)).late == before  # an hour on they are late again, leased or not
