@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
+from sopengine.spreadsheet import UTF8_BOM, safe_cell
+
 from .tasks import OperatorTask
 
 STATE_LABELS = {
@@ -52,14 +54,17 @@ def markdown(rows: Sequence[SheetRow], title: str) -> str:
 
 
 def csv_text(rows: Sequence[SheetRow]) -> str:
-    """Spreadsheet form: one task per row (UTF-8; open with a BOM-aware importer)."""
+    """Spreadsheet form: one task per row, UTF-8 with a BOM (so Excel reads Chinese right), every
+    cell that a spreadsheet would take for a formula neutralised (see :mod:`sopengine.spreadsheet`)."""
     buffer = io.StringIO()
+    buffer.write(UTF8_BOM)
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["time", "operator", "group", "kind", "part", "instruction", "copy_text", "state", "key", "note"])
     for r in rows:
         t = r.task
-        writer.writerow([r.local_time.strftime("%Y-%m-%d %H:%M"), t.operator, t.group_name, t.kind, t.part or "",
-                         t.instruction, t.copy_text, r.state, t.key, r.note])
+        writer.writerow([safe_cell(v) for v in (
+            r.local_time.strftime("%Y-%m-%d %H:%M"), t.operator, t.group_name, t.kind, t.part or "",
+            t.instruction, t.copy_text, r.state, t.key, r.note)])
     return buffer.getvalue()
 
 

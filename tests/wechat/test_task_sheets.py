@@ -111,3 +111,23 @@ def test_a_task_that_cannot_be_rendered_stays_on_the_sheet_with_its_reason_in_ev
     for text in (markdown(rows, "t"), csv_text(rows), html_page(rows, "t"), json_text(rows)):
         assert "city/hello/g1/2026-09-20T09:00" in text and ("失败" in text or "failed" in text)
         assert "undefined" in text and "无法生成" in text
+
+
+def test_csv_neutralises_formulas_and_carries_a_bom_while_the_page_keeps_the_text():
+    import csv
+    import io
+
+    from sopengine_wechat.sheet import SheetRow
+    from sopengine_wechat.tasks import OperatorTask
+
+    evil = ['=HYPERLINK("http://x","点我")', "=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "正常的文字"]
+    rows = [SheetRow(OperatorTask(f"k/{i}", "小雅", "g", "群", "2026-09-20T08:00:00+08:00", "message", None,
+                                  "复制下面的文字发到群里", text), "due", datetime(2026, 9, 20, 8, tzinfo=SH))
+            for i, text in enumerate(evil)]
+    text = csv_text(rows)
+    assert text.startswith("\ufeff")
+    cells = [row[6] for row in csv.reader(io.StringIO(text.lstrip("\ufeff")))][1:]
+    assert cells == ["'" + t for t in evil[:5]] + ["正常的文字"]
+    page = html_page(rows, "t")
+    assert "=HYPERLINK(&quot;http://x&quot;,&quot;点我&quot;)</pre>" in page  # copied as written
+    assert "> =cmd|' /C calc'!A0" in markdown(rows, "t")
