@@ -24,7 +24,7 @@ from .fact_types import KNOWN_FACTS, typed_fact
 from .group import STRUCTURAL_KEYS, Group, GroupModel, GroupOrigin
 from .kinds import KindRegistry, StepBase
 from .model_errors import problems_from_validation
-from .pools import load_pool
+from .pools import confined, load_pool
 from .quiet import parse_quiet
 from .problems import Problem, SopFileError, did_you_mean
 from .sop import CALENDAR_POSITION, MATCH_POSITION, PoolFile, Sop, SopHeader
@@ -155,7 +155,7 @@ def _resolve_pools(doc: YamlDocument, pools: Mapping[str, Any], problems: list[P
     for name, spec in pools.items():
         if isinstance(spec, PoolFile):
             try:
-                out[name] = load_pool(doc.path.parent / spec.file)
+                out[name] = load_pool(confined(doc.path.parent, spec.file))
             except ValueError as exc:
                 problems.append(doc.problem(("pools", name, "file"), f"pool {name!r}: {exc}"))
                 out[name] = [PLACEHOLDER_ITEM]  # keeps trial renders from repeating this problem

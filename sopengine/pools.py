@@ -15,6 +15,19 @@ from .source import new_yaml, to_plain
 _MD_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*\S)\s*$")
 
 
+def confined(base: Path, relative: str) -> Path:
+    """``relative`` inside the folder ``base`` (an SOP file's folder), symlinks resolved;
+    ValueError for an absolute path, or one that leads out of ``base`` (``../``, a symlink):
+    an SOP file must not put any file of the machine into messages."""
+    if Path(relative).is_absolute():
+        raise ValueError(f"{relative!r} is an absolute path; give a path inside the SOP file's folder")
+    root = base.resolve()
+    target = (base / relative).resolve()
+    if not target.is_relative_to(root):
+        raise ValueError(f"{relative!r} leads outside the SOP file's folder ({root})")
+    return target
+
+
 def load_pool(path: Path) -> list[Any]:
     """Items of the pool file at ``path``; ValueError with a readable reason otherwise.
 

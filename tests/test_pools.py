@@ -52,3 +52,39 @@ def test_markdown_and_yaml_pools(tmp_path):
     assert load_pool(write(tmp_path, "y.yaml", "topics:\n  - 一\n  - 二\n")) == ["一", "二"]
     with pytest.raises(ValueError, match="unsupported pool file type"):
         load_pool(write(tmp_path, "x.txt", "a\n"))
+
+
+@pytest.mark.parametrize("where", ["absolute", "parent", "symlink"])
+def test_a_pool_file_outside_the_sop_files_folder_is_refused(tmp_path, where):
+    from sopengine.problems import SopFileError
+
+    secret = tmp_path / "secret.csv"
+    secret.write_text("item\n不该被读到的内容\n", encoding="utf-8")
+    folder = tmp_path / "sops"
+    folder.mkdir()
+    (folder / "link.csv").symlink_to(secret)
+    path = {"absolute": str(secret), "parent": "../secret.csv", "symlink": "link.csv"}[where]
+    with pytest.raises(SopFileError) as caught:
+        sop_from_text(f"""
+            sop: leak
+            match: {{tags: [camp]}}
+            pools: {{p: {{file: "{path}"}}}}
+            steps:
+              - {{id: t, kind: topic, at: day 1 20:00, pick: p, text: "{{{{ item }}}}"}}
+        """, path=str(folder / "leak.yaml"))
+    (problem,) = caught.value.problems
+    assert problem.line == 4 and ("outside the SOP file's folder" in problem.message
+                                  or "absolute path" in problem.message)
+
+
+def test_a_pool_file_in_a_subfolder_is_read(tmp_path):
+    (tmp_path / "pools").mkdir()
+    (tmp_path / "pools" / "t.yaml").write_text("- 一\n", encoding="utf-8")
+    sop = sop_from_text("""
+        sop: ok
+        match: {tags: [camp]}
+        pools: {p: {file: pools/t.yaml}}
+        steps:
+          - {id: t, kind: topic, at: day 1 20:00, pick: p, text: "{{ item }}"}
+    """, path=str(tmp_path / "ok.yaml"))
+    assert sop.pools["p"] == ["一"]
