@@ -22,6 +22,13 @@ from .problems import Problem, SopFileError
 
 Loc = Sequence[str | int]
 
+#: Largest file read (a groups file of 100,000 groups is about 20 MB).
+MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Deepest nesting of mappings and lists (an SOP needs a handful of levels).
+MAX_DEPTH = 64
+#: Most values aliases may add to a file beyond the ones written in it (``*anchor`` reuses).
+MAX_ALIAS_VALUES = 100_000
+
 
 @dataclass(frozen=True)
 class YamlDocument:
@@ -92,14 +99,24 @@ def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
     name = str(path)
     try:
         if text is None:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise SopFileError([Problem(name, 1, 1, f"file is larger than {MAX_FILE_BYTES // 2**20} MiB: "
+                                                        "split it (an SOP or groups file is far smaller)")])
             text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise SopFileError([Problem(name, 1, 1, f"not UTF-8 text: {exc.reason} at byte {exc.start}")]) from None
     except OSError as exc:
         raise SopFileError([Problem(name, 1, 1, f"cannot read file: {exc.strerror}")]) from None
+    if len(text) > MAX_FILE_BYTES:
+        raise SopFileError([Problem(name, 1, 1, f"file is larger than {MAX_FILE_BYTES // 2**20} MiB")])
+    too_deep = _flow_depth_problem(name, text)
+    if too_deep is not None:
+        raise SopFileError([too_deep])
     yaml = new_yaml()
     try:
         tree = yaml.load(text)
+    except RecursionError:
+        raise SopFileError([Problem(name, 1, 1, f"nested deeper than {MAX_DEPTH} levels")]) from None
     except MarkedYAMLError as exc:
         # An unclosed construct is best shown where it opened, not at the end of the file.
         at_end = "end of stream" in (exc.problem or "")
@@ -112,7 +129,78 @@ def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
         raise SopFileError([Problem(name, line, col, f"YAML syntax error: {what}")]) from None
     except YAMLError as exc:
         raise SopFileError([Problem(name, 1, 1, f"YAML error: {exc}")]) from None
+    bounded = _bounds_problem(name, tree)
+    if bounded is not None:
+        raise SopFileError([bounded])
     return YamlDocument(path, tree)
+
+
+def _flow_depth_problem(name: str, text: str) -> Problem | None:
+    """A problem where ``[`` and ``{`` open more than :data:`MAX_DEPTH` levels: the parser would
+    recurse that deep (seconds, then a RecursionError) before any other check could run.
+    Quoted text and comments are not counted."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        opened = line.count("[") + line.count("{")
+        if depth + opened <= MAX_DEPTH and not any(c in line for c in "'\"#"):
+            depth = max(0, depth + opened - line.count("]") - line.count("}"))
+            continue  # the usual line: counted whole
+        quote = ""
+        for col, char in enumerate(line, start=1):
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "'\"" and (col == 1 or line[col - 2] in " [{,:"):
+                quote = char
+            elif char == "#" and (col == 1 or line[col - 2] == " "):
+                break
+            elif char in "[{":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Problem(name, number, col, f"nested deeper than {MAX_DEPTH} levels")
+            elif char in "]}":
+                depth = max(0, depth - 1)
+    return None
+
+
+def _bounds_problem(name: str, tree: Any) -> Problem | None:
+    """A problem when ``tree`` nests deeper than :data:`MAX_DEPTH`, or its aliases expand to more
+    than :data:`MAX_ALIAS_VALUES` values beyond the file's own (a "billion laughs" file would take
+    minutes and gigabytes to read). Walked without recursion, each node once."""
+    expanded: dict[int, int] = {}
+    worst: tuple[int, Any] = (0, None)
+    stack: list[tuple[Any, int, bool]] = [(tree, 1, False)]
+    measuring: set[int] = set()
+    distinct = 0
+    while stack:
+        node, depth, done = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        if depth > MAX_DEPTH:
+            line, col = _own_position(node)
+            return Problem(name, line + 1, col + 1, f"nested deeper than {MAX_DEPTH} levels")
+        children = list(node.values()) if isinstance(node, dict) else list(node)
+        if done:
+            measuring.discard(id(node))
+            size = 1 + sum(expanded.get(id(c), 1) for c in children)
+            expanded[id(node)] = size
+            if getattr(getattr(node, "anchor", None), "value", None) and size > worst[0]:
+                worst = (size, node)
+            continue
+        if id(node) in expanded or id(node) in measuring:
+            continue  # an alias of a node already measured (or being measured: a recursive alias)
+        measuring.add(id(node))
+        distinct += 1 + sum(1 for c in children if not isinstance(c, (dict, list)))
+        stack.append((node, depth, True))
+        stack += [(c, depth + 1, False) for c in children]
+    total = expanded.get(id(tree), 1) if isinstance(tree, (dict, list)) else 1
+    if total - distinct > MAX_ALIAS_VALUES:
+        line, col = _own_position(worst[1]) if worst[1] is not None else (0, 0)
+        anchor = getattr(getattr(worst[1], "anchor", None), "value", "?")
+        return Problem(name, line + 1, col + 1, f"aliases expand to {total:,} values ({total - distinct:,} more than "
+                                                f"written; at most {MAX_ALIAS_VALUES:,}): &{anchor} is reused too often")
+    return None
 
 
 #: Full-width punctuation a Chinese input method types where YAML needs the ASCII character.
