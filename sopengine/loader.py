@@ -177,7 +177,8 @@ def _fact_problems(doc: YamlDocument, index: int, model: GroupModel) -> Iterator
     for name, value in (model.model_extra or {}).items():
         loc = ("groups", index, name)
         close = difflib.get_close_matches(name, _GROUP_KEYS, n=1, cutoff=0.8)
-        if close and close[0] not in KNOWN_FACTS:
+        # a plural of a key is a fact of its own (names beside name); a key missing its s is not
+        if close and close[0] not in KNOWN_FACTS and name != close[0] + "s":
             yield doc.problem(loc, f"group {model.id!r}: unknown key {name!r} (did you mean {close[0]!r}?); "
                                    "other keys are facts", key=True)
             continue

@@ -18,6 +18,11 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .template_limits import (
+    WIDTH_FILTERS, WIDTH_METHODS, GuardedRange, RenderLimit, bounded_filter, bounded_lipsum, bounded_output, check_format_string,
+    check_join, check_time, check_width, end_budget, start_budget,
+)
+
 __all__ = [
     "TemplateProblem",
     "check_expression",
@@ -54,24 +59,58 @@ class TemplateProblem(ValueError):
 
 
 class _GuardedEnvironment(ImmutableSandboxedEnvironment):
-    """Sandbox that also refuses huge repetitions and exponents."""
+    """Sandbox that also refuses huge repetitions, exponents, widths and formats, and checks the
+    render's time at every call and attribute read (see :mod:`.template_limits`)."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        check_time()
         if operator == "**":
             if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
                 raise SecurityError(f"exponent {right} is too large")
             return left**right
+        if operator == "%":
+            if isinstance(left, str):
+                check_format_string(left)
+            return left % right
         for seq, n in ((left, right), (right, left)):
             if isinstance(seq, (str, list, tuple)) and isinstance(n, int):
                 if len(seq) * n > MAX_REPEAT:
                     raise SecurityError("repetition result is too large")
         return left * right
 
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's names)
+        check_time()
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str):
+            name = getattr(__obj, "__name__", "")
+            if name in WIDTH_METHODS:
+                check_width(f"str.{name}", *args, *kwargs.values())
+            elif name in ("format", "format_map"):
+                check_format_string(owner)
+            elif name == "join" and args:
+                check_join(owner, list(args[0]) if isinstance(args[0], GuardedRange) else args[0])
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        check_time()
+        return super().getattr(obj, attribute)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        owner = getattr(value, "__self__", None)
+        if isinstance(owner, str) and getattr(value, "__name__", "") in ("format", "format_map"):
+            check_format_string(owner)  # at access: the sandbox wraps str.format before any call
+        return super().wrap_str_format(value)
+
 
 def _new_environment() -> ImmutableSandboxedEnvironment:
     env = _GuardedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+    env.globals["range"] = GuardedRange
+    env.globals["lipsum"] = bounded_lipsum
+    for name in [*WIDTH_FILTERS, "join", "format"]:
+        if name in env.filters:
+            env.filters[name] = bounded_filter(name, env.filters[name])
     return env
 
 
@@ -96,14 +135,19 @@ def render_template(source: str, context: Mapping[str, Any]) -> str:
     if "{" not in source:
         return source
     template = _compiled_template(source)
+    started = start_budget()
     try:
-        return template.render(context)
+        return bounded_output(template.root_render_func(template.new_context(context)))
     except UndefinedError as exc:
         raise TemplateProblem(f"undefined name in template: {exc.message}") from None
+    except RenderLimit as exc:
+        raise TemplateProblem(f"template stopped: {exc}") from None
     except SecurityError as exc:
         raise TemplateProblem(f"not allowed in a template: {exc}") from None
     except Exception as exc:  # any runtime error of user code (ZeroDivision, TypeError, ...)
         raise TemplateProblem(f"template failed: {type(exc).__name__}: {exc}") from None
+    finally:
+        end_budget(started)
 
 
 def precompile(source: str) -> None:
@@ -146,14 +190,19 @@ def compile_condition(source: str) -> Callable[[Mapping[str, Any]], bool]:
     expr = _ENV.compile_expression(source, undefined_to_none=False)
 
     def evaluate(context: Mapping[str, Any]) -> bool:
+        started = start_budget()
         try:
             return bool(expr(**context))
         except UndefinedError as exc:
             raise TemplateProblem(f"undefined name in expression: {exc.message}") from None
+        except RenderLimit as exc:
+            raise TemplateProblem(f"expression stopped: {exc}") from None
         except SecurityError as exc:
             raise TemplateProblem(f"not allowed in an expression: {exc}") from None
         except Exception as exc:
             raise TemplateProblem(f"expression failed: {type(exc).__name__}: {exc}") from None
+        finally:
+            end_budget(started)
 
     return evaluate
 

@@ -79,3 +79,13 @@ def test_a_cell_that_is_not_a_finite_number_stays_text(tmp_path):
     yaml_groups.write_text("groups:\n  - {id: a, name: A, start: 2026-09-19, amt: .nan}\n", encoding="utf-8")
     with pytest.raises(SopFileError, match="not a finite number"):
         load_groups(yaml_groups)
+
+
+def test_a_fact_named_like_a_plural_of_a_key_is_a_fact(tmp_path):
+    path = tmp_path / "groups.yaml"
+    path.write_text("groups:\n  - {id: a, name: A, start: 2026-09-19, names: [小雅, 阿杰], tag: camp}\n",
+                    encoding="utf-8")
+    with pytest.raises(SopFileError) as caught:
+        load_groups(path)
+    assert [p.message for p in caught.value.problems] == [
+        "group 'a': unknown key 'tag' (did you mean 'tags'?); other keys are facts"]

@@ -100,3 +100,43 @@ def test_sigterm_finishes_in_flight_work_and_releases_leases(tmp_path, store_url
     assert leased == 0
     keys = sent_keys(out)
     assert sent == len(keys) and all(n == 1 for n in keys.values())
+
+
+def test_sigterm_is_honoured_within_seconds_while_a_template_runs_away(tmp_path, store_url):
+    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).date()
+    (tmp_path / "loop.yaml").write_text(textwrap.dedent("""
+        sop: loop
+        timezone: UTC
+        lifetime: 2d
+        channel: console
+        match: {tags: [loop]}
+        steps:
+          - id: tick
+            kind: message
+            cron: "* * * * *"
+            days: 0-0
+            grace: 2d
+            text: "{% for a in group.names %}{% for b in group.names %}{% for c in group.names %}{% endfor %}{% endfor %}{% endfor %}"
+    """), encoding="utf-8")
+    (tmp_path / "groups.yaml").write_text(f"groups:\n  - {{id: g, name: 群, start: {yesterday}, tags: [loop], "
+                                          f"names: [1, 2]}}\n", encoding="utf-8")
+    env = {**os.environ, "SOPENGINE_DB": store_url, "PYTHONUNBUFFERED": "1"}
+    subprocess.run([sys.executable, "-m", "sopengine", "apply", str(tmp_path / "loop.yaml"), "--groups",
+                    str(tmp_path / "groups.yaml")], env=env, check=True, capture_output=True)
+    (tmp_path / "facts.yaml").write_text("- {id: g, names: [" + ", ".join(map(str, range(3000))) + "]}\n",
+                                         encoding="utf-8")  # imported later: the loop is now 2.7e10 steps
+    subprocess.run([sys.executable, "-m", "sopengine", "groups", "import", str(tmp_path / "facts.yaml")],
+                   env=env, capture_output=True)
+    proc = daemon(env, tmp_path / "sent.jsonl")
+    time.sleep(3)  # well inside the first renders
+    proc.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    assert proc.wait(15) == 0, proc.stderr.read().decode() if proc.stderr else ""
+    assert time.monotonic() - started < 5
+    store = Store.open(store_url)
+    with store.engine.connect() as conn:
+        failed = conn.execute(select(actions.c.reason).where(actions.c.state == "failed")).scalars().all()
+        leased = conn.execute(select(func.count()).where(actions.c.lease_owner.is_not(None))).scalar()
+    store.close()
+    assert failed and all("template stopped: the template ran longer than 2 s" in r for r in failed)
+    assert leased == 0
