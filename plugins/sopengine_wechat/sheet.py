@@ -35,18 +35,23 @@ class SheetRow:
 
 
 def markdown(rows: Sequence[SheetRow], title: str) -> str:
-    """One section per operator, tasks in time order, copy text in a quote block."""
-    out = [f"# {title}", ""]
+    """One section per operator, tasks in time order, copy text in a quote block. Text from SOPs,
+    facts and events has its HTML escaped: a Markdown viewer shows it, never runs it."""
+    def e(text: str) -> str:
+        return html.escape(text, quote=False)
+
+    out = [f"# {e(title)}", ""]
     for operator in _operators(rows):
-        out += [f"## {operator}", ""]
+        out += [f"## {e(operator)}", ""]
         for r in (r for r in rows if r.task.operator == operator):
             box = "x" if r.state in ("done", "sent") else " "
-            out.append(f"- [{box}] **{r.local_time:%H:%M}** {r.task.group_name} — {r.task.instruction}（{r.state_label}）")
+            out.append(f"- [{box}] **{r.local_time:%H:%M}** {e(r.task.group_name)} — {e(r.task.instruction)}"
+                       f"（{r.state_label}）")
             if r.task.copy_text:
-                out += ["", *[f"  > {line}" if line else "  >" for line in r.task.copy_text.splitlines()], ""]
+                out += ["", *[f"  > {e(line)}" if line else "  >" for line in r.task.copy_text.splitlines()], ""]
             out.append(f"  `sopengine done {r.task.key}`")
             if r.note:
-                out.append(f"  {r.note}")
+                out.append(f"  {e(r.note)}")
             out.append("")
     if not rows:
         out.append("今天没有任务。")

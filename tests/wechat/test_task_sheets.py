@@ -131,3 +131,15 @@ def test_csv_neutralises_formulas_and_carries_a_bom_while_the_page_keeps_the_tex
     page = html_page(rows, "t")
     assert "=HYPERLINK(&quot;http://x&quot;,&quot;点我&quot;)</pre>" in page  # copied as written
     assert "> =cmd|' /C calc'!A0" in markdown(rows, "t")
+
+
+def test_markdown_sheets_escape_html_from_texts():
+    from sopengine_wechat.sheet import SheetRow
+    from sopengine_wechat.tasks import OperatorTask
+
+    row = SheetRow(OperatorTask("k", "小雅", "g", "<b>群</b>", "2026-09-20T08:00:00+08:00", "message", None,
+                                "复制下面的文字发到群里", '<img src=x onerror="alert(1)"> & 更多'),
+                   "due", datetime(2026, 9, 20, 8, tzinfo=SH), note="<script>x</script>")
+    text = markdown([row], "t")
+    assert "<img" not in text and "<script>" not in text and "<b>" not in text
+    assert '&lt;img src=x onerror="alert(1)"&gt; &amp; 更多' in text
