@@ -70,7 +70,7 @@ def run_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str |
     store = open_store(db_url, host)
     problems += _settings_at_startup(store, host)
     channels = build_channels(host, parse_channel_options(channel_options, load_config(config_file)))
-    daemon = Daemon(store, channels, clock, batch_size=batch_size)
+    daemon = Daemon(store, channels, clock, batch_size=batch_size, env=dict(os.environ))
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: daemon.stop())
     try:

@@ -26,6 +26,7 @@ from ..store.queries import groups_by_id
 from ..planner import step_is_manual
 from ..rendering import outbound
 from ..templating import TemplateProblem, precompile
+from .redact import redact, secrets_named
 from .retry import RetryPolicy
 
 
@@ -37,6 +38,8 @@ class Dispatcher:
     channels: Mapping[str, Channel]
     now: Callable[[], datetime]
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+    #: Where the variables group settings name are read: their values are redacted from reasons.
+    env: Mapping[str, str] = field(default_factory=dict)
     _prepared_groups: dict[str, Any] = field(default_factory=dict, repr=False)
     _prepared_revision: int = -1
 
@@ -105,11 +108,22 @@ class Dispatcher:
         """:meth:`_one`, where anything one action's data raises fails that action alone, with the
         reason: bad data never stops the daemon or touches another action of the batch."""
         try:
-            return self._one(c, row, recent)
+            outcome = self._one(c, row, recent)
         except SQLAlchemyError:
             raise  # the store itself: the batch's leases are released and it is claimed again
         except Exception as exc:
-            return Outcome(c, states.FAILED, reason=f"cannot be dispatched: {type(exc).__name__}: {exc}")
+            outcome = Outcome(c, states.FAILED, reason=f"cannot be dispatched: {type(exc).__name__}: {exc}")
+        return self._redacted(outcome, row)
+
+    def _redacted(self, outcome: Outcome, row: Any) -> Outcome:
+        """``outcome`` with secrets masked in everything it records (see :mod:`.redact`)."""
+        settings = (getattr(row, "channels", None) or {}).get(outcome.action.channel) or {}
+        secrets = secrets_named(settings, self.env)
+        outcome.reason = redact(outcome.reason, secrets)
+        outcome.last_result = redact(outcome.last_result, secrets)
+        for attempt in outcome.attempts:
+            attempt.detail = redact(attempt.detail, secrets) or ""
+        return outcome
 
     def _one(self, c: ClaimedAction, row: Any, recent: dict[str, list[datetime]]) -> Outcome:
         if row is None:

@@ -69,12 +69,14 @@ class Daemon:
     watch_interval: float = 2.0
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")
     on_progress: Callable[[datetime, RunStats], None] | None = None
+    #: The environment channels read secrets from: their values are redacted from what is recorded.
+    env: Mapping[str, str] = field(default_factory=dict)
     stats: RunStats = field(default_factory=RunStats)
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         self.log = get_logger()
-        self.dispatcher = Dispatcher(self.store, self.channels, self.clock.now, self.policy)
+        self.dispatcher = Dispatcher(self.store, self.channels, self.clock.now, self.policy, self.env)
         self.manual_channels = {n for n, ch in self.channels.items() if ch.capabilities.manual}
 
     def stop(self) -> None:

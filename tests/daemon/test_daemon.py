@@ -480,3 +480,37 @@ def test_health_counts_actions_left_under_a_dead_daemons_lease_as_late(store):
             lease_expires_at=(at(1, 8) + timedelta(minutes=5)).astimezone(UTC).replace(tzinfo=None)))
     assert health(store, at(1, 8)).late == before - 2  # just claimed: not late (nor waiting) yet
     assert health(store, at(1, 9)).late == before  # an hour on they are late again, leased or not
+
+
+def test_secrets_a_provider_echoes_are_redacted_from_reasons_attempts_and_logs(store):
+    import io
+    import logging
+
+    from sopengine.daemon.logs import JsonLineFormatter, get_logger
+
+    robot = "693a91f6-7aaa-4bc4-97a0-0ec2sifa5aaa"
+    echo = Permanent(f"errcode 93000: invalid webhook url, hint: [https://qyapi.weixin.qq.com/cgi-bin/webhook/send?"
+                     f"key={robot}] (robot {robot})")
+    group = groups(1)
+    group[0].channels["wechat"]["webhook_env"] = "SOPENGINE_TEST_ROBOT"
+    apply(store, [camp()], group, at(0))
+    channel = RecordingChannel(script=lambda key, n: echo)
+    lines = io.StringIO()
+    handler = logging.StreamHandler(lines)
+    handler.setFormatter(JsonLineFormatter())
+    logger = get_logger()
+    logger.addHandler(handler)
+    level, logger.level = logger.level, logging.INFO
+    try:
+        daemon = Daemon(store, {"wechat": channel}, VirtualClock(at(0)), env={"SOPENGINE_TEST_ROBOT": robot})
+        daemon.run(until=at(0, 11))
+    finally:
+        logger.removeHandler(handler)
+        logger.level = level
+    with store.engine.connect() as conn:
+        reasons = conn.execute(select(actions.c.reason, actions.c.last_result).where(actions.c.state == "failed")).all()
+        details = conn.execute(select(attempts.c.detail)).scalars().all()
+    assert reasons and details
+    stored = " ".join(str(x) for row in reasons for x in row) + " ".join(details)
+    assert robot not in stored and robot not in lines.getvalue()
+    assert "key=***" in stored and "(robot ***)" in stored and "key=***" in lines.getvalue()
