@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping, Sequence
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..channels import (
-    Channel, ChannelConfigError, Ok, Permanent, Retryable, SendResult, Target,
+    Channel, ChannelConfigError, Ok, Permanent, RateLimit, Retryable, SendResult, Target,
 )
 from ..kinds import StepBase
 from ..store import states
@@ -172,21 +172,20 @@ class Dispatcher:
 
     def _send(self, c: ClaimedAction, channel: Channel, target: Target, bodies: list[Any],
               recent: dict[str, list[datetime]], step: StepBase) -> Outcome:
-        now = self.now()
         limit = channel.capabilities.rate_limit
         bucket = channel.target_key(target)
         todo = bodies[c.progress:]
-        if limit is not None:
-            window = [t for t in recent.get(bucket, []) if t > now - limit.period]
-            if len(window) >= limit.count:
-                free_at = window[len(window) - limit.count] + limit.period
-                return _deferred(c, max(free_at, now + timedelta(seconds=1)),
-                                 f"rate limited: {limit.count} per {limit.period} for {bucket}",
-                                 bool(channel.capabilities.manual))
         records: list[AttemptRecord] = []
         progress = c.progress
         result: SendResult = Ok()
         for index, body in enumerate(todo, start=c.progress):
+            # every part counts against the target's limit: a post split in 60 parts is 60 sends
+            free_at = _rate_limited_until(recent.get(bucket, []), limit, self.now())
+            if free_at is not None:
+                waiting = _deferred(c, free_at, f"rate limited: {limit.count} per {limit.period} for {bucket}"
+                                    if limit else "rate limited", bool(channel.capabilities.manual))
+                waiting.progress, waiting.attempts = progress, records  # the parts sent stay sent
+                return waiting
             idempotency_key = c.key if len(bodies) == 1 else f"{c.key}#{index + 1}"
             started = self.now()
             try:
@@ -224,6 +223,16 @@ class Dispatcher:
                            last_result=last, progress=progress, count_attempt=True, attempts=records)
         return Outcome(c, states.RETRYING, next_attempt_at=retry_at, last_result=last, progress=progress,
                        count_attempt=True, attempts=records)
+
+
+def _rate_limited_until(sent: Sequence[datetime], limit: RateLimit | None, now: datetime) -> datetime | None:
+    """When the target is free again, if ``limit`` allows no send now (None: send now)."""
+    if limit is None:
+        return None
+    window = [t for t in sent if t > now - limit.period]
+    if len(window) < limit.count:
+        return None
+    return max(window[len(window) - limit.count] + limit.period, now + timedelta(seconds=1))
 
 
 def _deferred(c: ClaimedAction, later: datetime, reason: str, manual: bool) -> Outcome:

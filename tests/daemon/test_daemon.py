@@ -500,13 +500,14 @@ def test_secrets_a_provider_echoes_are_redacted_from_reasons_attempts_and_logs(s
     handler.setFormatter(JsonLineFormatter())
     logger = get_logger()
     logger.addHandler(handler)
-    level, logger.level = logger.level, logging.INFO
+    level = logger.level
+    logger.setLevel(logging.INFO)
     try:
         daemon = Daemon(store, {"wechat": channel}, VirtualClock(at(0)), env={"SOPENGINE_TEST_ROBOT": robot})
         daemon.run(until=at(0, 11))
     finally:
         logger.removeHandler(handler)
-        logger.level = level
+        logger.setLevel(level)
     with store.engine.connect() as conn:
         reasons = conn.execute(select(actions.c.reason, actions.c.last_result).where(actions.c.state == "failed")).all()
         details = conn.execute(select(attempts.c.detail)).scalars().all()
@@ -514,3 +515,44 @@ def test_secrets_a_provider_echoes_are_redacted_from_reasons_attempts_and_logs(s
     stored = " ".join(str(x) for row in reasons for x in row) + " ".join(details)
     assert robot not in stored and robot not in lines.getvalue()
     assert "key=***" in stored and "(robot ***)" in stored and "key=***" in lines.getvalue()
+
+
+def test_a_post_split_in_parts_counts_every_part_against_the_rate_limit(store):
+    from dataclasses import dataclass
+
+    @dataclass
+    class Splitting(RecordingChannel):
+        def render(self, action, target):  # type: ignore[no-untyped-def]
+            return [{"key": action.key, "text": f"{action.text} ({n + 1}/60)"} for n in range(60)]
+
+    sop = camp(CAMP_ONE_POST)
+    apply(store, [sop], groups(1), at(0))
+    channel = Splitting(rate_limit=RateLimit(20, timedelta(minutes=1)))
+    clock = VirtualClock(at(1, 8))
+    Daemon(store, {"wechat": channel}, clock).run(until=at(1, 8) + timedelta(minutes=5))
+    times = sorted(t.started_at for t in _attempt_rows(store))
+    assert len(times) == 60 and [k for k, _ in channel.sent] == [f"{channel.sent[0][0].split('#')[0]}#{n}"
+                                                                  for n in range(1, 61)]
+    for i in range(20, 60):  # never more than 20 within a minute
+        assert times[i] - times[i - 20] >= timedelta(minutes=1)
+    (post,) = list_actions(store)
+    assert post.state == "sent"
+
+
+CAMP_ONE_POST = """
+sop: camp
+timezone: Asia/Shanghai
+lifetime: 3d
+match: {tags: [camp]}
+steps:
+  - id: long
+    kind: message
+    at: day 1 08:00
+    grace: 1h
+    text: 很长的一篇
+"""
+
+
+def _attempt_rows(store):  # type: ignore[no-untyped-def]
+    with store.engine.connect() as conn:
+        return conn.execute(select(attempts)).all()
