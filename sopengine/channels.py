@@ -84,10 +84,14 @@ class Ok:
 
 @dataclass(frozen=True, slots=True)
 class Retryable:
-    """Not delivered, worth trying again (after ``retry_after`` if the provider said so)."""
+    """Not delivered, worth trying again (after ``retry_after`` if the provider said so).
+
+    ``maybe_delivered``: the request may have reached the provider (it timed out waiting for the
+    answer), so a retry may repeat the message; the daemon retries such sends only a few times."""
 
     reason: str
     retry_after: timedelta | None = None
+    maybe_delivered: bool = False
 
 
 @dataclass(frozen=True, slots=True)

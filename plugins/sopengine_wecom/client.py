@@ -38,8 +38,8 @@ def post(client: httpx.Client, url: str, key: str, body: Any,
     """POST ``body`` to the robot ``key``; never raises for a network or server failure."""
     try:
         response = client.post(url, params={"key": key}, json=body)
-    except httpx.TimeoutException as exc:
-        return Retryable(f"timed out ({type(exc).__name__})")
+    except httpx.TimeoutException as exc:  # past connecting, the robot may have posted it
+        return Retryable(f"timed out ({type(exc).__name__})", maybe_delivered=not isinstance(exc, httpx.ConnectTimeout))
     except httpx.TransportError as exc:
         return Retryable(f"{type(exc).__name__}: {redact(str(exc), key)}")
     return read_answer(response, now)

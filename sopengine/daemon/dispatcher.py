@@ -218,6 +218,11 @@ class Dispatcher:
         if failed >= self.policy.max_attempts:
             return Outcome(c, states.FAILED, reason=f"gave up after {failed} attempts: {result.reason}",
                            last_result=last, progress=progress, count_attempt=True, attempts=records)
+        if result.maybe_delivered and failed >= self.policy.max_uncertain_attempts:
+            return Outcome(c, states.FAILED, reason=(
+                f"gave up after {failed} attempts that may each have been delivered (check the group before "
+                f"retrying): {result.reason}"), last_result=last, progress=progress, count_attempt=True,
+                attempts=records)
         if retry_at > c.deadline:
             return Outcome(c, states.MISSED, reason=f"next retry would be past due + grace: {result.reason}",
                            last_result=last, progress=progress, count_attempt=True, attempts=records)

@@ -20,6 +20,9 @@ class RetryPolicy:
     factor: float = 2.0
     cap: timedelta = timedelta(minutes=30)
     max_attempts: int = 10
+    #: Attempts after which a send that may each time have been delivered (a timeout waiting for
+    #: the answer) is given up: retrying it nine times could post it nine times.
+    max_uncertain_attempts: int = 3
     rng: random.Random = field(default_factory=random.Random)
 
     def delay(self, failed_attempts: int, retry_after: timedelta | None = None) -> timedelta:

@@ -556,3 +556,13 @@ steps:
 def _attempt_rows(store):  # type: ignore[no-untyped-def]
     with store.engine.connect() as conn:
         return conn.execute(select(attempts)).all()
+
+
+def test_a_send_that_may_have_been_delivered_is_retried_only_a_few_times(store):
+    apply(store, [camp()], groups(1), at(0))
+    timeout = Retryable("timed out (ReadTimeout)", maybe_delivered=True)
+    channel = RecordingChannel(script=lambda key, n: timeout)
+    run_virtual(store, channel, at(0), at(1, 12), policy=RetryPolicy(base=timedelta(seconds=10)))
+    morning = min((a for a in list_actions(store) if a.step == "morning"), key=lambda a: a.due)
+    assert morning.state == "failed" and "may each have been delivered" in (morning.reason or "")
+    assert channel.calls[morning.key] == RetryPolicy().max_uncertain_attempts

@@ -219,3 +219,18 @@ def test_one_rate_limit_bucket_per_robot(wecom: WeComChannel, sample_target: Tar
 def test_unknown_msgtype_is_refused() -> None:
     with pytest.raises(ChannelConfigError, match="msgtype"):
         WeComChannel(ChannelContext(options={"msgtype": "news"}))
+
+
+def test_a_timeout_after_connecting_may_have_been_delivered_one_before_not():
+    import httpx
+
+    from sopengine_wecom.client import post
+
+    def raising(exc: Exception):  # type: ignore[no-untyped-def]
+        def handler(request):  # type: ignore[no-untyped-def]
+            raise exc
+        return httpx.Client(transport=httpx.MockTransport(handler))
+
+    read = post(raising(httpx.ReadTimeout("slow")), "http://127.0.0.1:9/send", "k", {}, None)
+    connect = post(raising(httpx.ConnectTimeout("no route")), "http://127.0.0.1:9/send", "k", {}, None)
+    assert read.maybe_delivered is True and connect.maybe_delivered is False
