@@ -7,6 +7,7 @@ injected channel objects.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping, Sequence
@@ -30,6 +31,12 @@ from .redact import redact, secrets_named
 from .retry import RetryPolicy
 
 
+#: Outcomes are recorded at least this often while a batch is dispatched (count, wall seconds):
+#: after a crash, the duplicates are at most what was sent since.
+RECORD_EVERY = 200
+RECORD_SECONDS = 0.25
+
+
 @dataclass
 class Dispatcher:
     """Dispatches claimed actions through ``channels`` (name → channel instance)."""
@@ -43,20 +50,32 @@ class Dispatcher:
     _prepared_groups: dict[str, Any] = field(default_factory=dict, repr=False)
     _prepared_revision: int = -1
 
-    def dispatch(self, claimed: Sequence[ClaimedAction],
-                 stop: Callable[[], bool] = lambda: False) -> list[Outcome]:
+    def dispatch(self, claimed: Sequence[ClaimedAction], stop: Callable[[], bool] = lambda: False,
+                 record: Callable[[list[Outcome]], None] | None = None) -> list[Outcome]:
         """Outcomes of ``claimed``, in order, until ``stop()`` says to stop (the rest are not started).
 
-        Never raises for one action's problem. Sends within the batch count
-        towards rate limits together with those already recorded.
+        ``record`` is handed the outcomes as they come, at least every :data:`RECORD_EVERY`
+        outcomes and :data:`RECORD_SECONDS` seconds, and the rest at the end: after a crash only
+        what was sent since then can be sent again. Never raises for one action's problem.
+        Sends within the batch count towards rate limits together with those already recorded.
         """
         group_rows = self._group_rows({c.group_id for c in claimed})
         recent = self._recent_sends(claimed, group_rows)
         outcomes: list[Outcome] = []
+        pending: list[Outcome] = []
+        since = time.monotonic()
         for c in claimed:
             if stop():
                 break
-            outcomes.append(self._one_safely(c, group_rows.get(c.group_id), recent))
+            outcome = self._one_safely(c, group_rows.get(c.group_id), recent)
+            outcomes.append(outcome)
+            if record is not None:
+                pending.append(outcome)
+                if len(pending) >= RECORD_EVERY or time.monotonic() - since >= RECORD_SECONDS:
+                    record(pending)
+                    pending, since = [], time.monotonic()
+        if record is not None and pending:
+            record(pending)
         return outcomes
 
     def prepare(self, due: DueSoon) -> None:

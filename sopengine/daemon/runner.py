@@ -25,7 +25,7 @@ from ..store.core import Store
 from ..store.database import to_db
 from ..store.claims import claim_due, release
 from ..store.ledger import due_soon, next_wakeup, sweep_deadlines
-from ..store.outcomes import record_outcomes
+from ..store.outcomes import Outcome, record_outcomes
 from ..store.tables import workers
 from .clock import Clock
 from .dispatcher import Dispatcher
@@ -102,16 +102,21 @@ class Daemon:
             # Start no send in the last fifth of the lease: one that ran past it could be
             # claimed and sent again by another daemon.
             cutoff = claimed_at + self.lease * 0.8
-            outcomes = self.dispatcher.dispatch(
-                claimed, lambda: self._stop.is_set() or self.clock.now() >= cutoff)
-            if len(outcomes) < len(claimed):  # hand back what was not started
+            recorded = 0
+
+            def record(outcomes: list[Outcome]) -> None:  # as sends finish, not once per batch
+                nonlocal recorded, done
+                recorded += len(outcomes)
+                for o in record_outcomes(self.store, outcomes, self.clock.now(), self.owner):
+                    log_state(self.log, o.action.key, o.action.previous_state, o.state,
+                              reason=o.reason, attempts=o.action.attempts + (1 if o.count_attempt else 0))
+                    self.stats.add(o.state)
+                    done += 1
+
+            self.dispatcher.dispatch(claimed, lambda: self._stop.is_set() or self.clock.now() >= cutoff, record)
+            if recorded < len(claimed):  # hand back what was not started
                 why = "lease released at shutdown" if self._stop.is_set() else "lease released: running out"
-                release(self.store, claimed[len(outcomes):], self.clock.now(), self.owner, why)
-            for o in record_outcomes(self.store, outcomes, self.clock.now(), self.owner):
-                log_state(self.log, o.action.key, o.action.previous_state, o.state,
-                          reason=o.reason, attempts=o.action.attempts + (1 if o.count_attempt else 0))
-                self.stats.add(o.state)
-                done += 1
+                release(self.store, claimed[recorded:], self.clock.now(), self.owner, why)
             if self.on_progress:
                 self.on_progress(self.clock.now(), self.stats)
         self.stats.dispatched += done
