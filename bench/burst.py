@@ -81,7 +81,8 @@ def worker(url: str, batch: int | None, due_ts: Any, ready: Any, go: Any, out: A
     store.close()
 
 
-def daemon_burst(url: str, n: int, daemons: int = 1, batch: int | None = None, timeout: float = 600.0) -> dict[str, float]:
+def daemon_burst(url: str, n: int, daemons: int = 1, batch: int | None = None,
+                 timeout: float = 600.0) -> dict[str, float]:
     """Set up ``n`` actions due at one instant and let ``daemons`` processes dispatch them."""
     store = Store.open(url, host().kinds)
     now = utcnow()
@@ -145,7 +146,8 @@ def measure(store: Store, due: datetime, n: int) -> dict[str, float]:
     sent = by_state.get(states.SENT, 0)
     completion = (last - naive).total_seconds() if last else float("nan")
     busy = (last - first).total_seconds() if last and first else float("nan")
-    return {"n": float(n), "sent": float(sent), "dropped": float(n - sent), "duplicates": float(len(tries) - len({t.action_key for t in tries})),
+    return {"n": float(n), "sent": float(sent), "dropped": float(n - sent),
+            "duplicates": float(len(tries) - len({t.action_key for t in tries})),
             "p50": percentile(late, 50), "p99": percentile(late, 99), "max": max(late, default=float("nan")),
             "completion_s": completion, "throughput": sent / busy if busy and busy > 0 else float("nan")}
 

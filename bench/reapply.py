@@ -26,7 +26,8 @@ def edited(run: int) -> str:
     text = CAMP_FILE.read_text(encoding="utf-8")
     if text.count(STEP_CRON) != 1 or text.count(STEP_TEXT) != 1:
         raise RuntimeError("the shipped camp SOP changed: update bench/reapply.py's edit")
-    return text.replace(STEP_CRON, f'cron: "{41 + run} 21 * * *"').replace(STEP_TEXT, f"📒（第{run + 2}版）{STEP_TEXT[2:]}")
+    edited = text.replace(STEP_CRON, f'cron: "{41 + run} 21 * * *"')
+    return edited.replace(STEP_TEXT, f"📒（第{run + 2}版）{STEP_TEXT[2:]}")
 
 
 def run(settings: Settings) -> list[Row]:

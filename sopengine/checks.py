@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, AbstractSet as Set, Any, Iterator, Sequence
 
 from .context import pool_for, template_context
 from .group import Group
@@ -207,7 +207,7 @@ class StepChecks:
         if static_ok:
             yield from self._trial(step, group)
 
-    def _static(self, source: str, allowed: set[str]) -> Iterator[str]:
+    def _static(self, source: str, allowed: Set[str]) -> Iterator[str]:
         yield from _static_names(source, allowed, self.sop)
 
     def _trial(self, step: StepBase, group: Group) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -257,7 +257,7 @@ def _red_packet_size(step: RedPacketStep, context: dict[str, Any]) -> Iterator[t
             yield ("amount",), str(exc)
 
 
-def _static_names(source: str, allowed: set[str], sop: "Sop", *, expression: bool = False) -> Iterator[str]:
+def _static_names(source: str, allowed: Set[str], sop: "Sop", *, expression: bool = False) -> Iterator[str]:
     try:
         names = template_names("{{ (" + source + ") }}") if expression else template_names(source)
         used_vars = referenced_attributes(source, "vars", expression=expression)

@@ -10,6 +10,7 @@ raises is recorded in :attr:`PluginHost.failures` and the rest keep working;
 from __future__ import annotations
 
 import importlib.metadata as md
+from functools import partial
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable, Iterable, Mapping
@@ -94,6 +95,14 @@ class PluginHost:
         return self.channel_factories[name](context)
 
 
+def _dist_version(dist: md.Distribution) -> str:
+    return dist.version
+
+
+def _same(plugin: Any) -> Any:
+    return plugin
+
+
 def new_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
@@ -109,9 +118,9 @@ def load_plugins(
     if entry_points:
         for ep in sorted(md.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             dist = ep.dist
-            sources.append((ep.name, (lambda d=dist: d.version) if dist is not None else "", ep.load))
+            sources.append((ep.name, partial(_dist_version, dist) if dist is not None else "", ep.load))
     for name, plugin in extra:
-        sources.append((name, getattr(plugin, "__version__", ""), lambda p=plugin: p))
+        sources.append((name, getattr(plugin, "__version__", ""), partial(_same, plugin)))
     for name, version, load in sources:
         info = host.plugins.setdefault(name, PluginInfo(name, version))
         try:
@@ -124,7 +133,7 @@ def load_plugins(
         host.manager.check_pending()
     except pluggy.PluginValidationError as exc:
         bad = getattr(exc, "plugin", None)
-        name = host.manager.get_name(bad) if bad is not None else "?"
+        name = (host.manager.get_name(bad) if bad is not None else None) or "?"
         if name in host.plugins:
             host.plugins[name].error = f"unknown hook: {exc}"
             host.manager.unregister(bad)
@@ -140,13 +149,18 @@ def _collect(host: PluginHost) -> None:
     for name, plugin in list(host.manager.list_name_plugin()):
         info = host.plugins.setdefault(name, PluginInfo(name))
         try:
-            _call(plugin, "register_channels", lambda n, f: _add(host.channel_factories, info.channels, n, f))
-            _call(plugin, "register_kinds", lambda k: _add_kind(host, info, k))
-            _call(plugin, "register_events", lambda n, d="", requires=(): _add_event(host, info, n, d or name, requires))
-            _call(plugin, "register_template_filters", lambda n, f: _add_filter(host, env, info, n, f))
-            _call(plugin, "register_commands", lambda c: _add(host.commands, info.commands, c.name, c))
+            _register_all(host, env, plugin, name, info)
         except Exception as exc:
             info.error = f"{type(exc).__name__}: {exc}"
+
+
+def _register_all(host: PluginHost, env: Any, plugin: Any, name: str, info: PluginInfo) -> None:
+    """Call every hook of one plugin with registrars that record what it registered."""
+    _call(plugin, "register_channels", lambda n, f: _add(host.channel_factories, info.channels, n, f))
+    _call(plugin, "register_kinds", lambda k: _add_kind(host, info, k))
+    _call(plugin, "register_events", lambda n, d="", requires=(): _add_event(host, info, n, d or name, requires))
+    _call(plugin, "register_template_filters", lambda n, f: _add_filter(host, env, info, n, f))
+    _call(plugin, "register_commands", lambda c: _add(host.commands, info.commands, c.name, c))
 
 
 def _call(plugin: Any, hook: str, register: Callable[..., None]) -> None:

@@ -22,7 +22,7 @@ def sop_json_schema(kinds: Mapping[str, type[StepBase]] | None = None) -> dict[s
     step = Annotated[Union[models], Field(discriminator="kind")]  # type: ignore[valid-type]
     sop_file = create_model(
         "SopFile", __base__=SopHeader, __doc__="An sopengine SOP file: one SOP, its pools and its steps.",
-        steps=(list[step], Field(min_length=1)),  # type: ignore[valid-type]
+        steps=(list[step], Field(min_length=1)),
     )
     schema = sop_file.model_json_schema(schema_generator=_FileFormatSchema)
     return {"$schema": SCHEMA_DIALECT, "title": "sopengine SOP file", **schema}

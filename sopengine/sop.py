@@ -46,7 +46,7 @@ class SopHeader(BaseModel):
     title: str = ""
     description: str | None = None
     timezone: str = Field("Asia/Shanghai", description="IANA zone; every time in the file is local to it.")
-    match: MatchModel = Field(default_factory=MatchModel)
+    match: MatchModel = Field(default_factory=lambda: MatchModel(where=None))
     lifetime: Lifetime | None = Field(None, description="A group's planned life, e.g. 21d. Omitted = persistent.")
     channel: str = Field("wechat", description="Default channel plugin of every step.")
     calendar: str | None = Field(None, description="Country code of public holidays, e.g. CN.")

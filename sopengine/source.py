@@ -198,8 +198,9 @@ def _bounds_problem(name: str, tree: Any) -> Problem | None:
     if total - distinct > MAX_ALIAS_VALUES:
         line, col = _own_position(worst[1]) if worst[1] is not None else (0, 0)
         anchor = getattr(getattr(worst[1], "anchor", None), "value", "?")
-        return Problem(name, line + 1, col + 1, f"aliases expand to {total:,} values ({total - distinct:,} more than "
-                                                f"written; at most {MAX_ALIAS_VALUES:,}): &{anchor} is reused too often")
+        return Problem(name, line + 1, col + 1, (
+            f"aliases expand to {total:,} values ({total - distinct:,} more than written; "
+            f"at most {MAX_ALIAS_VALUES:,}): &{anchor} is reused too often"))
     return None
 
 

@@ -19,8 +19,8 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .template_limits import (
-    WIDTH_FILTERS, WIDTH_METHODS, GuardedRange, RenderLimit, bounded_filter, bounded_lipsum, bounded_output, check_format_string,
-    check_join, check_time, check_width, end_budget, start_budget,
+    WIDTH_FILTERS, WIDTH_METHODS, GuardedRange, RenderLimit, bounded_filter, bounded_lipsum, bounded_output,
+    check_format_string, check_join, check_time, check_width, end_budget, start_budget,
 )
 
 __all__ = [
@@ -232,10 +232,11 @@ def referenced_attributes(source: str, name: str, *, expression: bool = False) -
         raise TemplateProblem(f"syntax error: {exc.message}") from None
     found: set[str] = set()
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        target = node.node
+        target = getattr(node, "node", None)
         if isinstance(target, nodes.Name) and target.name == name:
             if isinstance(node, nodes.Getattr):
                 found.add(node.attr)
-            elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) \
+                    and isinstance(node.arg.value, str):
                 found.add(node.arg.value)
     return found

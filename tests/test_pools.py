@@ -19,7 +19,8 @@ def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path
 
 
 def test_a_csv_pools_first_row_is_its_header_whatever_it_says(tmp_path):
-    assert load_pool(write(tmp_path, "t.csv", "topic\n周末烤什么？\n\n最爱的面包店\n")) == ["周末烤什么？", "最爱的面包店"]
+    topics = load_pool(write(tmp_path, "t.csv", "topic\n周末烤什么？\n\n最爱的面包店\n"))
+    assert topics == ["周末烤什么？", "最爱的面包店"]
     assert load_pool(write(tmp_path, "z.csv", "话题\n第一条\n")) == ["第一条"]
 
 

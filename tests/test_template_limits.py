@@ -35,7 +35,8 @@ def test_a_costly_template_is_stopped_with_a_clear_problem(source):
 
 
 def test_ordinary_templates_are_untouched():
-    text = render_template("{{ range(3)|join(', ') }}|{{ range(5)|length }}|{{ range(5)|last }}|{{ '%05.1f' % 3.14159 }}|"
+    text = render_template("{{ range(3)|join(', ') }}|{{ range(5)|length }}|{{ range(5)|last }}|"
+                           "{{ '%05.1f' % 3.14159 }}|"
                            "{{ '{:>4}'.format('a') }}|{{ 'ab'|center(6) }}|{{ '{:,}'.format(1234567) }}|"
                            "{{ '%s=%d'|format('a', 3) }}", {})
     assert text == "0, 1, 2|5|4|003.1|   a|  ab  |1,234,567|a=3"

@@ -48,5 +48,5 @@ class ConsoleChannel:
 
 
 @hookimpl
-def register_channels(register) -> None:  # type: ignore[no-untyped-def]
+def register_channels(register) -> None:
     register("console", ConsoleChannel)

@@ -59,12 +59,12 @@ class WeChatTaskChannel:
 
 
 @hookimpl
-def register_channels(register) -> None:  # type: ignore[no-untyped-def]
+def register_channels(register) -> None:
     register("wechat", WeChatTaskChannel)
 
 
 @hookimpl
-def register_commands(register) -> None:  # type: ignore[no-untyped-def]
+def register_commands(register) -> None:
     from .command import tasks_command
 
     register(tasks_command)

@@ -82,7 +82,8 @@ _HTML_HEAD = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{title}</title>
 <style>
-body{{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;max-width:860px;margin:1.5em auto;padding:0 1em;color:#222}}
+body{{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;max-width:860px;margin:1.5em auto;
+padding:0 1em;color:#222}}
 .task{{border:1px solid #ddd;border-radius:8px;padding:.8em 1em;margin:.8em 0}}
 .task.done{{opacity:.55}} .task.overdue{{border-color:#d33}}
 .meta{{color:#666;font-size:.9em}} .note{{color:#b00;margin:.3em 0}} .state{{float:right;font-weight:600}}

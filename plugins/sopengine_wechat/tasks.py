@@ -47,7 +47,8 @@ def operator_task(action: OutboundAction, target: Target, operator: str) -> Oper
     kind, part = action.kind, action.part
     if kind == "red_packet" and part == "send":
         details = {"amount": p.get("amount"), "count": p.get("count"), "blessing": p.get("blessing")}
-        instruction = f"发拼手气红包：总金额 ¥{float(p['amount']):.2f}，{p['count']} 个，祝福语「{p.get('blessing', '')}」"
+        instruction = (f"发拼手气红包：总金额 ¥{float(p['amount']):.2f}，{p['count']} 个，"
+                       f"祝福语「{p.get('blessing', '')}」")
         copy = str(p.get("blessing", ""))
     elif kind == "red_packet":
         instruction, copy = "发送红包预告", text

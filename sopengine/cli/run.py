@@ -116,7 +116,7 @@ def _run_with_progress(daemon: Daemon, start: datetime, until: datetime) -> RunS
     return stats
 
 
-def _summary(store, now: datetime, stats: RunStats) -> None:  # type: ignore[no-untyped-def]
+def _summary(store: Store, now: datetime, stats: RunStats) -> None:
     console = wide_console()
     console.print(status_table(status(store, now), title=f"ledger at {now:%Y-%m-%d %H:%M} UTC"))
     labels = {"due": "handed to operators", "overdue": "operator tasks not confirmed by due + grace (overdue)",

@@ -14,6 +14,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Callable, Mapping
 
 from sqlalchemy import func, insert, select, update
@@ -113,7 +114,7 @@ class Daemon:
                     self.stats.add(o.state)
                     done += 1
 
-            self.dispatcher.dispatch(claimed, lambda: self._stop.is_set() or self.clock.now() >= cutoff, record)
+            self.dispatcher.dispatch(claimed, partial(self._stopping, cutoff), record)
             if recorded < len(claimed):  # hand back what was not started
                 why = "lease released at shutdown" if self._stop.is_set() else "lease released: running out"
                 release(self.store, claimed[recorded:], self.clock.now(), self.owner, why)
@@ -121,6 +122,10 @@ class Daemon:
                 self.on_progress(self.clock.now(), self.stats)
         self.stats.dispatched += done
         return done
+
+    def _stopping(self, cutoff: datetime) -> bool:
+        """Whether to start no more sends of this batch: asked to stop, or its lease near its end."""
+        return self._stop.is_set() or self.clock.now() >= cutoff
 
     def run(self, *, once: bool = False, until: datetime | None = None) -> RunStats:
         """Run the loop. ``once``: one step. ``until``: stop when the clock reaches it."""

@@ -40,7 +40,7 @@ class KindRegistry(Mapping[str, type[StepBase]]):
     def __getitem__(self, name: str) -> type[StepBase]:
         return self._kinds[name]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter(self._kinds)
 
     def __len__(self) -> int:

@@ -148,9 +148,11 @@ def _sync_version(conn: Connection, sop: Sop, now: datetime, report: ApplyReport
     version_id = conn.execute(select(sop_versions.c.id).where(
         and_(sop_versions.c.sop_id == sop.id, sop_versions.c.content_hash == digest))).scalar()
     if version_id is None:
-        version_id = conn.execute(insert(sop_versions).values(
+        inserted = conn.execute(insert(sop_versions).values(
             sop_id=sop.id, content_hash=digest, definition=definition,
-            path=str(sop.path) if sop.path else None, created_at=to_db(now))).inserted_primary_key[0]
+            path=str(sop.path) if sop.path else None, created_at=to_db(now))).inserted_primary_key
+        assert inserted is not None  # an INSERT of one row has its key
+        version_id = inserted[0]
         report.new_versions.append(sop.id)
     current = conn.execute(select(sops.c.version_id).where(sops.c.id == sop.id)).scalar()
     if current is None:

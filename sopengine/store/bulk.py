@@ -63,7 +63,8 @@ def _same(value: datetime) -> Any:
 def prepare(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """Rows as tuples in :data:`COLUMNS` order, values already in the driver's formats."""
     time_of = driver_time(conn)
-    converters = [time_of if c in _TIMES else item_json if c in _JSON else None for c in COLUMNS]
+    converters: list[Callable[[Any], Any] | None] = [
+        time_of if c in _TIMES else item_json if c in _JSON else None for c in COLUMNS]
     return [tuple(conv(r.get(c)) if conv and r.get(c) is not None else r.get(c)
                   for c, conv in zip(COLUMNS, converters)) for r in rows]
 
@@ -73,7 +74,7 @@ def fetch_tuples(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
     reads of hundreds of thousands of rows; parameters are still bound as SQLAlchemy binds them)."""
     result = conn.execute(query)
     try:
-        return list(result.cursor.fetchall())  # type: ignore[attr-defined]
+        return list(result.cursor.fetchall())
     finally:
         result.close()
 

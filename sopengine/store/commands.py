@@ -67,7 +67,8 @@ def transition(store: Store, key: str, to_state: str, allowed_from: frozenset[st
 
 def mark_done(store: Store, key: str, now: datetime, actor: str = "operator") -> str:
     """An operator confirms a task was done."""
-    return transition(store, key, states.DONE, states.OPERATOR_DONE_FROM, now, actor=actor, reason="confirmed by operator")
+    return transition(store, key, states.DONE, states.OPERATOR_DONE_FROM, now, actor=actor,
+                      reason="confirmed by operator")
 
 
 def skip(store: Store, key: str, reason: str, now: datetime, actor: str = "cli") -> str:

@@ -18,7 +18,8 @@ from .database import aware, to_db
 from .tables import CLAIM_ORDER, actions, attempts, groups, sops
 
 
-def sweep_deadlines(store: Store, now: datetime, manual_channels: Iterable[str], actor: str) -> list[tuple[str, str, str]]:
+def sweep_deadlines(store: Store, now: datetime, manual_channels: Iterable[str],
+                    actor: str) -> list[tuple[str, str, str]]:
     """Past due + grace: automatic → missed, operator tasks → overdue. Returns (key, from, to).
 
     Relies on the ledger's invariant that a waiting action's next attempt is never after its

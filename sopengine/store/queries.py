@@ -41,7 +41,8 @@ class ActionView:
 
 
 def list_actions(store: Store, *, group: str | None = None, sop: str | None = None, state: str | None = None,
-                 since: datetime | None = None, until: datetime | None = None, limit: int | None = None) -> list[ActionView]:
+                 since: datetime | None = None, until: datetime | None = None,
+                 limit: int | None = None) -> list[ActionView]:
     """Actions ordered by due time, filtered."""
     q = select(actions.c.key, actions.c.group_id, actions.c.sop_id, actions.c.step, actions.c.part, actions.c.kind,
                actions.c.channel, actions.c.due, actions.c.state, actions.c.attempts, actions.c.last_result,
@@ -215,9 +216,10 @@ def health(store: Store, now: datetime, alive_within: float = 60.0) -> Health:
         late_q = select(func.count(), func.min(actions.c.due)).where(
             or_(actions.c.state.in_(waiting), leased), actions.c.next_attempt_at < now_db - timedelta(minutes=1))
         late, oldest = conn.execute(late_q).one()
-        counts = dict(conn.execute(select(actions.c.state, func.count()).where(
+        counts: dict[str, int] = dict(conn.execute(select(actions.c.state, func.count()).where(
             actions.c.state.in_((states.FAILED, states.MISSED, states.OVERDUE))).group_by(actions.c.state)).all())
-        next_due = conn.execute(select(func.min(actions.c.next_attempt_at)).where(actions.c.state.in_(waiting))).scalar()
+        next_due = conn.execute(select(func.min(actions.c.next_attempt_at))
+                                .where(actions.c.state.in_(waiting))).scalar()
     return Health(ws, int(late), counts.get(states.FAILED, 0), counts.get(states.MISSED, 0),
                   counts.get(states.OVERDUE, 0), aware(oldest), aware(next_due))
 

@@ -116,7 +116,8 @@ def test_sigterm_is_honoured_within_seconds_while_a_template_runs_away(tmp_path,
             cron: "* * * * *"
             days: 0-0
             grace: 2d
-            text: "{% for a in group.names %}{% for b in group.names %}{% for c in group.names %}{% endfor %}{% endfor %}{% endfor %}"
+            text: "{% for a in group.names %}{% for b in group.names %}{% for c in group.names %}\\
+              {% endfor %}{% endfor %}{% endfor %}"
     """), encoding="utf-8")
     (tmp_path / "groups.yaml").write_text(f"groups:\n  - {{id: g, name: 群, start: {yesterday}, tags: [loop], "
                                           f"names: [1, 2]}}\n", encoding="utf-8")

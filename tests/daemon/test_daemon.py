@@ -421,7 +421,8 @@ def test_a_red_packet_on_an_event_is_announced_first_then_sent(store):
     channel = RecordingChannel()
     run_virtual(store, channel, at(1, 9), at(1, 10))
     sent = [(k.split("/")[2], p["text"]) for k, p in channel.sent if "/welcome-packet/" in k]
-    assert sent == [("announce", "欢迎新朋友！5个红包马上到"), ("send", "发红包：共 ¥10.00，5 个，祝福语「恭喜发财，大吉大利」")]
+    assert sent == [("announce", "欢迎新朋友！5个红包马上到"),
+                    ("send", "发红包：共 ¥10.00，5 个，祝福语「恭喜发财，大吉大利」")]
 
 
 def test_a_red_packet_sized_from_a_bad_fact_fails_alone_and_the_daemon_goes_on(store):
@@ -435,7 +436,8 @@ def test_a_red_packet_sized_from_a_bad_fact_fails_alone_and_the_daemon_goes_on(s
     good = Group("good", "好群", date(2026, 9, 19), ("camp",), {"amt": 10, "n": 5}, {"wechat": {"operator": "小雅"}})
     sop = load_sop(Path("p.yaml"), LoadOptions(sample_groups=[good]), text=(
         "sop: p\nmatch: {tags: [camp]}\nlifetime: 3d\nsteps:\n"
-        "  - {id: rp, kind: red_packet, at: day 1 20:00, announce: 红包, amount: '{{ group.amt }}', count: '{{ group.n }}'}\n"))
+        "  - {id: rp, kind: red_packet, at: day 1 20:00, announce: 红包,\n"
+        "     amount: '{{ group.amt }}', count: '{{ group.n }}'}\n"))
     # as a facts import leaves them: a cell "NaN" or "inf" is text, never a float no JSON can hold
     bad_nan = Group("nan", "坏群1", good.start, ("camp",), {"amt": "NaN", "n": 5}, good.channels)
     bad_inf = Group("inf", "坏群2", good.start, ("camp",), {"amt": 10, "n": "inf"}, good.channels)

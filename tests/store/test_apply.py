@@ -105,7 +105,8 @@ def test_group_that_stops_matching_is_cancelled_for_the_future(store):
     untagged = [Group("g0", "群0", date(2026, 9, 19), (), {"members": 50})]
     report = apply(store, [camp()], untagged, at(4, 12))
     after = rows(store)
-    assert report.total("cancelled") == sum(1 for r in after.values() if r.due > at(4, 12).astimezone(ZoneInfo("UTC")).replace(tzinfo=None))
+    cutoff = at(4, 12).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    assert report.total("cancelled") == sum(1 for r in after.values() if r.due > cutoff)
     assert all(r.state == "cancelled" for r in after.values() if r.day >= 5)
 
 
@@ -161,7 +162,8 @@ def test_an_edit_within_the_grace_of_a_sent_action_neither_adds_nor_changes_it(s
     apply(store, [camp()], groups(1), at(0))
     with store.engine.begin() as conn:  # the 10:00 rules were sent; it is 10:10, inside their grace
         conn.execute(actions.update().where(actions.c.step == "rules").values(state="sent"))
-    report = apply(store, [camp(CAMP.replace("text: 群规", "text: 新群规"))], groups(1), at(0, 10) + timedelta(minutes=10))
+    edited = camp(CAMP.replace("text: 群规", "text: 新群规"))
+    report = apply(store, [edited], groups(1), at(0, 10) + timedelta(minutes=10))
     assert (report.total("added"), report.total("changed"), report.total("cancelled")) == (0, 0, 0)
     assert [r.state for r in rows(store).values() if r.step == "rules"] == ["sent"]
 
