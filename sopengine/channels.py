@@ -43,6 +43,9 @@ class Capabilities:
     manual: bool = False
     #: Most yuan in one red packet / packets in one send the channel can express (None = no limit).
     max_red_packet_amount: float | None = None
+    #: How a value interpolated from facts or event data is escaped for the channel's markup, so a
+    #: newcomer named ``<@all>`` or a fact holding a link cannot write markup (None: plain text).
+    escape: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

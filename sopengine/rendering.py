@@ -7,7 +7,7 @@ Shared by the dispatcher and by anything that shows an action to a person
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from .channels import OutboundAction
 from .context import template_context
@@ -55,11 +55,34 @@ class StoredActionLike(Protocol):
     def data(self) -> Any: ...
 
 
-def outbound(sop: Sop, group: Group, stored: StoredActionLike
+def escaped_context(context: Mapping[str, Any], escape: Callable[[str], str]) -> dict[str, Any]:
+    """``context`` with the text that comes from outside the SOP files escaped by ``escape``: the
+    group's facts and name, and an event's data (a newcomer's name). The SOP's own text, vars and
+    pools are the ops lead's markup and stay as written."""
+    out = dict(context)
+    out["group"] = _escaped(context.get("group"), escape)
+    for key in ("member", "members"):
+        if key in context:
+            out[key] = _escaped(context[key], escape)
+    return out
+
+
+def _escaped(value: Any, escape: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, Mapping):
+        return {k: _escaped(v, escape) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v, escape) for v in value]
+    return value
+
+
+def outbound(sop: Sop, group: Group, stored: StoredActionLike, escape: Callable[[str], str] | None = None,
              ) -> tuple[StepBase, dict[str, Any], OutboundAction | None]:
     """(step, context, rendered action) of ``stored``, an action of ``sop`` for ``group``; raises
     KeyError for a step gone from the SOP and TemplateProblem when rendering fails. The action
-    is None when ``when:`` is false."""
+    is None when ``when:`` is false. ``escape``: the channel's escaping of interpolated values for
+    its markup (see :func:`escaped_context`); ``when:`` always sees the values as they are."""
     from .templating import compile_condition
 
     step = sop.step(stored.step)
@@ -67,7 +90,7 @@ def outbound(sop: Sop, group: Group, stored: StoredActionLike
                                     occurrence=stored.occurrence, item=stored.item, data=stored.data)
     if step.when is not None and not compile_condition(step.when)(context):
         return step, context, None
-    payload = step.render(stored.part, context)
+    payload = step.render(stored.part, escaped_context(context, escape) if escape else context)
     action = OutboundAction(stored.key, sop.id, stored.step, stored.part, step.kind, group.id, group.name,
                             stored.due, payload, stored.deadline - stored.due)
     return step, context, action

@@ -22,7 +22,7 @@ from sopengine.channels import (
 )
 from sopengine.hookspecs import RegisterChannel, hookimpl
 
-from .render import LIMITS, WeComMessage, render_messages
+from .render import LIMITS, WeComMessage, escape_markdown, render_messages
 
 __version__ = "0.1.0"
 __all__ = ["WeComChannel", "WeComMessage"]
@@ -44,7 +44,8 @@ class WeComChannel:
         # A robot takes 20 messages a minute; more answers errcode 45009.
         self.capabilities = Capabilities(formats=frozenset(LIMITS), mentions=True,
                                          max_body_bytes=LIMITS[self.msgtype],
-                                         rate_limit=RateLimit(20, timedelta(minutes=1)))
+                                         rate_limit=RateLimit(20, timedelta(minutes=1)),
+                                         escape=escape_markdown if self.msgtype == "markdown" else None)
         self._env = context.env
         self._now = context.now
         self._url = str(options.get("base_url", DEFAULT_BASE_URL)).rstrip("/") + SEND_PATH

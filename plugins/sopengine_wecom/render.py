@@ -18,6 +18,16 @@ OPERATOR_PARTS = frozenset({
     ("dissolution", "grey_avatar"), ("dissolution", "rename"), ("dissolution", "dissolve"),
 })
 NOTE_MARK = "【运营操作】"
+#: WeCom markdown has no escape character: a value from facts or event data has the characters
+#: that open markup (tags, links, emphasis, code, headings, quotes) replaced by their full-width
+#: forms, which read the same to a Chinese reader and write no markup.
+_MARKDOWN_FULL_WIDTH = str.maketrans({"<": "＜", ">": "＞", "[": "［", "]": "］", "(": "（", ")": "）",
+                                      "*": "＊", "`": "｀", "#": "＃", "_": "＿"})
+
+
+def escape_markdown(value: str) -> str:
+    """``value`` as plain text inside a WeCom markdown post (a fact, a newcomer's name)."""
+    return value.translate(_MARKDOWN_FULL_WIDTH)
 
 
 @dataclass(frozen=True)

@@ -161,7 +161,7 @@ class Dispatcher:
             return Outcome(c, states.CANCELLED, reason=f"step {c.step!r} is no longer in SOP {c.sop_id!r}")
         group = group_from_row(row)
         try:
-            step, _, action = outbound(sop, group, c)
+            step, _, action = outbound(sop, group, c, channel.capabilities.escape if channel else None)
         except TemplateProblem as exc:
             return Outcome(c, states.FAILED, reason=str(exc))
         if action is None:

@@ -234,3 +234,33 @@ def test_a_timeout_after_connecting_may_have_been_delivered_one_before_not():
     read = post(raising(httpx.ReadTimeout("slow")), "http://127.0.0.1:9/send", "k", {}, None)
     connect = post(raising(httpx.ConnectTimeout("no route")), "http://127.0.0.1:9/send", "k", {}, None)
     assert read.maybe_delivered is True and connect.maybe_delivered is False
+
+
+def test_markdown_escapes_values_from_facts_and_events_but_keeps_the_sops_own_markup(httpserver: HTTPServer,
+                                                                                      store) -> None:
+    from datetime import date, datetime
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from sopengine import LoadOptions, load_sop
+    from sopengine.daemon.clock import VirtualClock
+    from sopengine.daemon.runner import Daemon
+    from sopengine.group import Group
+    from sopengine.store.apply import apply
+    from sopengine.store.commands import record_event
+
+    answer(httpserver)
+    sh = ZoneInfo("Asia/Shanghai")
+    group = Group("g1", "群", date(2026, 9, 19), ("camp",), {"city": "<font color=\"info\">深圳</font>"},
+                  {"wecom": {"webhook_env": "WECOM_KEY_PPT_A"}})
+    sop = load_sop(Path("w.yaml"), LoadOptions(sample_groups=[group]), text=(
+        "sop: w\nmatch: {tags: [camp]}\nlifetime: 3d\nchannel: wecom\nsteps:\n"
+        "  - {id: hi, kind: message, on: member_joined, text: '**欢迎** {{ member.name }}，来自{{ group.city }}'}\n"))
+    start = datetime(2026, 9, 20, 9, tzinfo=sh)
+    apply(store, [sop], [group], start)
+    record_event(store, "g1", "member_joined", start, {"member": {"name": "<@all>[点我](http://x.example)"}})
+    channel = channel_for(httpserver, msgtype="markdown")
+    Daemon(store, {"wecom": channel}, VirtualClock(start)).run(until=start + timedelta(minutes=5))
+    [sent] = sent_bodies(httpserver)
+    assert sent["markdown"]["content"] == (
+        "**欢迎** ＜@all＞［点我］（http://x.example），来自＜font color=\"info\"＞深圳＜/font＞")
