@@ -71,6 +71,9 @@ class OutboundAction:
     due: datetime
     payload: Mapping[str, Any]
     grace: timedelta = timedelta(hours=1)
+    #: Work only a person can do (send a red packet, rename or dissolve the group), as its kind
+    #: says: an automatic channel posts a note for the operator instead of doing it.
+    operator_only: bool = False
 
     @property
     def text(self) -> str:

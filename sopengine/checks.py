@@ -151,7 +151,7 @@ class StepChecks:
     def _quiet(self, step: StepBase) -> Iterator[tuple[tuple[Any, ...], str]]:
         """Steps whose times fall inside the SOP's quiet hours (operator-only work excepted)."""
         quiet = self.sop.quiet
-        if quiet is None or step.kind == "task":
+        if quiet is None:
             return
         times: list[tuple[tuple[Any, ...], time]] = []
         if step.at is not None:
@@ -170,7 +170,7 @@ class StepChecks:
             times += [(("cron",), t.time()) for t in sample]
         for loc, t in times:
             for part, offset in step.parts():
-                if part in ("grey_avatar", "rename", "dissolve"):
+                if step.traits(part).quiet_exempt:
                     continue
                 moment = (datetime.combine(SAMPLE_START, t) + offset).time()
                 if quiet.contains(moment):

@@ -186,8 +186,9 @@ def occurrence_anchors(
 
 
 def step_is_manual(step: StepBase, part: str | None) -> bool:
-    """Operator-only work that posts nothing into the group (quiet hours do not apply)."""
-    return step.kind == "task" or (step.kind == "dissolution" and part in ("grey_avatar", "rename", "dissolve"))
+    """Operator-only work that posts nothing into the group (quiet hours do not apply), as the
+    kind says of the part (:meth:`~sopengine.kinds.StepBase.traits`)."""
+    return step.traits(part).quiet_exempt
 
 
 def pick_order(sop: Sop, group: Group, step: StepBase) -> list[Any]:

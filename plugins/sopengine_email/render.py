@@ -11,10 +11,6 @@ from sopengine.channels import ChannelConfigError, OutboundAction, Target
 from sopengine.kinds.survey import survey_text
 
 #: Parts a person must do: the mail is a marked note for the operator.
-OPERATOR_PARTS = frozenset({
-    ("red_packet", "send"), ("task", None), ("rename", None),
-    ("dissolution", "grey_avatar"), ("dissolution", "rename"), ("dissolution", "dissolve"),
-})
 NOTE_MARK = "【运营操作】"
 SUBJECT_CHARS = 60
 
@@ -52,7 +48,7 @@ def subject(action: OutboundAction, target: Target) -> str:
         line = action.text.strip().split("\n", 1)[0].strip()
     if len(line) > SUBJECT_CHARS:
         line = line[:SUBJECT_CHARS - 1] + "…"
-    mark = NOTE_MARK if (action.kind, action.part) in OPERATOR_PARTS else ""
+    mark = NOTE_MARK if action.operator_only else ""
     return f"【{target.group_name}】{mark}{line}"
 
 
@@ -83,7 +79,7 @@ def _paragraphs(text: str) -> str:
 def render_draft(action: OutboundAction, target: Target, sender: str) -> EmailDraft:
     """The draft for ``action``; header values are checked for line breaks only at send."""
     to = recipients(target)
-    note = (action.kind, action.part) in OPERATOR_PARTS
+    note = action.operator_only
     due = action.due.strftime("%Y-%m-%d %H:%M")
     meta = f"{target.group_name} · {action.kind}{'/' + action.part if action.part else ''} · {due}"
     text = f"{NOTE_MARK}\n{action.text}" if note else action.text

@@ -15,10 +15,6 @@ HEADER_CHARS = 150  # and a header's plain text 150
 MAX_BLOCKS = 50
 
 #: Parts a person must do: rendered as a clearly marked note for the operator.
-OPERATOR_PARTS = frozenset({
-    ("red_packet", "send"), ("task", None), ("rename", None),
-    ("dissolution", "grey_avatar"), ("dissolution", "rename"), ("dissolution", "dissolve"),
-})
 NOTE_MARK = "【运营操作】"
 
 Block = Mapping[str, Any]
@@ -97,7 +93,7 @@ def render_blocks(action: OutboundAction) -> list[tuple[str, list[Block]]]:
     A post becomes one message per 3,000-character piece; a survey or an operator
     note is one message (split only past 50 blocks), its fallback the plain copy.
     """
-    if (action.kind, action.part) in OPERATOR_PARTS:
+    if action.operator_only:
         return _grouped(_note_blocks(action), NOTE_MARK + action.text)
     if action.kind == "survey" and isinstance(action.payload.get("questions"), list):
         return _grouped(_survey_blocks(action.payload), action.text)

@@ -12,11 +12,6 @@ from sopengine.text import split_text
 #: Content limits of one robot message, in UTF-8 bytes.
 LIMITS = {"text": 2048, "markdown": 4096}
 
-#: Parts a robot cannot perform: it posts a marked note for the operator instead.
-OPERATOR_PARTS = frozenset({
-    ("red_packet", "send"), ("task", None), ("rename", None),
-    ("dissolution", "grey_avatar"), ("dissolution", "rename"), ("dissolution", "dissolve"),
-})
 NOTE_MARK = "【运营操作】"
 #: WeCom markdown has no escape character: a value from facts or event data has the characters
 #: that open markup (tags, links, emphasis, code, headings, quotes) replaced by their full-width
@@ -44,7 +39,8 @@ class WeComMessage:
 
 
 def is_operator_part(action: OutboundAction) -> bool:
-    return (action.kind, action.part) in OPERATOR_PARTS
+    """A part a robot cannot perform (its kind says so): it posts a marked note for the operator."""
+    return action.operator_only
 
 
 def _str_list(settings: Mapping[str, Any], key: str, group_id: str) -> list[str]:

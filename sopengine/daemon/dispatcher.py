@@ -176,7 +176,8 @@ class Dispatcher:
         if channel is None:
             return Outcome(c, states.FAILED, reason=f"channel {c.channel!r} is not installed")
         limit = channel.capabilities.max_red_packet_amount
-        if limit is not None and step.kind == "red_packet":  # announce too: never promise what cannot be sent
+        # a red packet (its announcement too: never promise what cannot be sent) carries its size
+        if limit is not None and "amount" in action.payload and "count" in action.payload:
             per_packet = float(action.payload["amount"]) / int(action.payload["count"])
             if per_packet > limit:
                 return Outcome(c, states.FAILED, reason=(
@@ -227,7 +228,7 @@ class Dispatcher:
             return Outcome(c, states.DUE if manual else states.SENT, provider_id=result.provider_id,
                            last_result="ok" + (f": {summary}" if summary else ""), progress=progress,
                            count_attempt=True, attempts=records, awaiting_operator=manual,
-                           dissolves_group=step.kind == "dissolution" and c.part == "dissolve")
+                           dissolves_group=step.traits(c.part).ends_group)
         if isinstance(result, Permanent):
             return Outcome(c, states.FAILED, reason=result.reason, last_result=f"permanent: {result.reason}",
                            progress=progress, count_attempt=True, attempts=records)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from .base import NO_PARTS, Part, StepBase, TextStep
+from .base import NO_PARTS, Part, PartTraits, StepBase, TextStep
 from .dissolution import DISSOLVED_NAME, DissolutionStep
 from .posts import MessageStep, MorningPostStep, RulesStep, TaskStep, TopicStep
 from .red_packet import RedPacketStep
@@ -49,6 +49,6 @@ class KindRegistry(Mapping[str, type[StepBase]]):
 
 __all__ = [
     "BUILTIN_KINDS", "DISSOLVED_NAME", "DissolutionStep", "KindRegistry", "MessageStep",
-    "MorningPostStep", "NO_PARTS", "Part", "RedPacketStep", "RenameStep", "RulesStep",
+    "MorningPostStep", "NO_PARTS", "Part", "PartTraits", "RedPacketStep", "RenameStep", "RulesStep",
     "StepBase", "SurveyStep", "TaskStep", "TextStep", "TopicStep",
 ]

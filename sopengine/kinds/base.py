@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, ClassVar, Iterator, Literal, Mapping
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..fields import Duration, StepId
@@ -21,6 +23,22 @@ Part = tuple[str | None, timedelta]
 """A part of an occurrence: its name (None for single-part kinds) and offset."""
 
 NO_PARTS: tuple[Part, ...] = ((None, timedelta(0)),)
+
+
+@dataclass(frozen=True)
+class PartTraits:
+    """What the rest of the engine asks of one part of a kind, so no name is special-cased there.
+
+    ``operator_only``: work only a person can do (send a red packet, rename or dissolve the
+    group): an automatic channel posts a note for the operator instead. ``quiet_exempt``: it posts
+    nothing into the group, so quiet hours do not apply. ``ends_group``: once done, the group is
+    dissolved and nothing more is sent to it. ``label``: how operators call it, in Chinese.
+    """
+
+    label: str
+    operator_only: bool = False
+    quiet_exempt: bool = False
+    ends_group: bool = False
 
 
 class StepBase(BaseModel):
@@ -34,6 +52,10 @@ class StepBase(BaseModel):
     summary: ClassVar[str] = ""
     #: Names this kind adds to its own templates' context (e.g. count, amount).
     extra_names: ClassVar[frozenset[str]] = frozenset()
+    #: How operators call the kind, in Chinese (早报, 红包…).
+    label: ClassVar[str] = ""
+    #: The kind asks the group for feedback (a survey): lint looks for one in long-lived groups.
+    gathers_feedback: ClassVar[bool] = False
 
     id: StepId = Field(description="Unique within the SOP; part of every action key.")
     kind: str
@@ -56,6 +78,21 @@ class StepBase(BaseModel):
     def parts(self) -> tuple[Part, ...]:
         """Parts of one occurrence, in part order, with offsets from its due time."""
         return NO_PARTS
+
+    @classmethod
+    def traits(cls, part: str | None) -> PartTraits:
+        """What ``part`` is (see :class:`PartTraits`); a kind with special parts overrides this."""
+        return PartTraits(label=cls.label or cls.kind_name)
+
+    @classmethod
+    def ends_group(cls) -> bool:
+        """Whether a part of this kind dissolves the group (a lifetime SOP should have one)."""
+        return any(cls.traits(name).ends_group for name in cls.part_names())
+
+    @classmethod
+    def part_names(cls) -> tuple[str | None, ...]:
+        """The names of the kind's parts, in order (None for a single-part kind)."""
+        return (None,)
 
     def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         """(location inside the step, template source) of every text field."""

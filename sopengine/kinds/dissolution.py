@@ -9,11 +9,20 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..fields import Duration
 from ..templating import render_template
-from .base import Part, StepBase
+from .base import Part, PartTraits, StepBase
 
 DISSOLVED_NAME = "社群已解散-后续服务请私信"
 GREY_AVATAR_TEXT = "把群主头像换成灰色头像，提示大家本群即将停止服务"
 DISSOLVE_TEXT = "解散本群（群聊信息 → 解散群聊）"
+
+
+#: The notice is posted into the group; the rest is the operator's, and posts nothing.
+_PARTS = {
+    "notice": PartTraits(label="解散·解散通知"),
+    "grey_avatar": PartTraits(label="解散·灰色头像", operator_only=True, quiet_exempt=True),
+    "rename": PartTraits(label="解散·改群名", operator_only=True, quiet_exempt=True),
+    "dissolve": PartTraits(label="解散·解散群", operator_only=True, quiet_exempt=True, ends_group=True),
+}
 
 
 class DissolutionSequence(BaseModel):
@@ -35,6 +44,7 @@ class DissolutionStep(StepBase):
     """Dissolve the group; after ``dissolve`` nothing more is sent to it."""
 
     kind_name = "dissolution"
+    label = "解散"
     summary = "four-step dissolution (notice, grey avatar, rename, dissolve)"
     kind: Literal["dissolution"]
     notice: str = Field(description="Dissolution notice posted first.")
@@ -49,6 +59,14 @@ class DissolutionStep(StepBase):
             ("rename", s.rename),
             ("dissolve", s.dissolve),
         )
+
+    @classmethod
+    def part_names(cls) -> tuple[str | None, ...]:
+        return tuple(_PARTS)
+
+    @classmethod
+    def traits(cls, part: str | None) -> PartTraits:
+        return _PARTS.get(part or "", PartTraits(label=cls.label))
 
     def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         yield ("notice",), self.notice

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .base import TextStep
+from .base import PartTraits, TextStep
 
 
 class MessageStep(TextStep):
     """A plain post."""
 
     kind_name = "message"
+    label = "消息"
     summary = "plain post"
     kind: Literal["message"]
 
@@ -19,6 +20,7 @@ class MorningPostStep(TextStep):
     """早报: the morning post that opens a group's day."""
 
     kind_name = "morning_post"
+    label = "早报"
     summary = "morning post (早报)"
     kind: Literal["morning_post"]
 
@@ -27,6 +29,7 @@ class TopicStep(TextStep):
     """话题: a discussion prompt, usually with ``pick`` from a pool of topics."""
 
     kind_name = "topic"
+    label = "话题"
     summary = "discussion topic (话题)"
     kind: Literal["topic"]
 
@@ -35,6 +38,7 @@ class RulesStep(TextStep):
     """群规: a group-rules reminder."""
 
     kind_name = "rules"
+    label = "群规"
     summary = "group-rules reminder (群规)"
     kind: Literal["rules"]
 
@@ -43,5 +47,10 @@ class TaskStep(TextStep):
     """A manual step for the operator; ``text`` says what to do."""
 
     kind_name = "task"
+    label = "任务"
     summary = "manual task for the operator"
     kind: Literal["task"]
+
+    @classmethod
+    def traits(cls, part: str | None) -> PartTraits:
+        return PartTraits(label=cls.label, operator_only=True, quiet_exempt=True)

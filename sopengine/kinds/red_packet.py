@@ -10,7 +10,7 @@ from pydantic import Field
 
 from ..fields import Duration
 from ..templating import TemplateProblem, render_template
-from .base import Part, StepBase
+from .base import Part, PartTraits, StepBase
 
 CENT = Decimal("0.01")
 #: More yuan than any red packet holds (WeChat caps one at ¥200, a group send at ¥20,000):
@@ -24,6 +24,7 @@ class RedPacketStep(StepBase):
     """A red packet: ``amount`` (yuan) split into ``count`` packets, announced ``lead`` before."""
 
     kind_name = "red_packet"
+    label = "红包"
     summary = "red packet (红包), announced first"
     extra_names = frozenset({"amount", "count"})
     kind: Literal["red_packet"]
@@ -35,6 +36,17 @@ class RedPacketStep(StepBase):
 
     def parts(self) -> tuple[Part, ...]:
         return (("announce", -self.lead), ("send", timedelta(0)))
+
+    @classmethod
+    def part_names(cls) -> tuple[str | None, ...]:
+        return ("announce", "send")
+
+    @classmethod
+    def traits(cls, part: str | None) -> PartTraits:
+        # only a person can send a red packet; it still appears in the group, so quiet hours apply
+        if part == "send":
+            return PartTraits(label="红包·发红包", operator_only=True)
+        return PartTraits(label="红包·预告")
 
     def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         for field in ("amount", "count"):

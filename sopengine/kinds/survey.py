@@ -22,6 +22,8 @@ class SurveyStep(StepBase):
     """A survey with a title, an optional intro ``text`` and numbered questions."""
 
     kind_name = "survey"
+    label = "问卷"
+    gathers_feedback = True
     summary = "survey (问卷)"
     kind: Literal["survey"]
     title: str

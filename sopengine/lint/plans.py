@@ -66,7 +66,7 @@ class GroupPlan:
         """
         last = self.sop.lifetime if self.sop.lifetime is not None else PERSISTENT_PLAN_DAYS
         for action in self.actions:
-            if action.kind == "dissolution" and action.part_index == 0:
+            if action.part_index == 0 and self.sop.steps[action.step_index].ends_group():
                 last = min(last, due_day(action, self.group))
         return last
 

@@ -1,22 +1,22 @@
-"""Chinese labels of kinds and parts, as operators read them."""
+"""Chinese labels of kinds and parts, as operators read them (each kind says its own)."""
 
 from __future__ import annotations
 
-KIND_LABELS = {
-    "message": "消息", "morning_post": "早报", "topic": "话题", "rules": "群规", "task": "任务",
-    "red_packet": "红包", "survey": "问卷", "rename": "改群名", "dissolution": "解散",
-}
-PART_LABELS = {
-    "announce": "预告", "send": "发红包", "notice": "解散通知", "grey_avatar": "灰色头像",
-    "rename": "改群名", "dissolve": "解散群",
-}
+from typing import Mapping
+
+from ..kinds import KindRegistry, StepBase
+
 WEEKDAYS = "一二三四五六日"
+_BUILTIN = KindRegistry()
 
 
-def kind_label(kind: str, part: str | None = None) -> str:
-    """``红包·预告`` style label of a kind and part (unknown names shown as they are)."""
-    label = KIND_LABELS.get(kind, kind)
-    return f"{label}·{PART_LABELS.get(part, part)}" if part else label
+def kind_label(kind: str, part: str | None = None, kinds: Mapping[str, type[StepBase]] = _BUILTIN) -> str:
+    """``红包·预告`` style label of a kind and part, as the kind declares it (a kind ``kinds``
+    does not know is shown by its name)."""
+    model = kinds.get(kind)
+    if model is None:
+        return f"{kind}·{part}" if part else kind
+    return model.traits(part).label if part else (model.label or kind)
 
 
 def weekday_label(isoweekday: int) -> str:

@@ -11,18 +11,16 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, Protocol
 
 from sopengine.channels import OutboundAction, Target
+from sopengine.kinds import KindRegistry
 from sopengine.kinds.dissolution import DISSOLVE_TEXT, DISSOLVED_NAME, GREY_AVATAR_TEXT
 from sopengine.kinds.survey import survey_text
 
 KindPart = tuple[str, str | None]
 
-#: Every (kind, part) the built-in kinds produce, in the order an SOP would.
-KINDS_AND_PARTS: tuple[KindPart, ...] = (
-    ("message", None), ("morning_post", None), ("topic", None), ("rules", None), ("task", None),
-    ("red_packet", "announce"), ("red_packet", "send"), ("survey", None), ("rename", None),
-    ("dissolution", "notice"), ("dissolution", "grey_avatar"), ("dissolution", "rename"),
-    ("dissolution", "dissolve"),
-)
+_BUILTIN = KindRegistry()
+#: Every (kind, part) the built-in kinds produce, in the order an SOP would (as the kinds say).
+KINDS_AND_PARTS: tuple[KindPart, ...] = tuple(
+    (name, part) for name, model in _BUILTIN.items() for part in model.part_names())
 
 SAMPLE_DUE = datetime(2026, 12, 2, 8, 0, tzinfo=timezone(timedelta(hours=8)))
 SAMPLE_GROUP_ID = "ppt-camp-2026-12-a"
@@ -78,8 +76,10 @@ def make_action(kind: str = "message", part: str | None = None, **payload: Any) 
     step = kind.replace("_", "-")
     local_due = SAMPLE_DUE.strftime("%Y-%m-%dT%H:%M")
     key = "/".join(x for x in ("learning-camp-21d", step, part, SAMPLE_GROUP_ID, local_due) if x)
+    model = _BUILTIN.get(kind)
     return OutboundAction(key=key, sop="learning-camp-21d", step=step, part=part, kind=kind,
-                          group_id=SAMPLE_GROUP_ID, group_name=SAMPLE_GROUP_NAME, due=SAMPLE_DUE, payload=base)
+                          group_id=SAMPLE_GROUP_ID, group_name=SAMPLE_GROUP_NAME, due=SAMPLE_DUE, payload=base,
+                          operator_only=bool(model and model.traits(part).operator_only))
 
 
 def make_target(settings: Mapping[str, Any] | None = None, *, group_id: str = SAMPLE_GROUP_ID,

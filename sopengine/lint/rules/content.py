@@ -49,7 +49,7 @@ def stingy_red_packet(sop: Sop, plans: Sequence[GroupPlan], params: Params) -> I
         if not p.rendered:
             continue
         for action in p.actions:
-            if action.kind != "red_packet" or action.part != "send":
+            if "blessing" not in action.payload:  # the send itself: what each person gets
                 continue
             amount, count = action.payload.get("amount"), action.payload.get("count")
             if not isinstance(amount, (int, float)) or not isinstance(count, int) or count < 1:

@@ -17,7 +17,7 @@ def no_survey(sop: Sop, plans: Sequence[GroupPlan], params: Params) -> Iterator[
     minimum: int = params["min_lifetime"]
     if sop.lifetime is not None and sop.lifetime < minimum:
         return
-    if any(step.kind == "survey" for step in sop.steps):
+    if any(step.gathers_feedback for step in sop.steps):
         return
     life = "a persistent group" if sop.lifetime is None else f"a {sop.lifetime}-day group"
     yield Hit(f"{life} has no survey (kind: survey)")
@@ -25,7 +25,7 @@ def no_survey(sop: Sop, plans: Sequence[GroupPlan], params: Params) -> Iterator[
 
 def no_dissolution(sop: Sop, plans: Sequence[GroupPlan], params: Params) -> Iterator[Hit]:
     """A hit at ``lifetime:`` when an SOP with a lifetime has no step of kind ``dissolution``."""
-    if sop.lifetime is None or any(step.kind == "dissolution" for step in sop.steps):
+    if sop.lifetime is None or any(step.ends_group() for step in sop.steps):
         return
     yield Hit(f"lifetime {sop.lifetime}d but no dissolution step (kind: dissolution)", key="lifetime")
 
