@@ -58,6 +58,16 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
+class OperatorInstruction:
+    """How a person reads an action as a task, as its kind words it: what to do, the exact text
+    to paste (empty when there is none), and the details a sheet may show (amount, questions…)."""
+
+    instruction: str
+    copy_text: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class OutboundAction:
     """A due action, rendered with the facts of its moment, as a channel sees it."""
 
@@ -74,6 +84,8 @@ class OutboundAction:
     #: Work only a person can do (send a red packet, rename or dissolve the group), as its kind
     #: says: an automatic channel posts a note for the operator instead of doing it.
     operator_only: bool = False
+    #: The action as an operator's task (None: paste ``text``), from its kind.
+    instruction: OperatorInstruction | None = None
 
     @property
     def text(self) -> str:

@@ -93,5 +93,6 @@ def outbound(sop: Sop, group: Group, stored: StoredActionLike, escape: Callable[
     payload = step.render(stored.part, escaped_context(context, escape) if escape else context)
     action = OutboundAction(stored.key, sop.id, stored.step, stored.part, step.kind, group.id, group.name,
                             stored.due, payload, stored.deadline - stored.due,
-                            operator_only=step.traits(stored.part).operator_only)
+                            operator_only=step.traits(stored.part).operator_only,
+                            instruction=step.operator_instruction(stored.part, payload))
     return step, context, action

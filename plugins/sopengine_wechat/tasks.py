@@ -5,15 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sopengine.channels import OutboundAction, Target
-
-DISSOLUTION_STEPS = {
-    "notice": "发布解散通知（复制下面的文字发到群里）",
-    "grey_avatar": "把群主头像换成灰色头像",
-    "rename": "修改群名称",
-    "dissolve": "解散群聊：群聊信息 → 解散群聊",
-}
-
+from sopengine.channels import OperatorInstruction, OutboundAction, Target
+from sopengine.kinds.base import PASTE
 
 @dataclass(frozen=True)
 class OperatorTask:
@@ -40,38 +33,11 @@ class OperatorTask:
 
 
 def operator_task(action: OutboundAction, target: Target, operator: str) -> OperatorTask:
-    """The task for ``action``: an instruction, and the exact text to paste when there is one."""
-    p = action.payload
-    text = str(p.get("text", ""))
-    details: dict[str, Any] = {}
-    kind, part = action.kind, action.part
-    if kind == "red_packet" and part == "send":
-        details = {"amount": p.get("amount"), "count": p.get("count"), "blessing": p.get("blessing")}
-        instruction = (f"发拼手气红包：总金额 ¥{float(p['amount']):.2f}，{p['count']} 个，"
-                       f"祝福语「{p.get('blessing', '')}」")
-        copy = str(p.get("blessing", ""))
-    elif kind == "red_packet":
-        instruction, copy = "发送红包预告", text
-    elif kind == "survey":
-        details = {"title": p.get("title"), "questions": p.get("questions")}
-        instruction, copy = "发送问卷（题目已编号）", text
-    elif kind == "task":
-        instruction, copy = text, ""
-    elif kind == "rename":
-        details = {"name": p.get("name")}
-        instruction, copy = f"把群名改为「{p.get('name')}」", str(p.get("name", ""))
-    elif kind == "dissolution":
-        instruction = DISSOLUTION_STEPS.get(part or "", text)
-        if part == "rename":
-            details = {"name": p.get("name")}
-            instruction, copy = f"把群名改为「{p.get('name')}」", str(p.get("name", ""))
-        else:
-            copy = text if part == "notice" else ""
-    else:
-        instruction, copy = "复制下面的文字发到群里", text
+    """The task for ``action``: its kind's instruction, and the exact text to paste when there is one."""
+    said = action.instruction or OperatorInstruction(PASTE, action.text)
     return OperatorTask(key=action.key, operator=operator, group_id=target.group_id, group_name=target.group_name,
-                        due=action.due.isoformat(), kind=kind, part=part, instruction=instruction,
-                        copy_text=copy, details=details)
+                        due=action.due.isoformat(), kind=action.kind, part=action.part,
+                        instruction=said.instruction, copy_text=said.copy_text, details=dict(said.details))
 
 
 def unusable_task(key: str, operator: str, group_id: str, group_name: str, due: str, kind: str,

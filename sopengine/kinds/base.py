@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..channels import OperatorInstruction
 from ..fields import Duration, StepId
 from ..templating import render_template
 
@@ -23,6 +24,8 @@ Part = tuple[str | None, timedelta]
 """A part of an occurrence: its name (None for single-part kinds) and offset."""
 
 NO_PARTS: tuple[Part, ...] = ((None, timedelta(0)),)
+#: The instruction of a post an operator pastes.
+PASTE = "复制下面的文字发到群里"
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,12 @@ class StepBase(BaseModel):
     def traits(cls, part: str | None) -> PartTraits:
         """What ``part`` is (see :class:`PartTraits`); a kind with special parts overrides this."""
         return PartTraits(label=cls.label or cls.kind_name)
+
+    @classmethod
+    def operator_instruction(cls, part: str | None, payload: Mapping[str, Any]) -> OperatorInstruction:
+        """How an operator reads ``part`` with its rendered ``payload`` as a task (default: paste
+        the text into the group)."""
+        return OperatorInstruction(PASTE, str(payload.get("text", "")))
 
     @classmethod
     def ends_group(cls) -> bool:

@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..fields import Duration
 from ..templating import render_template
+from ..channels import OperatorInstruction
 from .base import Part, PartTraits, StepBase
+from .rename import rename_instruction
 
 DISSOLVED_NAME = "社群已解散-后续服务请私信"
 GREY_AVATAR_TEXT = "把群主头像换成灰色头像，提示大家本群即将停止服务"
@@ -23,6 +25,9 @@ _PARTS = {
     "rename": PartTraits(label="解散·改群名", operator_only=True, quiet_exempt=True),
     "dissolve": PartTraits(label="解散·解散群", operator_only=True, quiet_exempt=True, ends_group=True),
 }
+
+
+_INSTRUCTIONS = {"grey_avatar": "把群主头像换成灰色头像", "dissolve": "解散群聊：群聊信息 → 解散群聊"}
 
 
 class DissolutionSequence(BaseModel):
@@ -67,6 +72,15 @@ class DissolutionStep(StepBase):
     @classmethod
     def traits(cls, part: str | None) -> PartTraits:
         return _PARTS.get(part or "", PartTraits(label=cls.label))
+
+    @classmethod
+    def operator_instruction(cls, part: str | None, payload: Mapping[str, Any]) -> OperatorInstruction:
+        text = str(payload.get("text", ""))
+        if part == "rename":
+            return rename_instruction(payload)
+        if part == "notice":
+            return OperatorInstruction("发布解散通知（复制下面的文字发到群里）", text)
+        return OperatorInstruction(_INSTRUCTIONS.get(part or "", text))
 
     def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         yield ("notice",), self.notice

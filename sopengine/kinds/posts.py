@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, Mapping
+
+from ..channels import OperatorInstruction
 
 from .base import PartTraits, TextStep
 
@@ -54,3 +56,7 @@ class TaskStep(TextStep):
     @classmethod
     def traits(cls, part: str | None) -> PartTraits:
         return PartTraits(label=cls.label, operator_only=True, quiet_exempt=True)
+
+    @classmethod
+    def operator_instruction(cls, part: str | None, payload: Mapping[str, Any]) -> OperatorInstruction:
+        return OperatorInstruction(str(payload.get("text", "")))  # the text says what to do

@@ -8,6 +8,7 @@ from typing import Any, Iterator, Literal, Mapping
 
 from pydantic import Field
 
+from ..channels import OperatorInstruction
 from ..fields import Duration
 from ..templating import TemplateProblem, render_template
 from .base import Part, PartTraits, StepBase
@@ -47,6 +48,15 @@ class RedPacketStep(StepBase):
         if part == "send":
             return PartTraits(label="红包·发红包", operator_only=True)
         return PartTraits(label="红包·预告")
+
+    @classmethod
+    def operator_instruction(cls, part: str | None, payload: Mapping[str, Any]) -> OperatorInstruction:
+        if part == "send":
+            blessing = str(payload.get("blessing", ""))
+            return OperatorInstruction(
+                f"发拼手气红包：总金额 ¥{float(payload['amount']):.2f}，{payload['count']} 个，祝福语「{blessing}」",
+                blessing, {"amount": payload.get("amount"), "count": payload.get("count"), "blessing": blessing})
+        return OperatorInstruction("发送红包预告", str(payload.get("text", "")))
 
     def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         for field in ("amount", "count"):

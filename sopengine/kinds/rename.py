@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Literal, Mapping
 
+from ..channels import OperatorInstruction
 from ..templating import render_template
 from .base import PartTraits, StepBase
+
+
+def rename_instruction(payload: Mapping[str, Any]) -> OperatorInstruction:
+    """The task of renaming the group to ``payload["name"]`` (the new name is what to paste)."""
+    name = str(payload.get("name", ""))
+    return OperatorInstruction(f"把群名改为「{name}」", name, {"name": payload.get("name")})
 
 
 class RenameStep(StepBase):
@@ -21,6 +28,10 @@ class RenameStep(StepBase):
     def traits(cls, part: str | None) -> PartTraits:
         # operator work that posts nothing itself, like the dissolution's rename: quiet hours do not apply
         return PartTraits(label=cls.label, operator_only=True, quiet_exempt=True)
+
+    @classmethod
+    def operator_instruction(cls, part: str | None, payload: Mapping[str, Any]) -> OperatorInstruction:
+        return rename_instruction(payload)
 
     def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         yield ("name",), self.name

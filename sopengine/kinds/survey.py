@@ -6,6 +6,7 @@ from typing import Any, Iterator, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..channels import OperatorInstruction
 from ..templating import render_template
 from .base import StepBase
 
@@ -29,6 +30,11 @@ class SurveyStep(StepBase):
     title: str
     text: str | None = Field(None, description="Optional intro before the questions.")
     questions: list[Question] = Field(min_length=1)
+
+    @classmethod
+    def operator_instruction(cls, part: str | None, payload: Mapping[str, Any]) -> OperatorInstruction:
+        return OperatorInstruction("发送问卷（题目已编号）", str(payload.get("text", "")),
+                                   {"title": payload.get("title"), "questions": payload.get("questions")})
 
     def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         yield ("title",), self.title

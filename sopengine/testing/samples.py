@@ -79,7 +79,8 @@ def make_action(kind: str = "message", part: str | None = None, **payload: Any) 
     model = _BUILTIN.get(kind)
     return OutboundAction(key=key, sop="learning-camp-21d", step=step, part=part, kind=kind,
                           group_id=SAMPLE_GROUP_ID, group_name=SAMPLE_GROUP_NAME, due=SAMPLE_DUE, payload=base,
-                          operator_only=bool(model and model.traits(part).operator_only))
+                          operator_only=bool(model and model.traits(part).operator_only),
+                          instruction=model.operator_instruction(part, base) if model else None)
 
 
 def make_target(settings: Mapping[str, Any] | None = None, *, group_id: str = SAMPLE_GROUP_ID,
