@@ -42,7 +42,7 @@ def recipients(target: Target) -> tuple[str, ...]:
 
 def subject(action: OutboundAction, target: Target) -> str:
     """``【group】`` and the first line of the copy (survey title, or a marked operator step)."""
-    if action.kind == "survey" and action.payload.get("title"):
+    if action.payload.get("title") and action.payload.get("questions"):  # a survey: its title
         line = f"问卷：{action.payload['title']}"
     else:
         line = action.text.strip().split("\n", 1)[0].strip()
@@ -83,7 +83,7 @@ def render_draft(action: OutboundAction, target: Target, sender: str) -> EmailDr
     due = action.due.strftime("%Y-%m-%d %H:%M")
     meta = f"{target.group_name} · {action.kind}{'/' + action.part if action.part else ''} · {due}"
     text = f"{NOTE_MARK}\n{action.text}" if note else action.text
-    if action.kind == "survey" and action.payload.get("questions"):
+    if action.payload.get("questions"):  # a survey carries its questions
         body = _survey_html(action.payload)
     else:
         body = _paragraphs(action.text)

@@ -75,7 +75,7 @@ def _note_blocks(action: OutboundAction) -> list[Block]:
     blocks: list[Block] = [{"type": "context", "elements": [
         {"type": "mrkdwn", "text": f":warning: *{NOTE_MARK}* 需要运营手动完成 · operator action"}]}]
     blocks += [section(chunk) for chunk in _chunks(action.text)]
-    if action.kind == "red_packet":
+    if "amount" in p:  # a red packet carries its size
         fields = [("金额", f"¥{float(p['amount']):.2f}" if "amount" in p else None), ("个数", p.get("count")),
                   ("祝福语", p.get("blessing"))]
     else:
@@ -95,7 +95,7 @@ def render_blocks(action: OutboundAction) -> list[tuple[str, list[Block]]]:
     """
     if action.operator_only:
         return _grouped(_note_blocks(action), NOTE_MARK + action.text)
-    if action.kind == "survey" and isinstance(action.payload.get("questions"), list):
+    if isinstance(action.payload.get("questions"), list):  # a survey carries its questions
         return _grouped(_survey_blocks(action.payload), action.text)
     return [(chunk, [section(chunk)]) for chunk in _chunks(action.text)]
 

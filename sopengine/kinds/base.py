@@ -59,6 +59,8 @@ class StepBase(BaseModel):
     label: ClassVar[str] = ""
     #: The kind asks the group for feedback (a survey): lint looks for one in long-lived groups.
     gathers_feedback: ClassVar[bool] = False
+    #: Part name → a realistic rendered payload of it, for channel tests (``sopengine.testing``).
+    examples: ClassVar[Mapping[str | None, Mapping[str, Any]]] = {}
 
     id: StepId = Field(description="Unique within the SOP; part of every action key.")
     kind: str

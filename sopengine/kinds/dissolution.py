@@ -50,6 +50,12 @@ class DissolutionStep(StepBase):
 
     kind_name = "dissolution"
     label = "解散"
+    examples = {
+        "notice": {"text": "感谢21天的陪伴！本群明晚解散，后续服务请私信小雅。"},
+        "grey_avatar": {"text": GREY_AVATAR_TEXT},
+        "rename": {"text": f"把群名改为「{DISSOLVED_NAME}」", "name": DISSOLVED_NAME},
+        "dissolve": {"text": DISSOLVE_TEXT},
+    }
     summary = "four-step dissolution (notice, grey avatar, rename, dissolve)"
     kind: Literal["dissolution"]
     notice: str = Field(description="Dissolution notice posted first.")

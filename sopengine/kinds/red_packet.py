@@ -26,6 +26,11 @@ class RedPacketStep(StepBase):
 
     kind_name = "red_packet"
     label = "红包"
+    examples = {
+        "announce": {"text": "8点整发60个红包，感谢大家这周的坚持！", "amount": 90.0, "count": 60},
+        "send": {"text": "发红包：共 ¥90.00，60 个，祝福语「恭喜发财，大吉大利」", "amount": 90.0, "count": 60,
+                 "blessing": DEFAULT_BLESSING},
+    }
     summary = "red packet (红包), announced first"
     extra_names = frozenset({"amount", "count"})
     kind: Literal["red_packet"]

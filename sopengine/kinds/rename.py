@@ -20,6 +20,7 @@ class RenameStep(StepBase):
 
     kind_name = "rename"
     label = "改群名"
+    examples = {None: {"text": "把群名改为「PPT打卡营·毕业群」", "name": "PPT打卡营·毕业群"}}
     summary = "rename the group"
     kind: Literal["rename"]
     name: str

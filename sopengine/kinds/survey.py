@@ -66,3 +66,11 @@ def survey_text(title: str, intro: str | None, questions: list[dict[str, Any]]) 
         for letter, choice in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", q["choices"] or ()):
             lines.append(f"   {letter}. {choice}")
     return "\n".join(lines)
+
+
+_EXAMPLE_QUESTIONS: list[dict[str, Any]] = [
+    {"ask": "每天的早报有帮助吗？", "choices": ["很有帮助", "一般", "没帮助"]},
+    {"ask": "你最希望增加什么内容？", "choices": None},
+]
+SurveyStep.examples = {None: {"text": survey_text("两周打卡反馈", None, _EXAMPLE_QUESTIONS), "title": "两周打卡反馈",
+                              "questions": _EXAMPLE_QUESTIONS}}

@@ -12,7 +12,6 @@ from typing import Any, Mapping, Protocol
 
 from sopengine.channels import OutboundAction, Target
 from sopengine.kinds import KindRegistry
-from sopengine.kinds.dissolution import DISSOLVE_TEXT, DISSOLVED_NAME, GREY_AVATAR_TEXT
 from sopengine.kinds.survey import survey_text
 
 KindPart = tuple[str, str | None]
@@ -26,28 +25,9 @@ SAMPLE_DUE = datetime(2026, 12, 2, 8, 0, tzinfo=timezone(timedelta(hours=8)))
 SAMPLE_GROUP_ID = "ppt-camp-2026-12-a"
 SAMPLE_GROUP_NAME = "PPT打卡营·12月A班"
 
-_SURVEY_QUESTIONS: list[dict[str, Any]] = [
-    {"ask": "每天的早报有帮助吗？", "choices": ["很有帮助", "一般", "没帮助"]},
-    {"ask": "你最希望增加什么内容？", "choices": None},
-]
-
-_PAYLOADS: dict[KindPart, dict[str, Any]] = {
-    ("message", None): {"text": "今晚8点直播拆解10页商务PPT，记得定好闹钟⏰"},
-    ("morning_post", None): {"text": "早安☀️ 打卡第1天：对齐是排版的第一原则。\n今天的作业：把一页文字稿改成三栏布局。"},
-    ("topic", None): {"text": "今晚话题：你做PPT最头疼的是什么？"},
-    ("rules", None): {"text": "小雅来啦～群规三条：\n1. 不发广告\n2. 友善交流\n3. 每天打卡"},
-    ("task", None): {"text": "把本周优秀作业整理成合集，发到群公告"},
-    ("red_packet", "announce"): {"text": "8点整发60个红包，感谢大家这周的坚持！", "amount": 90.0, "count": 60},
-    ("red_packet", "send"): {"text": "发红包：共 ¥90.00，60 个，祝福语「恭喜发财，大吉大利」",
-                             "amount": 90.0, "count": 60, "blessing": "恭喜发财，大吉大利"},
-    ("survey", None): {"text": survey_text("两周打卡反馈", None, _SURVEY_QUESTIONS), "title": "两周打卡反馈",
-                       "questions": _SURVEY_QUESTIONS},
-    ("rename", None): {"text": "把群名改为「PPT打卡营·毕业群」", "name": "PPT打卡营·毕业群"},
-    ("dissolution", "notice"): {"text": "感谢21天的陪伴！本群明晚解散，后续服务请私信小雅。"},
-    ("dissolution", "grey_avatar"): {"text": GREY_AVATAR_TEXT},
-    ("dissolution", "rename"): {"text": f"把群名改为「{DISSOLVED_NAME}」", "name": DISSOLVED_NAME},
-    ("dissolution", "dissolve"): {"text": DISSOLVE_TEXT},
-}
+#: (kind, part) → its sample payload, as each built-in kind gives it (``StepBase.examples``).
+_PAYLOADS: dict[KindPart, Mapping[str, Any]] = {
+    (name, part): model.examples[part] for name, model in _BUILTIN.items() for part in model.part_names()}
 
 
 class ActionFactory(Protocol):
@@ -110,5 +90,6 @@ def long_actions(min_bytes: int) -> list[OutboundAction]:
             for i in range(1, min_bytes // 100 + 3)]
     return [
         make_action("message", text=text),
-        make_action("survey", text=survey_text("结营问卷", None, many), title="结营问卷", questions=many),
+        make_action(next(n for n, m in _BUILTIN.items() if m.gathers_feedback),  # the survey kind
+                    text=survey_text("结营问卷", None, many), title="结营问卷", questions=many),
     ]
