@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING, AbstractSet as Set, Any, Iterator, Sequence
 
 from .context import pool_for, template_context
 from .group import Group
-from .kinds import RedPacketStep, StepBase
+from .kinds import StepBase
 from .problems import Problem, did_you_mean
 from .templating import (
-    TemplateProblem, check_expression, compile_condition, environment, referenced_attributes, render_template,
-    template_names,
+    TemplateProblem, check_expression, compile_condition, environment, referenced_attributes, template_names,
 )
 from .timing import check_cron, cron_times, parse_at, parse_days
 
@@ -145,8 +144,7 @@ class StepChecks:
         if step.batch is not None and step.on is None:
             yield ("batch",), "batch only applies to an `on:` step"
         yield from self._quiet(step)
-        if isinstance(step, RedPacketStep) and step.lead <= timedelta(0):
-            yield ("lead",), "lead must be more than 0: the announcement always goes first"
+        yield from step.problems()
 
     def _quiet(self, step: StepBase) -> Iterator[tuple[tuple[Any, ...], str]]:
         """Steps whose times fall inside the SOP's quiet hours (operator-only work excepted)."""
@@ -230,31 +228,7 @@ def trial_render(sop: "Sop", step: StepBase, group: Group) -> Iterator[tuple[tup
     if step.when is not None:
         for message in _condition_problems(step.when, context):
             yield ("when",), f"when: {message}"
-    if isinstance(step, RedPacketStep):
-        yield from _red_packet_size(step, context)
-        context = {**context, "amount": 1.0, "count": 1}
-    for loc, source in step.templates():
-        if isinstance(step, RedPacketStep) and loc in (("amount",), ("count",)):
-            continue
-        try:
-            render_template(source, context)
-        except TemplateProblem as exc:
-            yield loc, str(exc)
-
-
-def _red_packet_size(step: RedPacketStep, context: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str]]:
-    ok = True
-    for field, compute in (("amount", step.total_amount), ("count", step.packet_count)):
-        try:
-            compute(context)
-        except TemplateProblem as exc:
-            ok = False
-            yield (field,), str(exc)
-    if ok:
-        try:
-            step.size(context)
-        except TemplateProblem as exc:
-            yield ("amount",), str(exc)
+    yield from step.trial(context)
 
 
 def _static_names(source: str, allowed: Set[str], sop: "Sop", *, expression: bool = False) -> Iterator[str]:

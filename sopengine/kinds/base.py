@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..channels import OperatorInstruction
 from ..fields import Duration, StepId
-from ..templating import render_template
+from ..templating import TemplateProblem, render_template
 
 Part = tuple[str | None, timedelta]
 """A part of an occurrence: its name (None for single-part kinds) and offset."""
@@ -112,6 +112,21 @@ class StepBase(BaseModel):
     def render(self, part: str | None, context: Mapping[str, Any]) -> dict[str, Any]:
         """Channel-neutral payload of ``part`` (e.g. ``{"text": ...}``)."""
         raise NotImplementedError
+
+    def problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """(location in the step, message) of what is wrong with the step itself, beyond its model's
+        types (validate reports each at its line); none by default."""
+        return iter(())
+
+    def trial(self, context: Mapping[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """Render every template once with ``context``, as dispatching would; yields (location,
+        problem) for each that fails. A kind whose templates need more than the context (a red
+        packet's size) overrides it."""
+        for loc, source in self.templates():
+            try:
+                render_template(source, context)
+            except TemplateProblem as exc:
+                yield loc, str(exc)
 
 
 

@@ -63,6 +63,31 @@ class RedPacketStep(StepBase):
                 blessing, {"amount": payload.get("amount"), "count": payload.get("count"), "blessing": blessing})
         return OperatorInstruction("发送红包预告", str(payload.get("text", "")))
 
+    def problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        if self.lead <= timedelta(0):
+            yield ("lead",), "lead must be more than 0: the announcement always goes first"
+
+    def trial(self, context: Mapping[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """The size for this group first (amount, count, at least ¥0.01 a packet), then the texts
+        with ``amount`` and ``count`` in their context."""
+        sized = True
+        for field, compute in (("amount", self.total_amount), ("count", self.packet_count)):
+            try:
+                compute(context)
+            except TemplateProblem as exc:
+                sized = False
+                yield (field,), str(exc)
+        if sized:
+            try:
+                self.size(context)
+            except TemplateProblem as exc:
+                yield ("amount",), str(exc)
+        for loc, source in (("announce",), self.announce), (("blessing",), self.blessing):
+            try:
+                render_template(source, {**context, "amount": 1.0, "count": 1})
+            except TemplateProblem as exc:
+                yield loc, str(exc)
+
     def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         for field in ("amount", "count"):
             value = getattr(self, field)
