@@ -9,10 +9,10 @@ import json
 import sys
 from typing import IO, Any, Sequence
 
-from sopengine.channels import (
+from sopengine.plugin_api import (
     Capabilities, ChannelContext, Ok, OutboundAction, Permanent, SendResult, Target,
 )
-from sopengine.hookspecs import hookimpl
+from sopengine.plugin_api import hookimpl
 
 __version__ = "0.1.0"
 

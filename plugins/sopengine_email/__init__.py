@@ -16,11 +16,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
-from sopengine.channels import (
+from sopengine.plugin_api import (
     SettingProblem,
     Capabilities, ChannelConfigError, ChannelContext, OutboundAction, Permanent, SendResult, Target,
 )
-from sopengine.hookspecs import RegisterChannel, hookimpl
+from sopengine.plugin_api import RegisterChannel, hookimpl
 
 from .render import EmailDraft, render_draft
 

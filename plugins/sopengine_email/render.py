@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import Any, Mapping
 
-from sopengine.channels import ChannelConfigError, OutboundAction, Target
-from sopengine.kinds.survey import survey_text
+from sopengine.plugin_api import ChannelConfigError, OutboundAction, Target
+from sopengine.plugin_api import survey_text
 
 #: Parts a person must do: the mail is a marked note for the operator.
 NOTE_MARK = "【运营操作】"

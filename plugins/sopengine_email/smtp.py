@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Mapping
 
-from sopengine.channels import Ok, Permanent, Retryable, SendResult
+from sopengine.plugin_api import Ok, Permanent, Retryable, SendResult
 
 SECURITY_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Mapping, Sequence
 
-from sopengine.channels import (
+from sopengine.plugin_api import (
     SettingProblem, check_env_setting,
     Capabilities, ChannelConfigError, ChannelContext, OutboundAction, Permanent, RateLimit, SendResult, Target,
 )
-from sopengine.hookspecs import RegisterChannel, hookimpl
+from sopengine.plugin_api import RegisterChannel, hookimpl
 
 from .blocks import SlackMessage, render_blocks
 

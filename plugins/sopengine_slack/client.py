@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
-from sopengine.channels import Ok, Permanent, Retryable, SendResult
+from sopengine.plugin_api import Ok, Permanent, Retryable, SendResult
 
 from .blocks import SlackMessage
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from sopengine.channels import (
+from sopengine.plugin_api import (
     Capabilities, ChannelConfigError, ChannelContext, Ok, OutboundAction, SendResult, SettingProblem, Target,
 )
-from sopengine.hookspecs import hookimpl
+from sopengine.plugin_api import OperatorTask, hookimpl, operator_task
 
-from .tasks import OperatorTask, operator_task
 
 __version__ = "0.1.0"
 __all__ = ["OperatorTask", "WeChatTaskChannel", "operator_task"]

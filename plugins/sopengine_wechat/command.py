@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 import click
 
-from sopengine.channels import ChannelConfigError, Target
-from sopengine.cli.runtime import DB_OPTION, open_store, plugin_host
-from sopengine.rendering import outbound
-from sopengine.templating import TemplateProblem
+from sopengine.plugin_api import DB_OPTION, SheetRow, open_store, plugin_host
 
-from .sheet import SheetRow, csv_text, html_page, json_text, markdown
-from .tasks import operator_task, unusable_task
-
-HIDDEN_BY_DEFAULT = frozenset({"cancelled"})
+from .sheet import csv_text, html_page, json_text, markdown
 
 
 @click.command("tasks")
@@ -44,41 +39,15 @@ def tasks_command(operator: str | None, day: datetime | None, tz: str, fmt: str,
 def build_sheet(db_url: str | None, local_day: date, zone: ZoneInfo, operator: str | None,
                 show_all: bool = False) -> list[SheetRow]:
     """Tasks of the wechat channel due on ``local_day``, rendered as the daemon renders them."""
-    from sopengine.store.ledger import group_from_row
-    from sopengine.store.queries import channel_actions, groups_by_id
+    from sopengine.plugin_api import build_sheet as core_sheet  # reads the store: loaded only to be used
 
-    host = plugin_host()
-    store = open_store(db_url, host, create=False)
+    store = open_store(db_url, plugin_host(), create=False)
     try:
-        start = datetime.combine(local_day, time(0), tzinfo=zone)
-        stored = channel_actions(store, "wechat", start, start + timedelta(days=1))
-        group_rows = groups_by_id(store, {a.group_id for a in stored})
-        rows: list[SheetRow] = []
-        for a in stored:
-            if a.state in HIDDEN_BY_DEFAULT and not show_all:
-                continue
-            grow = group_rows.get(a.group_id)
-            if grow is None:
-                continue
-            settings = dict((grow.channels or {}).get("wechat", {}))
-            who = str(settings.get("operator") or "（未分配）")
-            if operator and who != operator:
-                continue
-            group = group_from_row(grow)
-            sop = store.sop_version(a.version_id)
-            note = a.reason or "" if a.state in ("failed", "skipped", "missed") else ""
-            target = Target(group.id, group.name, settings)
-            try:
-                _, _, action = outbound(sop, group, a)
-                task = operator_task(action, target, who) if action is not None else None
-            except (KeyError, TemplateProblem, ChannelConfigError) as exc:
-                # never dropped: the operator sees that something is wrong, and why
-                reason = f"无法生成内容：{exc}" if not isinstance(exc, ChannelConfigError) else str(exc)
-                note = "；".join(x for x in (note, reason) if x)
-                task = unusable_task(a.key, who, group.id, group.name, a.due.isoformat(), a.kind, a.part)
-            if task is None:
-                continue  # `when:` is false with today's facts: nothing to do
-            rows.append(SheetRow(task, a.state, a.due.astimezone(zone), note))
-        return rows
+        return core_sheet(store, "wechat", local_day, zone, operator_of, operator=operator, show_all=show_all)
     finally:
         store.close()
+
+
+def operator_of(settings: Mapping[str, Any]) -> str | None:
+    """Who does a group's tasks: ``channels.wechat.operator``."""
+    return str(settings["operator"]) if settings.get("operator") else None

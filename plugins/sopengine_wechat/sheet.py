@@ -6,32 +6,9 @@ import csv
 import html
 import io
 import json
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Sequence
 
-from sopengine.spreadsheet import UTF8_BOM, safe_cell
-
-from .tasks import OperatorTask
-
-STATE_LABELS = {
-    "planned": "未到时间", "due": "待处理", "retrying": "重试中", "overdue": "已逾期", "done": "已完成",
-    "sent": "已发送", "skipped": "已跳过", "missed": "已错过", "failed": "失败", "cancelled": "已取消",
-}
-
-
-@dataclass(frozen=True)
-class SheetRow:
-    """A task and where it stands."""
-
-    task: OperatorTask
-    state: str
-    local_time: datetime
-    note: str = ""
-
-    @property
-    def state_label(self) -> str:
-        return STATE_LABELS.get(self.state, self.state)
+from sopengine.plugin_api import UTF8_BOM, SheetRow, safe_cell
 
 
 def markdown(rows: Sequence[SheetRow], title: str) -> str:

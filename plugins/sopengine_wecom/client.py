@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import httpx
 
-from sopengine.channels import Ok, Permanent, Retryable, SendResult
+from sopengine.plugin_api import Ok, Permanent, Retryable, SendResult
 
 #: errcodes worth retrying: frequency limit (20/min per robot), concurrency limit, system busy.
 RETRYABLE_ERRCODES = {45009: timedelta(minutes=1), 45033: None, -1: None}

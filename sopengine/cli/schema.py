@@ -6,6 +6,7 @@ import click
 
 from ..schema import sop_json_schema
 from .common import echo_json
+from .runtime import plugin_host
 
 
 @click.command("schema")
@@ -16,4 +17,4 @@ def schema_command() -> None:
     VS Code with the YAML extension, in settings.json:
       "yaml.schemas": {"./sop.schema.json": "sops/*.yaml"}
     """
-    echo_json(sop_json_schema())
+    echo_json(sop_json_schema(plugin_host().kinds))  # plugins' kinds too

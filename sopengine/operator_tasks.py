@@ -1,12 +1,25 @@
-"""What an operator must do for one action, in their words (pure)."""
+"""What an operator must do for one action, in their words (pure), and a day's sheet of them.
+
+Shared by every channel that hands work to people (the wechat task sheets, the workspace): an
+action becomes an :class:`OperatorTask` worded by its kind, and :class:`SheetRow` adds where it
+stands in the ledger.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sopengine.channels import OperatorInstruction, OutboundAction, Target
-from sopengine.kinds.base import PASTE
+from .channels import OperatorInstruction, OutboundAction, Target
+from .kinds.base import PASTE
+
+#: How operators read an action's state.
+STATE_LABELS = {
+    "planned": "未到时间", "due": "待处理", "retrying": "重试中", "overdue": "已逾期", "done": "已完成",
+    "sent": "已发送", "skipped": "已跳过", "missed": "已错过", "failed": "失败", "cancelled": "已取消",
+}
+
 
 @dataclass(frozen=True)
 class OperatorTask:
@@ -46,3 +59,17 @@ def unusable_task(key: str, operator: str, group_id: str, group_name: str, due: 
     render, its settings are unusable): it stays in view, and the row's note says why."""
     return OperatorTask(key=key, operator=operator, group_id=group_id, group_name=group_name, due=due, kind=kind,
                         part=part, instruction="⚠️ 这条任务无法生成，请联系运营负责人修正后重试（sopengine retry）")
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """A task and where it stands (``note``: why it failed, was skipped or cannot be shown)."""
+
+    task: OperatorTask
+    state: str
+    local_time: datetime
+    note: str = ""
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS.get(self.state, self.state)

@@ -1,0 +1,61 @@
+"""A day's operator sheet, read from the store and rendered the way the daemon renders.
+
+Any channel that hands work to people builds its sheet here (``sopengine tasks``, the
+workspace): the tasks of one channel due on a local day, each worded by its kind, with its
+state, and with the reason when it could not be rendered or sent (it never drops out of view).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any, Callable, Mapping
+from zoneinfo import ZoneInfo
+
+from .channels import ChannelConfigError, Target
+from .operator_tasks import SheetRow, operator_task, unusable_task
+from .rendering import outbound
+from .store import Store
+from .store.ledger import group_from_row
+from .store.queries import channel_actions, groups_by_id
+from .templating import TemplateProblem
+
+#: States a sheet leaves out unless asked for everything.
+HIDDEN_BY_DEFAULT = frozenset({"cancelled"})
+#: Who a task goes to when its group names nobody.
+NOBODY = "（未分配）"
+
+
+def build_sheet(store: Store, channel: str, local_day: date, zone: ZoneInfo,
+                operator_of: Callable[[Mapping[str, Any]], str | None], *, operator: str | None = None,
+                show_all: bool = False) -> list[SheetRow]:
+    """The tasks of ``channel`` due on ``local_day`` in ``zone``, in time order; ``operator_of``
+    reads who does a group's tasks from its settings for ``channel``; ``operator``: only theirs."""
+    start = datetime.combine(local_day, time(0), tzinfo=zone)
+    stored = channel_actions(store, channel, start, start + timedelta(days=1))
+    group_rows = groups_by_id(store, {a.group_id for a in stored})
+    rows: list[SheetRow] = []
+    for a in stored:
+        if a.state in HIDDEN_BY_DEFAULT and not show_all:
+            continue
+        grow = group_rows.get(a.group_id)
+        if grow is None:
+            continue
+        settings = dict((grow.channels or {}).get(channel, {}))
+        who = operator_of(settings) or NOBODY
+        if operator and who != operator:
+            continue
+        group = group_from_row(grow)
+        sop = store.sop_version(a.version_id)
+        note = a.reason or "" if a.state in ("failed", "skipped", "missed") else ""
+        try:
+            _, _, action = outbound(sop, group, a)
+            task = operator_task(action, Target(group.id, group.name, settings), who) if action else None
+        except (KeyError, TemplateProblem, ChannelConfigError) as exc:
+            # never dropped: the operator sees that something is wrong, and why
+            reason = f"无法生成内容：{exc}" if not isinstance(exc, ChannelConfigError) else str(exc)
+            note = "；".join(x for x in (note, reason) if x)
+            task = unusable_task(a.key, who, group.id, group.name, a.due.isoformat(), a.kind, a.part)
+        if task is None:
+            continue  # `when:` is false with today's facts: nothing to do
+        rows.append(SheetRow(task, a.state, a.due.astimezone(zone), note))
+    return rows

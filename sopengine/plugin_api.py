@@ -1,0 +1,52 @@
+"""Everything a plugin may use, in one place: import from here, nothing else of ``sopengine``.
+
+A channel plugin implements :class:`Channel` (see ``docs/plugins.md``) and registers it with the
+``register_channels`` hook; a kind plugin subclasses :class:`StepBase` and registers it with
+``register_kinds``; a command plugin adds a click command with ``register_commands`` and reaches
+the store through :func:`open_store`. Anything not listed here is private and may change.
+The testing kit for plugin authors is :mod:`sopengine.testing` (a pytest plugin).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .channels import (
+    Capabilities, Channel, ChannelConfigError, ChannelContext, ChannelFactory, Ok, OperatorInstruction,
+    OutboundAction, Permanent, RateLimit, Retryable, SendResult, SettingProblem, SettingsCheck, Target,
+    check_env_setting,
+)
+from .cli.runtime import DB_OPTION, open_store, plugin_host
+from .hookspecs import (
+    RegisterChannel, RegisterCommand, RegisterEvent, RegisterFilter, RegisterKind, hookimpl,
+)
+from .kinds import Part, PartTraits, StepBase, TextStep
+from .kinds.base import PASTE
+from .kinds.survey import survey_text
+from .operator_tasks import OperatorTask, SheetRow, operator_task, unusable_task
+from .rendering import outbound
+from .spreadsheet import UTF8_BOM, safe_cell
+from .templating import TemplateProblem, render_template
+from .text import split_text
+
+if TYPE_CHECKING:
+    from .operator_sheet import build_sheet
+
+
+def __getattr__(name: str) -> Any:
+    # the sheet reads the store (SQLAlchemy, alembic): loaded when a plugin asks for it, so that
+    # loading the plugins (every command does) stays cheap
+    if name == "build_sheet":
+        from .operator_sheet import build_sheet
+
+        return build_sheet
+    raise AttributeError(name)
+
+__all__ = [
+    "Capabilities", "Channel", "ChannelConfigError", "ChannelContext", "ChannelFactory", "DB_OPTION", "Ok",
+    "OperatorInstruction", "OperatorTask", "OutboundAction", "PASTE", "Part", "PartTraits", "Permanent",
+    "RateLimit", "RegisterChannel", "RegisterCommand", "RegisterEvent", "RegisterFilter", "RegisterKind",
+    "Retryable", "SendResult", "SettingProblem", "SettingsCheck", "SheetRow", "StepBase", "Target", "TemplateProblem",
+    "TextStep", "UTF8_BOM", "build_sheet", "check_env_setting", "hookimpl", "open_store", "operator_task",
+    "outbound", "plugin_host", "render_template", "safe_cell", "split_text", "survey_text", "unusable_task",
+]
