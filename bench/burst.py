@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 
 from sopengine.daemon.clock import SystemClock
 from sopengine.daemon.runner import Daemon
-from sopengine.planner import PlannedAction
-from sopengine.timing import format_local_minute
+from sopengine.planning.planner import PlannedAction
+from sopengine.planning.timing import format_local_minute
 from sopengine.store import Store, states
 from sopengine.store.tables import actions, attempts, groups
 

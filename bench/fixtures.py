@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from sopengine import Group, Sop, load_sop, load_workspace
 from sopengine.channels import Capabilities, Ok, OutboundAction, SendResult, Target
-from sopengine.planner import PlannedAction, action_key, plan
+from sopengine.planning.planner import PlannedAction, action_key, plan
 from sopengine.plugins import PluginHost, load_plugins
 from sopengine.store import Store
 from sopengine.store.apply import apply

@@ -13,7 +13,7 @@ from .report import Row, median_runs, secs
 
 TARGET_S = 0.5
 #: What any ``sopengine plan`` must load before doing anything: the required libraries it uses.
-#: (``holidays`` is not among them once its answers are cached: see ``sopengine.calendar_cache``.)
+#: (``holidays`` is not among them once its answers are cached: see ``sopengine.planning.calendar_cache``.)
 FLOOR_IMPORTS = "import pydantic, jinja2, ruamel.yaml, croniter, click, pluggy, importlib.metadata"
 
 

@@ -10,13 +10,14 @@ The public Python API. The command line is built on exactly these functions::
 
 from __future__ import annotations
 
-from .group import Group
-from .loader import LoadOptions, load_groups, load_sop
-from .planner import PlannedAction, Window, date_window, life_window, matches, plan
-from .problems import Problem, SopFileError
-from .schema import sop_json_schema
-from .sop import Sop
-from .workspace import Workspace, load_workspace, plan_workspace
+from sopengine.model.group import Group
+from sopengine.loading.loader import load_groups, load_sop
+from sopengine.loading.options import LoadOptions
+from sopengine.planning.planner import PlannedAction, Window, date_window, life_window, matches, plan
+from sopengine.model.problems import Problem, SopFileError
+from sopengine.loading.schema import sop_json_schema
+from sopengine.model.sop import Sop
+from sopengine.loading.workspace import Workspace, load_workspace, plan_workspace
 
 __version__ = "0.1.0"
 

@@ -1,5 +1,5 @@
 """``python -m sopengine`` runs the command line."""
 
-from .cli import main
+from sopengine.cli import main
 
 main()

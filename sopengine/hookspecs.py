@@ -20,8 +20,8 @@ from typing import Any, Callable, Protocol
 
 import pluggy
 
-from .channels import ChannelFactory
-from .kinds import StepBase
+from sopengine.channels import ChannelFactory
+from sopengine.kinds import StepBase
 
 PROJECT = "sopengine"
 hookspec = pluggy.HookspecMarker(PROJECT)

@@ -11,33 +11,33 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .channels import (
+from sopengine.channels import (
     Capabilities, Channel, ChannelConfigError, ChannelContext, ChannelFactory, Ok, OperatorInstruction,
     OutboundAction, Permanent, RateLimit, Retryable, SendResult, SettingProblem, SettingsCheck, Target,
     check_env_setting,
 )
-from .cli.runtime import DB_OPTION, open_store, plugin_host
-from .hookspecs import (
+from sopengine.cli.runtime import DB_OPTION, open_store, plugin_host
+from sopengine.hookspecs import (
     RegisterChannel, RegisterCommand, RegisterEvent, RegisterFilter, RegisterKind, hookimpl,
 )
-from .kinds import Part, PartTraits, StepBase, TextStep
-from .kinds.base import PASTE
-from .kinds.survey import survey_text
-from .operator_tasks import OperatorTask, SheetRow, operator_task, unusable_task
-from .rendering import outbound
-from .spreadsheet import UTF8_BOM, safe_cell
-from .templating import TemplateProblem, render_template
-from .text import split_text
+from sopengine.kinds import Part, PartTraits, StepBase, TextStep
+from sopengine.kinds.base import PASTE
+from sopengine.kinds.survey import survey_text
+from sopengine.operators.tasks import OperatorTask, SheetRow, operator_task, unusable_task
+from sopengine.rendering.actions import outbound
+from sopengine.operators.spreadsheet import UTF8_BOM, safe_cell
+from sopengine.rendering.templating import TemplateProblem, render_template
+from sopengine.rendering.text import split_text
 
 if TYPE_CHECKING:
-    from .operator_sheet import build_sheet
+    from sopengine.operators.sheet import build_sheet
 
 
 def __getattr__(name: str) -> Any:
     # the sheet reads the store (SQLAlchemy, alembic): loaded when a plugin asks for it, so that
     # loading the plugins (every command does) stays cheap
     if name == "build_sheet":
-        from .operator_sheet import build_sheet
+        from sopengine.operators.sheet import build_sheet
 
         return build_sheet
     raise AttributeError(name)

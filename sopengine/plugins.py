@@ -17,11 +17,11 @@ from typing import Any, Callable, Iterable, Mapping
 
 import pluggy
 
-from . import hookspecs
-from .channels import Channel, ChannelChecks, ChannelContext, ChannelFactory, settings_check
-from .kinds import KindRegistry, StepBase
-from .loader import BUILTIN_EVENT_DATA, BUILTIN_EVENTS, LoadOptions
-from .templating import environment
+from sopengine import hookspecs
+from sopengine.channels import Channel, ChannelChecks, ChannelContext, ChannelFactory, settings_check
+from sopengine.kinds import KindRegistry, StepBase
+from sopengine.loading.options import BUILTIN_EVENT_DATA, BUILTIN_EVENTS, LoadOptions
+from sopengine.rendering.templating import environment
 
 ENTRY_POINT_GROUP = "sopengine"
 

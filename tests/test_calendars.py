@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import holidays
 import pytest
 
-from sopengine.calendar_cache import CalendarCache, default_dir
-from sopengine.calendars import HolidaysCalendar
+from sopengine.planning.calendar_cache import CalendarCache, default_dir
+from sopengine.planning.calendars import HolidaysCalendar
 
 
 def days_of(year: int) -> list[date]:
@@ -102,14 +102,14 @@ def test_every_day_of_an_official_break_is_a_holiday_and_every_other_day_is_righ
 
 
 def test_weekend_days_inside_a_break_are_holidays():
-    from sopengine.calendars import calendar_for
+    from sopengine.planning.calendars import calendar_for
     cn = calendar_for("CN")
     assert cn.is_holiday(date(2026, 10, 4)) and cn.is_holiday(date(2026, 2, 15))  # Sundays in 国庆, 春节
     assert not cn.is_holiday(date(2026, 10, 10))  # a Saturday worked (调休)
 
 
 def test_the_years_whose_schedule_is_published_are_known(tmp_path):
-    from sopengine.calendars import unpublished_years
+    from sopengine.planning.calendars import unpublished_years
     cn = HolidaysCalendar("CN", CalendarCache(tmp_path / "c.json"))
     last = cn.published_until()
     assert last is not None and last >= 2026
@@ -123,7 +123,7 @@ def test_a_plan_reaching_a_year_without_a_published_schedule_warns_once(sops_dir
     from click.testing import CliRunner
 
     from sopengine.cli import main
-    from sopengine.calendars import calendar_for
+    from sopengine.planning.calendars import calendar_for
 
     last = calendar_for("CN").published_until()
     groups = tmp_path / "groups.yaml"

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from sopengine.durations import format_duration, parse_duration
+from sopengine.model.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize("text, expected", [

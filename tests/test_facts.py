@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from sopengine import load_groups
 from sopengine.cli import main
-from sopengine.facts_file import load_facts
-from sopengine.problems import SopFileError
+from sopengine.loading.facts_file import load_facts
+from sopengine.model.problems import SopFileError
 
 
 def test_imported_cells_are_parsed_to_their_types_with_row_and_column(tmp_path):

@@ -10,10 +10,10 @@ from typing import Any, ClassVar, Literal, Mapping
 
 from sopengine import LoadOptions, load_sop
 from sopengine.channels import ChannelContext, Target
-from sopengine.group import Group
+from sopengine.model.group import Group
 from sopengine.kinds import DissolutionStep, KindRegistry, PartTraits, RenameStep, StepBase
 from sopengine.present.labels import kind_label
-from sopengine.rendering import outbound
+from sopengine.rendering.actions import outbound
 from sopengine_wecom import WeComChannel
 from sopengine_wecom.render import NOTE_MARK
 

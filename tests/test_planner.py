@@ -161,7 +161,7 @@ def test_dst_zone_plan_fires_once_on_both_transitions():
 def test_a_step_that_cannot_be_planned_is_reported_at_its_line_and_the_other_sops_still_plan():
     import dataclasses
 
-    from sopengine.workspace import plan_workspace
+    from sopengine.loading.workspace import plan_workspace
 
     good = sop_from_text("""
         sop: good

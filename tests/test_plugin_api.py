@@ -13,7 +13,7 @@ PLUGINS = Path(__file__).resolve().parent.parent / "plugins"
 def test_built_in_plugins_import_nothing_of_sopengine_but_the_plugin_api():
     for path in sorted(PLUGINS.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sopengine"):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "sopengine":
                 assert node.module == "sopengine.plugin_api", f"{path.name} imports {node.module}"
             if isinstance(node, ast.Import):
                 assert not any(a.name.startswith("sopengine.") for a in node.names), path.name
@@ -26,7 +26,7 @@ def test_every_listed_name_is_there():
 
 def test_the_schema_knows_a_registered_kind():
     from sopengine.kinds import KindRegistry
-    from sopengine.schema import sop_json_schema
+    from sopengine.loading.schema import sop_json_schema
 
     from .test_kind_traits import PinStep
 

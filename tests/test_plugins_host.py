@@ -73,7 +73,7 @@ def test_plugins_add_kinds_events_and_filters_that_validation_knows():
 
 
 def test_unknown_channel_is_a_validation_error_with_a_suggestion():
-    from sopengine.problems import SopFileError
+    from sopengine.model.problems import SopFileError
     host = load_plugins()
     with pytest.raises(SopFileError, match="unknown channel 'wechta' \\(did you mean 'wechat'\\?\\)"):
         from pathlib import Path

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sopengine.pools import load_pool
+from sopengine.loading.pools import load_pool
 
 from .helpers import group, sop_from_text
 from sopengine import plan
@@ -57,7 +57,7 @@ def test_markdown_and_yaml_pools(tmp_path):
 
 @pytest.mark.parametrize("where", ["absolute", "parent", "symlink"])
 def test_a_pool_file_outside_the_sop_files_folder_is_refused(tmp_path, where):
-    from sopengine.problems import SopFileError
+    from sopengine.model.problems import SopFileError
 
     secret = tmp_path / "secret.csv"
     secret.write_text("item\n不该被读到的内容\n", encoding="utf-8")

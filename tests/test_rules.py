@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sopengine import matches, plan
-from sopengine.group import Group
-from sopengine.quiet import parse_quiet
+from sopengine.model.group import Group
+from sopengine.model.quiet import parse_quiet
 
 from .helpers import group, sop_from_text
 
@@ -53,7 +53,7 @@ def test_group_quiet_hours_defer_actions_to_their_end():
 
 
 def test_sop_quiet_hours_are_a_validation_error():
-    from sopengine.problems import SopFileError
+    from sopengine.model.problems import SopFileError
     with pytest.raises(SopFileError, match="falls inside quiet hours 22:30-07:30"):
         sop_from_text("""
             sop: q
@@ -63,7 +63,7 @@ def test_sop_quiet_hours_are_a_validation_error():
 
 
 def test_two_sops_posting_the_same_kind_at_the_same_minute_are_reported():
-    from sopengine.conflicts import find_conflicts
+    from sopengine.checking.conflicts import find_conflicts
     a = sop_from_text("sop: a\nmatch: {tags: [x]}\nsteps: [{id: m, kind: morning_post, cron: '0 8 * * *', text: a}]\n")
     b = sop_from_text("sop: b\nmatch: {tags: [x]}\nsteps: [{id: m, kind: morning_post, cron: '0 8 * * 1', text: b},"
                       " {id: t, kind: topic, cron: '0 8 * * *', text: t}]\n")

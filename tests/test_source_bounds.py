@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sopengine.problems import SopFileError
-from sopengine.source import MAX_FILE_BYTES, load_yaml
+from sopengine.model.problems import SopFileError
+from sopengine.loading.source import MAX_FILE_BYTES, load_yaml
 
 
 def bomb(levels: int = 9) -> str:

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from sopengine.templating import TemplateProblem, compile_condition, render_template
-from sopengine.template_limits import RENDER_SECONDS
+from sopengine.rendering.templating import TemplateProblem, compile_condition, render_template
+from sopengine.rendering.template_limits import RENDER_SECONDS
 
 COSTLY = {
     "nested loops": "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",

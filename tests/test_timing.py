@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sopengine.timing import (
+from sopengine.planning.timing import (
     check_cron, cron_times, format_local_minute, parse_at, parse_days, resolve_local,
 )
 

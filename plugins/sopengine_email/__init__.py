@@ -22,7 +22,7 @@ from sopengine.plugin_api import (
 )
 from sopengine.plugin_api import RegisterChannel, hookimpl
 
-from .render import EmailDraft, render_draft
+from sopengine_email.render import EmailDraft, render_draft
 
 __version__ = "0.1.0"
 __all__ = ["EmailChannel", "EmailDraft"]
@@ -36,7 +36,7 @@ class EmailChannel:
 
     def __init__(self, context: ChannelContext):
         # smtplib, ssl and email.policy load with the channel, not the plugin: `sopengine plan` never needs them
-        from .smtp import SECURITY_PORTS, SmtpConfig
+        from sopengine_email.smtp import SECURITY_PORTS, SmtpConfig
 
         options = context.options
         security = str(options.get("security", "starttls"))
@@ -71,8 +71,8 @@ class EmailChannel:
         return [render_draft(action, target, self._sender)]
 
     def send(self, payload: EmailDraft, idempotency_key: str) -> SendResult:
-        from .compose import HeaderInjection, compose, message_id
-        from .smtp import deliver
+        from sopengine_email.compose import HeaderInjection, compose, message_id
+        from sopengine_email.smtp import deliver
 
         if not self._host:
             return Permanent("the email channel has no 'host' option")

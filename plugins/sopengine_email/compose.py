@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import getaddresses
 
-from .render import EmailDraft
+from sopengine_email.render import EmailDraft
 
 
 class HeaderInjection(ValueError):

@@ -23,7 +23,7 @@ from sopengine.plugin_api import (
 )
 from sopengine.plugin_api import RegisterChannel, hookimpl
 
-from .blocks import SlackMessage, render_blocks
+from sopengine_slack.blocks import SlackMessage, render_blocks
 
 __version__ = "0.1.0"
 __all__ = ["SlackChannel", "SlackMessage"]
@@ -86,7 +86,8 @@ class SlackChannel:
                 for text, blocks in render_blocks(action)]
 
     def send(self, payload: SlackMessage, idempotency_key: str) -> SendResult:
-        from .client import post_api, post_webhook  # slack_sdk loads when a message is sent, not with the plugin
+        # slack_sdk loads when a message is sent, not with the plugin
+        from sopengine_slack.client import post_api, post_webhook
 
         secret = self._env.get(payload.secret_env)
         if not secret:

@@ -19,7 +19,7 @@ from slack_sdk.webhook import WebhookClient
 
 from sopengine.plugin_api import Ok, Permanent, Retryable, SendResult
 
-from .blocks import SlackMessage
+from sopengine_slack.blocks import SlackMessage
 
 SDK_LOG = logging.getLogger("sopengine_slack.sdk")
 SDK_LOG.setLevel(logging.WARNING)

@@ -64,6 +64,6 @@ def register_channels(register) -> None:
 
 @hookimpl
 def register_commands(register) -> None:
-    from .command import tasks_command
+    from sopengine_wechat.command import tasks_command
 
     register(tasks_command)

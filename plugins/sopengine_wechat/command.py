@@ -10,7 +10,7 @@ import click
 
 from sopengine.plugin_api import DB_OPTION, SheetRow, open_store, plugin_host
 
-from .sheet import csv_text, html_page, json_text, markdown
+from sopengine_wechat.sheet import csv_text, html_page, json_text, markdown
 
 
 @click.command("tasks")

@@ -37,7 +37,7 @@ def markdown(rows: Sequence[SheetRow], title: str) -> str:
 
 def csv_text(rows: Sequence[SheetRow]) -> str:
     """Spreadsheet form: one task per row, UTF-8 with a BOM (so Excel reads Chinese right), every
-    cell that a spreadsheet would take for a formula neutralised (see :mod:`sopengine.spreadsheet`)."""
+    cell that a spreadsheet would take for a formula neutralised (see :mod:`sopengine.operators.spreadsheet`)."""
     buffer = io.StringIO()
     buffer.write(UTF8_BOM)
     writer = csv.writer(buffer, lineterminator="\n")

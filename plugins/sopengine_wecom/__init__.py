@@ -22,7 +22,7 @@ from sopengine.plugin_api import (
 )
 from sopengine.plugin_api import RegisterChannel, hookimpl
 
-from .render import LIMITS, WeComMessage, escape_markdown, render_messages
+from sopengine_wecom.render import LIMITS, WeComMessage, escape_markdown, render_messages
 
 __version__ = "0.1.0"
 __all__ = ["WeComChannel", "WeComMessage"]
@@ -81,7 +81,7 @@ class WeComChannel:
         key = self._env.get(payload.webhook_env)
         if not key:
             return Permanent(f"env var {payload.webhook_env} is not set")
-        from .client import post
+        from sopengine_wecom.client import post
 
         return post(self._client, self._url, key, dict(payload.body), self._now)
 

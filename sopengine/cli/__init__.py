@@ -6,7 +6,7 @@ import importlib
 
 import click
 
-from .. import __version__
+from sopengine import __version__
 
 #: Commands are imported only when used, so `plan` never pays for the store or the daemon.
 LAZY_COMMANDS = {
@@ -26,7 +26,7 @@ class SopengineGroup(click.Group):
 
     def _plugin_commands(self) -> dict[str, click.Command]:
         if not hasattr(self, "_from_plugins"):
-            from .runtime import plugin_host
+            from sopengine.cli.runtime import plugin_host
 
             self._from_plugins = {n: c for n, c in plugin_host().commands.items() if n not in LAZY_COMMANDS}
         return self._from_plugins

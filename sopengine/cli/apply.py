@@ -11,10 +11,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..store.apply import ApplyReport, apply
-from ..workspace import load_workspace
-from .common import PATHS, echo_json, echo_problems
-from .runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
+from sopengine.store.apply import ApplyReport, apply
+from sopengine.loading.workspace import load_workspace
+from sopengine.cli.common import PATHS, echo_json, echo_problems
+from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 
 
 @click.command("apply")

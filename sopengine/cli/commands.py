@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from ..store import states
-from ..store.commands import NotFound, mark_done, record_event, retry, set_paused, skip
-from .runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
+from sopengine.store import states
+from sopengine.store.commands import NotFound, mark_done, record_event, retry, set_paused, skip
+from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 
 
 def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 import click
 
-from ..problems import Problem
+from sopengine.model.problems import Problem
 
 PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 

@@ -9,14 +9,14 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ..facts_file import load_facts
-from ..group_checks import FactChecks
-from ..problems import SopFileError
-from ..store.commands import import_facts
-from ..store.queries import list_groups, running_groups
-from .common import echo_json, echo_problems
-from .runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
-from .status import wide_console
+from sopengine.loading.facts_file import load_facts
+from sopengine.checking.groups import FactChecks
+from sopengine.model.problems import SopFileError
+from sopengine.store.commands import import_facts
+from sopengine.store.queries import list_groups, running_groups
+from sopengine.cli.common import echo_json, echo_problems
+from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
+from sopengine.cli.status import wide_console
 
 
 @click.group("groups", invoke_without_command=True)

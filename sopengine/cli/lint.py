@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from ..lint import RULES, ConfigError, LintConfig, lint_workspace
-from ..problems import Problem
-from ..workspace import load_workspace
-from .common import PATHS, echo_json
+from sopengine.lint import RULES, ConfigError, LintConfig, lint_workspace
+from sopengine.model.problems import Problem
+from sopengine.loading.workspace import load_workspace
+from sopengine.cli.common import PATHS, echo_json
 
 
 def _rules_epilog() -> str:

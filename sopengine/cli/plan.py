@@ -10,11 +10,11 @@ from pathlib import Path
 
 import click
 
-from ..conflicts import find_conflicts
-from ..problems import Problem
-from ..workspace import load_workspace, plan_workspace
-from .common import PATHS, echo_json, echo_problems
-from .runtime import plugin_host
+from sopengine.checking.conflicts import find_conflicts
+from sopengine.model.problems import Problem
+from sopengine.loading.workspace import load_workspace, plan_workspace
+from sopengine.cli.common import PATHS, echo_json, echo_problems
+from sopengine.cli.runtime import plugin_host
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -53,14 +53,14 @@ def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datet
     if fmt == "json":
         echo_json([a.to_json() for a in actions])
     elif fmt == "ics":
-        from ..present.ics import plan_ics  # icalendar and rich load only for the format that needs them
+        from sopengine.present.ics import plan_ics  # icalendar and rich load only for the format that needs them
 
         sys.stdout.buffer.write(plan_ics(actions))
         sys.stdout.flush()
     else:
         from rich.console import Console
 
-        from ..present.plan_table import plan_table
+        from sopengine.present.plan_table import plan_table
 
         console = Console()
         if not console.is_terminal:

@@ -6,8 +6,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .common import echo_json
-from .runtime import plugin_host
+from sopengine.cli.common import echo_json
+from sopengine.cli.runtime import plugin_host
 
 
 @click.command("plugins")

@@ -11,18 +11,18 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, Progress, TextColumn
 
-from ..daemon.clock import Clock, SystemClock, VirtualClock
-from ..daemon.logs import configure
-from ..daemon.runner import Daemon, RunStats
-from ..plugins import PluginHost
-from ..problems import Problem
-from ..store import Store
-from ..store.queries import running_groups, status
-from .apply import print_report, run_apply
-from .runtime import (
+from sopengine.daemon.clock import Clock, SystemClock, VirtualClock
+from sopengine.daemon.logs import configure
+from sopengine.daemon.runner import Daemon, RunStats
+from sopengine.plugins import PluginHost
+from sopengine.model.problems import Problem
+from sopengine.store import Store
+from sopengine.store.queries import running_groups, status
+from sopengine.cli.apply import print_report, run_apply
+from sopengine.cli.runtime import (
     DB_OPTION, INSTANT, build_channels, load_config, open_store, parse_channel_options, plugin_host,
 )
-from .status import status_table, wide_console
+from sopengine.cli.status import status_table, wide_console
 
 
 @click.command("run")
@@ -89,7 +89,7 @@ def _settings_at_startup(store: Store, host: PluginHost) -> list[Problem]:
     """Every running group's settings for the channels its SOPs use, with this process's
     environment: a variable that is not set is an error here (validate only warns), printed
     before anything is dispatched. The other groups still run."""
-    from ..group_checks import settings_problems
+    from sopengine.checking.groups import settings_problems
 
     checks = host.load_options(os.environ).channel_checks
     found = [p for group, sops in running_groups(store) for p in

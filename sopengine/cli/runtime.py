@@ -10,11 +10,11 @@ import click
 
 from typing import TYPE_CHECKING
 
-from ..channels import Channel, ChannelContext
-from ..plugins import PluginHost, load_plugins
+from sopengine.channels import Channel, ChannelContext
+from sopengine.plugins import PluginHost, load_plugins
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from sopengine.store import Store
 
 DB_OPTION = click.option(
     "--db", "db_url", envvar="SOPENGINE_DB", metavar="URL",
@@ -57,7 +57,7 @@ def plugin_host(strict: bool = False) -> PluginHost:
 def open_store(db_url: str | None, host: PluginHost, *, create: bool = True) -> "Store":
     """The store at ``db_url``; ``create`` false for commands that only read (they never make a
     store). One line and exit 1 when it cannot be opened."""
-    from ..store import Store, StoreUnavailable  # SQLAlchemy and alembic load only for commands that use them
+    from sopengine.store import Store, StoreUnavailable  # SQLAlchemy and alembic load only for commands that use them
 
     try:
         return Store.open(db_url, host.kinds, create=create)
@@ -83,8 +83,8 @@ def load_config(path: str | None) -> dict[str, dict[str, Any]]:
         return {}
     from pathlib import Path
 
-    from ..problems import SopFileError
-    from ..source import load_yaml
+    from sopengine.model.problems import SopFileError
+    from sopengine.loading.source import load_yaml
 
     try:
         data = load_yaml(Path(path)).plain()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..schema import sop_json_schema
-from .common import echo_json
-from .runtime import plugin_host
+from sopengine.loading.schema import sop_json_schema
+from sopengine.cli.common import echo_json
+from sopengine.cli.runtime import plugin_host
 
 
 @click.command("schema")

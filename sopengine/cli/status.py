@@ -9,10 +9,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..store import states
-from ..store.queries import PairStatus, list_actions, status
-from .common import echo_json
-from .runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
+from sopengine.store import states
+from sopengine.store.queries import PairStatus, list_actions, status
+from sopengine.cli.common import echo_json
+from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 
 SHOWN_STATES = (states.PLANNED, states.DUE, states.RETRYING, states.SENT, states.DONE, states.SKIPPED,
                 states.OVERDUE, states.MISSED, states.FAILED, states.CANCELLED)
@@ -89,7 +89,7 @@ def health_command(db_url: str | None, now: datetime | None, fmt: str) -> None:
     For monitoring: `sopengine health --format json` gives workers (with
     heartbeats and counts), late, failed, missed and overdue actions.
     """
-    from ..store.queries import health
+    from sopengine.store.queries import health
 
     report = health(open_store(db_url, plugin_host(), create=False), current_time(now))
     if fmt == "json":

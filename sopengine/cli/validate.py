@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from ..workspace import load_workspace
-from .common import PATHS, echo_json, echo_problems
-from .runtime import plugin_host
+from sopengine.loading.workspace import load_workspace
+from sopengine.cli.common import PATHS, echo_json, echo_problems
+from sopengine.cli.runtime import plugin_host
 
 
 @click.command("validate")

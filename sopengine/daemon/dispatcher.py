@@ -14,21 +14,21 @@ from typing import Any, Callable, Mapping, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..channels import (
+from sopengine.channels import (
     Channel, ChannelConfigError, Ok, Permanent, RateLimit, Retryable, SendResult, Target,
 )
-from ..kinds import StepBase
-from ..store import states
-from ..store.core import Store
-from ..store.claims import ClaimedAction
-from ..store.ledger import DueSoon, group_from_row, recent_sends
-from ..store.outcomes import AttemptRecord, Outcome
-from ..store.queries import groups_by_id
-from ..planner import step_is_manual
-from ..rendering import outbound
-from ..templating import TemplateProblem, precompile
-from .redact import redact, secrets_named
-from .retry import RetryPolicy
+from sopengine.kinds import StepBase
+from sopengine.store import states
+from sopengine.store.core import Store
+from sopengine.store.claims import ClaimedAction
+from sopengine.store.ledger import DueSoon, group_from_row, recent_sends
+from sopengine.store.outcomes import AttemptRecord, Outcome
+from sopengine.store.queries import groups_by_id
+from sopengine.planning.planner import step_is_manual
+from sopengine.rendering.actions import outbound
+from sopengine.rendering.templating import TemplateProblem, precompile
+from sopengine.daemon.redact import redact, secrets_named
+from sopengine.daemon.retry import RetryPolicy
 
 
 #: Outcomes are recorded at least this often while a batch is dispatched (count, wall seconds):

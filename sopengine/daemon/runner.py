@@ -19,19 +19,19 @@ from typing import Callable, Mapping
 
 from sqlalchemy import func, insert, select, update
 
-from ..channels import Channel
-from ..store import states
-from ..store.apply import extend_horizons
-from ..store.core import Store
-from ..store.database import to_db
-from ..store.claims import claim_due, release
-from ..store.ledger import due_soon, next_wakeup, sweep_deadlines
-from ..store.outcomes import Outcome, record_outcomes
-from ..store.tables import workers
-from .clock import Clock
-from .dispatcher import Dispatcher
-from .logs import get_logger, log_state
-from .retry import RetryPolicy
+from sopengine.channels import Channel
+from sopengine.store import states
+from sopengine.store.apply import extend_horizons
+from sopengine.store.core import Store
+from sopengine.store.database import to_db
+from sopengine.store.claims import claim_due, release
+from sopengine.store.ledger import due_soon, next_wakeup, sweep_deadlines
+from sopengine.store.outcomes import Outcome, record_outcomes
+from sopengine.store.tables import workers
+from sopengine.daemon.clock import Clock
+from sopengine.daemon.dispatcher import Dispatcher
+from sopengine.daemon.logs import get_logger, log_state
+from sopengine.daemon.retry import RetryPolicy
 
 
 #: The smallest claim, however many daemons share the store (never above ``batch_size``).

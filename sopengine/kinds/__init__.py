@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from .base import NO_PARTS, Part, PartTraits, StepBase, TextStep
-from .dissolution import DISSOLVED_NAME, DissolutionStep
-from .posts import MessageStep, MorningPostStep, RulesStep, TaskStep, TopicStep
-from .red_packet import RedPacketStep
-from .rename import RenameStep
-from .survey import SurveyStep
+from sopengine.kinds.base import NO_PARTS, Part, PartTraits, StepBase, TextStep
+from sopengine.kinds.dissolution import DISSOLVED_NAME, DissolutionStep
+from sopengine.kinds.posts import MessageStep, MorningPostStep, RulesStep, TaskStep, TopicStep
+from sopengine.kinds.red_packet import RedPacketStep
+from sopengine.kinds.rename import RenameStep
+from sopengine.kinds.survey import SurveyStep
 
 BUILTIN_KINDS: tuple[type[StepBase], ...] = (
     MessageStep, MorningPostStep, TopicStep, RulesStep, TaskStep,

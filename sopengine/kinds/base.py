@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..channels import OperatorInstruction
-from ..fields import Duration, StepId
-from ..templating import TemplateProblem, render_template
+from sopengine.channels import OperatorInstruction
+from sopengine.model.fields import Duration, StepId
+from sopengine.rendering.templating import TemplateProblem, render_template
 
 Part = tuple[str | None, timedelta]
 """A part of an occurrence: its name (None for single-part kinds) and offset."""

@@ -7,11 +7,11 @@ from typing import Any, Iterator, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..fields import Duration
-from ..templating import render_template
-from ..channels import OperatorInstruction
-from .base import Part, PartTraits, StepBase
-from .rename import rename_instruction
+from sopengine.model.fields import Duration
+from sopengine.rendering.templating import render_template
+from sopengine.channels import OperatorInstruction
+from sopengine.kinds.base import Part, PartTraits, StepBase
+from sopengine.kinds.rename import rename_instruction
 
 DISSOLVED_NAME = "社群已解散-后续服务请私信"
 GREY_AVATAR_TEXT = "把群主头像换成灰色头像，提示大家本群即将停止服务"

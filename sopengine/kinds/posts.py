@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, Mapping
 
-from ..channels import OperatorInstruction
+from sopengine.channels import OperatorInstruction
 
-from .base import PartTraits, TextStep
+from sopengine.kinds.base import PartTraits, TextStep
 
 
 class MessageStep(TextStep):

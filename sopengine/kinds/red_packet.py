@@ -8,10 +8,10 @@ from typing import Any, Iterator, Literal, Mapping
 
 from pydantic import Field
 
-from ..channels import OperatorInstruction
-from ..fields import Duration
-from ..templating import TemplateProblem, render_template
-from .base import Part, PartTraits, StepBase
+from sopengine.channels import OperatorInstruction
+from sopengine.model.fields import Duration
+from sopengine.rendering.templating import TemplateProblem, render_template
+from sopengine.kinds.base import Part, PartTraits, StepBase
 
 CENT = Decimal("0.01")
 #: More yuan than any red packet holds (WeChat caps one at ¥200, a group send at ¥20,000):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Literal, Mapping
 
-from ..channels import OperatorInstruction
-from ..templating import render_template
-from .base import PartTraits, StepBase
+from sopengine.channels import OperatorInstruction
+from sopengine.rendering.templating import render_template
+from sopengine.kinds.base import PartTraits, StepBase
 
 
 def rename_instruction(payload: Mapping[str, Any]) -> OperatorInstruction:

@@ -6,9 +6,9 @@ from typing import Any, Iterator, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..channels import OperatorInstruction
-from ..templating import render_template
-from .base import StepBase
+from sopengine.channels import OperatorInstruction
+from sopengine.rendering.templating import render_template
+from sopengine.kinds.base import StepBase
 
 
 class Question(BaseModel):

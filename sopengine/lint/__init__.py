@@ -15,12 +15,12 @@ clock, and their warnings never fail a run.
 
 from __future__ import annotations
 
-from .config import ConfigError, LintConfig, RuleSettings
-from .engine import Finding, LintReport, lint_sop, lint_workspace
-from .params import Param
-from .plans import GroupPlan, is_touch, plans_for
-from .rule import Hit, Rule
-from .rules import RULES
+from sopengine.lint.config import ConfigError, LintConfig, RuleSettings
+from sopengine.lint.engine import Finding, LintReport, lint_sop, lint_workspace
+from sopengine.lint.params import Param
+from sopengine.lint.plans import GroupPlan, is_touch, plans_for
+from sopengine.lint.rule import Hit, Rule
+from sopengine.lint.rules import RULES
 
 __all__ = [
     "ConfigError", "Finding", "GroupPlan", "Hit", "LintConfig", "LintReport", "Param", "RULES", "Rule",

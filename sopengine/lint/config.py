@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from ..problems import SopFileError, did_you_mean
-from ..source import load_yaml
-from .params import parse_bool
-from .rule import Rule
+from sopengine.model.problems import SopFileError, did_you_mean
+from sopengine.loading.source import load_yaml
+from sopengine.lint.params import parse_bool
+from sopengine.lint.rule import Rule
 
 
 class ConfigError(ValueError):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
-from ..group import Group
-from ..planner import PlannedAction
+from sopengine.model.group import Group
+from sopengine.planning.planner import PlannedAction
 
 
 def due_day(action: PlannedAction, group: Group) -> int:

@@ -2,7 +2,7 @@
 
 For each SOP: plan it for its groups (:func:`~sopengine.lint.plans.plans_for`),
 run every enabled rule, position each hit from the file itself (reloaded with
-:func:`~sopengine.source.load_yaml`: a step's hit at the step's ``- id:``
+:func:`~sopengine.loading.source.load_yaml`: a step's hit at the step's ``- id:``
 item, an SOP-level hit at its top-level key), drop suppressed ones
 (:mod:`~sopengine.lint.suppress`) and keep one finding per SOP, rule and step
 however many groups show it.
@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ..group import Group
-from ..sop import Sop
-from ..source import YamlDocument, load_yaml
-from ..workspace import Workspace
-from .config import LintConfig
-from .plans import plans_for
-from .suppress import read_suppressions
+from sopengine.model.group import Group
+from sopengine.model.sop import Sop
+from sopengine.loading.source import YamlDocument, load_yaml
+from sopengine.loading.workspace import Workspace
+from sopengine.lint.config import LintConfig
+from sopengine.lint.plans import plans_for
+from sopengine.lint.suppress import read_suppressions
 
 
 @dataclass(frozen=True)

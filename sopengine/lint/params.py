@@ -14,7 +14,7 @@ from datetime import time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
-from ..durations import format_duration, parse_duration
+from sopengine.model.durations import format_duration, parse_duration
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 

@@ -2,7 +2,7 @@
 
 :func:`plans_for` plans an SOP for every matching group over the group's
 whole life (the same window as ``sopengine plan``) or, when no group matches,
-for the sample group of :func:`sopengine.checks.sample_group` starting on a
+for the sample group of :func:`sopengine.checking.steps.sample_group` starting on a
 Monday. Actions whose ``when`` is false for the group's current facts are
 left out: they would not be sent. A group whose templates fail to render is
 planned unrendered (empty payloads) and says why in ``render_error``.
@@ -16,13 +16,13 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Sequence
 
-from ..checks import sample_group
-from ..context import template_context
-from ..group import Group
-from ..planner import PERSISTENT_PLAN_DAYS, PlannedAction, matches, plan, step_is_manual
-from ..sop import Sop
-from ..templating import TemplateProblem, compile_condition
-from .days import due_day
+from sopengine.checking.steps import sample_group
+from sopengine.rendering.context import template_context
+from sopengine.model.group import Group
+from sopengine.planning.planner import PERSISTENT_PLAN_DAYS, PlannedAction, matches, plan, step_is_manual
+from sopengine.model.sop import Sop
+from sopengine.rendering.templating import TemplateProblem, compile_condition
+from sopengine.lint.days import due_day
 
 
 def is_touch(sop: Sop, action: PlannedAction) -> bool:
@@ -30,7 +30,7 @@ def is_touch(sop: Sop, action: PlannedAction) -> bool:
 
     Operator-only work is not a touch: ``task`` steps and the later parts of a
     ``dissolution`` (grey avatar, rename, dissolve), as the planner's
-    :func:`~sopengine.planner.step_is_manual` defines it (the same work quiet
+    :func:`~sopengine.planning.planner.step_is_manual` defines it (the same work quiet
     hours do not apply to); a dissolution's notice is. Both parts of a red
     packet are: the announcement and the red packet itself land in the group.
     """

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
-from .params import Param
+from sopengine.lint.params import Param
 
 if TYPE_CHECKING:
-    from ..sop import Sop
-    from .plans import GroupPlan
+    from sopengine.model.sop import Sop
+    from sopengine.lint.plans import GroupPlan
 
 Params = Mapping[str, Any]
 """A rule's resolved thresholds, by name (values already parsed)."""

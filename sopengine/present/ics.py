@@ -7,8 +7,8 @@ from typing import Sequence
 
 from icalendar import Calendar, Event
 
-from ..planner import PlannedAction
-from .labels import kind_label
+from sopengine.planning.planner import PlannedAction
+from sopengine.present.labels import kind_label
 
 EVENT_LENGTH = timedelta(minutes=15)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..kinds import KindRegistry, StepBase
+from sopengine.kinds import KindRegistry, StepBase
 
 WEEKDAYS = "一二三四五六日"
 _BUILTIN = KindRegistry()

@@ -7,8 +7,8 @@ from typing import Sequence
 from rich import box
 from rich.table import Table
 
-from ..planner import PlannedAction
-from .labels import kind_label, weekday_label
+from sopengine.planning.planner import PlannedAction
+from sopengine.present.labels import kind_label, weekday_label
 
 TEXT_WIDTH = 48
 

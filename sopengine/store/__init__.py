@@ -6,7 +6,7 @@ PostgreSQL; modules are split by concept: :mod:`.apply` (sync files in),
 people do), :mod:`.queries` (what people see).
 """
 
-from .core import Store
-from .database import StoreUnavailable, default_path, default_url
+from sopengine.store.core import Store
+from sopengine.store.database import StoreUnavailable, default_path, default_url
 
 __all__ = ["Store", "StoreUnavailable", "default_path", "default_url"]

@@ -15,20 +15,20 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
-from ..definition import definition_hash, sop_definition
-from ..group import Group
-from ..planner import PlanningError, Window, life_window, matches, plan
-from ..problems import Problem
-from ..sop import Sop
-from ..templating import TemplateProblem
-from . import states
-from .core import Store, bump_revision, write_audit, writing
-from .bulk import action_row, in_chunks, insert_actions, insert_dicts
-from .database import aware, bulk_cache, to_db
-from .first_plans import FirstPlans
-from .replan import NO_LONGER_MATCHES, Enrollment, PairChange, Replans
-from .ledger import group_from_row
-from .tables import actions, enrollments, groups, sop_versions, sops
+from sopengine.model.definition import definition_hash, sop_definition
+from sopengine.model.group import Group
+from sopengine.planning.planner import PlanningError, Window, life_window, matches, plan
+from sopengine.model.problems import Problem
+from sopengine.model.sop import Sop
+from sopengine.rendering.templating import TemplateProblem
+from sopengine.store import states
+from sopengine.store.core import Store, bump_revision, write_audit, writing
+from sopengine.store.bulk import action_row, in_chunks, insert_actions, insert_dicts
+from sopengine.store.database import aware, bulk_cache, to_db
+from sopengine.store.first_plans import FirstPlans
+from sopengine.store.replan import NO_LONGER_MATCHES, Enrollment, PairChange, Replans
+from sopengine.store.ledger import group_from_row
+from sopengine.store.tables import actions, enrollments, groups, sop_versions, sops
 
 #: How far ahead a persistent SOP is planned; the daemon keeps extending it.
 PERSISTENT_HORIZON = timedelta(days=35)

@@ -17,11 +17,11 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from sqlalchemy import Column, Table
 from sqlalchemy.engine import Connection, Dialect
 
-from ..planner import PlannedAction
-from . import states
-from .database import json_text, to_db
-from .tables import KEY_INDEX
-from .timestamps import to_micros
+from sopengine.planning.planner import PlannedAction
+from sopengine.store import states
+from sopengine.store.database import json_text, to_db
+from sopengine.store.tables import KEY_INDEX
+from sopengine.store.timestamps import to_micros
 
 #: Columns written for a planned action, in order.
 COLUMNS = (

@@ -17,12 +17,12 @@ from typing import Any, Sequence
 
 from sqlalchemy import select, union_all, update
 
-from . import states
-from .bulk import in_chunks
-from .core import Store, write_audit, writing
-from .records import ActionRecord
-from .database import aware, to_db
-from .tables import CLAIM_ORDER, actions, groups, sops
+from sopengine.store import states
+from sopengine.store.bulk import in_chunks
+from sopengine.store.core import Store, write_audit, writing
+from sopengine.store.records import ActionRecord
+from sopengine.store.database import aware, to_db
+from sopengine.store.tables import CLAIM_ORDER, actions, groups, sops
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,16 @@ from typing import Any, Mapping
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
-from ..group import Group
-from ..kinds import StepBase
-from ..planner import PlannedAction, action_key
-from ..sop import Sop
-from . import states
-from .bulk import action_row, insert_actions
-from .core import Store, bump_revision, write_audit, writing
-from .database import to_db
-from .ledger import group_from_row
-from .tables import actions, by_key, enrollments, events, groups, sops
+from sopengine.model.group import Group
+from sopengine.kinds import StepBase
+from sopengine.planning.planner import PlannedAction, action_key
+from sopengine.model.sop import Sop
+from sopengine.store import states
+from sopengine.store.bulk import action_row, insert_actions
+from sopengine.store.core import Store, bump_revision, write_audit, writing
+from sopengine.store.database import to_db
+from sopengine.store.ledger import group_from_row
+from sopengine.store.tables import actions, by_key, enrollments, events, groups, sops
 
 
 class NotFound(KeyError):

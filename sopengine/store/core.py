@@ -11,12 +11,14 @@ from sqlalchemy import Engine, Integer, String, cast, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..definition import sop_from_definition, step_fingerprint
-from ..kinds import KindRegistry, StepBase
-from ..sop import Sop
-from .database import StoreUnavailable, create_store_engine, default_url, migrate, read_revision, safe_url, to_db
-from .bulk import driver_time, insert_rows
-from .tables import meta, sop_versions
+from sopengine.model.definition import sop_from_definition, step_fingerprint
+from sopengine.kinds import KindRegistry, StepBase
+from sopengine.model.sop import Sop
+from sopengine.store.database import (
+    StoreUnavailable, create_store_engine, default_url, migrate, read_revision, safe_url, to_db,
+)
+from sopengine.store.bulk import driver_time, insert_rows
+from sopengine.store.tables import meta, sop_versions
 
 
 @dataclass
@@ -70,7 +72,7 @@ class Store:
         return sop
 
     def step_fingerprints(self, version_id: int, conn: Connection | None = None) -> dict[str, str]:
-        """Step id → :func:`~sopengine.definition.step_fingerprint` in a stored version. An action
+        """Step id → :func:`~sopengine.model.definition.step_fingerprint` in a stored version. An action
         keeps the version that planned it, so this is the fingerprint it was planned with. Empty
         when the version no longer loads (a step kind's plugin is gone): its actions then count as
         changed. Not cached here: a re-plan asks once per version (see ``Replans``)."""

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
 
-from .tables import meta
+from sopengine.store.tables import meta
 
 ENV_VAR = "SOPENGINE_DB"
 MIGRATIONS = str(Path(__file__).with_name("migrations"))

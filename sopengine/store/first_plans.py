@@ -22,12 +22,12 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, literal, select, true
 from sqlalchemy.engine import Connection
 
-from ..group import Group
-from ..planner import Window, plan
-from ..sop import Sop
-from .bulk import action_row, insert_actions
-from .database import to_db
-from .tables import KEY_INDEX, actions
+from sopengine.model.group import Group
+from sopengine.planning.planner import Window, plan
+from sopengine.model.sop import Sop
+from sopengine.store.bulk import action_row, insert_actions
+from sopengine.store.database import to_db
+from sopengine.store.tables import KEY_INDEX, actions
 
 #: Rows of pairs planned one by one, collected before one bulk insert.
 BATCH_ROWS = 20_000

@@ -10,12 +10,12 @@ from typing import Any, Iterable
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection
 
-from ..group import Group
-from ..quiet import parse_quiet
-from . import states
-from .core import Store, write_audit, writing
-from .database import aware, to_db
-from .tables import CLAIM_ORDER, actions, attempts, groups, sops
+from sopengine.model.group import Group
+from sopengine.model.quiet import parse_quiet
+from sopengine.store import states
+from sopengine.store.core import Store, write_audit, writing
+from sopengine.store.database import aware, to_db
+from sopengine.store.tables import CLAIM_ORDER, actions, attempts, groups, sops
 
 
 def sweep_deadlines(store: Store, now: datetime, manual_channels: Iterable[str],

@@ -9,12 +9,12 @@ from typing import Any, Sequence
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
-from . import states
-from .bulk import driver_time, in_chunks, insert_rows, marker
-from .claims import ClaimedAction
-from .core import Store, bump_revision, write_audit
-from .database import to_db
-from .tables import actions, groups
+from sopengine.store import states
+from sopengine.store.bulk import driver_time, in_chunks, insert_rows, marker
+from sopengine.store.claims import ClaimedAction
+from sopengine.store.core import Store, bump_revision, write_audit
+from sopengine.store.database import to_db
+from sopengine.store.tables import actions, groups
 
 
 @dataclass

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
-from . import states
-from ..group import Group
-from ..sop import Sop
-from .core import Store
-from .records import ActionRecord
-from .database import aware, to_db
-from .tables import actions, attempts, groups, sops
+from sopengine.store import states
+from sopengine.model.group import Group
+from sopengine.model.sop import Sop
+from sopengine.store.core import Store
+from sopengine.store.records import ActionRecord
+from sopengine.store.database import aware, to_db
+from sopengine.store.tables import actions, attempts, groups, sops
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ class GroupView:
 
 def list_groups(store: Store) -> list[GroupView]:
     """Every group with its facts and the SOPs it currently runs."""
-    from .tables import enrollments
+    from sopengine.store.tables import enrollments
 
     with store.engine.connect() as conn:
         running: dict[str, list[str]] = {}
@@ -202,7 +202,7 @@ def health(store: Store, now: datetime, alive_within: float = 60.0) -> Health:
     """Workers (alive if they beat within ``alive_within`` s) and the ledger's trouble counts."""
     from datetime import timedelta
 
-    from .tables import workers
+    from sopengine.store.tables import workers
 
     now_db = to_db(now)
     with store.engine.connect() as conn:
@@ -227,8 +227,8 @@ def health(store: Store, now: datetime, alive_within: float = 60.0) -> Health:
 def running_groups(store: Store, ids: set[str] | None = None) -> list[tuple[Group, list[Sop]]]:
     """Each live (not dissolved) group, or those of ``ids``, with its current facts and the current
     version of every SOP it is enrolled in: what the checks of a stored group are run against."""
-    from .ledger import group_from_row
-    from .tables import enrollments
+    from sopengine.store.ledger import group_from_row
+    from sopengine.store.tables import enrollments
 
     with store.engine.connect() as conn:
         query = select(groups).where(groups.c.dissolved_at.is_(None)).order_by(groups.c.id)

@@ -9,7 +9,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ActionRecord:
-    """An action row's identity, timing and rendering inputs (see :func:`sopengine.rendering.outbound`).
+    """An action row's identity, timing and rendering inputs (see :func:`sopengine.rendering.actions.outbound`).
 
     Readers add what their use needs: a claim its lease bookkeeping
     (:class:`.claims.ClaimedAction`), a display its state (:class:`.queries.StoredAction`).

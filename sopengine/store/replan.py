@@ -27,16 +27,16 @@ from typing import Any, Callable, Mapping, Sequence
 from sqlalchemy import Integer, Text, and_, bindparam, or_, select, true, type_coerce, update
 from sqlalchemy.engine import Connection
 
-from ..definition import sop_definition, step_fingerprint
-from ..group import Group
-from ..planner import Window, plan
-from ..sop import Sop
-from . import states
-from .bulk import action_row, driver_time, fetch_tuples, in_chunks, insert_actions, item_json
-from .core import write_audit
-from .database import to_db
-from .first_plans import FirstPlans, split_key, timing_of
-from .tables import actions, enrollments, sop_versions
+from sopengine.model.definition import sop_definition, step_fingerprint
+from sopengine.model.group import Group
+from sopengine.planning.planner import Window, plan
+from sopengine.model.sop import Sop
+from sopengine.store import states
+from sopengine.store.bulk import action_row, driver_time, fetch_tuples, in_chunks, insert_actions, item_json
+from sopengine.store.core import write_audit
+from sopengine.store.database import to_db
+from sopengine.store.first_plans import FirstPlans, split_key, timing_of
+from sopengine.store.tables import actions, enrollments, sop_versions
 
 #: Group ids per ``IN (…)`` list (well under every backend's parameter limit).
 CHUNK = 500

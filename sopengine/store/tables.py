@@ -11,7 +11,7 @@ from sqlalchemy import (
     UniqueConstraint, and_,
 )
 
-from .timestamps import UtcDateTime
+from sopengine.store.timestamps import UtcDateTime
 
 metadata = MetaData()
 

@@ -5,9 +5,9 @@ Importing this package needs pytest; sopengine itself never imports it.
 
 from __future__ import annotations
 
-from .contract import ChannelContract
-from .guard import ImpureCall, forbid_io
-from .samples import (
+from sopengine.testing.contract import ChannelContract
+from sopengine.testing.guard import ImpureCall, forbid_io
+from sopengine.testing.samples import (
     KINDS_AND_PARTS, SAMPLE_DUE, ActionFactory, TargetFactory, long_actions, long_text, make_action,
     make_target, sample_payload,
 )

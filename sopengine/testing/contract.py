@@ -25,8 +25,8 @@ from sopengine.channels import (
     settings_check,
 )
 
-from .guard import forbid_io
-from .samples import KINDS_AND_PARTS, ActionFactory, TargetFactory, long_actions
+from sopengine.testing.guard import forbid_io
+from sopengine.testing.samples import KINDS_AND_PARTS, ActionFactory, TargetFactory, long_actions
 
 _IDS = [f"{kind}.{part}" if part else kind for kind, part in KINDS_AND_PARTS]
 

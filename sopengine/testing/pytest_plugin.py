@@ -16,7 +16,7 @@ import pytest
 
 from sopengine.channels import ChannelContext
 
-from .samples import SAMPLE_DUE, ActionFactory, TargetFactory, make_action, make_target
+from sopengine.testing.samples import SAMPLE_DUE, ActionFactory, TargetFactory, make_action, make_target
 
 
 @pytest.fixture

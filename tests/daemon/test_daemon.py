@@ -430,7 +430,7 @@ def test_a_red_packet_sized_from_a_bad_fact_fails_alone_and_the_daemon_goes_on(s
     from pathlib import Path
 
     from sopengine import LoadOptions, load_sop
-    from sopengine.group import Group
+    from sopengine.model.group import Group
     from sopengine.store.queries import health
 
     good = Group("good", "好群", date(2026, 9, 19), ("camp",), {"amt": 10, "n": 5}, {"wechat": {"operator": "小雅"}})

@@ -1,4 +1,4 @@
-"""Splitting copy under a byte/character limit (sopengine.text, used by wecom and slack)."""
+"""Splitting copy under a byte/character limit (sopengine.rendering.text, used by wecom and slack)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sopengine_slack.blocks import escape
-from sopengine.text import split_text, utf8_size
+from sopengine.rendering.text import split_text, utf8_size
 
 SPLITTERS = [pytest.param(split_text, id="text")]
 copy = st.text(st.sampled_from(list("ab \n") + ["一", "😀", "é", "\u0301", "\u200d", "\ufe0f", "&", "<"]), max_size=300)

@@ -245,7 +245,7 @@ def test_markdown_escapes_values_from_facts_and_events_but_keeps_the_sops_own_ma
     from sopengine import LoadOptions, load_sop
     from sopengine.daemon.clock import VirtualClock
     from sopengine.daemon.runner import Daemon
-    from sopengine.group import Group
+    from sopengine.model.group import Group
     from sopengine.store.apply import apply
     from sopengine.store.commands import record_event
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sopengine import load_sop
 from sopengine.store.apply import apply
 from sopengine.store.tables import actions, audit
-from sopengine.group import Group
+from sopengine.model.group import Group
 
 SH = ZoneInfo("Asia/Shanghai")
 

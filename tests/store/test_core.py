@@ -25,7 +25,7 @@ def test_checkpoint_copies_the_wal_into_the_database_file(tmp_path, host):
 
 
 def test_step_fingerprints_are_the_planning_versions_and_empty_when_it_no_longer_loads(store, host):
-    from sopengine.definition import step_fingerprint
+    from sopengine.model.definition import step_fingerprint
 
     apply(store, [camp()], groups(1), at(0))
     with store.engine.connect() as conn:

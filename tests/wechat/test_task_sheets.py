@@ -87,7 +87,7 @@ def test_html_sheet_escapes_and_has_a_copy_button_per_message(camp_db):
 def test_a_task_that_cannot_be_rendered_stays_on_the_sheet_with_its_reason_in_every_format(tmp_path):
     from sqlalchemy import update
 
-    from sopengine.group import Group
+    from sopengine.model.group import Group
     from sopengine.store.tables import groups
     from sopengine_wechat.sheet import json_text
 
@@ -117,8 +117,8 @@ def test_csv_neutralises_formulas_and_carries_a_bom_while_the_page_keeps_the_tex
     import csv
     import io
 
-    from sopengine.operator_tasks import SheetRow
-    from sopengine.operator_tasks import OperatorTask
+    from sopengine.operators.tasks import SheetRow
+    from sopengine.operators.tasks import OperatorTask
 
     evil = ['=HYPERLINK("http://x","点我")', "=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "正常的文字"]
     rows = [SheetRow(OperatorTask(f"k/{i}", "小雅", "g", "群", "2026-09-20T08:00:00+08:00", "message", None,
@@ -134,8 +134,8 @@ def test_csv_neutralises_formulas_and_carries_a_bom_while_the_page_keeps_the_tex
 
 
 def test_markdown_sheets_escape_html_from_texts():
-    from sopengine.operator_tasks import SheetRow
-    from sopengine.operator_tasks import OperatorTask
+    from sopengine.operators.tasks import SheetRow
+    from sopengine.operators.tasks import OperatorTask
 
     row = SheetRow(OperatorTask("k", "小雅", "g", "<b>群</b>", "2026-09-20T08:00:00+08:00", "message", None,
                                 "复制下面的文字发到群里", '<img src=x onerror="alert(1)"> & 更多'),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..rule import Rule
-from .content import STINGY_RED_PACKET, WALL_OF_TEXT
-from .lifecycle import NO_DISSOLUTION, NO_RULES_DAY0, NO_SURVEY
-from .rhythm import FEW_TOUCHES, IRREGULAR_TIME, QUIET_HOURS, TOO_MANY_PUSHES
+from sopengine.lint.rule import Rule
+from sopengine.lint.rules.content import STINGY_RED_PACKET, WALL_OF_TEXT
+from sopengine.lint.rules.lifecycle import NO_DISSOLUTION, NO_RULES_DAY0, NO_SURVEY
+from sopengine.lint.rules.rhythm import FEW_TOUCHES, IRREGULAR_TIME, QUIET_HOURS, TOO_MANY_PUSHES
 
 RULES: tuple[Rule, ...] = (
     FEW_TOUCHES, TOO_MANY_PUSHES, IRREGULAR_TIME, WALL_OF_TEXT, NO_SURVEY,

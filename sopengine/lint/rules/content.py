@@ -9,10 +9,10 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterator, Sequence
 
-from ...sop import Sop
-from ..params import Param, parse_count, parse_money
-from ..plans import GroupPlan
-from ..rule import Hit, Params, Rule
+from sopengine.model.sop import Sop
+from sopengine.lint.params import Param, parse_count, parse_money
+from sopengine.lint.plans import GroupPlan
+from sopengine.lint.rule import Hit, Params, Rule
 
 CENT = Decimal("0.01")
 

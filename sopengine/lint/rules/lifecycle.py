@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from ...sop import Sop
-from ..params import Param, parse_count
-from ..plans import GroupPlan
-from ..rule import Hit, Params, Rule
+from sopengine.model.sop import Sop
+from sopengine.lint.params import Param, parse_count
+from sopengine.lint.plans import GroupPlan
+from sopengine.lint.rule import Hit, Params, Rule
 
 
 def no_survey(sop: Sop, plans: Sequence[GroupPlan], params: Params) -> Iterator[Hit]:

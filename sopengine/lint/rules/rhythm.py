@@ -11,15 +11,15 @@ from collections import Counter
 from datetime import time, timedelta
 from typing import Iterator, Sequence
 
-from ...planner import PlannedAction
-from ...quiet import QuietHours
-from ...sop import Sop
-from ..days import day_label, local_clock
-from ..params import (
+from sopengine.planning.planner import PlannedAction
+from sopengine.model.quiet import QuietHours
+from sopengine.model.sop import Sop
+from sopengine.lint.days import day_label, local_clock
+from sopengine.lint.params import (
     Param, parse_clock, parse_count, parse_duration_param, show_clock, show_duration,
 )
-from ..plans import GroupPlan
-from ..rule import Hit, Params, Rule
+from sopengine.lint.plans import GroupPlan
+from sopengine.lint.rule import Hit, Params, Rule
 
 
 def few_touches(sop: Sop, plans: Sequence[GroupPlan], params: Params) -> Iterator[Hit]:

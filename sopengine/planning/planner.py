@@ -15,13 +15,13 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Iterable, Mapping
 from weakref import WeakKeyDictionary
 
-from .calendars import WorkCalendar, calendar_for
-from .context import template_context, pool_for
-from .group import Group
-from .kinds import DissolutionStep, StepBase
-from .sop import Sop
-from .templating import TemplateProblem, compile_condition
-from .timing import (
+from sopengine.planning.calendars import WorkCalendar, calendar_for
+from sopengine.rendering.context import template_context, pool_for
+from sopengine.model.group import Group
+from sopengine.kinds import DissolutionStep, StepBase
+from sopengine.model.sop import Sop
+from sopengine.rendering.templating import TemplateProblem, compile_condition
+from sopengine.planning.timing import (
     cron_times, format_local_minute, local_midnight, parse_at, parse_days, resolve_local,
 )
 
@@ -214,7 +214,7 @@ def plan(
     ``window`` defaults to :func:`life_window`. With ``render`` false the
     payloads stay empty (the daemon renders at dispatch, with that moment's
     facts). Template errors raise :class:`StepTemplateProblem` (a
-    :class:`~sopengine.templating.TemplateProblem`), anything else that stops a
+    :class:`~sopengine.rendering.templating.TemplateProblem`), anything else that stops a
     step :class:`PlanningError`; both name the step.
     """
     life = life_window(sop, group)

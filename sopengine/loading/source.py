@@ -3,7 +3,7 @@
 Loading goes through ruamel.yaml's round-trip loader (YAML 1.2, so ``on:`` is a
 string key, not ``True``) and keeps the parsed tree so any path into it can be
 turned back into a 1-based ``line:col``. Syntax errors and duplicate keys
-become :class:`~sopengine.problems.Problem` values, never tracebacks.
+become :class:`~sopengine.model.problems.Problem` values, never tracebacks.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from .problems import Problem, SopFileError
+from sopengine.model.problems import Problem, SopFileError
 
 Loc = Sequence[str | int]
 

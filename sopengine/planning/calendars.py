@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, Iterable, Protocol
 
-from .calendar_cache import CalendarCache, YearDays
+from sopengine.planning.calendar_cache import CalendarCache, YearDays
 
 
 class WorkCalendar(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from .planner import PlannedAction
+from sopengine.planning.planner import PlannedAction
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from typing import Any, Iterator, Sequence
 
 from pydantic import BaseModel, ValidationError
 
-from .problems import Problem, did_you_mean
-from .source import Loc, YamlDocument
+from sopengine.model.problems import Problem, did_you_mean
+from sopengine.loading.source import Loc, YamlDocument
 
 
 def problems_from_validation(

@@ -11,13 +11,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
-from .channels import ChannelConfigError, Target
-from .operator_tasks import SheetRow, operator_task, unusable_task
-from .rendering import outbound
-from .store import Store
-from .store.ledger import group_from_row
-from .store.queries import channel_actions, groups_by_id
-from .templating import TemplateProblem
+from sopengine.channels import ChannelConfigError, Target
+from sopengine.operators.tasks import SheetRow, operator_task, unusable_task
+from sopengine.rendering.actions import outbound
+from sopengine.store import Store
+from sopengine.store.ledger import group_from_row
+from sopengine.store.queries import channel_actions, groups_by_id
+from sopengine.rendering.templating import TemplateProblem
 
 #: States a sheet leaves out unless asked for everything.
 HIDDEN_BY_DEFAULT = frozenset({"cancelled"})

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
-from .group import Group
-from .sop import Sop
+from sopengine.model.group import Group
+from sopengine.model.sop import Sop
 
 _UNSET: Any = object()
 

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from typing_extensions import Annotated
 
-from .fields import Identifier
-from .kinds import StepBase
-from .problems import Problem, Severity
-from .quiet import QuietHours
+from sopengine.model.fields import Identifier
+from sopengine.kinds import StepBase
+from sopengine.model.problems import Problem, Severity
+from sopengine.model.quiet import QuietHours
 
 #: Key of :attr:`Sop.positions` for the ``match:`` block (no step id has a colon).
 MATCH_POSITION = ":match"

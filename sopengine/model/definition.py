@@ -12,9 +12,9 @@ import json
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-from .kinds import StepBase
-from .quiet import parse_quiet
-from .sop import Sop
+from sopengine.kinds import StepBase
+from sopengine.model.quiet import parse_quiet
+from sopengine.model.sop import Sop
 
 
 def sop_definition(sop: Sop) -> dict[str, Any]:

@@ -10,19 +10,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, AbstractSet as Set, Any, Iterator, Sequence
 
-from .context import pool_for, template_context
-from .group import Group
-from .kinds import StepBase
-from .problems import Problem, did_you_mean
-from .templating import (
+from sopengine.rendering.context import pool_for, template_context
+from sopengine.model.group import Group
+from sopengine.kinds import StepBase
+from sopengine.model.problems import Problem, did_you_mean
+from sopengine.rendering.templating import (
     TemplateProblem, check_expression, compile_condition, environment, referenced_attributes, template_names,
 )
-from .timing import check_cron, cron_times, parse_at, parse_days
+from sopengine.planning.timing import check_cron, cron_times, parse_at, parse_days
 
 if TYPE_CHECKING:
-    from .loader import LoadOptions
-    from .sop import Sop
-    from .source import YamlDocument
+    from sopengine.loading.options import LoadOptions
+    from sopengine.model.sop import Sop
+    from sopengine.loading.source import YamlDocument
 
 #: Names every template may read.
 BASE_NAMES = frozenset({"group", "day", "date", "weekday", "vars", "pools", "sop", "occurrence"})
@@ -69,7 +69,7 @@ class StepChecks:
 
     def _pool_warnings(self) -> list[Problem]:
         """A ``pick`` that takes more items over a group's life than its pool holds repeats them."""
-        from .planner import life_window, occurrence_anchors
+        from sopengine.planning.planner import life_window, occurrence_anchors
 
         out: list[Problem] = []
         if self.sop.lifetime is None:

@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .channels import OperatorInstruction, OutboundAction, Target
-from .kinds.base import PASTE
+from sopengine.channels import OperatorInstruction, OutboundAction, Target
+from sopengine.kinds.base import PASTE
 
 #: How operators read an action's state.
 STATE_LABELS = {

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable, Mapping, Protocol
 
-from .channels import OutboundAction
-from .context import template_context
-from .group import Group
-from .kinds import StepBase
-from .sop import Sop
+from sopengine.channels import OutboundAction
+from sopengine.rendering.context import template_context
+from sopengine.model.group import Group
+from sopengine.kinds import StepBase
+from sopengine.model.sop import Sop
 
 
 def stored_action_context(sop: Sop, group: Group, step: StepBase, *, due: datetime, day: int, occurrence: int,
@@ -83,7 +83,7 @@ def outbound(sop: Sop, group: Group, stored: StoredActionLike, escape: Callable[
     KeyError for a step gone from the SOP and TemplateProblem when rendering fails. The action
     is None when ``when:`` is false. ``escape``: the channel's escaping of interpolated values for
     its markup (see :func:`escaped_context`); ``when:`` always sees the values as they are."""
-    from .templating import compile_condition
+    from sopengine.rendering.templating import compile_condition
 
     step = sop.step(stored.step)
     context = stored_action_context(sop, group, step, due=stored.due, day=stored.day,

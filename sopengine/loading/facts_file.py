@@ -8,9 +8,9 @@ import io
 from pathlib import Path
 from typing import Any
 
-from .fact_types import typed_fact
-from .problems import Problem, SopFileError
-from .source import load_yaml
+from sopengine.model.fact_types import typed_fact
+from sopengine.model.problems import Problem, SopFileError
+from sopengine.loading.source import load_yaml
 
 ID_COLUMNS = ("id", "group", "group_id", "群id")
 

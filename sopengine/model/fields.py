@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, StringConstraints, WithJsonSchema
 
-from .durations import format_duration, parse_duration
+from sopengine.model.durations import format_duration, parse_duration
 
 #: At least one unit, each at most once, largest first (what :func:`parse_duration` accepts).
 DURATION_PATTERN = r"^(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"

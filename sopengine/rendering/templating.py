@@ -18,7 +18,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .template_limits import (
+from sopengine.rendering.template_limits import (
     WIDTH_FILTERS, WIDTH_METHODS, GuardedRange, RenderLimit, bounded_filter, bounded_lipsum, bounded_output,
     check_format_string, check_join, check_time, check_width, end_budget, start_budget,
 )

@@ -1,7 +1,7 @@
 """Load SOP and groups files into validated objects, reporting every problem at once.
 
 :func:`load_sop` and :func:`load_groups` either return fully validated values
-or raise :class:`~sopengine.problems.SopFileError` listing every problem of the
+or raise :class:`~sopengine.model.problems.SopFileError` listing every problem of the
 file as ``FILE:LINE:COL: message``.
 """
 
@@ -10,47 +10,26 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import ValidationError
 
-from .channels import ChannelChecks
-from .checks import StepChecks
-from .calendars import supported_countries
-from .fact_types import KNOWN_FACTS, typed_fact
-from .group import STRUCTURAL_KEYS, Group, GroupModel, GroupOrigin
-from .kinds import KindRegistry, StepBase
-from .model_errors import problems_from_validation
-from .pools import confined, load_pool
-from .quiet import parse_quiet
-from .problems import Problem, SopFileError, did_you_mean
-from .sop import CALENDAR_POSITION, MATCH_POSITION, PoolFile, Sop, SopHeader
-from .source import YamlDocument, load_yaml
+from sopengine.checking.steps import StepChecks
+from sopengine.planning.calendars import supported_countries
+from sopengine.model.fact_types import KNOWN_FACTS, typed_fact
+from sopengine.model.group import STRUCTURAL_KEYS, Group, GroupModel, GroupOrigin
+from sopengine.kinds import StepBase
+from sopengine.loading.model_errors import problems_from_validation
+from sopengine.loading.pools import confined, load_pool
+from sopengine.model.quiet import parse_quiet
+from sopengine.model.problems import Problem, SopFileError, did_you_mean
+from sopengine.model.sop import CALENDAR_POSITION, MATCH_POSITION, PoolFile, Sop, SopHeader
+from sopengine.loading.options import LoadOptions
+from sopengine.loading.source import YamlDocument, load_yaml
 
 PLACEHOLDER_ITEM = "（示例内容）"
-
-#: Events every installation knows; plugins may add more.
-BUILTIN_EVENTS: frozenset[str] = frozenset({"member_joined"})
-#: The data each built-in event must carry (dotted keys): a greeting names the newcomer.
-BUILTIN_EVENT_DATA: dict[str, tuple[str, ...]] = {"member_joined": ("member.name",)}
-
-
-@dataclass(frozen=True)
-class LoadOptions:
-    """What validation may rely on besides the file itself."""
-
-    kinds: Mapping[str, type[StepBase]] = field(default_factory=KindRegistry)
-    events: Collection[str] = BUILTIN_EVENTS
-    #: Channel names that exist; ``None`` skips the check.
-    channels: Collection[str] | None = None
-    #: Real groups whose facts the trial render may use.
-    sample_groups: Sequence[Group] = ()
-    #: How channels check a group's settings for them (none: not checked).
-    channel_checks: ChannelChecks = field(default_factory=ChannelChecks)
-
 
 def load_sop(path: Path | str, options: LoadOptions | None = None, *, text: str | None = None) -> Sop:
     """Load and fully validate one SOP file (pools resolved relative to it)."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from ruamel.yaml.error import YAMLError
 
-from .source import new_yaml, to_plain
+from sopengine.loading.source import new_yaml, to_plain
 
 _MD_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*\S)\s*$")
 

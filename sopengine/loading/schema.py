@@ -8,10 +8,10 @@ from typing import Annotated, Any, Mapping, Union
 from pydantic import Field, create_model
 from pydantic.json_schema import GenerateJsonSchema
 
-from .durations import format_duration
+from sopengine.model.durations import format_duration
 
-from .kinds import KindRegistry, StepBase
-from .sop import SopHeader
+from sopengine.kinds import KindRegistry, StepBase
+from sopengine.model.sop import SopHeader
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any, Sequence
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from typing_extensions import Annotated
 
-from .fact_types import typed_fact
-from .problems import Problem, Severity
-from .quiet import QuietHours, parse_quiet
+from sopengine.model.fact_types import typed_fact
+from sopengine.model.problems import Problem, Severity
+from sopengine.model.quiet import QuietHours, parse_quiet
 
 if TYPE_CHECKING:
-    from .source import YamlDocument
+    from sopengine.loading.source import YamlDocument
 
 GroupId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=120)]
 

@@ -13,14 +13,17 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .group import Group
-from .group_checks import check_groups
-from .loader import LoadOptions, groups_and_problems, sop_from_document
-from .planner import PlannedAction, PlanningError, date_window, life_window, matches, plan, sort_actions
-from .problems import Problem, SopFileError
-from .sop import Sop
-from .source import YamlDocument, load_yaml
-from .templating import TemplateProblem
+from sopengine.model.group import Group
+from sopengine.checking.groups import check_groups
+from sopengine.loading.loader import groups_and_problems, sop_from_document
+from sopengine.loading.options import LoadOptions
+from sopengine.planning.planner import (
+    PlannedAction, PlanningError, date_window, life_window, matches, plan, sort_actions,
+)
+from sopengine.model.problems import Problem, SopFileError
+from sopengine.model.sop import Sop
+from sopengine.loading.source import YamlDocument, load_yaml
+from sopengine.rendering.templating import TemplateProblem
 
 
 @dataclass
@@ -126,7 +129,7 @@ def plan_workspace(
     """Plan every (SOP, matching group) pair over its life, clipped to local dates first..last.
 
     A pair that cannot be planned for that group (a fact its templates lack, say) raises
-    :class:`~sopengine.templating.TemplateProblem` or :class:`~sopengine.planner.PlanningError`,
+    :class:`~sopengine.rendering.templating.TemplateProblem` or :class:`~sopengine.planning.planner.PlanningError`,
     or, when ``errors`` is given, is reported there (at the step's line) and skipped: the other
     pairs are still planned.
     """

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from .calendars import calendar_for, unpublished_years
-from .channels import ChannelChecks
-from .checks import trial_render
-from .group import Group
-from .planner import life_window, matches
-from .problems import Problem, Severity, did_you_mean
-from .sop import CALENDAR_POSITION, MATCH_POSITION, Sop
-from .templating import TemplateProblem, referenced_attributes
+from sopengine.planning.calendars import calendar_for, unpublished_years
+from sopengine.channels import ChannelChecks
+from sopengine.checking.steps import trial_render
+from sopengine.model.group import Group
+from sopengine.planning.planner import life_window, matches
+from sopengine.model.problems import Problem, Severity, did_you_mean
+from sopengine.model.sop import CALENDAR_POSITION, MATCH_POSITION, Sop
+from sopengine.rendering.templating import TemplateProblem, referenced_attributes
 
 #: Commas an input method types in Chinese mode; inside ``[a，b]`` they make one tag of two.
 FULL_WIDTH_COMMAS = {"，": "全角逗号「，」", "、": "顿号「、」"}

@@ -1,0 +1,30 @@
+"""What validation may rely on besides the file itself (its own module: the loader and the step
+checks both read it, and neither imports the other for it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Collection, Mapping, Sequence
+
+from sopengine.channels import ChannelChecks
+from sopengine.kinds import KindRegistry, StepBase
+from sopengine.model.group import Group
+
+#: Events every installation knows; plugins may add more.
+BUILTIN_EVENTS: frozenset[str] = frozenset({"member_joined"})
+#: The data each built-in event must carry (dotted keys): a greeting names the newcomer.
+BUILTIN_EVENT_DATA: dict[str, tuple[str, ...]] = {"member_joined": ("member.name",)}
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What validation may rely on besides the file itself."""
+
+    kinds: Mapping[str, type[StepBase]] = field(default_factory=KindRegistry)
+    events: Collection[str] = BUILTIN_EVENTS
+    #: Channel names that exist; ``None`` skips the check.
+    channels: Collection[str] | None = None
+    #: Real groups whose facts the trial render may use.
+    sample_groups: Sequence[Group] = ()
+    #: How channels check a group's settings for them (none: not checked).
+    channel_checks: ChannelChecks = field(default_factory=ChannelChecks)

@@ -1,0 +1,1 @@
+"""Pure planning: SOP + group + window → timed actions; time arithmetic and work calendars."""
