@@ -15,19 +15,17 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
-from sqlalchemy import func, insert, select, update
 
 from sopengine.channels import Channel
 from sopengine.store import states
 from sopengine.store.apply import extend_horizons
 from sopengine.store.core import Store
-from sopengine.store.database import to_db
 from sopengine.store.claims import claim_due, release
 from sopengine.store.ledger import due_soon, next_wakeup, sweep_deadlines
 from sopengine.store.outcomes import Outcome, record_outcomes
-from sopengine.store.tables import workers
+from sopengine.store.workers import heartbeat, live_workers, register_worker, unregister_worker
 from sopengine.daemon.clock import Clock
 from sopengine.daemon.dispatcher import Dispatcher
 from sopengine.daemon.logs import get_logger, log_state
@@ -174,27 +172,20 @@ class Daemon:
     def _claim_size(self, now: datetime) -> int:
         """``batch_size`` shared among the daemons alive on this store (heartbeat within a
         lease), so a burst splits evenly between them instead of batch by batch."""
-        with self.store.engine.connect() as conn:
-            alive = conn.execute(select(func.count()).select_from(workers).where(
-                workers.c.stopped_at.is_(None), workers.c.heartbeat_at >= to_db(now - self.lease))).scalar_one()
-        return max(min(MIN_CLAIM, self.batch_size), self.batch_size // max(1, int(alive)))
+        alive = live_workers(self.store, now, self.lease)
+        return max(min(MIN_CLAIM, self.batch_size), self.batch_size // max(1, alive))
+
+    def _stats(self) -> dict[str, Any]:
+        return {"dispatched": self.stats.dispatched, "by_state": self.stats.by_state}
 
     def _heartbeat(self, now: datetime) -> None:
-        with self.store.engine.begin() as conn:
-            conn.execute(update(workers).where(workers.c.id == self.owner).values(
-                heartbeat_at=to_db(now), stats={"dispatched": self.stats.dispatched, "by_state": self.stats.by_state}))
+        heartbeat(self.store, self.owner, now, self._stats())
 
     def _register(self) -> None:
-        now = to_db(self.clock.now())
-        with self.store.engine.begin() as conn:
-            conn.execute(insert(workers).values(id=self.owner, host=socket.gethostname(), pid=os.getpid(),
-                                                started_at=now, heartbeat_at=now, stats={}))
+        register_worker(self.store, self.owner, socket.gethostname(), os.getpid(), self.clock.now())
 
     def _unregister(self) -> None:
-        with self.store.engine.begin() as conn:
-            conn.execute(update(workers).where(workers.c.id == self.owner).values(
-                stopped_at=to_db(self.clock.now()), stats={"dispatched": self.stats.dispatched,
-                                                           "by_state": self.stats.by_state}))
+        unregister_worker(self.store, self.owner, self.clock.now(), self._stats())
 
 
 __all__ = ["Daemon", "RunStats", "states"]
