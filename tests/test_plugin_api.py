@@ -34,3 +34,13 @@ def test_the_schema_knows_a_registered_kind():
     kinds.register(PinStep)
     assert '"pin"' in str(sop_json_schema(kinds)).replace("'", '"')
     assert '"pin"' not in str(sop_json_schema()).replace("'", '"')
+
+
+def test_outside_the_store_only_its_front_door_is_imported():
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted([*(root / "sopengine").rglob("*.py"), *PLUGINS.rglob("*.py")]):
+        if "store" in path.relative_to(root).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sopengine.store."):
+                raise AssertionError(f"{path.relative_to(root)} imports {node.module}: use sopengine.store")

@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from sopengine.store.apply import ApplyReport, apply
+from sopengine.store import ApplyReport, apply
 from sopengine.loading.workspace import load_workspace
 from sopengine.cli.common import PATHS, echo_json, echo_problems
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host

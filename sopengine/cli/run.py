@@ -17,7 +17,7 @@ from sopengine.daemon.runner import Daemon, RunStats
 from sopengine.plugins import PluginHost
 from sopengine.model.problems import Problem
 from sopengine.store import Store
-from sopengine.store.queries import running_groups, status
+from sopengine.store import running_groups, status
 from sopengine.cli.apply import print_report, run_apply
 from sopengine.cli.runtime import (
     DB_OPTION, INSTANT, build_channels, load_config, open_store, parse_channel_options, plugin_host,

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sopengine.store import states
-from sopengine.store.queries import PairStatus, list_actions, status
+from sopengine.store import PairStatus, list_actions, status
 from sopengine.cli.common import echo_json
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 
@@ -89,7 +89,7 @@ def health_command(db_url: str | None, now: datetime | None, fmt: str) -> None:
     For monitoring: `sopengine health --format json` gives workers (with
     heartbeats and counts), late, failed, missed and overdue actions.
     """
-    from sopengine.store.queries import health
+    from sopengine.store import health
 
     report = health(open_store(db_url, plugin_host(), create=False), current_time(now))
     if fmt == "json":

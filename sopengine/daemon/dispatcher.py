@@ -19,11 +19,11 @@ from sopengine.channels import (
 )
 from sopengine.kinds import StepBase
 from sopengine.store import states
-from sopengine.store.core import Store
-from sopengine.store.claims import ClaimedAction
-from sopengine.store.ledger import DueSoon, group_from_row, recent_sends
-from sopengine.store.outcomes import AttemptRecord, Outcome
-from sopengine.store.queries import groups_by_id
+from sopengine.store import Store
+from sopengine.store import ClaimedAction
+from sopengine.store import DueSoon, group_from_row, recent_sends
+from sopengine.store import AttemptRecord, Outcome
+from sopengine.store import groups_by_id
 from sopengine.planning.planner import step_is_manual
 from sopengine.rendering.actions import outbound
 from sopengine.rendering.templating import TemplateProblem, precompile

@@ -20,12 +20,12 @@ from typing import Any, Callable, Mapping
 
 from sopengine.channels import Channel
 from sopengine.store import states
-from sopengine.store.apply import extend_horizons
-from sopengine.store.core import Store
-from sopengine.store.claims import claim_due, release
-from sopengine.store.ledger import due_soon, next_wakeup, sweep_deadlines
-from sopengine.store.outcomes import Outcome, record_outcomes
-from sopengine.store.workers import heartbeat, live_workers, register_worker, unregister_worker
+from sopengine.store import extend_horizons
+from sopengine.store import Store
+from sopengine.store import claim_due, release
+from sopengine.store import due_soon, next_wakeup, sweep_deadlines
+from sopengine.store import Outcome, record_outcomes
+from sopengine.store import heartbeat, live_workers, register_worker, unregister_worker
 from sopengine.daemon.clock import Clock
 from sopengine.daemon.dispatcher import Dispatcher
 from sopengine.daemon.logs import get_logger, log_state
