@@ -138,16 +138,21 @@ def render_template(source: str, context: Mapping[str, Any]) -> str:
     started = start_budget()
     try:
         return bounded_output(template.root_render_func(template.new_context(context)))
-    except UndefinedError as exc:
-        raise TemplateProblem(f"undefined name in template: {exc.message}") from None
-    except RenderLimit as exc:
-        raise TemplateProblem(f"template stopped: {exc}") from None
-    except SecurityError as exc:
-        raise TemplateProblem(f"not allowed in a template: {exc}") from None
     except Exception as exc:  # any runtime error of user code (ZeroDivision, TypeError, ...)
-        raise TemplateProblem(f"template failed: {type(exc).__name__}: {exc}") from None
+        raise _problem(exc, "template", "a template") from None
     finally:
         end_budget(started)
+
+
+def _problem(exc: Exception, what: str, a_what: str) -> TemplateProblem:
+    """How a failure of user code (a template, an expression) is reported."""
+    if isinstance(exc, UndefinedError):
+        return TemplateProblem(f"undefined name in {what}: {exc.message}")
+    if isinstance(exc, RenderLimit):
+        return TemplateProblem(f"{what} stopped: {exc}")
+    if isinstance(exc, SecurityError):
+        return TemplateProblem(f"not allowed in {a_what}: {exc}")
+    return TemplateProblem(f"{what} failed: {type(exc).__name__}: {exc}")
 
 
 def precompile(source: str) -> None:
@@ -193,14 +198,8 @@ def compile_condition(source: str) -> Callable[[Mapping[str, Any]], bool]:
         started = start_budget()
         try:
             return bool(expr(**context))
-        except UndefinedError as exc:
-            raise TemplateProblem(f"undefined name in expression: {exc.message}") from None
-        except RenderLimit as exc:
-            raise TemplateProblem(f"expression stopped: {exc}") from None
-        except SecurityError as exc:
-            raise TemplateProblem(f"not allowed in an expression: {exc}") from None
         except Exception as exc:
-            raise TemplateProblem(f"expression failed: {type(exc).__name__}: {exc}") from None
+            raise _problem(exc, "expression", "an expression") from None
         finally:
             end_budget(started)
 
