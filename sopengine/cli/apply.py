@@ -23,37 +23,53 @@ from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_stor
               help="Groups file. Defaults to groups files among PATHS.")
 @DB_OPTION
 @now_option()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--dry-run", is_flag=True,
+              help="Show what the apply would add, change and cancel, per SOP and group, and write nothing.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True, help="markdown: a table to post on a pull request.")
 def apply_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str | None, now: datetime | None,
-                  fmt: str) -> None:
+                  dry_run: bool, fmt: str) -> None:
     """Sync SOP files and groups into the store (idempotent).
 
     Editing an SOP re-plans only future actions: unchanged ones keep their
     identity, changed ones are updated, removed ones cancelled; past and
     finished ones are never touched. A broken file is reported and skipped;
-    the good ones still apply (exit 1 when any file was broken).
+    the good ones still apply (exit 1 when any file was broken). With
+    --dry-run the same report is printed, with the first keys of each
+    change, and the store is left as it was.
     """
-    report, problems = run_apply(paths, groups_file, db_url, current_time(now))
+    report, problems = run_apply(paths, groups_file, db_url, current_time(now), dry_run=dry_run)
     if fmt == "json":
-        echo_json({"added": report.total("added"), "changed": report.total("changed"),
+        echo_json({"dry_run": dry_run, "added": report.total("added"), "changed": report.total("changed"),
                    "cancelled": report.total("cancelled"), "unchanged": report.total("unchanged"),
                    "new_versions": report.new_versions, "groups_added": report.groups_added,
                    "groups_updated": report.groups_updated,
+                   "pairs": [{"sop": p.sop, "group": p.group, "added": p.added, "changed": p.changed,
+                              "cancelled": p.cancelled, "unchanged": p.unchanged, "samples": p.samples}
+                             for p in report.pairs if p.added or p.changed or p.cancelled],
                    "problems": [p.as_dict() for p in problems]})
+    elif fmt == "markdown":
+        click.echo(markdown_report(report, dry_run), nl=False)
     else:
         print_report(report)
+        if dry_run:
+            for p in report.pairs:
+                for what, keys in p.samples.items():
+                    for key in keys:
+                        click.echo(f"  {what}: {key}")
+            click.echo("dry run: nothing was written")
     raise SystemExit(1 if any(p.severity == "error" for p in problems) else 0)
 
 
 def run_apply(paths: tuple[Path, ...], groups_file: Path | None, db_url: str | None,
-              now: datetime) -> tuple[ApplyReport, list]:
+              now: datetime, *, dry_run: bool = False) -> tuple[ApplyReport, list]:
     """Load, report problems on stderr, apply the good files. Shared with ``run PATH...``."""
     host = plugin_host()
     ws = load_workspace(paths, [groups_file] if groups_file else [], host.load_options(os.environ))
     echo_problems(ws.problems)
     store = open_store(db_url, host)
     try:
-        report = apply(store, ws.sops, ws.groups, now)
+        report = apply(store, ws.sops, ws.groups, now, dry_run=dry_run)
     finally:
         store.close()
     echo_problems(report.problems)
@@ -71,3 +87,17 @@ def print_report(report: ApplyReport) -> None:
     click.echo(f"added {report.total('added')}, changed {report.total('changed')}, "
                f"cancelled {report.total('cancelled')}, unchanged {report.total('unchanged')}"
                + (f"; new SOP versions: {', '.join(report.new_versions)}" if report.new_versions else ""))
+
+
+def markdown_report(report: ApplyReport, dry_run: bool) -> str:
+    """The report as a Markdown table (what a CI job posts on a pull request)."""
+    title = "sopengine apply --dry-run" if dry_run else "sopengine apply"
+    lines = [f"### {title}", "",
+             f"added **{report.total('added')}**, changed **{report.total('changed')}**, "
+             f"cancelled **{report.total('cancelled')}**, unchanged {report.total('unchanged')}", "",
+             "| SOP | group | added | changed | cancelled | first keys |", "| --- | --- | ---: | ---: | ---: | --- |"]
+    for p in report.pairs:
+        if p.added or p.changed or p.cancelled:
+            keys = "<br>".join(f"{what}: `{key}`" for what, ks in p.samples.items() for key in ks)
+            lines.append(f"| {p.sop} | {p.group} | {p.added} | {p.changed} | {p.cancelled} | {keys} |")
+    return "\n".join(lines) + "\n"

@@ -54,10 +54,26 @@ class ApplyReport:
                     or any(p.added or p.changed or p.cancelled for p in self.pairs))
 
 
+class _DryRun(Exception):
+    """Raised inside the apply's transaction to roll it back once the report is made."""
+
+
 def apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], now: datetime,
-          *, actor: str = "apply") -> ApplyReport:
-    """Sync ``sop_list`` and ``group_list`` into the store as of ``now`` (one transaction)."""
+          *, actor: str = "apply", dry_run: bool = False) -> ApplyReport:
+    """Sync ``sop_list`` and ``group_list`` into the store as of ``now`` (one transaction).
+
+    ``dry_run``: do all of it, report it, and roll it back: the store is left exactly as it was
+    (a review before the change reaches the groups)."""
     report = ApplyReport()
+    try:
+        _apply(store, sop_list, group_list, now, actor, report, dry_run)
+    except _DryRun:
+        pass
+    return report
+
+
+def _apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], now: datetime, actor: str,
+           report: ApplyReport, dry_run: bool) -> None:
     with writing(store) as conn, bulk_cache(conn):
         stored_groups = _sync_groups(conn, group_list, now, report)
         live = [g for g in group_list if stored_groups[g.id][0] is None]
@@ -71,9 +87,10 @@ def apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], no
             except (TemplateProblem, PlanningError) as exc:
                 del report.pairs[pairs:], report.new_versions[versions:]
                 report.problems.append(sop.problem(getattr(exc, "step", None), f"not applied: {exc}"))
+        if dry_run:
+            raise _DryRun
         if report.changed_anything:
             bump_revision(conn)
-    return report
 
 
 def _sync_sop(store: Store, conn: Connection, sop: Sop, version_id: int, live_groups: Sequence[Group],
@@ -194,7 +211,10 @@ def _unenroll(conn: Connection, sop_id: str, group_id: str, now: datetime, actor
     write_audit(conn, now, actor, [{"action_key": key, "group_id": group_id, "sop_id": sop_id,
                                     "from_state": states.PLANNED, "to_state": states.CANCELLED,
                                     "detail": NO_LONGER_MATCHES} for key in keys])
-    return PairChange(sop_id, group_id, cancelled=len(keys))
+    change = PairChange(sop_id, group_id, cancelled=len(keys))
+    for key in keys:
+        change.sample("cancelled", key)
+    return change
 
 
 def extend_horizons(store: Store, now: datetime) -> int:

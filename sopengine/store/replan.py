@@ -45,6 +45,8 @@ CHUNK = 500
 REMOVED_FROM_SOP = "removed from the SOP"
 NO_LONGER_MATCHES = "group no longer matches the SOP"
 REVIVABLE = frozenset({REMOVED_FROM_SOP, NO_LONGER_MATCHES})
+#: Keys kept per kind of change and pair, for a review (``apply --dry-run``).
+SAMPLES = 3
 #: Columns an in-place change rewrites.
 _CHANGED = ("item", "channel", "deadline", "kind", "occurrence", "step_index", "part_index")
 
@@ -59,6 +61,13 @@ class PairChange:
     changed: int = 0
     cancelled: int = 0
     unchanged: int = 0
+    #: "added" / "changed" / "cancelled" → the first few keys of each, for a review before applying.
+    samples: dict[str, list[str]] = field(default_factory=dict)
+
+    def sample(self, what: str, key: str) -> None:
+        keys = self.samples.setdefault(what, [])
+        if len(keys) < SAMPLES:
+            keys.append(key)
 
 
 @dataclass(frozen=True)
@@ -201,10 +210,12 @@ class Replans:
             if row is None:
                 if entry.deadline >= now:
                     new.append(index)
+                    change.sample("added", key)
                 continue
             row_id, _, _, state, due, version_id, step, item, channel, deadline, reason = row
             if state == states.CANCELLED and reason in REVIVABLE and due >= now:
                 revived.append(index)  # an edit undone: the same action is wanted again
+                change.sample("added", key)
                 self._revived.append({"b_id": row_id, "b_next_attempt_at": entry.row["due"],
                                       **{f"b_{c}": entry.row[c] for c in _CHANGED}})
                 self._audits.append(self._audit(key, group.id, states.PLANNED, "planned again by apply",
@@ -218,6 +229,7 @@ class Replans:
                 self._changed.append({"b_id": row_id, **{f"b_{c}": fresh[c] for c in _CHANGED}})
                 self._audits.append(self._audit(key, group.id, states.PLANNED, "changed by apply"))
                 change.changed += 1
+                change.sample("changed", key)
             else:
                 change.unchanged += 1
         change.added = len(new) + len(revived)
@@ -235,6 +247,7 @@ class Replans:
                 self._cancelled.append(row[0])
                 self._audits.append(self._audit(key, group.id, states.CANCELLED, REMOVED_FROM_SOP))
                 change.cancelled += 1
+                change.sample("cancelled", key)
         return change
 
     def _audit(self, key: str, group_id: str, to_state: str, detail: str,

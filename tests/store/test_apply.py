@@ -224,3 +224,23 @@ def test_an_sop_that_cannot_be_planned_is_reported_and_the_others_still_apply(st
     stored = rows(store)
     assert stored and {r.sop_id for r in stored.values()} == {"camp"}
     assert {p.sop for p in report.pairs} == {"camp"}
+
+
+def test_a_dry_run_reports_what_the_apply_would_do_and_writes_nothing(store):
+    from sopengine.store.tables import sop_versions
+
+    apply(store, [camp()], groups(2), at(0))
+    before = rows(store)
+    edited = camp(CAMP.replace('text: "话题"', 'text: "新话题"').replace('"0 8 * * *"', '"0 9 * * *"'))
+    now_untagged = [groups(1)[0], Group("g1", "群1", date(2026, 9, 19), (), {"members": 50})]
+    dry = apply(store, [edited], now_untagged, at(3, 12), dry_run=True)
+    assert rows(store) == before
+    with store.engine.connect() as conn:
+        assert len(conn.execute(select(sop_versions)).all()) == 1  # the edited version was not kept
+    real = apply(store, [edited], now_untagged, at(3, 12))
+    totals = lambda r: [r.total(w) for w in ("added", "changed", "cancelled", "unchanged")]  # noqa: E731
+    assert totals(dry) == totals(real) and dry.new_versions == real.new_versions == ["camp"]
+    g0 = next(p for p in dry.pairs if p.group == "g0")
+    assert g0.samples["changed"][0].startswith("camp/topic/g0/") and len(g0.samples["added"]) == 3
+    g1 = next(p for p in dry.pairs if p.group == "g1")  # no longer tagged: its future is cancelled
+    assert g1.cancelled and g1.samples["cancelled"][0].startswith("camp/")
