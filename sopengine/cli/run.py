@@ -17,7 +17,8 @@ from sopengine.daemon.runner import Daemon, RunStats
 from sopengine.plugins import PluginHost
 from sopengine.model.problems import Problem
 from sopengine.store import Store
-from sopengine.store import running_groups, status
+from sopengine.store import running_groups, sop_zones, status
+from sopengine.cli.local_time import common_zone, local, zone_name
 from sopengine.cli.apply import print_report, run_apply
 from sopengine.cli.runtime import (
     DB_OPTION, INSTANT, build_channels, load_config, open_store, parse_channel_options, plugin_host,
@@ -118,7 +119,10 @@ def _run_with_progress(daemon: Daemon, start: datetime, until: datetime) -> RunS
 
 def _summary(store: Store, now: datetime, stats: RunStats) -> None:
     console = wide_console()
-    console.print(status_table(status(store, now), title=f"ledger at {now:%Y-%m-%d %H:%M} UTC"))
+    zones = sop_zones(store)
+    zone = common_zone(zones, None)
+    title = f"ledger at {local(now, zone, '%Y-%m-%d %H:%M')} ({zone_name(zone)})"
+    console.print(status_table(status(store, now), title=title, zones=zones))
     labels = {"due": "handed to operators", "overdue": "operator tasks not confirmed by due + grace (overdue)",
               "sent": "sent", "skipped": "skipped (rule false)", "missed": "missed", "failed": "failed",
               "cancelled": "cancelled", "planned": "deferred (rate limit / quiet hours)"}

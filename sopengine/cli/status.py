@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Sequence
+from datetime import datetime, tzinfo
+from typing import Mapping, Sequence
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from sopengine.store import states
-from sopengine.store import PairStatus, list_actions, status
+from sopengine.store import PairStatus, list_actions, sop_zones, status
+from sopengine.cli.local_time import TZ_OPTION, common_zone, local, zone_name, zone_of
 from sopengine.cli.common import echo_json
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 
@@ -18,8 +19,10 @@ SHOWN_STATES = (states.PLANNED, states.DUE, states.RETRYING, states.SENT, states
                 states.OVERDUE, states.MISSED, states.FAILED, states.CANCELLED)
 
 
-def status_table(rows: Sequence[PairStatus], title: str = "status") -> Table:
-    """One row per (SOP, group); only the states that occur get a column."""
+def status_table(rows: Sequence[PairStatus], title: str = "status", zones: Mapping[str, tzinfo] | None = None,
+                 tz: tzinfo | None = None) -> Table:
+    """One row per (SOP, group); only the states that occur get a column; times in each SOP's
+    zone (``zones``) or ``tz``."""
     present = [s for s in SHOWN_STATES if any(r.counts.get(s) for r in rows)]
     table = Table(title=title, show_edge=False)
     table.add_column("SOP", no_wrap=True)
@@ -27,11 +30,11 @@ def status_table(rows: Sequence[PairStatus], title: str = "status") -> Table:
     for state in present:
         table.add_column(state, justify="right")
     table.add_column("late", justify="right")
-    table.add_column("next due (UTC)", no_wrap=True)
+    table.add_column("next due" if tz is None else f"next due ({zone_name(tz)})", no_wrap=True)
     for r in rows:
         note = " (paused)" if r.paused else " (dissolved)" if r.dissolved else ""
         table.add_row(r.sop, r.group + note, *(str(r.counts.get(s, 0) or "") for s in present),
-                      str(r.late or ""), r.next_due.strftime("%m-%d %H:%M") if r.next_due else "")
+                      str(r.late or ""), local(r.next_due, zone_of(r.sop, zones or {}, tz)))
     return table
 
 
@@ -44,15 +47,18 @@ def wide_console() -> Console:
 @click.command("status")
 @DB_OPTION
 @now_option()
+@TZ_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def status_command(db_url: str | None, now: datetime | None, fmt: str) -> None:
-    """Counts by state per SOP and group, next due, late, failed and missed."""
+def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, fmt: str) -> None:
+    """Counts by state per SOP and group, next due (in each SOP's zone), late, failed and missed."""
     store = open_store(db_url, plugin_host(), create=False)
     rows = status(store, current_time(now))
+    zones = sop_zones(store)
     if fmt == "json":
-        echo_json([r.to_json() for r in rows])
+        echo_json([{**r.to_json(), "next_due": r.next_due.astimezone(zone_of(r.sop, zones, tz)).isoformat()
+                    if r.next_due else None} for r in rows])
     else:
-        wide_console().print(status_table(rows))
+        wide_console().print(status_table(rows, zones=zones, tz=tz))
 
 
 @click.command("actions")
@@ -61,20 +67,24 @@ def status_command(db_url: str | None, now: datetime | None, fmt: str) -> None:
 @click.option("--sop", help="Only this SOP.")
 @click.option("--state", type=click.Choice(states.ALL_STATES), help="Only this state.")
 @click.option("--limit", type=int, help="At most this many.")
+@TZ_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def actions_command(db_url: str | None, group: str | None, sop: str | None, state: str | None,
-                    limit: int | None, fmt: str) -> None:
-    """List actions (key, group, step, part, kind, due, state, attempts, last result)."""
+                    limit: int | None, tz: tzinfo | None, fmt: str) -> None:
+    """List actions (key, group, step, part, kind, due in its SOP's zone, state, attempts, last result)."""
     store = open_store(db_url, plugin_host(), create=False)
     rows = list_actions(store, group=group, sop=sop, state=state, limit=limit)
+    zones = sop_zones(store)
     if fmt == "json":
-        echo_json([r.to_json() for r in rows])
+        echo_json([{**r.to_json(), "due": r.due.astimezone(zone_of(r.sop, zones, tz)).isoformat()}
+                   for r in rows])
         return
     table = Table(show_edge=False)
     for column in ("due", "state", "kind", "attempts", "key", "last result / reason"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        table.add_row(r.due.strftime("%Y-%m-%d %H:%M UTC"), r.state, r.kind + (f"·{r.part}" if r.part else ""),
+        table.add_row(local(r.due, zone_of(r.sop, zones, tz), "%Y-%m-%d %H:%M"), r.state,
+                      r.kind + (f"·{r.part}" if r.part else ""),
                       str(r.attempts), r.key, r.reason or r.last_result or "")
     wide_console().print(table)
 
@@ -82,8 +92,9 @@ def actions_command(db_url: str | None, group: str | None, sop: str | None, stat
 @click.command("health")
 @DB_OPTION
 @now_option()
+@TZ_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def health_command(db_url: str | None, now: datetime | None, fmt: str) -> None:
+def health_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, fmt: str) -> None:
     """Is a daemon alive, and is anything late? Exit 1 when no daemon is alive or work is late.
 
     For monitoring: `sopengine health --format json` gives workers (with
@@ -91,15 +102,19 @@ def health_command(db_url: str | None, now: datetime | None, fmt: str) -> None:
     """
     from sopengine.store import health
 
-    report = health(open_store(db_url, plugin_host(), create=False), current_time(now))
+    store = open_store(db_url, plugin_host(), create=False)
+    report = health(store, current_time(now))
+    zone = common_zone(sop_zones(store), tz)
     if fmt == "json":
         echo_json(report.to_json())
     else:
+        when = f"%Y-%m-%d %H:%M ({zone_name(zone)})"
         click.echo(f"daemons alive: {report.live_workers} of {len(report.workers)} registered")
         for w in report.workers:
-            click.echo(f"  {w['id']}  heartbeat {w['heartbeat_at']}  {'alive' if w['alive'] else 'silent'}")
-        click.echo(f"late: {report.late}" + (f" (oldest due {report.oldest_late:%Y-%m-%d %H:%M} UTC)"
+            beat = local(datetime.fromisoformat(w["heartbeat_at"]), zone, when)
+            click.echo(f"  {w['id']}  heartbeat {beat}  {'alive' if w['alive'] else 'silent'}")
+        click.echo(f"late: {report.late}" + (f" (oldest due {local(report.oldest_late, zone, when)})"
                                               if report.oldest_late else ""))
         click.echo(f"failed: {report.failed}  missed: {report.missed}  overdue operator tasks: {report.overdue}")
-        click.echo(f"next due: {report.next_due:%Y-%m-%d %H:%M} UTC" if report.next_due else "next due: none")
+        click.echo(f"next due: {local(report.next_due, zone, when)}" if report.next_due else "next due: none")
     raise SystemExit(0 if report.live_workers and not report.late else 1)

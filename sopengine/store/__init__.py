@@ -17,7 +17,7 @@ from sopengine.store.commands import NotFound, import_facts, mark_done, record_e
 from sopengine.store.ledger import DueSoon, due_soon, group_from_row, next_wakeup, recent_sends, sweep_deadlines
 from sopengine.store.outcomes import AttemptRecord, Outcome, record_outcomes
 from sopengine.store.queries import (
-    PairStatus, channel_actions, groups_by_id, health, list_actions, list_groups, running_groups, status,
+    PairStatus, channel_actions, groups_by_id, health, list_actions, list_groups, running_groups, sop_zones, status,
 )
 from sopengine.store.workers import heartbeat, live_workers, register_worker, unregister_worker
 
@@ -26,6 +26,6 @@ __all__ = [
     "StoreUnavailable", "apply", "channel_actions", "claim_due", "default_path", "default_url", "due_soon",
     "extend_horizons", "group_from_row", "groups_by_id", "health", "heartbeat", "import_facts",
     "list_actions", "list_groups", "live_workers", "mark_done", "next_wakeup", "recent_sends", "record_event",
-    "record_outcomes", "register_worker", "release", "retry", "running_groups", "set_paused", "skip",
+    "record_outcomes", "register_worker", "release", "retry", "running_groups", "set_paused", "skip", "sop_zones",
     "states", "status", "sweep_deadlines", "unregister_worker",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
@@ -241,3 +242,10 @@ def running_groups(store: Store, ids: set[str] | None = None) -> list[tuple[Grou
                 .where(enrollments.c.active.is_(True))):
             versions.setdefault(group_id, []).append(version_id)
         return [(group_from_row(r), [store.sop_version(v, conn) for v in versions.get(r.id, [])]) for r in rows]
+
+
+def sop_zones(store: Store) -> dict[str, ZoneInfo]:
+    """SOP id → the timezone of its current version (the zone its keys and sheets are in)."""
+    with store.engine.connect() as conn:
+        current = conn.execute(select(sops.c.id, sops.c.version_id)).all()
+        return {sop_id: store.sop_version(version_id, conn).timezone for sop_id, version_id in current}

@@ -75,3 +75,21 @@ def test_health_sees_a_live_daemon(store):
         daemon.stop()
         thread.join(10)
     assert health(store, SystemClock().now()).live_workers == 0
+
+
+def test_times_are_shown_in_each_sops_zone_or_tz(store_url, sops_dir):
+    paths = [str(sops_dir / "learning-camp-21d.yaml"), "--groups", str(sops_dir / "groups.yaml")]
+    assert cli("apply", *paths, "--now", NOW, db=store_url).exit_code == 0
+    rows = json.loads(cli("actions", "--group", "ppt-camp-2026-09-a", "--format", "json", db=store_url).stdout)
+    first = min(rows, key=lambda r: r["due"])
+    assert first["due"] == "2026-09-19T10:00:00+08:00" and first["key"].endswith("2026-09-19T10:00")
+    table = cli("actions", "--group", "ppt-camp-2026-09-a", "--limit", "1", db=store_url).stdout
+    assert "2026-09-19 10:00" in table and "UTC" not in table
+    status = json.loads(cli("status", "--format", "json", "--now", NOW, db=store_url).stdout)
+    assert all(s["next_due"].endswith("+08:00") for s in status if s["next_due"])
+    assert "next due" in cli("status", "--now", NOW, db=store_url).stdout
+    in_utc = cli("status", "--now", NOW, "--tz", "UTC", db=store_url).stdout
+    assert "next due (UTC)" in in_utc and "09-19 02:00" in in_utc
+    health = cli("health", "--now", NOW, db=store_url).stdout
+    assert "next due: 2026-09-19 10:00 (Asia/Shanghai)" in health
+    assert cli("status", "--tz", "Mars/Olympus", db=store_url).exit_code == 2
