@@ -121,6 +121,15 @@ class Daemon:
         self.stats.dispatched += done
         return done
 
+    def _say_started(self) -> None:
+        """One log line with what an operator of the daemon checks first."""
+        wake = next_wakeup(self.store, self.clock.now())
+        self.log.info("started", extra={"fields": {
+            "worker": self.owner, "store": self.store.engine.url.render_as_string(hide_password=True),
+            "channels": sorted(self.channels), "batch_size": self.batch_size,
+            "lease_s": int(self.lease.total_seconds()), "virtual_clock": self.clock.virtual,
+            "next_due": wake.isoformat() if wake else None}})
+
     def _stopping(self, cutoff: datetime) -> bool:
         """Whether to start no more sends of this batch: asked to stop, or its lease near its end."""
         return self._stop.is_set() or self.clock.now() >= cutoff
@@ -128,6 +137,7 @@ class Daemon:
     def run(self, *, once: bool = False, until: datetime | None = None) -> RunStats:
         """Run the loop. ``once``: one step. ``until``: stop when the clock reaches it."""
         self._register()
+        self._say_started()
         revision = self.store.revision()
         try:
             while not self._stop.is_set():
@@ -137,6 +147,7 @@ class Daemon:
                 revision = self.store.revision()
         finally:
             self._unregister()
+            self.log.info("stopped", extra={"fields": {"worker": self.owner, "dispatched": self.stats.dispatched}})
         return self.stats
 
     def _sleep(self, until: datetime | None, revision: int, *, progressed: bool = True) -> bool:

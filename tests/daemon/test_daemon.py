@@ -568,3 +568,31 @@ def test_a_send_that_may_have_been_delivered_is_retried_only_a_few_times(store):
     morning = min((a for a in list_actions(store) if a.step == "morning"), key=lambda a: a.due)
     assert morning.state == "failed" and "may each have been delivered" in (morning.reason or "")
     assert channel.calls[morning.key] == RetryPolicy().max_uncertain_attempts
+
+
+def test_the_daemon_says_it_started_and_stopped_in_json_lines(store):
+    import io
+    import json
+    import logging
+
+    from sopengine.daemon.logs import JsonLineFormatter, get_logger
+
+    apply(store, [camp()], groups(1), at(0))
+    lines = io.StringIO()
+    handler = logging.StreamHandler(lines)
+    handler.setFormatter(JsonLineFormatter())
+    logger = get_logger()
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        run_virtual(store, RecordingChannel(), at(0), at(0, 9))
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    events = [json.loads(line) for line in lines.getvalue().splitlines()]
+    started = events[0]
+    assert started["event"] == "started" and started["channels"] == ["wechat"]
+    assert started["next_due"] == at(0, 10).astimezone(UTC).isoformat()  # day 0's rules post
+    assert started["store"] == store.engine.url.render_as_string(hide_password=True)  # never a password
+    assert events[-1]["event"] == "stopped"
