@@ -109,7 +109,7 @@ def _run_with_progress(daemon: Daemon, start: datetime, until: datetime) -> RunS
         def report(now: datetime, stats: RunStats) -> None:
             progress.update(task, completed=(now - start).total_seconds(),
                             now=now.astimezone(start.tzinfo).strftime("%Y-%m-%d %H:%M"),
-                            done=sum(stats.by_state.values()))
+                            done=stats.dispatched)
 
         daemon.on_progress = report
         stats = daemon.run(until=until)
@@ -126,8 +126,10 @@ def _summary(store: Store, now: datetime, stats: RunStats) -> None:
     labels = {"due": "handed to operators", "overdue": "operator tasks not confirmed by due + grace (overdue)",
               "sent": "sent", "skipped": "skipped (rule false)", "missed": "missed", "failed": "failed",
               "cancelled": "cancelled", "planned": "deferred (rate limit / quiet hours)"}
-    moved = "; ".join(f"{labels.get(state, state)} {n}" for state, n in sorted(stats.by_state.items())) or "nothing"
-    console.print(f"this run: {moved}")
-    if stats.by_state.get("due") or stats.by_state.get("overdue"):
+    came_to = ", ".join(f"{labels.get(state, state)} {n}" for state, n in sorted(stats.by_state.items()))
+    later = ", ".join(f"{labels.get(state, state)} {n}" for state, n in sorted(stats.swept_by_state.items()))
+    console.print(f"this run: {stats.dispatched} actions dispatched" + (f" ({came_to})" if came_to else "")
+                  + (f"; later, {later}" if later else ""))
+    if stats.by_state.get("due") or stats.swept_by_state.get("overdue"):
         console.print("operator tasks: [bold]sopengine tasks --date YYYY-MM-DD[/] shows a day's sheet; "
                       "[bold]sopengine done KEY[/] confirms one")

@@ -45,14 +45,21 @@ PREPARE_BATCHES = 5
 
 @dataclass
 class RunStats:
-    """What a run did, by final state of the outcomes it recorded."""
+    """What a run did: actions dispatched, by the state each came to, and what the deadline sweep
+    moved later (an operator task not confirmed in time becomes overdue): counts of actions in
+    each, never of state changes summed across them."""
 
     dispatched: int = 0
     by_state: dict[str, int] = field(default_factory=dict)
     swept: int = 0
+    swept_by_state: dict[str, int] = field(default_factory=dict)
 
     def add(self, state: str, n: int = 1) -> None:
         self.by_state[state] = self.by_state.get(state, 0) + n
+
+    def add_swept(self, state: str) -> None:
+        self.swept += 1
+        self.swept_by_state[state] = self.swept_by_state.get(state, 0) + 1
 
 
 @dataclass
@@ -87,8 +94,7 @@ class Daemon:
         now = self.clock.now()
         for key, before, after in sweep_deadlines(self.store, now, self.manual_channels, self.owner):
             log_state(self.log, key, before, after)
-            self.stats.swept += 1
-            self.stats.add(after)
+            self.stats.add_swept(after)
         extend_horizons(self.store, now)
         self._heartbeat(now)
         claim_size = self._claim_size(now)
@@ -110,6 +116,7 @@ class Daemon:
                     log_state(self.log, o.action.key, o.action.previous_state, o.state,
                               reason=o.reason, attempts=o.action.attempts + (1 if o.count_attempt else 0))
                     self.stats.add(o.state)
+                    self.stats.dispatched += 1
                     done += 1
 
             self.dispatcher.dispatch(claimed, partial(self._stopping, cutoff), record)
@@ -118,7 +125,6 @@ class Daemon:
                 release(self.store, claimed[recorded:], self.clock.now(), self.owner, why)
             if self.on_progress:
                 self.on_progress(self.clock.now(), self.stats)
-        self.stats.dispatched += done
         return done
 
     def _say_started(self) -> None:

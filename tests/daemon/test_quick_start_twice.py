@@ -29,6 +29,10 @@ def test_the_quick_start_run_twice_leaves_the_ledger_unchanged(store_url, sops_d
     assert first.exit_code == 0, first.output
     before = ledger(store_url)
     assert len(before["actions"]) > 700
+    state = [c.name for c in actions.columns].index("state")
+    moved = sum(1 for row in before["actions"] if row[state] not in ("planned", "cancelled"))
+    assert f"this run: {moved} actions dispatched (" in first.output  # actions, not state changes
+    assert "; later, operator tasks not confirmed by due + grace (overdue)" in first.output
     second = CliRunner().invoke(main, args)
     assert second.exit_code == 0, second.output
     assert "added 0, changed 0, cancelled 0" in second.output
