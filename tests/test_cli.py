@@ -100,3 +100,27 @@ def test_channel_settings_from_config_file_and_options(tmp_path):
     (tmp_path / "bad.yaml").write_text("channels: [1]\n", encoding="utf-8")
     with pytest.raises(click.BadParameter):
         load_config(str(tmp_path / "bad.yaml"))
+
+
+def test_tables_keep_every_column_at_80_columns(sops_dir):
+    from rich.console import Console
+
+    from sopengine import load_workspace, plan_workspace
+    from sopengine.cli.apply import print_report
+    from sopengine.present.plan_table import plan_table
+    from sopengine.store.apply import ApplyReport
+    from sopengine.store.replan import PairChange
+
+    ws = load_workspace([sops_dir])
+    console = Console(width=80, record=True, color_system=None)
+    console.print(plan_table(plan_workspace(ws.sops, ws.groups)[:20], width=80))
+    text = console.export_text()
+    for header in ("日期", "时间", "群", "天", "步骤", "类型", "内容"):
+        assert header in text, header
+    assert "maixiang-fan" in text and "s-hz" in text and "morning" in text  # ids fold, whole and distinct
+    report = ApplyReport(pairs=[PairChange("lead-magnet-fission", g, added=35) for g in
+                                ("baking-pdf-2026-09-a", "baking-pdf-2026-09-b")])
+    console = Console(width=80, record=True, color_system=None)
+    print_report(report, console)
+    rows = console.export_text()
+    assert "…" not in rows and "09-a" in rows and "09-b" in rows  # two groups, two distinct rows

@@ -76,14 +76,15 @@ def run_apply(paths: tuple[Path, ...], groups_file: Path | None, db_url: str | N
     return report, [*ws.problems, *report.problems]
 
 
-def print_report(report: ApplyReport) -> None:
+def print_report(report: ApplyReport, console: Console | None = None) -> None:
     table = Table(title="apply", show_edge=False)
-    for column in ("SOP", "group", "added", "changed", "cancelled", "unchanged"):
-        table.add_column(column, justify="right" if column not in ("SOP", "group") else "left")
+    for column in ("SOP", "group", "added", "changed", "cancelled", "unchanged"):  # ids fold, never cut
+        table.add_column(column, justify="right" if column not in ("SOP", "group") else "left",
+                         overflow="fold" if column in ("SOP", "group") else "ellipsis")
     for p in report.pairs:
         if p.added or p.changed or p.cancelled or p.unchanged:
             table.add_row(p.sop, p.group, str(p.added), str(p.changed), str(p.cancelled), str(p.unchanged))
-    Console(stderr=False).print(table)
+    (console or Console(stderr=False)).print(table)
     click.echo(f"added {report.total('added')}, changed {report.total('changed')}, "
                f"cancelled {report.total('cancelled')}, unchanged {report.total('unchanged')}"
                + (f"; new SOP versions: {', '.join(report.new_versions)}" if report.new_versions else ""))

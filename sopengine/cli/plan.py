@@ -65,5 +65,5 @@ def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datet
         console = Console()
         if not console.is_terminal:
             console = Console(width=160)  # piped or redirected: keep rows readable, not 80 columns
-        console.print(plan_table(actions, title=f"{len(actions)} actions"))
+        console.print(plan_table(actions, title=f"{len(actions)} actions", width=console.width))
     raise SystemExit(1 if not ws.ok or errors else 0)

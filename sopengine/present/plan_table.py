@@ -13,16 +13,22 @@ from sopengine.present.labels import kind_label, weekday_label
 TEXT_WIDTH = 48
 
 
-def plan_table(actions: Sequence[PlannedAction], title: str | None = None) -> Table:
-    """One row per action, a section per local date; long texts shortened to one line."""
-    table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=False, expand=False)
+def plan_table(actions: Sequence[PlannedAction], title: str | None = None, width: int = 160) -> Table:
+    """One row per action, a section per local date; long texts shortened to one line to fit
+    ``width`` columns (the text gives way first: the other columns are never dropped)."""
+    group_width = min(24, max((len(a.group) for a in actions), default=8))
+    step_width = min(16, max((len(a.step) for a in actions), default=6))
+    text_width = max(8, min(TEXT_WIDTH, width - (8 + 5 + group_width + 3 + step_width + 8) - 2 * 7 - 2))
+    # Every column keeps a width it can live with at 80 columns: ids fold onto more lines (each
+    # stays whole and distinct), the text is cut to one line; no column is ever dropped.
+    table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=False, expand=False, padding=(0, 1))
     table.add_column("日期", no_wrap=True, min_width=8)
     table.add_column("时间", no_wrap=True, min_width=5)
-    table.add_column("群", overflow="fold", min_width=10)
+    table.add_column("群", overflow="fold", min_width=min(8, group_width), max_width=group_width)
     table.add_column("天", justify="right", no_wrap=True, min_width=3)
-    table.add_column("步骤", overflow="fold", min_width=8)
-    table.add_column("类型", no_wrap=True, min_width=6)
-    table.add_column("内容", overflow="ellipsis", no_wrap=True, min_width=20, max_width=TEXT_WIDTH)
+    table.add_column("步骤", overflow="fold", min_width=min(6, step_width), max_width=step_width)
+    table.add_column("类型", no_wrap=True, min_width=4)
+    table.add_column("内容", overflow="ellipsis", no_wrap=True, min_width=text_width, max_width=text_width)
     last_date = None
     for action in actions:
         local = action.due
