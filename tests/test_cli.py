@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -124,3 +125,19 @@ def test_tables_keep_every_column_at_80_columns(sops_dir):
     print_report(report, console)
     rows = console.export_text()
     assert "…" not in rows and "09-a" in rows and "09-b" in rows  # two groups, two distinct rows
+
+
+def test_plan_ics_titles_with_group_names_rings_before_and_is_byte_identical(sops_dir):
+    args = ["plan", str(sops_dir / "learning-camp-21d.yaml"), str(sops_dir / "fan-group.yaml"),
+            "--groups", str(sops_dir / "groups.yaml"), "--format", "ics"]
+    first, second = run(*args), run(*args)
+    assert first.stdout_bytes == second.stdout_bytes
+    cal = Calendar.from_ical(first.stdout_bytes)
+    event = next(iter(cal.walk("VEVENT")))
+    assert "PPT进阶21天打卡营" in str(event["SUMMARY"]) or "麦香烘焙" in str(event["SUMMARY"])
+    (alarm,) = event.walk("VALARM")
+    assert alarm["TRIGGER"].dt == -timedelta(minutes=10) and str(alarm["ACTION"]) == "DISPLAY"
+    names = [c.name for c in cal.subcomponents]
+    assert names.index("VTIMEZONE") < names.index("VEVENT")
+    quiet = Calendar.from_ical(run(*args, "--alarm", "0").stdout_bytes)
+    assert not list(next(iter(quiet.walk("VEVENT"))).walk("VALARM"))

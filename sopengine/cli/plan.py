@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -28,9 +28,11 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--group", "only_groups", multiple=True, help="Only this group (repeatable).")
 @click.option("--sop", "only_sops", multiple=True, help="Only this SOP (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "ics"]), default="table", show_default=True)
+@click.option("--alarm", type=click.IntRange(min=0), default=10, show_default=True,
+              help="With --format ics: remind this many minutes before each action (0: no reminder).")
 def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datetime | None,
                  last: datetime | None, only_groups: tuple[str, ...], only_sops: tuple[str, ...],
-                 fmt: str) -> None:
+                 fmt: str, alarm: int) -> None:
     """Plan SOPs for their groups: every timed action over each group's life.
 
     Pure: reads files, touches no store, sends nothing. A persistent SOP is
@@ -55,7 +57,9 @@ def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datet
     elif fmt == "ics":
         from sopengine.present.ics import plan_ics  # icalendar and rich load only for the format that needs them
 
-        sys.stdout.buffer.write(plan_ics(actions))
+        names = {g.id: g.name for g in groups}
+        sys.stdout.buffer.write(plan_ics(actions, group_names=names,
+                                         alarm=timedelta(minutes=alarm) if alarm > 0 else None))
         sys.stdout.flush()
     else:
         from rich.console import Console
