@@ -138,35 +138,29 @@ class FactChecks:
     def _facts_read(self, sop: Sop) -> frozenset[str]:
         read = self._read.get(id(sop))
         if read is None:
-            names: set[str] = set()
-            for step in sop.steps:
-                for source, expression in _sources(step):
-                    try:
-                        names |= referenced_attributes(source, "group", expression=expression)
-                    except TemplateProblem:
-                        continue
-            read = self._read[id(sop)] = frozenset(names)
+            read = self._read[id(sop)] = frozenset(name for step in sop.steps for name in _facts_used(step))
         return read
 
     @staticmethod
     def _render(sop: Sop, group: Group, view: Mapping[str, Any]) -> Iterator[tuple[str, str, list[str]]]:
         for step in sop.steps:
             for _, message in trial_render(sop, step, group):
-                used: set[str] = set()
-                for source, expression in _sources(step):
-                    try:
-                        used |= referenced_attributes(source, "group", expression=expression)
-                    except TemplateProblem:
-                        continue
-                yield step.id, message, sorted(used - set(view))
+                yield step.id, message, sorted(_facts_used(step) - set(view))
                 break  # one problem per step and group: the first says what to fix
 
 
-def _sources(step: Any) -> Iterator[tuple[str, bool]]:
-    for _, source in step.templates():
-        yield source, False
+def _facts_used(step: Any) -> set[str]:
+    """The group facts ``step``'s templates and ``when:`` read (``group.city``)."""
+    used: set[str] = set()
+    sources = [(source, False) for _, source in step.templates()]
     if step.when is not None:
-        yield step.when, True
+        sources.append((step.when, True))
+    for source, expression in sources:
+        try:
+            used |= referenced_attributes(source, "group", expression=expression)
+        except TemplateProblem:
+            continue  # the step's own check reports a broken template
+    return used
 
 
 def _matches(sop: Sop, group: Group) -> bool:

@@ -18,12 +18,9 @@ from sopengine.channels import (
     Channel, ChannelConfigError, Ok, Permanent, RateLimit, Retryable, SendResult, Target,
 )
 from sopengine.kinds import StepBase
-from sopengine.store import states
-from sopengine.store import Store
-from sopengine.store import ClaimedAction
-from sopengine.store import DueSoon, group_from_row, recent_sends
-from sopengine.store import AttemptRecord, Outcome
-from sopengine.store import groups_by_id
+from sopengine.store import (
+    AttemptRecord, ClaimedAction, DueSoon, Outcome, Store, group_from_row, groups_by_id, recent_sends, states,
+)
 from sopengine.planning.planner import step_is_manual
 from sopengine.rendering.actions import outbound
 from sopengine.rendering.templating import TemplateProblem, precompile
@@ -200,10 +197,10 @@ class Dispatcher:
         result: SendResult = Ok()
         for index, body in enumerate(todo, start=c.progress):
             # every part counts against the target's limit: a post split in 60 parts is 60 sends
-            free_at = _rate_limited_until(recent.get(bucket, []), limit, self.now())
-            if free_at is not None:
-                waiting = _deferred(c, free_at, f"rate limited: {limit.count} per {limit.period} for {bucket}"
-                                    if limit else "rate limited", bool(channel.capabilities.manual))
+            free_at = _rate_limited_until(recent.get(bucket, []), limit, self.now()) if limit else None
+            if limit is not None and free_at is not None:
+                waiting = _deferred(c, free_at, f"rate limited: {limit.count} per {limit.period} for {bucket}",
+                                    bool(channel.capabilities.manual))
                 waiting.progress, waiting.attempts = progress, records  # the parts sent stay sent
                 return waiting
             idempotency_key = c.key if len(bodies) == 1 else f"{c.key}#{index + 1}"
@@ -250,10 +247,8 @@ class Dispatcher:
                        count_attempt=True, attempts=records)
 
 
-def _rate_limited_until(sent: Sequence[datetime], limit: RateLimit | None, now: datetime) -> datetime | None:
+def _rate_limited_until(sent: Sequence[datetime], limit: RateLimit, now: datetime) -> datetime | None:
     """When the target is free again, if ``limit`` allows no send now (None: send now)."""
-    if limit is None:
-        return None
     window = [t for t in sent if t > now - limit.period]
     if len(window) < limit.count:
         return None

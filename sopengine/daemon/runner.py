@@ -19,13 +19,10 @@ from typing import Any, Callable, Mapping
 
 
 from sopengine.channels import Channel
-from sopengine.store import states
-from sopengine.store import extend_horizons
-from sopengine.store import Store
-from sopengine.store import claim_due, release
-from sopengine.store import due_soon, next_wakeup, sweep_deadlines
-from sopengine.store import Outcome, record_outcomes
-from sopengine.store import heartbeat, live_workers, register_worker, unregister_worker
+from sopengine.store import (
+    Outcome, Store, claim_due, due_soon, extend_horizons, heartbeat, live_workers, next_wakeup, record_outcomes,
+    register_worker, release, states, sweep_deadlines, unregister_worker,
+)
 from sopengine.daemon.clock import Clock
 from sopengine.daemon.dispatcher import Dispatcher
 from sopengine.daemon.logs import get_logger, log_state
@@ -107,11 +104,9 @@ class Daemon:
             # Start no send in the last fifth of the lease: one that ran past it could be
             # claimed and sent again by another daemon.
             cutoff = claimed_at + self.lease * 0.8
-            recorded = 0
 
             def record(outcomes: list[Outcome]) -> None:  # as sends finish, not once per batch
-                nonlocal recorded, done
-                recorded += len(outcomes)
+                nonlocal done
                 for o in record_outcomes(self.store, outcomes, self.clock.now(), self.owner):
                     log_state(self.log, o.action.key, o.action.previous_state, o.state,
                               reason=o.reason, attempts=o.action.attempts + (1 if o.count_attempt else 0))
@@ -119,10 +114,10 @@ class Daemon:
                     self.stats.dispatched += 1
                     done += 1
 
-            self.dispatcher.dispatch(claimed, partial(self._stopping, cutoff), record)
-            if recorded < len(claimed):  # hand back what was not started
+            started = len(self.dispatcher.dispatch(claimed, partial(self._stopping, cutoff), record))
+            if started < len(claimed):  # hand back what was not started
                 why = "lease released at shutdown" if self._stop.is_set() else "lease released: running out"
-                release(self.store, claimed[recorded:], self.clock.now(), self.owner, why)
+                release(self.store, claimed[started:], self.clock.now(), self.owner, why)
             if self.on_progress:
                 self.on_progress(self.clock.now(), self.stats)
         return done

@@ -64,12 +64,7 @@ class DissolutionStep(StepBase):
 
     def parts(self) -> tuple[Part, ...]:
         s = self.sequence
-        return (
-            ("notice", timedelta(0)),
-            ("grey_avatar", s.grey_avatar),
-            ("rename", s.rename),
-            ("dissolve", s.dissolve),
-        )
+        return tuple(zip(self.part_names(), (timedelta(0), s.grey_avatar, s.rename, s.dissolve)))
 
     @classmethod
     def part_names(cls) -> tuple[str | None, ...]:

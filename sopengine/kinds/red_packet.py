@@ -41,7 +41,7 @@ class RedPacketStep(StepBase):
     blessing: str = Field(DEFAULT_BLESSING, description="Text written on the red packet.")
 
     def parts(self) -> tuple[Part, ...]:
-        return (("announce", -self.lead), ("send", timedelta(0)))
+        return tuple(zip(self.part_names(), (-self.lead, timedelta(0))))
 
     @classmethod
     def part_names(cls) -> tuple[str | None, ...]:

@@ -20,7 +20,6 @@ import re
 import signal
 import threading
 import time
-from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import islice
 from collections.abc import Sequence
@@ -103,16 +102,6 @@ def end_budget(started: tuple[Any, bool] | None) -> None:
     if armed:
         signal.setitimer(signal.ITIMER_REAL, 0)
     _deadline.reset(token)
-
-
-@contextmanager
-def render_budget(seconds: float = RENDER_SECONDS) -> Iterator[None]:
-    """Bound the renders inside to ``seconds`` (an enclosing budget keeps its own deadline)."""
-    started = start_budget(seconds)
-    try:
-        yield
-    finally:
-        end_budget(started)
 
 
 def bounded_output(pieces: Iterator[str]) -> str:

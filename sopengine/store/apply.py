@@ -229,7 +229,7 @@ def extend_horizons(store: Store, now: datetime) -> int:
         for row in due:
             sop = store.sop_version(row.version_id, conn)
             group = group_from_row(row)
-            window = Window(aware(row.planned_until), now + PERSISTENT_HORIZON)  # type: ignore[arg-type]
+            window = Window(aware(row.planned_until), now + PERSISTENT_HORIZON)
             rows = [action_row(a, row.version_id, now)
                     for a in plan(sop, group, window, render=False)]
             added += insert_actions(conn, rows)

@@ -85,7 +85,7 @@ _CLAIMED_COLUMNS = [actions.c[f.name] for f in fields(ClaimedAction) if f.name !
 def _claimed(row: Any, previous: str) -> ClaimedAction:
     return ClaimedAction(
         key=row.key, sop_id=row.sop_id, step=row.step, part=row.part, group_id=row.group_id, kind=row.kind,
-        channel=row.channel, due=aware(row.due), deadline=aware(row.deadline),  # type: ignore[arg-type]
+        channel=row.channel, due=aware(row.due), deadline=aware(row.deadline),
         day=row.day, occurrence=row.occurrence, item=row.item, data=row.data, version_id=row.version_id,
         id=row.id, previous_state=previous, attempts=row.attempts, progress=row.progress,
     )

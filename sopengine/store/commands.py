@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Mapping
 
 from sqlalchemy import and_, insert, select, update
@@ -15,7 +15,7 @@ from sopengine.model.sop import Sop
 from sopengine.store import states
 from sopengine.store.bulk import action_row, insert_actions
 from sopengine.store.core import Store, bump_revision, write_audit, writing
-from sopengine.store.database import to_db
+from sopengine.store.database import aware, to_db
 from sopengine.store.ledger import group_from_row
 from sopengine.store.tables import actions, by_key, enrollments, events, groups, sops
 
@@ -138,7 +138,7 @@ def _plan_event_step(conn: Connection, sop: Sop, step: StepBase, index: int, gro
                 .order_by(actions.c.due).limit(1).with_for_update()).first()
             if existing is not None:
                 key = existing.key
-                batch_due = existing.due.replace(tzinfo=timezone.utc) - offset + earliest  # later parts follow
+                batch_due = aware(existing.due) - offset + earliest  # the later parts go with it
         if existing is not None:
             if existing.state in (states.PLANNED, states.RETRYING):
                 merged = dict(existing.data or {})

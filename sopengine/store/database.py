@@ -12,7 +12,7 @@ import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, overload
 
 from alembic import command
 from alembic.config import Config
@@ -175,6 +175,10 @@ def to_db(instant: datetime) -> datetime:
     return instant.astimezone(timezone.utc).replace(tzinfo=None)
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
 def aware(value: datetime | None) -> datetime | None:
     """A stored naive UTC time as an aware UTC datetime."""
     return None if value is None else value.replace(tzinfo=timezone.utc)

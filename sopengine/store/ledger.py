@@ -126,7 +126,7 @@ def recent_sends(store: Store, targets: Iterable[str], since: datetime) -> dict[
     with store.engine.connect() as conn:
         for target, started in conn.execute(select(attempts.c.target, attempts.c.started_at).where(
                 attempts.c.target.in_(wanted), attempts.c.started_at >= to_db(since))):
-            out[target].append(aware(started))  # type: ignore[arg-type]
+            out[target].append(aware(started))
     for times in out.values():
         times.sort()
     return out

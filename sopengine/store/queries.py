@@ -62,7 +62,7 @@ def list_actions(store: Store, *, group: str | None = None, sop: str | None = No
     if limit:
         q = q.limit(limit)
     with store.engine.connect() as conn:
-        return [ActionView(r.key, r.group_id, r.sop_id, r.step, r.part, r.kind, r.channel, aware(r.due),  # type: ignore[arg-type]
+        return [ActionView(r.key, r.group_id, r.sop_id, r.step, r.part, r.kind, r.channel, aware(r.due),
                            r.state, r.attempts, r.last_result, r.reason) for r in conn.execute(q)]
 
 
@@ -129,8 +129,8 @@ def channel_actions(store: Store, channel: str, since: datetime, until: datetime
                                actions.c.due < to_db(until))
          .order_by(actions.c.due, actions.c.step_index, actions.c.part_index, actions.c.id))
     with store.engine.connect() as conn:
-        return [StoredAction(r.key, r.sop_id, r.step, r.part, r.group_id, r.kind, r.channel, aware(r.due),  # type: ignore[arg-type]
-                             aware(r.deadline), r.day, r.occurrence, r.item, r.data,  # type: ignore[arg-type]
+        return [StoredAction(r.key, r.sop_id, r.step, r.part, r.group_id, r.kind, r.channel, aware(r.due),
+                             aware(r.deadline), r.day, r.occurrence, r.item, r.data,
                              r.version_id, r.state, r.reason) for r in conn.execute(q)]
 
 
@@ -208,7 +208,7 @@ def health(store: Store, now: datetime, alive_within: float = 60.0) -> Health:
     now_db = to_db(now)
     with store.engine.connect() as conn:
         rows = conn.execute(select(workers).where(workers.c.stopped_at.is_(None))).all()
-        ws = [{"id": w.id, "host": w.host, "pid": w.pid, "heartbeat_at": aware(w.heartbeat_at).isoformat(),  # type: ignore[union-attr]
+        ws = [{"id": w.id, "host": w.host, "pid": w.pid, "heartbeat_at": aware(w.heartbeat_at).isoformat(),
                "alive": now_db - w.heartbeat_at <= timedelta(seconds=alive_within), "stats": w.stats} for w in rows]
         waiting = (states.PLANNED, states.RETRYING)
         # late: waiting past its time, or claimed and still not sent (under a dead daemon's lease,

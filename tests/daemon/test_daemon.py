@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, select
@@ -11,6 +15,7 @@ from sqlalchemy import event, select
 from sopengine import load_workspace
 from sopengine.channels import Ok, Permanent, RateLimit, Retryable
 from sopengine.daemon.clock import SystemClock, VirtualClock
+from sopengine.daemon.logs import JsonLineFormatter, get_logger
 from sopengine.daemon.retry import RetryPolicy
 from sopengine.daemon.runner import Daemon
 from sopengine.store import Store
@@ -484,19 +489,9 @@ def test_health_counts_actions_left_under_a_dead_daemons_lease_as_late(store):
     assert health(store, at(1, 9)).late == before  # an hour on they are late again, leased or not
 
 
-def test_secrets_a_provider_echoes_are_redacted_from_reasons_attempts_and_logs(store):
-    import io
-    import logging
-
-    from sopengine.daemon.logs import JsonLineFormatter, get_logger
-
-    robot = "693a91f6-7aaa-4bc4-97a0-0ec2sifa5aaa"
-    echo = Permanent(f"errcode 93000: invalid webhook url, hint: [https://qyapi.weixin.qq.com/cgi-bin/webhook/send?"
-                     f"key={robot}] (robot {robot})")
-    group = groups(1)
-    group[0].channels["wechat"]["webhook_env"] = "SOPENGINE_TEST_ROBOT"
-    apply(store, [camp()], group, at(0))
-    channel = RecordingChannel(script=lambda key, n: echo)
+@contextmanager
+def daemon_log() -> Iterator[io.StringIO]:
+    """The daemon's JSON log lines, at INFO, while the block runs."""
     lines = io.StringIO()
     handler = logging.StreamHandler(lines)
     handler.setFormatter(JsonLineFormatter())
@@ -505,11 +500,23 @@ def test_secrets_a_provider_echoes_are_redacted_from_reasons_attempts_and_logs(s
     level = logger.level
     logger.setLevel(logging.INFO)
     try:
-        daemon = Daemon(store, {"wechat": channel}, VirtualClock(at(0)), env={"SOPENGINE_TEST_ROBOT": robot})
-        daemon.run(until=at(0, 11))
+        yield lines
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+def test_secrets_a_provider_echoes_are_redacted_from_reasons_attempts_and_logs(store):
+    robot = "693a91f6-7aaa-4bc4-97a0-0ec2sifa5aaa"
+    echo = Permanent(f"errcode 93000: invalid webhook url, hint: [https://qyapi.weixin.qq.com/cgi-bin/webhook/send?"
+                     f"key={robot}] (robot {robot})")
+    group = groups(1)
+    group[0].channels["wechat"]["webhook_env"] = "SOPENGINE_TEST_ROBOT"
+    apply(store, [camp()], group, at(0))
+    channel = RecordingChannel(script=lambda key, n: echo)
+    with daemon_log() as lines:
+        daemon = Daemon(store, {"wechat": channel}, VirtualClock(at(0)), env={"SOPENGINE_TEST_ROBOT": robot})
+        daemon.run(until=at(0, 11))
     with store.engine.connect() as conn:
         reasons = conn.execute(select(actions.c.reason, actions.c.last_result).where(actions.c.state == "failed")).all()
         details = conn.execute(select(attempts.c.detail)).scalars().all()
@@ -571,25 +578,11 @@ def test_a_send_that_may_have_been_delivered_is_retried_only_a_few_times(store):
 
 
 def test_the_daemon_says_it_started_and_stopped_in_json_lines(store):
-    import io
     import json
-    import logging
-
-    from sopengine.daemon.logs import JsonLineFormatter, get_logger
 
     apply(store, [camp()], groups(1), at(0))
-    lines = io.StringIO()
-    handler = logging.StreamHandler(lines)
-    handler.setFormatter(JsonLineFormatter())
-    logger = get_logger()
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    try:
+    with daemon_log() as lines:
         run_virtual(store, RecordingChannel(), at(0), at(0, 9))
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
     events = [json.loads(line) for line in lines.getvalue().splitlines()]
     started = events[0]
     assert started["event"] == "started" and started["channels"] == ["wechat"]
