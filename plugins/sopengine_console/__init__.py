@@ -10,9 +10,8 @@ import sys
 from typing import IO, Any, Sequence
 
 from sopengine.plugin_api import (
-    Capabilities, ChannelContext, Ok, OutboundAction, Permanent, SendResult, Target,
+    Capabilities, ChannelContext, Ok, OutboundAction, Permanent, SendResult, Target, hookimpl,
 )
-from sopengine.plugin_api import hookimpl
 
 __version__ = "0.1.0"
 

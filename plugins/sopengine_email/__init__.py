@@ -17,10 +17,9 @@ from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
 from sopengine.plugin_api import (
-    SettingProblem,
-    Capabilities, ChannelConfigError, ChannelContext, OutboundAction, Permanent, SendResult, Target,
+    Capabilities, ChannelConfigError, ChannelContext, OutboundAction, Permanent, RegisterChannel, SendResult,
+    SettingProblem, Target, hookimpl,
 )
-from sopengine.plugin_api import RegisterChannel, hookimpl
 
 from sopengine_email.render import EmailDraft, render_draft
 

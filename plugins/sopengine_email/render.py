@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import Any, Mapping
 
-from sopengine.plugin_api import ChannelConfigError, OutboundAction, Target
-from sopengine.plugin_api import survey_text
+from sopengine.plugin_api import ChannelConfigError, OutboundAction, Target, survey_text
 
 #: Parts a person must do: the mail is a marked note for the operator.
 NOTE_MARK = "【运营操作】"

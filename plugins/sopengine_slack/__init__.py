@@ -18,10 +18,9 @@ from datetime import timedelta
 from typing import Any, Mapping, Sequence
 
 from sopengine.plugin_api import (
-    SettingProblem, check_env_setting,
-    Capabilities, ChannelConfigError, ChannelContext, OutboundAction, Permanent, RateLimit, SendResult, Target,
+    Capabilities, ChannelConfigError, ChannelContext, OutboundAction, Permanent, RateLimit, RegisterChannel,
+    SendResult, SettingProblem, Target, check_env_setting, hookimpl,
 )
-from sopengine.plugin_api import RegisterChannel, hookimpl
 
 from sopengine_slack.blocks import SlackMessage, render_blocks
 

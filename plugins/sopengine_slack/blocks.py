@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sopengine.plugin_api import OutboundAction
-from sopengine.plugin_api import survey_text
+from sopengine.plugin_api import OutboundAction, split_text, survey_text
 
-from sopengine.plugin_api import split_text
 
 SECTION_CHARS = 3000  # Block Kit: a section's text holds at most 3,000 characters
 HEADER_CHARS = 150  # and a header's plain text 150

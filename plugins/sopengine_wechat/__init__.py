@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from sopengine.plugin_api import (
-    Capabilities, ChannelConfigError, ChannelContext, Ok, OutboundAction, SendResult, SettingProblem, Target,
+    Capabilities, ChannelConfigError, ChannelContext, Ok, OperatorTask, OutboundAction, SendResult, SettingProblem,
+    Target, hookimpl, operator_task,
 )
-from sopengine.plugin_api import OperatorTask, hookimpl, operator_task
 
 
 __version__ = "0.1.0"

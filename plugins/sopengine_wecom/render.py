@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sopengine.plugin_api import ChannelConfigError, OutboundAction, Target
+from sopengine.plugin_api import ChannelConfigError, OutboundAction, Target, split_text
 
-from sopengine.plugin_api import split_text
 
 #: Content limits of one robot message, in UTF-8 bytes.
 LIMITS = {"text": 2048, "markdown": 4096}

@@ -7,8 +7,7 @@ from typing import Any
 
 import click
 
-from sopengine.store import states
-from sopengine.store import NotFound, mark_done, record_event, retry, set_paused, skip
+from sopengine.store import NotFound, mark_done, record_event, retry, set_paused, skip, states
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 
 

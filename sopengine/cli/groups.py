@@ -12,8 +12,7 @@ from rich.table import Table
 from sopengine.loading.facts_file import load_facts
 from sopengine.checking.groups import FactChecks
 from sopengine.model.problems import SopFileError
-from sopengine.store import import_facts
-from sopengine.store import list_groups, running_groups
+from sopengine.store import import_facts, list_groups, running_groups
 from sopengine.cli.common import echo_json, echo_problems
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 from sopengine.cli.status import wide_console

@@ -16,8 +16,7 @@ from sopengine.daemon.logs import configure
 from sopengine.daemon.runner import Daemon, RunStats
 from sopengine.plugins import PluginHost
 from sopengine.model.problems import Problem
-from sopengine.store import Store
-from sopengine.store import running_groups, sop_zones, status
+from sopengine.store import Store, running_groups, sop_zones, status
 from sopengine.cli.local_time import common_zone, local, zone_name
 from sopengine.cli.apply import print_report, run_apply
 from sopengine.cli.runtime import (

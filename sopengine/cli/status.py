@@ -9,8 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from sopengine.store import states
-from sopengine.store import PairStatus, list_actions, sop_zones, status
+from sopengine.store import PairStatus, list_actions, sop_zones, states, status
 from sopengine.cli.local_time import TZ_OPTION, common_zone, local, zone_name, zone_of
 from sopengine.cli.common import echo_json
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host

@@ -14,9 +14,7 @@ from zoneinfo import ZoneInfo
 from sopengine.channels import ChannelConfigError, Target
 from sopengine.operators.tasks import SheetRow, operator_task, unusable_task
 from sopengine.rendering.actions import outbound
-from sopengine.store import Store
-from sopengine.store import group_from_row
-from sopengine.store import channel_actions, groups_by_id
+from sopengine.store import Store, channel_actions, group_from_row, groups_by_id
 from sopengine.rendering.templating import TemplateProblem
 
 #: States a sheet leaves out unless asked for everything.
