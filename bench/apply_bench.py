@@ -11,6 +11,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.store import Store
 from sopengine.store.apply import apply
 from sopengine.store.tables import actions
@@ -35,7 +36,7 @@ def apply_once(settings: Settings, n: int, run: int, keep: bool) -> tuple[float,
     """(seconds, actions stored) of one apply of N groups into a fresh file."""
     path = settings.workdir / f"apply-{n}-{run}.db"
     remove_db(path)
-    store = Store.open(f"sqlite:///{path}", host().kinds)
+    store = Store.open(f"sqlite:///{path}", host().kinds, planner=LedgerPlanner())
     try:
         groups = camp_groups(n)
         t = time.perf_counter()
@@ -56,7 +57,7 @@ def raw_once(settings: Settings, n: int, run: int, sql: str, tuples: list[tuple[
     (``bare``: the same columns with no index but the rowid, the most SQLite can do)."""
     path = settings.workdir / f"raw-{n}-{run}.db"
     remove_db(path)
-    Store.open(f"sqlite:///{path}", host().kinds).close()
+    Store.open(f"sqlite:///{path}", host().kinds, planner=LedgerPlanner()).close()
     conn = raw_sqlite(str(path))
     if bare:
         columns = ", ".join(r[1] for r in conn.execute("PRAGMA table_info(actions)") if r[1] != "id")
@@ -84,7 +85,7 @@ def run_n(settings: Settings, n: int) -> list[Row]:
     shaped = cloned_rows(camp_groups(n), template_actions(), 1, APPLY_NOW)
     scratch = settings.workdir / "shape.db"
     remove_db(scratch)
-    shape_store = Store.open(f"sqlite:///{scratch}", host().kinds)
+    shape_store = Store.open(f"sqlite:///{scratch}", host().kinds, planner=LedgerPlanner())
     sql, tuples = db_tuples(shape_store, actions, shaped)
     shape_store.close()
     remove_db(scratch)

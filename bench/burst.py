@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.daemon.clock import SystemClock
 from sopengine.daemon.runner import Daemon
 from sopengine.planning.planner import PlannedAction
@@ -53,7 +54,7 @@ def _remaining(store: Store, due: datetime) -> int:
 
 def worker(url: str, batch: int | None, due_ts: Any, ready: Any, go: Any, out: Any, timeout: float) -> None:
     """One daemon process: open the store, wait for go, run until the burst is done."""
-    store = Store.open(url, host().kinds)
+    store = Store.open(url, host().kinds, planner=LedgerPlanner())
     channel = NullChannel()
     daemon = Daemon(store, {channel.name: channel}, SystemClock())
     if batch is not None:
@@ -84,7 +85,7 @@ def worker(url: str, batch: int | None, due_ts: Any, ready: Any, go: Any, out: A
 def daemon_burst(url: str, n: int, daemons: int = 1, batch: int | None = None,
                  timeout: float = 600.0) -> dict[str, float]:
     """Set up ``n`` actions due at one instant and let ``daemons`` processes dispatch them."""
-    store = Store.open(url, host().kinds)
+    store = Store.open(url, host().kinds, planner=LedgerPlanner())
     now = utcnow()
     version = camp_version(store, now)
     gs = camp_groups(n, prefix="burst")

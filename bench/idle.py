@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psutil
 
+from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.store import Store
 from sopengine.store.tables import actions, groups
 
@@ -36,7 +37,7 @@ def populate(path: Path, total: int) -> float:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     t = time.perf_counter()
-    store = Store.open(f"sqlite:///{path}", host().kinds)
+    store = Store.open(f"sqlite:///{path}", host().kinds, planner=LedgerPlanner())
     now = utcnow()
     version = camp_version(store, now)
     per = template_actions()

@@ -14,6 +14,7 @@ from typing import Iterator
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.store import Store
 from sopengine.store.apply import apply
 
@@ -52,7 +53,7 @@ def apply_rows(settings: Settings, url: str) -> list[Row]:
         runs = []
         for _ in range(settings.repeat):
             with fresh_database(url) as db:
-                store = Store.open(db, host().kinds)
+                store = Store.open(db, host().kinds, planner=LedgerPlanner())
                 try:
                     t = time.perf_counter()
                     report = apply(store, [camp()], camp_groups(n), APPLY_NOW)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.store import Store
 from sopengine.store.apply import apply
 
@@ -39,7 +40,7 @@ def run(settings: Settings) -> list[Row]:
     runs = []
     for i in range(settings.repeat):
         sop = camp_from_text(edited(i))
-        store = Store.open(url, host().kinds)
+        store = Store.open(url, host().kinds, planner=LedgerPlanner())
         try:
             t = time.perf_counter()
             report = apply(store, [sop], groups, APPLY_NOW)

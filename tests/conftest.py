@@ -13,6 +13,7 @@ from typing import Iterator
 
 from sqlalchemy import create_engine, text
 
+from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.plugins import load_plugins
 from sopengine.store import Store
 
@@ -78,6 +79,6 @@ def host():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def store(store_url, host) -> Iterator[Store]:  # type: ignore[no-untyped-def]
-    s = Store.open(store_url, host.kinds)
+    s = Store.open(store_url, host.kinds, planner=LedgerPlanner())
     yield s
     s.close()

@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from sopengine.store import ApplyReport, apply
+from sopengine.store import ApplyReport
 from sopengine.loading.workspace import load_workspace
 from sopengine.cli.common import PATHS, echo_json, echo_problems
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
@@ -69,7 +69,7 @@ def run_apply(paths: tuple[Path, ...], groups_file: Path | None, db_url: str | N
     echo_problems(ws.problems)
     store = open_store(db_url, host)
     try:
-        report = apply(store, ws.sops, ws.groups, now, dry_run=dry_run)
+        report = store.apply(ws.sops, ws.groups, now, dry_run=dry_run)
     finally:
         store.close()
     echo_problems(report.problems)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from sopengine.store import NotFound, mark_done, record_event, retry, set_paused, skip, states
+from sopengine.store import NotFound, states
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 
 
@@ -29,7 +29,7 @@ def done_command(keys: tuple[str, ...], db_url: str | None, now: datetime | None
     """Confirm that operator tasks were done."""
     store = open_store(db_url, plugin_host(), create=False)
     for key in keys:
-        before = _run(mark_done, store, key, current_time(now), actor)
+        before = _run(store.mark_done, key, current_time(now), actor)
         click.echo(f"{key}: {before} → done")
 
 
@@ -40,7 +40,7 @@ def done_command(keys: tuple[str, ...], db_url: str | None, now: datetime | None
 def retry_command(key: str, db_url: str | None, now: datetime | None) -> None:
     """Try a failed, missed or overdue action again now."""
     store = open_store(db_url, plugin_host(), create=False)
-    before = _run(retry, store, key, current_time(now))
+    before = _run(store.retry, key, current_time(now))
     click.echo(f"{key}: {before} → retrying")
 
 
@@ -52,7 +52,7 @@ def retry_command(key: str, db_url: str | None, now: datetime | None) -> None:
 def skip_command(key: str, reason: str, db_url: str | None, now: datetime | None) -> None:
     """Skip an action that has not happened yet."""
     store = open_store(db_url, plugin_host(), create=False)
-    before = _run(skip, store, key, reason, current_time(now))
+    before = _run(store.skip, key, reason, current_time(now))
     click.echo(f"{key}: {before} → skipped")
 
 
@@ -68,7 +68,7 @@ def _pause_command(paused: bool) -> click.Command:
         if (group is None) == (sop is None):
             raise click.UsageError("give exactly one of --group or --sop")
         store = open_store(db_url, plugin_host(), create=False)
-        _run(set_paused, store, group=group, sop=sop, paused=paused, now=current_time(now))
+        _run(store.set_paused, group=group, sop=sop, paused=paused, now=current_time(now))
         click.echo(f"{verb}d {'group ' + group if group else 'SOP ' + str(sop)}")
 
     command.help = ("Pause a group or an SOP: nothing of it is dispatched until resumed; due actions "
@@ -109,7 +109,7 @@ def event_command(group: str, event: str, pairs: tuple[str, ...], db_url: str | 
         raise click.BadParameter(f"a {event} event must carry {', '.join(missing)} (e.g. {example})",
                                  param_hint="--data")
     store = open_store(db_url, host, create=False)
-    keys = _run(record_event, store, group, event, current_time(now), data)
+    keys = _run(store.record_event, group, event, current_time(now), data)
     for key in keys:
         click.echo(f"planned {key}")
     if not keys:

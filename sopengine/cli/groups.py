@@ -12,7 +12,6 @@ from rich.table import Table
 from sopengine.loading.facts_file import load_facts
 from sopengine.checking.groups import FactChecks
 from sopengine.model.problems import SopFileError
-from sopengine.store import import_facts, list_groups, running_groups
 from sopengine.cli.common import echo_json, echo_problems
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 from sopengine.cli.status import wide_console
@@ -27,7 +26,7 @@ def groups_command(ctx: click.Context, db_url: str | None, fmt: str) -> None:
     ctx.obj = {"db_url": db_url}
     if ctx.invoked_subcommand is not None:
         return
-    rows = list_groups(open_store(db_url, plugin_host(), create=False))
+    rows = open_store(db_url, plugin_host(), create=False).list_groups()
     if fmt == "json":
         echo_json([r.to_json() for r in rows])
         return
@@ -61,12 +60,12 @@ def import_command(ctx: click.Context, path: Path, db_url: str | None, now: date
         echo_problems(exc.problems)
         raise SystemExit(1) from None
     store = open_store(db_url or ctx.obj.get("db_url"), plugin_host(), create=False)
-    updated, unknown = import_facts(store, facts, current_time(now))
+    updated, unknown = store.import_facts(facts, current_time(now))
     click.echo(f"updated facts of {len(updated)} group(s)")
     for gid in unknown:
         click.echo(f"unknown group {gid!r} (apply its groups file first)", err=True)
     checks = FactChecks()  # what the imported facts still cannot render, as validate says it
-    lacking = [p for group, sops in running_groups(store, set(updated)) for p in checks.problems(group, sops)]
+    lacking = [p for group, sops in store.running_groups(set(updated)) for p in checks.problems(group, sops)]
     for problem in lacking:
         click.echo(f"error: {problem.message}", err=True)
     raise SystemExit(1 if unknown or lacking else 0)

@@ -16,7 +16,7 @@ from sopengine.daemon.logs import configure
 from sopengine.daemon.runner import Daemon, RunStats
 from sopengine.plugins import PluginHost
 from sopengine.model.problems import Problem
-from sopengine.store import Store, running_groups, sop_zones, status
+from sopengine.store import DataStore
 from sopengine.cli.local_time import common_zone, local, zone_name
 from sopengine.cli.apply import print_report, run_apply
 from sopengine.cli.runtime import (
@@ -85,14 +85,14 @@ def run_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str |
     raise SystemExit(1 if any(p.severity == "error" for p in problems) else 0)
 
 
-def _settings_at_startup(store: Store, host: PluginHost) -> list[Problem]:
+def _settings_at_startup(store: DataStore, host: PluginHost) -> list[Problem]:
     """Every running group's settings for the channels its SOPs use, with this process's
     environment: a variable that is not set is an error here (validate only warns), printed
     before anything is dispatched. The other groups still run."""
     from sopengine.checking.groups import settings_problems
 
     checks = host.load_options(os.environ).channel_checks
-    found = [p for group, sops in running_groups(store) for p in
+    found = [p for group, sops in store.running_groups() for p in
              settings_problems(group, sops, checks, unset_env_is_error=True)]
     for problem in found:
         click.echo(f"error: {problem.message}", err=True)
@@ -116,12 +116,12 @@ def _run_with_progress(daemon: Daemon, start: datetime, until: datetime) -> RunS
     return stats
 
 
-def _summary(store: Store, now: datetime, stats: RunStats) -> None:
+def _summary(store: DataStore, now: datetime, stats: RunStats) -> None:
     console = wide_console()
-    zones = sop_zones(store)
+    zones = store.sop_zones()
     zone = common_zone(zones, None)
     title = f"ledger at {local(now, zone, '%Y-%m-%d %H:%M')} ({zone_name(zone)})"
-    console.print(status_table(status(store, now), title=title, zones=zones))
+    console.print(status_table(store.status(now), title=title, zones=zones))
     labels = {"due": "handed to operators", "overdue": "operator tasks not confirmed by due + grace (overdue)",
               "sent": "sent", "skipped": "skipped (rule false)", "missed": "missed", "failed": "failed",
               "cancelled": "cancelled", "planned": "deferred (rate limit / quiet hours)"}

@@ -14,7 +14,7 @@ from sopengine.channels import Channel, ChannelContext
 from sopengine.plugins import PluginHost, load_plugins
 
 if TYPE_CHECKING:
-    from sopengine.store import Store
+    from sopengine.store import DataStore
 
 DB_OPTION = click.option(
     "--db", "db_url", envvar="SOPENGINE_DB", metavar="URL",
@@ -54,13 +54,14 @@ def plugin_host(strict: bool = False) -> PluginHost:
     return load_plugins(strict=strict or os.environ.get("SOPENGINE_STRICT_PLUGINS") == "1")
 
 
-def open_store(db_url: str | None, host: PluginHost, *, create: bool = True) -> "Store":
+def open_store(db_url: str | None, host: PluginHost, *, create: bool = True) -> "DataStore":
     """The store at ``db_url``; ``create`` false for commands that only read (they never make a
     store). One line and exit 1 when it cannot be opened."""
+    from sopengine.planning.ledger_planner import LedgerPlanner
     from sopengine.store import Store, StoreUnavailable  # SQLAlchemy and alembic load only for commands that use them
 
     try:
-        return Store.open(db_url, host.kinds, create=create)
+        return Store.open(db_url, host.kinds, planner=LedgerPlanner(), create=create)
     except StoreUnavailable as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from sopengine.store import PairStatus, list_actions, sop_zones, states, status
+from sopengine.store import PairStatus, states
 from sopengine.cli.local_time import TZ_OPTION, common_zone, local, zone_name, zone_of
 from sopengine.cli.common import echo_json
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
@@ -51,8 +51,8 @@ def wide_console() -> Console:
 def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, fmt: str) -> None:
     """Counts by state per SOP and group, next due (in each SOP's zone), late, failed and missed."""
     store = open_store(db_url, plugin_host(), create=False)
-    rows = status(store, current_time(now))
-    zones = sop_zones(store)
+    rows = store.status(current_time(now))
+    zones = store.sop_zones()
     if fmt == "json":
         echo_json([{**r.to_json(), "next_due": r.next_due.astimezone(zone_of(r.sop, zones, tz)).isoformat()
                     if r.next_due else None} for r in rows])
@@ -72,8 +72,8 @@ def actions_command(db_url: str | None, group: str | None, sop: str | None, stat
                     limit: int | None, tz: tzinfo | None, fmt: str) -> None:
     """List actions (key, group, step, part, kind, due in its SOP's zone, state, attempts, last result)."""
     store = open_store(db_url, plugin_host(), create=False)
-    rows = list_actions(store, group=group, sop=sop, state=state, limit=limit)
-    zones = sop_zones(store)
+    rows = store.list_actions(group=group, sop=sop, state=state, limit=limit)
+    zones = store.sop_zones()
     if fmt == "json":
         echo_json([{**r.to_json(), "due": r.due.astimezone(zone_of(r.sop, zones, tz)).isoformat()}
                    for r in rows])
@@ -99,11 +99,9 @@ def health_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
     For monitoring: `sopengine health --format json` gives workers (with
     heartbeats and counts), late, failed, missed and overdue actions.
     """
-    from sopengine.store import health
-
     store = open_store(db_url, plugin_host(), create=False)
-    report = health(store, current_time(now))
-    zone = common_zone(sop_zones(store), tz)
+    report = store.health(current_time(now))
+    zone = common_zone(store.sop_zones(), tz)
     if fmt == "json":
         echo_json(report.to_json())
     else:

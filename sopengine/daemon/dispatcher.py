@@ -19,7 +19,7 @@ from sopengine.channels import (
 )
 from sopengine.kinds import StepBase
 from sopengine.store import (
-    AttemptRecord, ClaimedAction, DueSoon, Outcome, Store, group_from_row, groups_by_id, recent_sends, states,
+    AttemptRecord, ClaimedAction, DataStore, DueSoon, Outcome, StoredGroup, states,
 )
 from sopengine.planning.planner import step_is_manual
 from sopengine.rendering.actions import outbound
@@ -38,13 +38,13 @@ RECORD_SECONDS = 0.25
 class Dispatcher:
     """Dispatches claimed actions through ``channels`` (name → channel instance)."""
 
-    store: Store
+    store: DataStore
     channels: Mapping[str, Channel]
     now: Callable[[], datetime]
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     #: Where the variables group settings name are read: their values are redacted from reasons.
     env: Mapping[str, str] = field(default_factory=dict)
-    _prepared_groups: dict[str, Any] = field(default_factory=dict, repr=False)
+    _prepared_groups: dict[str, StoredGroup] = field(default_factory=dict, repr=False)
     _prepared_revision: int = -1
 
     def dispatch(self, claimed: Sequence[ClaimedAction], stop: Callable[[], bool] = lambda: False,
@@ -83,7 +83,7 @@ class Dispatcher:
         apply, facts, events, pause, dissolution); each is used once, then let go."""
         try:
             revision = self.store.revision()  # read first: the rows below are at least this recent
-            self._prepared_groups = groups_by_id(self.store, set(due.group_ids)) if due.group_ids else {}
+            self._prepared_groups = self.store.groups_by_id(set(due.group_ids)) if due.group_ids else {}
             self._prepared_revision = revision
         except SQLAlchemyError:  # only a head start: dispatching reads them itself
             self._prepared_groups = {}
@@ -96,9 +96,9 @@ class Dispatcher:
                 for _, source in step.templates():
                     precompile(source)
 
-    def _group_rows(self, ids: set[str]) -> dict[str, Any]:
-        """Group rows by id: prepared ones while the revision they were read at holds, else read now."""
-        rows: dict[str, Any] = {}
+    def _group_rows(self, ids: set[str]) -> dict[str, StoredGroup]:
+        """Stored groups by id: prepared ones while the revision they were read at holds, else read now."""
+        rows: dict[str, StoredGroup] = {}
         if self._prepared_groups:
             if self.store.revision() == self._prepared_revision:
                 rows = {i: self._prepared_groups.pop(i) for i in ids & self._prepared_groups.keys()}
@@ -106,10 +106,11 @@ class Dispatcher:
                 self._prepared_groups = {}
         missing = ids - rows.keys()
         if missing:
-            rows.update(groups_by_id(self.store, missing))
+            rows.update(self.store.groups_by_id(missing))
         return rows
 
-    def _recent_sends(self, claimed: Sequence[ClaimedAction], rows: Mapping[str, Any]) -> dict[str, list[datetime]]:
+    def _recent_sends(self, claimed: Sequence[ClaimedAction],
+                      rows: Mapping[str, StoredGroup]) -> dict[str, list[datetime]]:
         periods = [ch.capabilities.rate_limit.period for ch in self.channels.values() if ch.capabilities.rate_limit]
         if not periods:
             return {}
@@ -118,9 +119,9 @@ class Dispatcher:
             channel, row = self.channels.get(c.channel), rows.get(c.group_id)
             if channel is not None and channel.capabilities.rate_limit and row is not None:
                 keys.append(channel.target_key(_target(row, c.channel)))
-        return recent_sends(self.store, keys, self.now() - max(periods))
+        return self.store.recent_sends(keys, self.now() - max(periods))
 
-    def _one_safely(self, c: ClaimedAction, row: Any, recent: dict[str, list[datetime]]) -> Outcome:
+    def _one_safely(self, c: ClaimedAction, row: StoredGroup | None, recent: dict[str, list[datetime]]) -> Outcome:
         """:meth:`_one`, where anything one action's data raises fails that action alone, with the
         reason: bad data never stops the daemon or touches another action of the batch."""
         try:
@@ -131,9 +132,9 @@ class Dispatcher:
             outcome = Outcome(c, states.FAILED, reason=f"cannot be dispatched: {type(exc).__name__}: {exc}")
         return self._redacted(outcome, row)
 
-    def _redacted(self, outcome: Outcome, row: Any) -> Outcome:
+    def _redacted(self, outcome: Outcome, row: StoredGroup | None) -> Outcome:
         """``outcome`` with secrets masked in everything it records (see :mod:`.redact`)."""
-        settings = (getattr(row, "channels", None) or {}).get(outcome.action.channel) or {}
+        settings = row.group.channels.get(outcome.action.channel) or {} if row is not None else {}
         secrets = secrets_named(settings, self.env)
         outcome.reason = redact(outcome.reason, secrets)
         outcome.last_result = redact(outcome.last_result, secrets)
@@ -141,7 +142,7 @@ class Dispatcher:
             attempt.detail = redact(attempt.detail, secrets) or ""
         return outcome
 
-    def _one(self, c: ClaimedAction, row: Any, recent: dict[str, list[datetime]]) -> Outcome:
+    def _one(self, c: ClaimedAction, row: StoredGroup | None, recent: dict[str, list[datetime]]) -> Outcome:
         if row is None:
             return Outcome(c, states.FAILED, reason=f"group {c.group_id!r} is not in the store")
         if row.dissolved_at is not None:
@@ -156,7 +157,7 @@ class Dispatcher:
             sop.step(c.step)
         except KeyError:
             return Outcome(c, states.CANCELLED, reason=f"step {c.step!r} is no longer in SOP {c.sop_id!r}")
-        group = group_from_row(row)
+        group = row.group
         try:
             step, _, action = outbound(sop, group, c, channel.capabilities.escape if channel else None)
         except TemplateProblem as exc:
@@ -278,8 +279,9 @@ def recently_active(last_message_at: Any, now: datetime, window: timedelta) -> s
     return str(last_message_at) if timedelta(0) <= now - moment < window else None
 
 
-def _target(row: Any, channel: str) -> Target:
-    return Target(row.id, row.name, dict((row.channels or {}).get(channel, {})))
+def _target(row: StoredGroup, channel: str) -> Target:
+    group = row.group
+    return Target(group.id, group.name, dict(group.channels.get(channel) or {}))
 
 
 def _attempt(bucket: str, idempotency_key: str, started: datetime, finished: datetime,

@@ -19,10 +19,7 @@ from typing import Any, Callable, Mapping
 
 
 from sopengine.channels import Channel
-from sopengine.store import (
-    Outcome, Store, claim_due, due_soon, extend_horizons, heartbeat, live_workers, next_wakeup, record_outcomes,
-    register_worker, release, states, sweep_deadlines, unregister_worker,
-)
+from sopengine.store import DataStore, Outcome, states
 from sopengine.daemon.clock import Clock
 from sopengine.daemon.dispatcher import Dispatcher
 from sopengine.daemon.logs import get_logger, log_state
@@ -63,7 +60,7 @@ class RunStats:
 class Daemon:
     """One worker over one store. ``run()`` until stopped, ``run(once=True)``, or ``run(until=...)``."""
 
-    store: Store
+    store: DataStore
     channels: Mapping[str, Channel]
     clock: Clock
     policy: RetryPolicy = field(default_factory=RetryPolicy)
@@ -89,16 +86,16 @@ class Daemon:
     def step(self) -> int:
         """Sweep deadlines, extend plans, dispatch everything due now. Returns actions dispatched."""
         now = self.clock.now()
-        for key, before, after in sweep_deadlines(self.store, now, self.manual_channels, self.owner):
+        for key, before, after in self.store.sweep_deadlines(now, self.manual_channels, self.owner):
             log_state(self.log, key, before, after)
             self.stats.add_swept(after)
-        extend_horizons(self.store, now)
+        self.store.extend_horizons(now)
         self._heartbeat(now)
         claim_size = self._claim_size(now)
         done = 0
         while not self._stop.is_set():
             claimed_at = self.clock.now()
-            claimed = claim_due(self.store, claimed_at, self.owner, claim_size, self.lease)
+            claimed = self.store.claim_due(claimed_at, self.owner, claim_size, self.lease)
             if not claimed:
                 break
             # Start no send in the last fifth of the lease: one that ran past it could be
@@ -107,7 +104,7 @@ class Daemon:
 
             def record(outcomes: list[Outcome]) -> None:  # as sends finish, not once per batch
                 nonlocal done
-                for o in record_outcomes(self.store, outcomes, self.clock.now(), self.owner):
+                for o in self.store.record_outcomes(outcomes, self.clock.now(), self.owner):
                     log_state(self.log, o.action.key, o.action.previous_state, o.state,
                               reason=o.reason, attempts=o.action.attempts + (1 if o.count_attempt else 0))
                     self.stats.add(o.state)
@@ -117,16 +114,16 @@ class Daemon:
             started = len(self.dispatcher.dispatch(claimed, partial(self._stopping, cutoff), record))
             if started < len(claimed):  # hand back what was not started
                 why = "lease released at shutdown" if self._stop.is_set() else "lease released: running out"
-                release(self.store, claimed[started:], self.clock.now(), self.owner, why)
+                self.store.release(claimed[started:], self.clock.now(), self.owner, why)
             if self.on_progress:
                 self.on_progress(self.clock.now(), self.stats)
         return done
 
     def _say_started(self) -> None:
         """One log line with what an operator of the daemon checks first."""
-        wake = next_wakeup(self.store, self.clock.now())
+        wake = self.store.next_wakeup(self.clock.now())
         self.log.info("started", extra={"fields": {
-            "worker": self.owner, "store": self.store.engine.url.render_as_string(hide_password=True),
+            "worker": self.owner, "store": self.store.location,
             "channels": sorted(self.channels), "batch_size": self.batch_size,
             "lease_s": int(self.lease.total_seconds()), "virtual_clock": self.clock.virtual,
             "next_due": wake.isoformat() if wake else None}})
@@ -156,7 +153,7 @@ class Daemon:
         before dispatched something; when it did not, a moment already past cannot be acted on
         yet (another daemon holds it), so the clock moves on a second instead of spinning."""
         now = self.clock.now()
-        wake = next_wakeup(self.store, now)
+        wake = self.store.next_wakeup(now)
         if until is not None and now >= until:
             return False
         if wake is not None and wake <= now:
@@ -167,7 +164,7 @@ class Daemon:
         if not self.clock.virtual and target - now >= IDLE_WORK_GAP:  # do what would delay the next batch
             self.store.checkpoint()
             if wake is not None:
-                self.dispatcher.prepare(due_soon(self.store, now, wake, PREPARE_BATCHES * self.batch_size))
+                self.dispatcher.prepare(self.store.due_soon(now, wake, PREPARE_BATCHES * self.batch_size))
         if self.clock.virtual:
             if wake is None and until is None:
                 return False  # nothing will ever be due: a virtual run is over
@@ -184,20 +181,20 @@ class Daemon:
     def _claim_size(self, now: datetime) -> int:
         """``batch_size`` shared among the daemons alive on this store (heartbeat within a
         lease), so a burst splits evenly between them instead of batch by batch."""
-        alive = live_workers(self.store, now, self.lease)
+        alive = self.store.live_workers(now, self.lease)
         return max(min(MIN_CLAIM, self.batch_size), self.batch_size // max(1, alive))
 
     def _stats(self) -> dict[str, Any]:
         return {"dispatched": self.stats.dispatched, "by_state": self.stats.by_state}
 
     def _heartbeat(self, now: datetime) -> None:
-        heartbeat(self.store, self.owner, now, self._stats())
+        self.store.heartbeat(self.owner, now, self._stats())
 
     def _register(self) -> None:
-        register_worker(self.store, self.owner, socket.gethostname(), os.getpid(), self.clock.now())
+        self.store.register_worker(self.owner, socket.gethostname(), os.getpid(), self.clock.now())
 
     def _unregister(self) -> None:
-        unregister_worker(self.store, self.owner, self.clock.now(), self._stats())
+        self.store.unregister_worker(self.owner, self.clock.now(), self._stats())
 
 
 __all__ = ["Daemon", "RunStats", "states"]

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sopengine.channels import ChannelConfigError, Target
 from sopengine.operators.tasks import SheetRow, operator_task, unusable_task
 from sopengine.rendering.actions import outbound
-from sopengine.store import Store, channel_actions, group_from_row, groups_by_id
+from sopengine.store import DataStore
 from sopengine.rendering.templating import TemplateProblem
 
 #: States a sheet leaves out unless asked for everything.
@@ -23,26 +23,26 @@ HIDDEN_BY_DEFAULT = frozenset({"cancelled"})
 NOBODY = "（未分配）"
 
 
-def build_sheet(store: Store, channel: str, local_day: date, zone: ZoneInfo,
+def build_sheet(store: DataStore, channel: str, local_day: date, zone: ZoneInfo,
                 operator_of: Callable[[Mapping[str, Any]], str | None], *, operator: str | None = None,
                 show_all: bool = False) -> list[SheetRow]:
     """The tasks of ``channel`` due on ``local_day`` in ``zone``, in time order; ``operator_of``
     reads who does a group's tasks from its settings for ``channel``; ``operator``: only theirs."""
     start = datetime.combine(local_day, time(0), tzinfo=zone)
-    stored = channel_actions(store, channel, start, start + timedelta(days=1))
-    group_rows = groups_by_id(store, {a.group_id for a in stored})
+    stored = store.channel_actions(channel, start, start + timedelta(days=1))
+    group_rows = store.groups_by_id({a.group_id for a in stored})
     rows: list[SheetRow] = []
     for a in stored:
         if a.state in HIDDEN_BY_DEFAULT and not show_all:
             continue
-        grow = group_rows.get(a.group_id)
-        if grow is None:
+        stored_group = group_rows.get(a.group_id)
+        if stored_group is None:
             continue
-        settings = dict((grow.channels or {}).get(channel, {}))
+        group = stored_group.group
+        settings = dict(group.channels.get(channel) or {})
         who = operator_of(settings) or NOBODY
         if operator and who != operator:
             continue
-        group = group_from_row(grow)
         sop = store.sop_version(a.version_id)
         note = a.reason or "" if a.state in ("failed", "skipped", "missed") else ""
         try:

@@ -10,11 +10,11 @@ window, so clipping a window never changes an action.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Iterable, Mapping
 from weakref import WeakKeyDictionary
 
+from sopengine.model.actions import PlannedAction, PlanningError, Window
 from sopengine.planning.calendars import WorkCalendar, calendar_for
 from sopengine.rendering.context import template_context, pool_for
 from sopengine.model.group import Group
@@ -31,69 +31,12 @@ PERSISTENT_PLAN_DAYS = 30
 CalendarLookup = Callable[[str], WorkCalendar]
 
 
-class PlanningError(ValueError):
-    """A step that could not be planned for a group (its ``step`` names it); ``plan`` raises it
-    for anything but a template's own problem, so one bad step is reported, never a traceback."""
-
-    def __init__(self, step: str, message: str):
-        super().__init__(message)
-        self.step = step
-
-
 class StepTemplateProblem(TemplateProblem):
     """A :class:`TemplateProblem` raised while planning, with the ``step`` it came from."""
 
     def __init__(self, step: str, message: str):
         super().__init__(message)
         self.step = step
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """A half-open span of instants ``[start, end)`` (timezone-aware)."""
-
-    start: datetime
-    end: datetime
-
-    def __contains__(self, instant: datetime) -> bool:
-        return self.start <= instant < self.end
-
-    def intersect(self, other: "Window") -> "Window":
-        return Window(max(self.start, other.start), min(self.end, other.end))
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedAction:
-    """One timed action of one group. ``payload`` holds rendered fields (empty if not rendered)."""
-
-    key: str
-    sop: str
-    step: str
-    part: str | None
-    group: str
-    kind: str
-    channel: str
-    due: datetime
-    day: int
-    occurrence: int
-    step_index: int
-    part_index: int
-    grace: timedelta
-    when: str | None = None
-    item: Any = None
-    payload: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """The spec's JSON object: identity fields, then the rendered payload."""
-        out: dict[str, Any] = {
-            "key": self.key, "group": self.group, "sop": self.sop, "step": self.step,
-            "part": self.part, "kind": self.kind, "channel": self.channel,
-            "due": self.due.isoformat(),
-        }
-        out.update(self.payload)
-        if self.when is not None:
-            out["when"] = self.when
-        return out
 
 
 def action_key(sop_id: str, step_id: str, part: str | None, group_id: str, due: datetime, tz: tzinfo) -> str:

@@ -17,22 +17,17 @@ from sqlalchemy.engine import Connection
 
 from sopengine.model.definition import definition_hash, sop_definition
 from sopengine.model.group import Group
-from sopengine.planning.planner import PlanningError, Window, life_window, matches, plan
+from sopengine.model.actions import PlanningError, Window
 from sopengine.model.problems import Problem
 from sopengine.model.sop import Sop
-from sopengine.rendering.templating import TemplateProblem
 from sopengine.store import states
-from sopengine.store.core import Store, bump_revision, write_audit, writing
+from sopengine.store.core import Database, bump_revision, write_audit, writing
 from sopengine.store.bulk import action_row, in_chunks, insert_actions, insert_dicts
 from sopengine.store.database import aware, bulk_cache, to_db
 from sopengine.store.first_plans import FirstPlans
 from sopengine.store.replan import NO_LONGER_MATCHES, Enrollment, PairChange, Replans
-from sopengine.store.ledger import group_from_row
+from sopengine.store.records import group_from_row
 from sopengine.store.tables import actions, enrollments, groups, sop_versions, sops
-
-#: How far ahead a persistent SOP is planned; the daemon keeps extending it.
-PERSISTENT_HORIZON = timedelta(days=35)
-
 
 @dataclass
 class ApplyReport:
@@ -58,7 +53,7 @@ class _DryRun(Exception):
     """Raised inside the apply's transaction to roll it back once the report is made."""
 
 
-def apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], now: datetime,
+def apply(store: Database, sop_list: Sequence[Sop], group_list: Sequence[Group], now: datetime,
           *, actor: str = "apply", dry_run: bool = False) -> ApplyReport:
     """Sync ``sop_list`` and ``group_list`` into the store as of ``now`` (one transaction).
 
@@ -72,7 +67,7 @@ def apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], no
     return report
 
 
-def _apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], now: datetime, actor: str,
+def _apply(store: Database, sop_list: Sequence[Sop], group_list: Sequence[Group], now: datetime, actor: str,
            report: ApplyReport, dry_run: bool) -> None:
     with writing(store) as conn, bulk_cache(conn):
         stored_groups = _sync_groups(conn, group_list, now, report)
@@ -84,7 +79,7 @@ def _apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], n
                 with conn.begin_nested():  # one SOP that cannot be planned leaves the others applied
                     version_id = _sync_version(conn, sop, now, report)
                     _sync_sop(store, conn, sop, version_id, live, updated, now, actor, report)
-            except (TemplateProblem, PlanningError) as exc:
+            except PlanningError as exc:
                 del report.pairs[pairs:], report.new_versions[versions:]
                 report.problems.append(sop.problem(getattr(exc, "step", None), f"not applied: {exc}"))
         if dry_run:
@@ -93,7 +88,7 @@ def _apply(store: Store, sop_list: Sequence[Sop], group_list: Sequence[Group], n
             bump_revision(conn)
 
 
-def _sync_sop(store: Store, conn: Connection, sop: Sop, version_id: int, live_groups: Sequence[Group],
+def _sync_sop(store: Database, conn: Connection, sop: Sop, version_id: int, live_groups: Sequence[Group],
               updated_groups: set[str], now: datetime, actor: str, report: ApplyReport) -> None:
     """Enroll, re-plan or unenroll every live (not dissolved) group for one SOP."""
     # locked: a daemon extending a pair's horizon waits for this apply, and this apply for it
@@ -101,19 +96,21 @@ def _sync_sop(store: Store, conn: Connection, sop: Sop, version_id: int, live_gr
                 for r in conn.execute(select(enrollments.c.group_id, enrollments.c.version_id,
                                              enrollments.c.planned_until, enrollments.c.active)
                                       .where(enrollments.c.sop_id == sop.id).with_for_update())}
-    first_plans = FirstPlans(conn, now)
+    planner = store.planner_or_raise()
+    first_plans = FirstPlans(conn, now, planner)
     new_enrollments: list[dict[str, Any]] = []
     replans: list[tuple[Group, Window, Enrollment]] = []
     for group in live_groups:
-        if not matches(sop, group):
+        if not planner.matches(sop, group):
             if group.id in enrolled:
                 change = _unenroll(conn, sop.id, group.id, now, actor)
                 if change.cancelled:
                     report.pairs.append(change)
             continue
-        window = planning_window(sop, group, now)
+        window = planner.first_window(sop, group, now)
         if group.id in enrolled:
-            replans.append((group, replanning_window(sop, window, enrolled[group.id]), enrolled[group.id]))
+            held = enrolled[group.id]
+            replans.append((group, planner.replanning_window(sop, window, aware(held.planned_until)), held))
             continue
         new_enrollments.append({"sop_id": sop.id, "group_id": group.id, "active": True,
                                 "persistent": sop.lifetime is None, "planned_until": to_db(window.end),
@@ -124,7 +121,7 @@ def _sync_sop(store: Store, conn: Connection, sop: Sop, version_id: int, live_gr
     first_plans.flush()
     if replans:
         earlier = lambda version: store.step_fingerprints(version, conn)  # noqa: E731
-        report.pairs += Replans(conn, sop, version_id, earlier, now, actor).run(replans)
+        report.pairs += Replans(conn, sop, version_id, earlier, now, actor, planner).run(replans)
 
 
 def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
@@ -179,24 +176,6 @@ def _sync_version(conn: Connection, sop: Sop, now: datetime, report: ApplyReport
     return int(version_id)
 
 
-def planning_window(sop: Sop, group: Group, now: datetime) -> Window:
-    """A lifetime SOP's whole life; a persistent SOP's first day up to ``now`` + horizon."""
-    life = life_window(sop, group)
-    if sop.lifetime is not None:
-        return life
-    return Window(life.start, max(life.start, now) + PERSISTENT_HORIZON)
-
-
-def replanning_window(sop: Sop, window: Window, enrollment: Enrollment) -> Window:
-    """The window a re-plan covers: a persistent SOP's ``window``, stretched to what the ledger
-    already holds (a daemon extends the horizon as time passes, and an apply run with an earlier
-    ``now`` must re-derive those actions, never take them for removed)."""
-    if sop.lifetime is not None:
-        return window
-    held = aware(enrollment.planned_until)
-    return window if held is None or held <= window.end else Window(window.start, held)
-
-
 def _unenroll(conn: Connection, sop_id: str, group_id: str, now: datetime, actor: str) -> PairChange:
     """A group that no longer matches an SOP: its future planned actions are cancelled (one
     statement, so an action claimed meanwhile is left to its daemon and not audited here)."""
@@ -217,9 +196,10 @@ def _unenroll(conn: Connection, sop_id: str, group_id: str, now: datetime, actor
     return change
 
 
-def extend_horizons(store: Store, now: datetime) -> int:
+def extend_horizons(store: Database, now: datetime) -> int:
     """Plan persistent SOPs further ahead as time passes; returns actions added."""
-    threshold = to_db(now + PERSISTENT_HORIZON - timedelta(days=1))
+    planner = store.planner_or_raise()
+    threshold = to_db(now + planner.horizon - timedelta(days=1))
     added = 0
     with writing(store) as conn:  # an apply re-planning or un-enrolling a pair waits, or is waited for
         due = conn.execute(select(enrollments, groups).join(groups, groups.c.id == enrollments.c.group_id).where(and_(
@@ -229,9 +209,8 @@ def extend_horizons(store: Store, now: datetime) -> int:
         for row in due:
             sop = store.sop_version(row.version_id, conn)
             group = group_from_row(row)
-            window = Window(aware(row.planned_until), now + PERSISTENT_HORIZON)
-            rows = [action_row(a, row.version_id, now)
-                    for a in plan(sop, group, window, render=False)]
+            window = Window(aware(row.planned_until), now + planner.horizon)
+            rows = [action_row(a, row.version_id, now) for a in planner.plan(sop, group, window)]
             added += insert_actions(conn, rows)
             conn.execute(update(enrollments).where(and_(enrollments.c.sop_id == row.sop_id,
                                                         enrollments.c.group_id == row.group_id))

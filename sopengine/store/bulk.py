@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from sqlalchemy import Column, Table
 from sqlalchemy.engine import Connection, Dialect
 
-from sopengine.planning.planner import PlannedAction
+from sopengine.model.actions import PlannedAction
 from sopengine.store import states
 from sopengine.store.database import json_text, to_db
 from sopengine.store.tables import KEY_INDEX

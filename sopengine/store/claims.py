@@ -19,7 +19,7 @@ from sqlalchemy import select, union_all, update
 
 from sopengine.store import states
 from sopengine.store.bulk import in_chunks
-from sopengine.store.core import Store, write_audit, writing
+from sopengine.store.core import Database, write_audit, writing
 from sopengine.store.records import ActionRecord
 from sopengine.store.database import aware, to_db
 from sopengine.store.tables import CLAIM_ORDER, actions, groups, sops
@@ -35,7 +35,7 @@ class ClaimedAction(ActionRecord):
     progress: int
 
 
-def claim_due(store: Store, now: datetime, owner: str, limit: int, lease: timedelta) -> list[ClaimedAction]:
+def claim_due(store: Database, now: datetime, owner: str, limit: int, lease: timedelta) -> list[ClaimedAction]:
     """Lease up to ``limit`` due actions of unpaused groups and SOPs, oldest first."""
     now_db = to_db(now)
     # scanned once per claim however many ranges below read them (a CTE read twice is materialized)
@@ -91,7 +91,7 @@ def _claimed(row: Any, previous: str) -> ClaimedAction:
     )
 
 
-def release(store: Store, claimed: Sequence[ClaimedAction], now: datetime, owner: str,
+def release(store: Database, claimed: Sequence[ClaimedAction], now: datetime, owner: str,
             detail: str = "lease released at shutdown") -> None:
     """Give back leases of actions not dispatched (clean shutdown, or a lease running out): each
     goes back to the state it was claimed from (planned, if that was an expired lease), in

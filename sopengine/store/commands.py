@@ -10,13 +10,13 @@ from sqlalchemy.engine import Connection
 
 from sopengine.model.group import Group
 from sopengine.kinds import StepBase
-from sopengine.planning.planner import PlannedAction, action_key
 from sopengine.model.sop import Sop
 from sopengine.store import states
 from sopengine.store.bulk import action_row, insert_actions
-from sopengine.store.core import Store, bump_revision, write_audit, writing
+from sopengine.store.abc import Planner
+from sopengine.store.core import Database, bump_revision, write_audit, writing
 from sopengine.store.database import aware, to_db
-from sopengine.store.ledger import group_from_row
+from sopengine.store.records import group_from_row
 from sopengine.store.tables import actions, by_key, enrollments, events, groups, sops
 
 
@@ -24,7 +24,7 @@ class NotFound(KeyError):
     """No such group, SOP or action."""
 
 
-def set_paused(store: Store, *, group: str | None = None, sop: str | None = None, paused: bool,
+def set_paused(store: Database, *, group: str | None = None, sop: str | None = None, paused: bool,
                now: datetime, actor: str = "cli") -> None:
     """Pause or resume a group or an SOP: paused work is not dispatched (it waits, or misses by its grace)."""
     table, ident = (groups, group) if group is not None else (sops, sop)
@@ -37,7 +37,7 @@ def set_paused(store: Store, *, group: str | None = None, sop: str | None = None
         bump_revision(conn)
 
 
-def transition(store: Store, key: str, to_state: str, allowed_from: frozenset[str], now: datetime,
+def transition(store: Database, key: str, to_state: str, allowed_from: frozenset[str], now: datetime,
                *, actor: str, reason: str | None = None, extra: Mapping[str, Any] | None = None) -> str:
     """Move action ``key`` to ``to_state`` if its state allows; returns the previous state.
 
@@ -65,30 +65,31 @@ def transition(store: Store, key: str, to_state: str, allowed_from: frozenset[st
         return str(row.state)
 
 
-def mark_done(store: Store, key: str, now: datetime, actor: str = "operator") -> str:
+def mark_done(store: Database, key: str, now: datetime, actor: str = "operator") -> str:
     """An operator confirms a task was done."""
     return transition(store, key, states.DONE, states.OPERATOR_DONE_FROM, now, actor=actor,
                       reason="confirmed by operator")
 
 
-def skip(store: Store, key: str, reason: str, now: datetime, actor: str = "cli") -> str:
+def skip(store: Database, key: str, reason: str, now: datetime, actor: str = "cli") -> str:
     """Skip an action that has not happened yet, with a reason."""
     return transition(store, key, states.SKIPPED, states.SKIP_FROM, now, actor=actor, reason=reason)
 
 
-def retry(store: Store, key: str, now: datetime, grace: timedelta = timedelta(hours=1), actor: str = "cli") -> str:
+def retry(store: Database, key: str, now: datetime, grace: timedelta = timedelta(hours=1), actor: str = "cli") -> str:
     """Try a failed, missed or overdue action again now (with a fresh grace)."""
     return transition(store, key, states.RETRYING, states.RETRY_FROM, now, actor=actor, reason="retry requested",
                       extra={"next_attempt_at": to_db(now), "deadline": to_db(now + grace)})
 
 
-def record_event(store: Store, group_id: str, name: str, occurred_at: datetime, data: Mapping[str, Any],
+def record_event(store: Database, group_id: str, name: str, occurred_at: datetime, data: Mapping[str, Any],
                  *, actor: str = "cli") -> list[str]:
     """Record an event and plan the ``on:`` steps it triggers; returns the keys planned or merged.
 
     Two events that land on the same step in the same minute share one action
     (its ``members`` list grows): newcomers are greeted together, not twice.
     """
+    planner = store.planner_or_raise()
     with writing(store) as conn:  # PostgreSQL: the group row locked, so its events merge one at a time
         grow = conn.execute(select(groups).where(groups.c.id == group_id).with_for_update()).first()
         if grow is None:
@@ -106,39 +107,35 @@ def record_event(store: Store, group_id: str, name: str, occurred_at: datetime, 
             sop = store.sop_version(version_id, conn)
             for index, step in enumerate(sop.steps):
                 if step.on == name:
-                    keys += _plan_event_step(conn, sop, step, index, group, version_id, name, occurred_at, data)
+                    keys += _plan_event_step(conn, planner, sop, step, index, group, version_id, name,
+                                             occurred_at, data)
         write_audit(conn, occurred_at, actor, [{"group_id": group_id, "action_key": k, "to_state": states.PLANNED,
                                                 "detail": f"event {name}"} for k in keys])
         bump_revision(conn)
         return keys
 
 
-def _plan_event_step(conn: Connection, sop: Sop, step: StepBase, index: int, group: Group, version_id: int,
-                     name: str, occurred_at: datetime, data: Mapping[str, Any]) -> list[str]:
-    """Plan (or merge into) the actions of one ``on:`` step: every part of the kind, as a timed
-    step has them (a red packet's announcement, then its send). A part that would come before the
-    event (a lead) is moved so the first part is at event + delay and the others keep their spacing."""
-    anchor = occurred_at + max(step.delay or timedelta(0), step.batch or timedelta(0))
-    parts = step.parts()
-    earliest = min(offset for _, offset in parts)
+def _plan_event_step(conn: Connection, planner: Planner, sop: Sop, step: StepBase, index: int, group: Group,
+                     version_id: int, name: str, occurred_at: datetime, data: Mapping[str, Any]) -> list[str]:
+    """Write (or merge into) the actions one ``on:`` step plans for an event (see
+    :meth:`~.abc.Planner.event_actions`): a newcomer joins a greeting still collecting newcomers
+    (``batch:``), and the later parts go with it."""
+    planned = planner.event_actions(sop, step, index, group, occurred_at)
     member = dict(data.get("member") or {})
     keys: list[str] = []
-    batch_due: datetime | None = None
-    for part_index, (part, offset) in enumerate(parts):
-        due = (batch_due or anchor) + offset - earliest
-        key = action_key(sop.id, step.id, part, group.id, due, sop.timezone)
-        columns = (actions.c.id, actions.c.data, actions.c.state, actions.c.key, actions.c.due)
+    columns = (actions.c.id, actions.c.data, actions.c.state, actions.c.key, actions.c.due)
+    for part_index in range(len(planned)):
+        key = planned[part_index].key
         # locked: a daemon's claim skips it until this merge is in
         existing = conn.execute(select(*columns).where(by_key(key)).with_for_update()).first()
         if existing is None and step.batch is not None and part_index == 0:
-            # a greeting still collecting newcomers takes this one too
             existing = conn.execute(select(*columns).where(
                 actions.c.sop_id == sop.id, actions.c.step == step.id, actions.c.group_id == group.id,
                 actions.c.part_index == 0, actions.c.state == states.PLANNED, actions.c.due >= to_db(occurred_at))
                 .order_by(actions.c.due).limit(1).with_for_update()).first()
             if existing is not None:
                 key = existing.key
-                batch_due = aware(existing.due) - offset + earliest  # the later parts go with it
+                planned = planner.event_actions(sop, step, index, group, occurred_at, first_due=aware(existing.due))
         if existing is not None:
             if existing.state in (states.PLANNED, states.RETRYING):
                 merged = dict(existing.data or {})
@@ -146,19 +143,14 @@ def _plan_event_step(conn: Connection, sop: Sop, step: StepBase, index: int, gro
                 conn.execute(update(actions).where(actions.c.id == existing.id).values(data=merged))
                 keys.append(key)
             continue
-        local = due.astimezone(sop.timezone)
-        planned = PlannedAction(
-            key=key, sop=sop.id, step=step.id, part=part, group=group.id, kind=step.kind,
-            channel=step.channel or sop.channel, due=local, day=(local.date() - group.start).days, occurrence=0,
-            step_index=index, part_index=part_index, grace=step.grace)
-        row = action_row(planned, version_id, occurred_at)
+        row = action_row(planned[part_index], version_id, occurred_at)
         row["data"] = {"event": name, "members": [member], **{k: v for k, v in data.items() if k != "member"}}
         insert_actions(conn, [row])
         keys.append(key)
     return keys
 
 
-def import_facts(store: Store, facts_by_group: Mapping[str, Mapping[str, Any]], now: datetime,
+def import_facts(store: Database, facts_by_group: Mapping[str, Mapping[str, Any]], now: datetime,
                  actor: str = "cli") -> tuple[list[str], list[str]]:
     """Merge facts into groups (stamped ``now``); returns (updated ids, unknown ids)."""
     updated, unknown = [], []

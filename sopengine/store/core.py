@@ -1,11 +1,15 @@
-"""The :class:`Store`: one database, its engine, and the bookkeeping every write shares."""
+"""The :class:`Database`: one database, its engine, and the bookkeeping every write shares.
+
+The concept modules beside it (apply, claims, outcomes, commands, queries, workers) are written
+against it; :class:`sopengine.store.sql.Store` binds them into the :class:`~.abc.DataStore`
+interface."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Self
 
 from sqlalchemy import Engine, Integer, String, cast, select, update
 from sqlalchemy.engine import Connection
@@ -14,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sopengine.model.definition import sop_from_definition, step_fingerprint
 from sopengine.kinds import KindRegistry, StepBase
 from sopengine.model.sop import Sop
+from sopengine.store.abc import Planner
 from sopengine.store.database import (
     StoreUnavailable, create_store_engine, default_url, migrate, read_revision, safe_url, to_db,
 )
@@ -22,16 +27,18 @@ from sopengine.store.tables import meta, sop_versions
 
 
 @dataclass
-class Store:
-    """A migrated database plus caches of immutable SOP versions."""
+class Database:
+    """A migrated database plus caches of immutable SOP versions, and the planner that decides
+    what a pair's actions are (None: a store that only dispatches and reads)."""
 
     engine: Engine
     kinds: Mapping[str, type[StepBase]] = field(default_factory=KindRegistry)
+    planner: Planner | None = None
     _versions: dict[int, Sop] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, url: str | None = None, kinds: Mapping[str, type[StepBase]] | None = None,
-             *, create: bool = True) -> "Store":
+             *, planner: Planner | None = None, create: bool = True) -> Self:
         """Open (and migrate) the store at ``url`` (default: :func:`default_url`).
 
         ``create`` false (commands that only read): a SQLite store that does not exist yet is not
@@ -46,7 +53,17 @@ class Store:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
             raise StoreUnavailable(f"cannot open the store {safe_url(url)}: "
                                    f"{reason[0] if reason else type(exc).__name__}") from None
-        return cls(engine, kinds or KindRegistry())
+        return cls(engine, kinds or KindRegistry(), planner)
+
+    def planner_or_raise(self) -> Planner:
+        """The planner, for the writes that plan (apply, horizons, events)."""
+        if self.planner is None:
+            raise TypeError("this store was opened without a planner: pass planner= to Store.open")
+        return self.planner
+
+    @property
+    def location(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
 
     @property
     def dialect(self) -> str:
@@ -97,7 +114,7 @@ class Store:
 
 
 @contextmanager
-def writing(store: Store) -> Iterator[Connection]:
+def writing(store: Database) -> Iterator[Connection]:
     """A transaction that writes on the strength of what it reads.
 
     On SQLite it holds the database write lock from its first statement (``BEGIN IMMEDIATE``):

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Hashable
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, literal, select, true
 from sqlalchemy.engine import Connection
 
 from sopengine.model.group import Group
-from sopengine.planning.planner import Window, plan
+from sopengine.model.actions import Window
 from sopengine.model.sop import Sop
+from sopengine.store.abc import Planner
 from sopengine.store.bulk import action_row, insert_actions
 from sopengine.store.database import to_db
 from sopengine.store.tables import KEY_INDEX, actions
@@ -51,14 +52,6 @@ _timing_groups = Table(
 )
 
 
-def timing_of(sop: Sop, version_id: int, group: Group, window: Window) -> tuple[Any, ...] | None:
-    """The key of the timing ``group`` shares with every group planned alike, or None when its plan
-    is its own (per-group pools, or shuffled steps seeded by the group id)."""
-    if group.pools or any(s.shuffle for s in sop.steps):
-        return None
-    return (sop.id, version_id, group.start, group.quiet, window)
-
-
 def split_key(key: str) -> tuple[str, str]:
     """An action key's parts around its group segment: (``sop/step[/part]``, local due)."""
     head, _group, tail = key.rsplit("/", 2)
@@ -77,7 +70,8 @@ class FirstPlans:
 
     conn: Connection
     now: datetime
-    _timings: dict[tuple[Any, ...], _Timing] = field(default_factory=dict)
+    planner: Planner
+    _timings: dict[Hashable, _Timing] = field(default_factory=dict)
     _single: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, sop: Sop, group: Group, window: Window, version_id: int) -> int:
@@ -86,12 +80,12 @@ class FirstPlans:
         Occurrences whose due + grace already passed belong to before the engine ran this
         group and are left out.
         """
-        timing_key = timing_of(sop, version_id, group, window)
+        timing_key = self.planner.timing_of(sop, version_id, group, window)
         timing = self._timings.get(timing_key) if timing_key is not None else None
         if timing is None:
             now_db = to_db(self.now)
             rows = [r for r in (action_row(a, version_id, self.now)
-                                for a in plan(sop, group, window, render=False)) if r["deadline"] >= now_db]
+                                for a in self.planner.plan(sop, group, window)) if r["deadline"] >= now_db]
             if timing_key is None:
                 self._single += rows
                 if len(self._single) >= BATCH_ROWS:

@@ -4,21 +4,19 @@ next, which SOP versions are due, recent sends per target, and groups as they ar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection
 
-from sopengine.model.group import Group
-from sopengine.model.quiet import parse_quiet
 from sopengine.store import states
-from sopengine.store.core import Store, write_audit, writing
+from sopengine.store.core import Database, write_audit, writing
 from sopengine.store.database import aware, to_db
 from sopengine.store.tables import CLAIM_ORDER, actions, attempts, groups, sops
 
 
-def sweep_deadlines(store: Store, now: datetime, manual_channels: Iterable[str],
+def sweep_deadlines(store: Database, now: datetime, manual_channels: Iterable[str],
                     actor: str) -> list[tuple[str, str, str]]:
     """Past due + grace: automatic → missed, operator tasks → overdue. Returns (key, from, to).
 
@@ -59,7 +57,7 @@ def sweep_deadlines(store: Store, now: datetime, manual_channels: Iterable[str],
     return changes
 
 
-def next_wakeup(store: Store, now: datetime) -> datetime | None:
+def next_wakeup(store: Database, now: datetime) -> datetime | None:
     """The earliest moment anything in the ledger needs the daemon (None: nothing ever).
 
     That is the soonest of: a waiting action of an unpaused group and SOP falling due; any
@@ -95,7 +93,7 @@ class DueSoon:
     group_ids: frozenset[str]
 
 
-def due_soon(store: Store, start: datetime, end: datetime, limit: int) -> DueSoon:
+def due_soon(store: Database, start: datetime, end: datetime, limit: int) -> DueSoon:
     """SOP versions and groups of the first ``limit`` waiting actions falling due from ``start`` to
     ``end`` (a range of the claim index: a million actions due at once are not all read)."""
     with store.engine.connect() as conn:  # one state at a time: each is one ordered index range
@@ -117,7 +115,7 @@ def _after(deadline: datetime | None) -> datetime | None:
     return None if deadline is None else deadline + timedelta(seconds=1)
 
 
-def recent_sends(store: Store, targets: Iterable[str], since: datetime) -> dict[str, list[datetime]]:
+def recent_sends(store: Database, targets: Iterable[str], since: datetime) -> dict[str, list[datetime]]:
     """Start times of attempts per target since ``since`` (for per-target rate limits)."""
     wanted = list(set(targets))
     out: dict[str, list[datetime]] = {t: [] for t in wanted}
@@ -134,11 +132,3 @@ def recent_sends(store: Store, targets: Iterable[str], since: datetime) -> dict[
 
 def group_row(conn: Connection, group_id: str) -> Any:
     return conn.execute(select(groups).where(groups.c.id == group_id)).first()
-
-
-def group_from_row(row: Any) -> Group:
-    """A :class:`Group` (with its current facts) from a groups-table row."""
-    start = row.start if isinstance(row.start, date) else date.fromisoformat(str(row.start))
-    return Group(row.id, row.name, start, tuple(row.tags or ()), dict(row.facts or {}),
-                 dict(row.channels or {}), dict(row.vars or {}), dict(row.pools or {}),
-                 parse_quiet(row.quiet) if row.quiet else None)

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sopengine.store import states
 from sopengine.store.bulk import driver_time, in_chunks, insert_rows, marker
 from sopengine.store.claims import ClaimedAction
-from sopengine.store.core import Store, bump_revision, write_audit
+from sopengine.store.core import Database, bump_revision, write_audit
 from sopengine.store.database import to_db
 from sopengine.store.tables import actions, groups
 
@@ -49,7 +49,7 @@ class Outcome:
     awaiting_operator: bool = False
 
 
-def record_outcomes(store: Store, outcomes: Sequence[Outcome], now: datetime, owner: str) -> list[Outcome]:
+def record_outcomes(store: Database, outcomes: Sequence[Outcome], now: datetime, owner: str) -> list[Outcome]:
     """Write outcomes, attempts and audit rows in one transaction; returns those whose lease was still ours.
 
     A few statements per batch, not one per action (see :func:`_write_outcomes`).

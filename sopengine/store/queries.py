@@ -12,8 +12,8 @@ from sqlalchemy import and_, func, or_, select
 from sopengine.store import states
 from sopengine.model.group import Group
 from sopengine.model.sop import Sop
-from sopengine.store.core import Store
-from sopengine.store.records import ActionRecord
+from sopengine.store.core import Database
+from sopengine.store.records import ActionRecord, StoredGroup, group_from_row
 from sopengine.store.database import aware, to_db
 from sopengine.store.tables import actions, attempts, groups, sops
 
@@ -41,7 +41,7 @@ class ActionView:
                 "attempts": self.attempts, "last_result": self.last_result, "reason": self.reason}
 
 
-def list_actions(store: Store, *, group: str | None = None, sop: str | None = None, state: str | None = None,
+def list_actions(store: Database, *, group: str | None = None, sop: str | None = None, state: str | None = None,
                  since: datetime | None = None, until: datetime | None = None,
                  limit: int | None = None) -> list[ActionView]:
     """Actions ordered by due time, filtered."""
@@ -84,7 +84,7 @@ class PairStatus:
                 "paused": self.paused, "dissolved": self.dissolved}
 
 
-def status(store: Store, now: datetime) -> list[PairStatus]:
+def status(store: Database, now: datetime) -> list[PairStatus]:
     """Per (SOP, group): counts by state, next due, and how many are late (due, not yet done)."""
     now_db = to_db(now)
     with store.engine.connect() as conn:
@@ -110,7 +110,7 @@ def status(store: Store, now: datetime) -> list[PairStatus]:
             for (s, g), c in sorted(counts.items())]
 
 
-def attempt_count(store: Store, key: str) -> int:
+def attempt_count(store: Database, key: str) -> int:
     with store.engine.connect() as conn:
         return int(conn.execute(select(func.count()).where(attempts.c.action_key == key)).scalar_one())
 
@@ -123,7 +123,7 @@ class StoredAction(ActionRecord):
     reason: str | None
 
 
-def channel_actions(store: Store, channel: str, since: datetime, until: datetime) -> list[StoredAction]:
+def channel_actions(store: Database, channel: str, since: datetime, until: datetime) -> list[StoredAction]:
     """Actions of ``channel`` due in ``[since, until)``, by due time."""
     q = (select(actions).where(actions.c.channel == channel, actions.c.due >= to_db(since),
                                actions.c.due < to_db(until))
@@ -134,10 +134,11 @@ def channel_actions(store: Store, channel: str, since: datetime, until: datetime
                              r.version_id, r.state, r.reason) for r in conn.execute(q)]
 
 
-def groups_by_id(store: Store, ids: set[str]) -> dict[str, Any]:
-    """Group rows by id."""
+def groups_by_id(store: Database, ids: set[str]) -> dict[str, StoredGroup]:
+    """The stored groups of ``ids``, by id (unknown ids are left out)."""
     with store.engine.connect() as conn:
-        return {r.id: r for r in conn.execute(select(groups).where(groups.c.id.in_(ids)))}
+        return {r.id: StoredGroup(group_from_row(r), bool(r.paused), aware(r.dissolved_at))
+                for r in conn.execute(select(groups).where(groups.c.id.in_(ids)))}
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ class GroupView:
                 "dissolved_at": self.dissolved_at.isoformat() if self.dissolved_at else None}
 
 
-def list_groups(store: Store) -> list[GroupView]:
+def list_groups(store: Database) -> list[GroupView]:
     """Every group with its facts and the SOPs it currently runs."""
     from sopengine.store.tables import enrollments
 
@@ -199,7 +200,7 @@ class Health:
                 "next_due": self.next_due.isoformat() if self.next_due else None}
 
 
-def health(store: Store, now: datetime, alive_within: float = 60.0) -> Health:
+def health(store: Database, now: datetime, alive_within: float = 60.0) -> Health:
     """Workers (alive if they beat within ``alive_within`` s) and the ledger's trouble counts."""
     from datetime import timedelta
 
@@ -225,10 +226,9 @@ def health(store: Store, now: datetime, alive_within: float = 60.0) -> Health:
                   counts.get(states.OVERDUE, 0), aware(oldest), aware(next_due))
 
 
-def running_groups(store: Store, ids: set[str] | None = None) -> list[tuple[Group, list[Sop]]]:
+def running_groups(store: Database, ids: set[str] | None = None) -> list[tuple[Group, list[Sop]]]:
     """Each live (not dissolved) group, or those of ``ids``, with its current facts and the current
     version of every SOP it is enrolled in: what the checks of a stored group are run against."""
-    from sopengine.store.ledger import group_from_row
     from sopengine.store.tables import enrollments
 
     with store.engine.connect() as conn:
@@ -244,7 +244,7 @@ def running_groups(store: Store, ids: set[str] | None = None) -> list[tuple[Grou
         return [(group_from_row(r), [store.sop_version(v, conn) for v in versions.get(r.id, [])]) for r in rows]
 
 
-def sop_zones(store: Store) -> dict[str, ZoneInfo]:
+def sop_zones(store: Database) -> dict[str, ZoneInfo]:
     """SOP id → the timezone of its current version (the zone its keys and sheets are in)."""
     with store.engine.connect() as conn:
         current = conn.execute(select(sops.c.id, sops.c.version_id)).all()

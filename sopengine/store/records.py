@@ -1,10 +1,14 @@
-"""What every stored action read back carries: enough to render it again as the daemon does."""
+"""Domain records the store reads back: actions (enough to render them again as the daemon does)
+and groups."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+
+from sopengine.model.group import Group
+from sopengine.model.quiet import parse_quiet
 
 
 @dataclass(frozen=True)
@@ -29,3 +33,21 @@ class ActionRecord:
     item: Any
     data: Any
     version_id: int
+
+
+@dataclass(frozen=True)
+class StoredGroup:
+    """A group as the ledger holds it: with its current facts (imports and events merged in),
+    whether it is paused, and when it was dissolved (None: it runs)."""
+
+    group: Group
+    paused: bool
+    dissolved_at: datetime | None
+
+
+def group_from_row(row: Any) -> Group:
+    """A :class:`Group` (with its current facts) from a groups-table row."""
+    start = row.start if isinstance(row.start, date) else date.fromisoformat(str(row.start))
+    return Group(row.id, row.name, start, tuple(row.tags or ()), dict(row.facts or {}),
+                 dict(row.channels or {}), dict(row.vars or {}), dict(row.pools or {}),
+                 parse_quiet(row.quiet) if row.quiet else None)

@@ -22,20 +22,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Hashable, Mapping, Sequence
 
 from sqlalchemy import Integer, Text, and_, bindparam, or_, select, true, type_coerce, update
 from sqlalchemy.engine import Connection
 
 from sopengine.model.definition import sop_definition, step_fingerprint
 from sopengine.model.group import Group
-from sopengine.planning.planner import Window, plan
+from sopengine.model.actions import Window
 from sopengine.model.sop import Sop
 from sopengine.store import states
 from sopengine.store.bulk import action_row, driver_time, fetch_tuples, in_chunks, insert_actions, item_json
 from sopengine.store.core import write_audit
 from sopengine.store.database import to_db
-from sopengine.store.first_plans import FirstPlans, split_key, timing_of
+from sopengine.store.abc import Planner
+from sopengine.store.first_plans import FirstPlans, split_key
 from sopengine.store.tables import actions, enrollments, sop_versions
 
 #: Group ids per ``IN (…)`` list (well under every backend's parameter limit).
@@ -92,7 +93,8 @@ class Replans:
     stored_fingerprints: Callable[[int], Mapping[str, str]]
     now: datetime
     actor: str
-    _timings: dict[tuple[Any, ...], _Template] = field(default_factory=dict)
+    planner: Planner
+    _timings: dict[Hashable, _Template] = field(default_factory=dict)
     _new: list[dict[str, Any]] = field(default_factory=list)
     _changed: list[dict[str, Any]] = field(default_factory=list)
     _cancelled: list[int] = field(default_factory=list)
@@ -102,7 +104,7 @@ class Replans:
     _copies: FirstPlans = field(init=False)
 
     def __post_init__(self) -> None:
-        self._copies = FirstPlans(self.conn, self.now)
+        self._copies = FirstPlans(self.conn, self.now, self.planner)
         self._stored_time = driver_time(self.conn)  # integers on SQLite, as _raw reads them
         self._now_stored = self._stored_time(to_db(self.now))
         self._fingerprints = {s.id: step_fingerprint(self.sop, s) for s in self.sop.steps}
@@ -180,11 +182,11 @@ class Replans:
     def _template(self, group: Group, window: Window) -> tuple[Any, _Template]:
         """(timing key, or None when the group's plan is its own; the planned actions).
         Groups sharing a timing share one plan."""
-        timing_key = timing_of(self.sop, self.version_id, group, window)
+        timing_key = self.planner.timing_of(self.sop, self.version_id, group, window)
         template = self._timings.get(timing_key) if timing_key is not None else None
         if template is None:
             template = _Template([])
-            for a in plan(self.sop, group, window, render=False):
+            for a in self.planner.plan(self.sop, group, window):
                 row = action_row(a, self.version_id, self.now)
                 head, tail = split_key(a.key)
                 template.entries.append(_Entry(head, tail, row, item_json(row["item"]),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.store import Store
 from sopengine.store.tables import actions
 
@@ -79,7 +80,7 @@ def test_sigkill_mid_run_loses_nothing(tmp_path, store_url):
     assert len(keys) == total, "every action was sent"
     duplicates = sum(n - 1 for n in keys.values())
     assert duplicates <= BATCH, f"{duplicates} duplicates, more than the batch in flight"
-    store = Store.open(store_url)
+    store = Store.open(store_url, planner=LedgerPlanner())
     with store.engine.connect() as conn:
         states = dict(conn.execute(select(actions.c.state, func.count()).group_by(actions.c.state)).all())
     store.close()
@@ -92,7 +93,7 @@ def test_sigterm_finishes_in_flight_work_and_releases_leases(tmp_path, store_url
     wait_for_lines(out, 100)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(30) == 0, proc.stderr.read().decode() if proc.stderr else ""
-    store = Store.open(store_url)
+    store = Store.open(store_url, planner=LedgerPlanner())
     with store.engine.connect() as conn:
         leased = conn.execute(select(func.count()).where(actions.c.lease_owner.is_not(None))).scalar()
         sent = conn.execute(select(func.count()).where(actions.c.state == "sent")).scalar()
@@ -134,7 +135,7 @@ def test_sigterm_is_honoured_within_seconds_while_a_template_runs_away(tmp_path,
     started = time.monotonic()
     assert proc.wait(15) == 0, proc.stderr.read().decode() if proc.stderr else ""
     assert time.monotonic() - started < 5
-    store = Store.open(store_url)
+    store = Store.open(store_url, planner=LedgerPlanner())
     with store.engine.connect() as conn:
         failed = conn.execute(select(actions.c.reason).where(actions.c.state == "failed")).scalars().all()
         leased = conn.execute(select(func.count()).where(actions.c.lease_owner.is_not(None))).scalar()
@@ -153,7 +154,7 @@ def test_after_sigkill_the_duplicates_are_at_most_what_was_sent_since_the_last_r
     wait_for_lines(out, 700)  # well inside the first batch of 1,000
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
-    store = Store.open(store_url)
+    store = Store.open(store_url, planner=LedgerPlanner())
     with store.engine.connect() as conn:
         recorded = conn.execute(select(func.count()).where(actions.c.state == "sent")).scalar()
     store.close()

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, select
 
+from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine import load_workspace
 from sopengine.channels import Ok, Permanent, RateLimit, Retryable
 from sopengine.daemon.clock import SystemClock, VirtualClock
@@ -235,7 +236,7 @@ def test_expired_leases_of_a_crashed_daemon_are_reclaimed(store):
 
 
 def test_two_daemons_share_the_work_and_never_send_a_key_twice(store_url, host):
-    stores = [Store.open(store_url, host.kinds) for _ in range(2)]
+    stores = [Store.open(store_url, host.kinds, planner=LedgerPlanner()) for _ in range(2)]
     start = datetime.now(UTC) - timedelta(minutes=1)
     sop = camp(__import__("tests.store.test_apply", fromlist=["CAMP"]).CAMP)
     many = [g for g in groups(40)]

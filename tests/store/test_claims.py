@@ -6,6 +6,7 @@ from datetime import timedelta, timezone
 
 from sqlalchemy import select
 
+from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.store import states
 from sopengine.store.apply import apply
 from sopengine.store.claims import claim_due, release
@@ -117,7 +118,7 @@ def test_a_claim_never_takes_over_a_lease_granted_while_it_chose(store_url, host
 
     from sopengine.store import Store
 
-    a, b = Store.open(store_url, host.kinds), Store.open(store_url, host.kinds)
+    a, b = (Store.open(store_url, host.kinds, planner=LedgerPlanner()) for _ in range(2))
     apply(a, [camp()], groups(3), at(0))
     now = at(0, 10).astimezone(UTC)
     b_claimed: list = []

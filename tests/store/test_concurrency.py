@@ -12,6 +12,7 @@ from typing import Any, Callable
 import pytest
 from sqlalchemy import event, select
 
+from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.store import Store, states
 from sopengine.store.apply import apply, extend_horizons
 from sopengine.store.claims import claim_due
@@ -43,7 +44,7 @@ def meanwhile(store: Store, after: str, other: Callable[[], Any]) -> threading.T
 
 
 def test_revision_bumps_at_once_both_count(store_url, host):
-    a, b = Store.open(store_url, host.kinds), Store.open(store_url, host.kinds)
+    a, b = (Store.open(store_url, host.kinds, planner=LedgerPlanner()) for _ in range(2))
     try:
         start = a.revision()
         with writing(a) as conn:
@@ -66,7 +67,7 @@ def _bump(store: Store) -> None:
 def test_an_apply_unenrolling_a_group_while_the_daemon_extends_its_horizon_cancels_what_it_added(store_url, host):
     """The daemon reads the pair to extend; before it writes, an apply un-enrolls the group. Either
     order is fine, but the daemon must not plan ahead for a pair the apply has let go."""
-    daemon, cli = Store.open(store_url, host.kinds), Store.open(store_url, host.kinds)
+    daemon, cli = (Store.open(store_url, host.kinds, planner=LedgerPlanner()) for _ in range(2))
     sop, [group] = camp(PERSISTENT), groups(1)
     apply(cli, [sop], [group], at(0))
     later = at(30).astimezone(UTC)  # within a day of the 35-day horizon: due for extending

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.store import Store
 from sopengine.store.apply import apply
 
@@ -12,7 +13,7 @@ from .test_apply import at, camp, groups
 
 def test_checkpoint_copies_the_wal_into_the_database_file(tmp_path, host):
     path = tmp_path / "ledger.db"
-    store = Store.open(f"sqlite:///{path}", host.kinds)
+    store = Store.open(f"sqlite:///{path}", host.kinds, planner=LedgerPlanner())
     try:
         with store.engine.connect():  # keep a connection open: closing the last one checkpoints by itself
             before = os.path.getsize(path)
@@ -44,7 +45,7 @@ def test_only_an_apply_gets_the_large_sqlite_page_cache(tmp_path, host):
 
     from sopengine.store.database import BULK_CACHE_KIB
 
-    store = Store.open(f"sqlite:///{tmp_path / 'ledger.db'}", host.kinds)
+    store = Store.open(f"sqlite:///{tmp_path / 'ledger.db'}", host.kinds, planner=LedgerPlanner())
     during: list[int] = []
 
     @event.listens_for(store.engine, "before_cursor_execute")

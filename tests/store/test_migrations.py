@@ -3,6 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.store.database import migrate
 from sopengine.store.tables import metadata
 
@@ -136,7 +137,7 @@ def test_sqlite_claims_read_each_range_of_the_claim_index_in_order(tmp_path):
     from sopengine.store import Store
     from sopengine.store.claims import claim_due
 
-    store = Store.open(f"sqlite:///{tmp_path / 'claim.db'}", load_plugins().kinds)
+    store = Store.open(f"sqlite:///{tmp_path / 'claim.db'}", load_plugins().kinds, planner=LedgerPlanner())
     plans: list[list[str]] = []
 
     @event.listens_for(store.engine, "before_cursor_execute")

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine import load_workspace
 from sopengine.daemon.clock import VirtualClock
 from sopengine.daemon.runner import Daemon
@@ -28,7 +29,7 @@ SH = ZoneInfo("Asia/Shanghai")
 def camp_db(tmp_path_factory, sops_dir_module):
     url = f"sqlite:///{tmp_path_factory.mktemp('sheets') / 'ledger.db'}"
     host = load_plugins()
-    store = Store.open(url, host.kinds)
+    store = Store.open(url, host.kinds, planner=LedgerPlanner())
     ws = load_workspace([sops_dir_module / "learning-camp-21d.yaml", sops_dir_module / "groups.yaml"])
     start = datetime(2026, 9, 19, tzinfo=SH)
     apply(store, ws.sops, ws.groups, start)
@@ -98,7 +99,7 @@ def test_a_task_that_cannot_be_rendered_stays_on_the_sheet_with_its_reason_in_ev
         "sop: city\nmatch: {tags: [camp]}\nlifetime: 3d\nsteps:\n"
         '  - {id: hello, kind: message, at: day 1 09:00, text: "{{ group.city }}的朋友们早上好"}\n'))
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    store = Store.open(url, load_plugins().kinds)
+    store = Store.open(url, load_plugins().kinds, planner=LedgerPlanner())
     start = datetime(2026, 9, 19, tzinfo=SH)
     apply(store, [sop], [group], start)
     with store.engine.begin() as conn:  # the fact went missing after apply

@@ -1,0 +1,84 @@
+"""The planning a ledger needs, handed to the store from above (see :class:`sopengine.store.abc.Planner`).
+
+The store keeps and compares actions; everything about *which* actions a pair has — whether a
+group matches an SOP, the window a first plan or a re-plan covers, which groups share one plan,
+the parts an event triggers — is decided here, without I/O or a clock of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Hashable
+
+from sopengine.kinds import StepBase
+from sopengine.model.actions import PlannedAction, PlanningError, Window
+from sopengine.model.group import Group
+from sopengine.model.sop import Sop
+from sopengine.planning.planner import action_key, life_window, matches, plan
+from sopengine.rendering.templating import TemplateProblem
+
+#: How far ahead a persistent SOP is planned; the daemon keeps extending it.
+PERSISTENT_HORIZON = timedelta(days=35)
+
+
+class LedgerPlanner:
+    """Plans for a store: unrendered actions (the daemon renders at dispatch, with that moment's
+    facts). Every failure to plan is a :class:`PlanningError` naming the step."""
+
+    horizon = PERSISTENT_HORIZON
+
+    def matches(self, sop: Sop, group: Group) -> bool:
+        return matches(sop, group)
+
+    def first_window(self, sop: Sop, group: Group, now: datetime) -> Window:
+        """A lifetime SOP's whole life; a persistent SOP's first day up to ``now`` + horizon."""
+        life = life_window(sop, group)
+        if sop.lifetime is not None:
+            return life
+        return Window(life.start, max(life.start, now) + self.horizon)
+
+    def replanning_window(self, sop: Sop, window: Window, planned_until: datetime | None) -> Window:
+        """The window a re-plan covers: a persistent SOP's ``window``, stretched to what the ledger
+        already holds (``planned_until``: a daemon extends the horizon as time passes, and an apply
+        run with an earlier ``now`` must re-derive those actions, never take them for removed)."""
+        if sop.lifetime is not None or planned_until is None or planned_until <= window.end:
+            return window
+        return Window(window.start, planned_until)
+
+    def plan(self, sop: Sop, group: Group, window: Window) -> list[PlannedAction]:
+        try:
+            return plan(sop, group, window, render=False)
+        except TemplateProblem as exc:
+            raise PlanningError(getattr(exc, "step", None), str(exc)) from exc
+
+    def timing_of(self, sop: Sop, version_id: int, group: Group, window: Window) -> Hashable | None:
+        """The key of the plan ``group`` shares with every group planned alike, or None when its
+        plan is its own (per-group pools, or shuffled steps seeded by the group id)."""
+        if group.pools or any(s.shuffle for s in sop.steps):
+            return None
+        return (sop.id, version_id, group.start, group.quiet, window)
+
+    def event_actions(self, sop: Sop, step: StepBase, step_index: int, group: Group, occurred_at: datetime,
+                      first_due: datetime | None = None) -> list[PlannedAction]:
+        """The actions of one ``on:`` step an event at ``occurred_at`` triggers: every part of the
+        kind, as a timed step has them (a red packet's announcement, then its send). A part that
+        would come before the event (a lead) is moved so the first part is at event + delay and the
+        others keep their spacing; ``first_due`` puts the first part there instead (a greeting
+        still collecting newcomers), the others keeping their spacing from it."""
+        parts = step.parts()
+        earliest = min(offset for _, offset in parts)
+        if first_due is None:
+            base = occurred_at + max(step.delay or timedelta(0), step.batch or timedelta(0))
+        else:
+            base = first_due - parts[0][1] + earliest
+        out: list[PlannedAction] = []
+        for part_index, (part, offset) in enumerate(parts):
+            due = base + offset - earliest
+            local = due.astimezone(sop.timezone)
+            out.append(PlannedAction(
+                key=action_key(sop.id, step.id, part, group.id, due, sop.timezone), sop=sop.id, step=step.id,
+                part=part, group=group.id, kind=step.kind, channel=step.channel or sop.channel, due=local,
+                day=(local.date() - group.start).days, occurrence=0, step_index=step_index,
+                part_index=part_index, grace=step.grace))
+        return out
+

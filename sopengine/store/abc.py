@@ -1,0 +1,203 @@
+"""The store's interfaces, in one place: :class:`DataStore`, what the daemon, the CLI, the
+operators' workspace and plugins may ask of a ledger, and :class:`Planner`, what a ledger needs
+of planning, handed to it from above.
+
+The store persists and queries; it does not plan. Which actions a pair has is the planner's
+(:class:`sopengine.planning.ledger_planner.LedgerPlanner`), given to the store when it is opened,
+so the store imports nothing of planning and a test can hand it any planner it likes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Hashable, Iterable, Mapping, Protocol, Sequence
+from zoneinfo import ZoneInfo
+
+from sopengine.kinds import StepBase
+from sopengine.model.actions import PlannedAction, Window
+from sopengine.model.group import Group
+from sopengine.model.sop import Sop
+
+if TYPE_CHECKING:
+    from sopengine.store.apply import ApplyReport
+    from sopengine.store.claims import ClaimedAction
+    from sopengine.store.ledger import DueSoon
+    from sopengine.store.outcomes import Outcome
+    from sopengine.store.queries import ActionView, GroupView, Health, PairStatus, StoredAction, StoredGroup
+
+
+class Planner(Protocol):
+    """Planning as a ledger asks for it. Pure: no I/O, no clock (``now`` is always given).
+    Every method that plans raises :class:`~sopengine.model.actions.PlanningError` naming the
+    step when a step cannot be planned."""
+
+    #: How far ahead of now a persistent SOP is kept planned.
+    horizon: timedelta
+
+    def matches(self, sop: Sop, group: Group) -> bool:
+        """Whether ``sop`` applies to ``group`` (its selector)."""
+
+    def first_window(self, sop: Sop, group: Group, now: datetime) -> Window:
+        """The window a pair's plan covers as of ``now``."""
+
+    def replanning_window(self, sop: Sop, window: Window, planned_until: datetime | None) -> Window:
+        """The window a re-plan covers, given what the ledger already holds of the pair."""
+
+    def plan(self, sop: Sop, group: Group, window: Window) -> list[PlannedAction]:
+        """The pair's timed actions due in ``window``, unrendered, sorted by due."""
+
+    def timing_of(self, sop: Sop, version_id: int, group: Group, window: Window) -> Hashable | None:
+        """A key shared by every group whose plan differs from this one's only by the group id
+        (the store then plans once and copies), or None."""
+
+    def event_actions(self, sop: Sop, step: StepBase, step_index: int, group: Group, occurred_at: datetime,
+                      first_due: datetime | None = None) -> list[PlannedAction]:
+        """The actions an event at ``occurred_at`` triggers for the ``on:`` step ``step``
+        (``first_due``: the first part joins an action already due then)."""
+
+
+class DataStore(ABC):
+    """A ledger of groups, SOP versions, timed actions, attempts, events and audit.
+
+    Every method is one transaction. Times in and out are timezone-aware. Reads return domain
+    records (dataclasses of this package), never driver rows. Commands on one action by key raise
+    :class:`~sopengine.store.commands.NotFound` for an unknown key and return the state reached.
+    """
+
+    # --- files in -------------------------------------------------------------------------------
+    @abstractmethod
+    def apply(self, sop_list: Sequence[Sop], group_list: Sequence[Group], now: datetime,
+              *, actor: str = "apply", dry_run: bool = False) -> ApplyReport:
+        """Sync SOPs and groups in; re-plans only the future; the same files twice change nothing."""
+
+    @abstractmethod
+    def extend_horizons(self, now: datetime) -> int:
+        """Plan persistent SOPs further ahead as time passes; returns actions added."""
+
+    # --- the daemon's work ---------------------------------------------------------------------
+    @abstractmethod
+    def claim_due(self, now: datetime, owner: str, limit: int, lease: timedelta) -> list[ClaimedAction]:
+        """Lease up to ``limit`` due actions to ``owner``; no two owners hold one action."""
+
+    @abstractmethod
+    def release(self, claimed: Sequence[ClaimedAction], now: datetime, owner: str,
+                detail: str = "lease released at shutdown") -> None:
+        """Give leases back unsent (a clean shutdown)."""
+
+    @abstractmethod
+    def record_outcomes(self, outcomes: Sequence[Outcome], now: datetime, owner: str) -> list[Outcome]:
+        """Write what dispatching did; returns the outcomes written (a lease lost is not)."""
+
+    @abstractmethod
+    def due_soon(self, start: datetime, end: datetime, limit: int) -> DueSoon:
+        """What the next actions will need (group ids, versions), to prepare while idle."""
+
+    @abstractmethod
+    def next_wakeup(self, now: datetime) -> datetime | None:
+        """When something next needs the daemon."""
+
+    @abstractmethod
+    def sweep_deadlines(self, now: datetime, manual_channels: Iterable[str], actor: str) -> list[tuple[str, str, str]]:
+        """Mark actions past due + grace missed (operator channels: overdue); returns what changed."""
+
+    @abstractmethod
+    def recent_sends(self, targets: Iterable[str], since: datetime) -> dict[str, list[datetime]]:
+        """Send times per rate-limit target since ``since``."""
+
+    # --- what people do ------------------------------------------------------------------------
+    @abstractmethod
+    def mark_done(self, key: str, now: datetime, actor: str = "operator") -> str:
+        """An operator confirms a task."""
+
+    @abstractmethod
+    def skip(self, key: str, reason: str, now: datetime, actor: str = "cli") -> str:
+        """Skip an action, with the reason."""
+
+    @abstractmethod
+    def retry(self, key: str, now: datetime, grace: timedelta = timedelta(hours=1), actor: str = "cli") -> str:
+        """Try a failed, missed or overdue action again now."""
+
+    @abstractmethod
+    def set_paused(self, *, group: str | None = None, sop: str | None = None, paused: bool,
+                   now: datetime, actor: str = "cli") -> None:
+        """Pause or resume a group or an SOP."""
+
+    @abstractmethod
+    def record_event(self, group_id: str, name: str, occurred_at: datetime, data: Mapping[str, Any],
+                     *, actor: str = "cli") -> list[str]:
+        """Record an event and plan the steps it triggers; returns the keys planned or merged."""
+
+    @abstractmethod
+    def import_facts(self, facts_by_group: Mapping[str, Mapping[str, Any]], now: datetime,
+                     actor: str = "cli") -> tuple[list[str], list[str]]:
+        """Merge facts into groups; returns (updated ids, unknown ids)."""
+
+    # --- what people see -----------------------------------------------------------------------
+    @abstractmethod
+    def list_actions(self, *, group: str | None = None, sop: str | None = None, state: str | None = None,
+                     since: datetime | None = None, until: datetime | None = None,
+                     limit: int | None = None) -> list[ActionView]:
+        """Stored actions, filtered, in due order."""
+
+    @abstractmethod
+    def channel_actions(self, channel: str, since: datetime, until: datetime) -> list[StoredAction]:
+        """A channel's actions due in ``[since, until)``, with what rendering them needs."""
+
+    @abstractmethod
+    def groups_by_id(self, ids: set[str]) -> dict[str, StoredGroup]:
+        """The stored groups of ``ids`` (current facts, dissolution)."""
+
+    @abstractmethod
+    def list_groups(self) -> list[GroupView]:
+        """Every stored group with its SOPs."""
+
+    @abstractmethod
+    def running_groups(self, ids: set[str] | None = None) -> list[tuple[Group, list[Sop]]]:
+        """Groups not dissolved, each with the current versions of the SOPs it is enrolled in."""
+
+    @abstractmethod
+    def sop_zones(self) -> dict[str, ZoneInfo]:
+        """Each stored SOP's timezone."""
+
+    @abstractmethod
+    def status(self, now: datetime) -> list[PairStatus]:
+        """Per (SOP, group): counts by state, next due, late."""
+
+    @abstractmethod
+    def health(self, now: datetime, alive_within: float = 60.0) -> Health:
+        """Workers alive, late, failed and missed counts."""
+
+    # --- daemons alive -------------------------------------------------------------------------
+    @abstractmethod
+    def register_worker(self, worker_id: str, host: str, pid: int, now: datetime) -> None: ...
+
+    @abstractmethod
+    def heartbeat(self, worker_id: str, now: datetime, stats: Mapping[str, Any]) -> None: ...
+
+    @abstractmethod
+    def unregister_worker(self, worker_id: str, now: datetime, stats: Mapping[str, Any]) -> None: ...
+
+    @abstractmethod
+    def live_workers(self, now: datetime, within: timedelta) -> int: ...
+
+    # --- bookkeeping ---------------------------------------------------------------------------
+    @abstractmethod
+    def sop_version(self, version_id: int) -> Sop:
+        """The SOP of a stored version (versions never change)."""
+
+    @abstractmethod
+    def revision(self) -> int:
+        """A change counter: it moves whenever anything but dispatching changes the ledger."""
+
+    @abstractmethod
+    def checkpoint(self) -> None:
+        """Tidy the database's own files when idle (SQLite's write-ahead log); may do nothing."""
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """Where the store is, fit for a log line (a URL with any password hidden)."""
+
+    @abstractmethod
+    def close(self) -> None: ...

@@ -1,0 +1,110 @@
+"""The SQLAlchemy :class:`Store`: one implementation of :class:`~.abc.DataStore` for SQLite (the
+embedded default) and PostgreSQL. Each method is the concept module's function of the same name
+(:mod:`.apply`, :mod:`.claims`, :mod:`.outcomes`, :mod:`.ledger`, :mod:`.commands`,
+:mod:`.queries`, :mod:`.workers`), where the SQL and its reasons are."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+from sopengine.model.group import Group
+from sopengine.model.sop import Sop
+from sopengine.store import apply as _apply, claims as _claims, commands as _commands, ledger as _ledger
+from sopengine.store import outcomes as _outcomes, queries as _queries, workers as _workers
+from sopengine.store.abc import DataStore
+from sopengine.store.core import Database
+
+
+class Store(Database, DataStore):
+    """A ledger in one database: ``Store.open(url, kinds, planner=LedgerPlanner())``."""
+
+    def apply(self, sop_list: Sequence[Sop], group_list: Sequence[Group], now: datetime,
+              *, actor: str = "apply", dry_run: bool = False) -> _apply.ApplyReport:
+        return _apply.apply(self, sop_list, group_list, now, actor=actor, dry_run=dry_run)
+
+    def extend_horizons(self, now: datetime) -> int:
+        return _apply.extend_horizons(self, now)
+
+    def claim_due(self, now: datetime, owner: str, limit: int, lease: timedelta) -> list[_claims.ClaimedAction]:
+        return _claims.claim_due(self, now, owner, limit, lease)
+
+    def release(self, claimed: Sequence[_claims.ClaimedAction], now: datetime, owner: str,
+                detail: str = "lease released at shutdown") -> None:
+        _claims.release(self, claimed, now, owner, detail)
+
+    def record_outcomes(self, outcomes: Sequence[_outcomes.Outcome], now: datetime,
+                        owner: str) -> list[_outcomes.Outcome]:
+        return _outcomes.record_outcomes(self, outcomes, now, owner)
+
+    def due_soon(self, start: datetime, end: datetime, limit: int) -> _ledger.DueSoon:
+        return _ledger.due_soon(self, start, end, limit)
+
+    def next_wakeup(self, now: datetime) -> datetime | None:
+        return _ledger.next_wakeup(self, now)
+
+    def sweep_deadlines(self, now: datetime, manual_channels: Iterable[str], actor: str) -> list[tuple[str, str, str]]:
+        return _ledger.sweep_deadlines(self, now, manual_channels, actor)
+
+    def recent_sends(self, targets: Iterable[str], since: datetime) -> dict[str, list[datetime]]:
+        return _ledger.recent_sends(self, targets, since)
+
+    def mark_done(self, key: str, now: datetime, actor: str = "operator") -> str:
+        return _commands.mark_done(self, key, now, actor)
+
+    def skip(self, key: str, reason: str, now: datetime, actor: str = "cli") -> str:
+        return _commands.skip(self, key, reason, now, actor)
+
+    def retry(self, key: str, now: datetime, grace: timedelta = timedelta(hours=1), actor: str = "cli") -> str:
+        return _commands.retry(self, key, now, grace, actor)
+
+    def set_paused(self, *, group: str | None = None, sop: str | None = None, paused: bool,
+                   now: datetime, actor: str = "cli") -> None:
+        _commands.set_paused(self, group=group, sop=sop, paused=paused, now=now, actor=actor)
+
+    def record_event(self, group_id: str, name: str, occurred_at: datetime, data: Mapping[str, Any],
+                     *, actor: str = "cli") -> list[str]:
+        return _commands.record_event(self, group_id, name, occurred_at, data, actor=actor)
+
+    def import_facts(self, facts_by_group: Mapping[str, Mapping[str, Any]], now: datetime,
+                     actor: str = "cli") -> tuple[list[str], list[str]]:
+        return _commands.import_facts(self, facts_by_group, now, actor)
+
+    def list_actions(self, *, group: str | None = None, sop: str | None = None, state: str | None = None,
+                     since: datetime | None = None, until: datetime | None = None,
+                     limit: int | None = None) -> list[_queries.ActionView]:
+        return _queries.list_actions(self, group=group, sop=sop, state=state, since=since, until=until, limit=limit)
+
+    def channel_actions(self, channel: str, since: datetime, until: datetime) -> list[_queries.StoredAction]:
+        return _queries.channel_actions(self, channel, since, until)
+
+    def groups_by_id(self, ids: set[str]) -> dict[str, _queries.StoredGroup]:
+        return _queries.groups_by_id(self, ids)
+
+    def list_groups(self) -> list[_queries.GroupView]:
+        return _queries.list_groups(self)
+
+    def running_groups(self, ids: set[str] | None = None) -> list[tuple[Group, list[Sop]]]:
+        return _queries.running_groups(self, ids)
+
+    def sop_zones(self) -> dict[str, ZoneInfo]:
+        return _queries.sop_zones(self)
+
+    def status(self, now: datetime) -> list[_queries.PairStatus]:
+        return _queries.status(self, now)
+
+    def health(self, now: datetime, alive_within: float = 60.0) -> _queries.Health:
+        return _queries.health(self, now, alive_within)
+
+    def register_worker(self, worker_id: str, host: str, pid: int, now: datetime) -> None:
+        _workers.register_worker(self, worker_id, host, pid, now)
+
+    def heartbeat(self, worker_id: str, now: datetime, stats: Mapping[str, Any]) -> None:
+        _workers.heartbeat(self, worker_id, now, stats)
+
+    def unregister_worker(self, worker_id: str, now: datetime, stats: Mapping[str, Any]) -> None:
+        _workers.unregister_worker(self, worker_id, now, stats)
+
+    def live_workers(self, now: datetime, within: timedelta) -> int:
+        return _workers.live_workers(self, now, within)
