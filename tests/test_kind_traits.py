@@ -6,35 +6,17 @@ from __future__ import annotations
 import textwrap
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Mapping
 
 from sopengine import LoadOptions, load_sop
 from sopengine.channels import ChannelContext, Target
 from sopengine.model.group import Group
-from sopengine.kinds import DissolutionStep, KindRegistry, PartTraits, RenameStep, StepBase
+from sopengine.kinds import DissolutionStep, KindRegistry, PartTraits, RenameStep
 from sopengine.present.labels import kind_label
 from sopengine.rendering.actions import outbound
 from sopengine_wecom import WeComChannel
 from sopengine_wecom.render import NOTE_MARK
 
-
-class PinStep(StepBase):
-    """A plugin's kind: the operator pins a notice (operator-only, posts nothing)."""
-
-    kind_name = "pin"
-    label: ClassVar[str] = "置顶"
-    kind: Literal["pin"]
-    text: str
-
-    @classmethod
-    def traits(cls, part: str | None) -> PartTraits:
-        return PartTraits(label=cls.label, operator_only=True, quiet_exempt=True)
-
-    def templates(self):  # type: ignore[no-untyped-def]
-        yield ("text",), self.text
-
-    def render(self, part: str | None, context: Mapping[str, Any]) -> dict[str, Any]:
-        return {"text": f"置顶：{self.text}"}
+from .kinds_for_tests import PinStep
 
 
 SOP = """

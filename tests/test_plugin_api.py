@@ -28,7 +28,7 @@ def test_the_schema_knows_a_registered_kind():
     from sopengine.kinds import KindRegistry
     from sopengine.loading.schema import sop_json_schema
 
-    from .test_kind_traits import PinStep
+    from .kinds_for_tests import PinStep
 
     kinds = KindRegistry()
     kinds.register(PinStep)

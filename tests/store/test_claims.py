@@ -13,7 +13,7 @@ from sopengine.store.claims import claim_due, release
 from sopengine.store.outcomes import Outcome, record_outcomes
 from sopengine.store.tables import actions, audit
 
-from .test_apply import at, camp, groups
+from .camp_world import at, camp, groups
 
 UTC = timezone.utc
 LEASE = timedelta(minutes=1)

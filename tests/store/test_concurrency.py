@@ -20,7 +20,7 @@ from sopengine.store.commands import skip
 from sopengine.store.core import bump_revision, writing
 from sopengine.store.tables import actions
 
-from .test_apply import CAMP, at, camp, groups
+from .camp_world import CAMP, at, camp, groups
 
 UTC = timezone.utc
 PERSISTENT = CAMP.replace("lifetime: 10d\n", "").replace("    days: 1-9\n", "")

@@ -8,7 +8,7 @@ from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.store import Store
 from sopengine.store.apply import apply
 
-from .test_apply import at, camp, groups
+from .camp_world import at, camp, groups
 
 
 def test_checkpoint_copies_the_wal_into_the_database_file(tmp_path, host):

@@ -15,7 +15,7 @@ from sopengine.model.sop import Sop
 from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.store import ActionView, DataStore, Store, StoredGroup
 
-from .test_apply import at, camp, groups
+from .camp_world import at, camp, groups
 
 STORE = Path(__file__).resolve().parents[2] / "sopengine" / "store"
 

@@ -12,7 +12,7 @@ from sopengine.store.claims import claim_due
 from sopengine.store.outcomes import AttemptRecord, Outcome, record_outcomes
 from sopengine.store.tables import actions, attempts, audit
 
-from .test_apply import at, camp, groups
+from .camp_world import at, camp, groups
 
 UTC = timezone.utc
 LEASE = timedelta(minutes=1)

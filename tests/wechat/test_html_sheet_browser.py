@@ -12,7 +12,6 @@ import pytest
 from sopengine_wechat.command import build_sheet
 from sopengine_wechat.sheet import html_page
 
-from .test_task_sheets import camp_db, sops_dir_module  # noqa: F401 - module fixtures
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")

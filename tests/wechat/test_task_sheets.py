@@ -5,16 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 
 from sopengine.planning.ledger_planner import LedgerPlanner
-from sopengine import load_workspace
 from sopengine.daemon.clock import VirtualClock
 from sopengine.daemon.runner import Daemon
 from sopengine.plugins import load_plugins
 from sopengine.store import Store
 from sopengine.store.apply import apply
-from sopengine.store.commands import mark_done
 from sopengine.store.queries import list_actions
 from sopengine_wechat import WeChatTaskChannel
 from sopengine_wechat.command import build_sheet
@@ -23,30 +20,6 @@ from sopengine_wechat.sheet import csv_text, html_page, markdown
 from ..goldens import check_golden
 
 SH = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(scope="module")
-def camp_db(tmp_path_factory, sops_dir_module):
-    url = f"sqlite:///{tmp_path_factory.mktemp('sheets') / 'ledger.db'}"
-    host = load_plugins()
-    store = Store.open(url, host.kinds, planner=LedgerPlanner())
-    ws = load_workspace([sops_dir_module / "learning-camp-21d.yaml", sops_dir_module / "groups.yaml"])
-    start = datetime(2026, 9, 19, tzinfo=SH)
-    apply(store, ws.sops, ws.groups, start)
-    Daemon(store, {"wechat": WeChatTaskChannel()}, VirtualClock(start)).run(until=datetime(2026, 9, 21, 12, tzinfo=SH))
-    for a in list_actions(store, group="ppt-camp-2026-09-a"):  # 小雅 did her first day's work
-        if a.state in ("due", "overdue") and a.due < datetime(2026, 9, 20, tzinfo=SH):
-            mark_done(store, a.key, datetime(2026, 9, 20, tzinfo=SH))
-    Daemon(store, {"wechat": WeChatTaskChannel()}, VirtualClock(datetime(2026, 9, 21, 12, tzinfo=SH))).run(
-        until=datetime(2026, 10, 12, tzinfo=SH))
-    store.close()
-    return url
-
-
-@pytest.fixture(scope="module")
-def sops_dir_module():
-    from ..conftest import ROOT
-    return ROOT / "sops"
 
 
 def whole_life(url: str, render) -> str:  # type: ignore[no-untyped-def]
