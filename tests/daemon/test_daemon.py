@@ -29,7 +29,7 @@ from sopengine.store.tables import actions, attempts, audit
 from sopengine.store.tables import groups as groups_table
 
 from ..channels_for_tests import RecordingChannel, fail_times
-from ..store.test_apply import at, camp, groups, rows
+from ..store.camp_world import CAMP, at, camp, groups, rows
 
 SH = ZoneInfo("Asia/Shanghai")
 UTC = timezone.utc
@@ -176,7 +176,7 @@ def test_dissolved_group_gets_nothing_more(store):
 
 def test_member_joined_same_minute_is_one_greeting(store):
     text = camp().path.read_text if False else None  # noqa: F841 - keep helpers imported
-    sop = camp(__import__("tests.store.test_apply", fromlist=["CAMP"]).CAMP + """
+    sop = camp(CAMP + """
   - id: welcome
     kind: message
     on: member_joined
@@ -238,7 +238,7 @@ def test_expired_leases_of_a_crashed_daemon_are_reclaimed(store):
 def test_two_daemons_share_the_work_and_never_send_a_key_twice(store_url, host):
     stores = [Store.open(store_url, host.kinds, planner=LedgerPlanner()) for _ in range(2)]
     start = datetime.now(UTC) - timedelta(minutes=1)
-    sop = camp(__import__("tests.store.test_apply", fromlist=["CAMP"]).CAMP)
+    sop = camp(CAMP)
     many = [g for g in groups(40)]
     apply(stores[0], [sop], many, start - timedelta(days=30))
     with stores[0].engine.begin() as conn:  # everything due now, within grace
@@ -276,7 +276,6 @@ WELCOME = """
 
 
 def test_welcomes_within_the_batch_window_are_one_message(store):
-    from ..store.test_apply import CAMP
     apply(store, [camp(CAMP + WELCOME)], groups(1), at(1))
     for minute, name in ((0, "小明"), (3, "小红"), (9, "小刚")):
         record_event(store, "g0", "member_joined", at(1, 9) + timedelta(minutes=minute), {"member": {"name": name}})
@@ -288,7 +287,6 @@ def test_welcomes_within_the_batch_window_are_one_message(store):
 
 
 def test_unless_active_uses_the_facts_of_the_moment(store):
-    from ..store.test_apply import CAMP
     busy = groups(1)
     busy[0].facts["last_message_at"] = (at(1, 15) - timedelta(minutes=5)).isoformat()
     apply(store, [camp(CAMP + WELCOME)], busy, at(1))
@@ -298,7 +296,6 @@ def test_unless_active_uses_the_facts_of_the_moment(store):
 
 
 def test_when_is_evaluated_with_the_facts_at_dispatch(store):
-    from ..store.test_apply import CAMP
     from sopengine.store.tables import groups as groups_table
     sop = camp(CAMP.replace('    text: "话题"', '    text: "话题"\n    when: "group.members >= 30"'))
     apply(store, [sop], groups(1), at(0))
@@ -312,7 +309,6 @@ def test_when_is_evaluated_with_the_facts_at_dispatch(store):
 
 
 def test_red_packet_over_the_channel_limit_fails_with_a_reason(store):
-    from ..store.test_apply import CAMP
     sop = camp(CAMP + """
   - id: rp
     kind: red_packet
@@ -418,7 +414,6 @@ EVENT_RED_PACKET = """
 
 
 def test_a_red_packet_on_an_event_is_announced_first_then_sent(store):
-    from ..store.test_apply import CAMP
     apply(store, [camp(CAMP + EVENT_RED_PACKET)], groups(1), at(1))
     keys = record_event(store, "g0", "member_joined", at(1, 9), {"member": {"name": "小明"}})
     assert keys == ["camp/welcome-packet/announce/g0/2026-09-20T09:01",

@@ -7,8 +7,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from sopengine import load_sop
 from sopengine.model.group import Group
+from sopengine.store.tables import actions
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -50,3 +53,8 @@ def groups(n: int = 2) -> list[Group]:
 
 def at(day: int, hour: int = 0) -> datetime:
     return datetime(2026, 9, 19, hour, tzinfo=SH) + timedelta(days=day)
+
+
+def rows(store):
+    with store.engine.connect() as conn:
+        return {r.key: r for r in conn.execute(select(actions))}

@@ -12,12 +12,7 @@ from sopengine.store.apply import apply
 from sopengine.store.tables import actions, audit
 from sopengine.model.group import Group
 
-from .camp_world import CAMP, at, camp, groups
-
-
-def rows(store):
-    with store.engine.connect() as conn:
-        return {r.key: r for r in conn.execute(select(actions))}
+from .camp_world import CAMP, at, camp, groups, rows
 
 
 def test_apply_twice_changes_nothing(store):
