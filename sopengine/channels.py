@@ -202,6 +202,17 @@ def settings_check(factory: ChannelFactory) -> SettingsCheck | None:
     return check if callable(check) else None
 
 
+#: Who does a group's tasks on a channel, read from its settings for that channel (ids or names).
+OperatorsOf = Callable[[Mapping[str, Any]], Sequence[str]]
+
+
+def operators_reader(factory: ChannelFactory) -> OperatorsOf | None:
+    """The factory's ``operators(settings)``, if it declares one: a channel whose work is done by
+    people (``capabilities.manual``) says there who they are."""
+    read = getattr(factory, "operators", None)
+    return read if callable(read) else None
+
+
 def check_env_setting(settings: Mapping[str, Any], key: str, env: Mapping[str, str],
                       *, required: bool = True, what: str = "") -> list[SettingProblem]:
     """The usual checks of a setting naming an environment variable (``webhook_env``…): given,

@@ -23,6 +23,7 @@ from sopengine.hookspecs import (
 from sopengine.kinds import Part, PartTraits, StepBase, TextStep
 from sopengine.kinds.base import PASTE
 from sopengine.kinds.survey import survey_text
+from sopengine.model.operators import Operator, Roster
 from sopengine.operators.tasks import OperatorTask, SheetRow, operator_task, unusable_task
 from sopengine.rendering.actions import outbound
 from sopengine.operators.spreadsheet import UTF8_BOM, safe_cell
@@ -44,9 +45,9 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Capabilities", "Channel", "ChannelConfigError", "ChannelContext", "ChannelFactory", "DB_OPTION", "Ok",
-    "OperatorInstruction", "OperatorTask", "OutboundAction", "PASTE", "Part", "PartTraits", "Permanent",
+    "Operator", "OperatorInstruction", "OperatorTask", "OutboundAction", "PASTE", "Part", "PartTraits", "Permanent",
     "RateLimit", "RegisterChannel", "RegisterCommand", "RegisterEvent", "RegisterFilter", "RegisterKind",
-    "Retryable", "SendResult", "SettingProblem", "SettingsCheck", "SheetRow", "StepBase", "Target", "TemplateProblem",
+    "Retryable", "Roster", "SendResult", "SettingProblem", "SettingsCheck", "SheetRow", "StepBase", "Target", "TemplateProblem",
     "TextStep", "UTF8_BOM", "build_sheet", "check_env_setting", "hookimpl", "open_store", "operator_task",
     "outbound", "plugin_host", "render_template", "safe_cell", "split_text", "survey_text", "unusable_task",
 ]

@@ -18,7 +18,9 @@ from typing import Any, Callable, Iterable, Mapping
 import pluggy
 
 from sopengine import hookspecs
-from sopengine.channels import Channel, ChannelChecks, ChannelContext, ChannelFactory, settings_check
+from sopengine.channels import (
+    Channel, ChannelChecks, ChannelContext, ChannelFactory, operators_reader, settings_check,
+)
 from sopengine.kinds import KindRegistry, StepBase
 from sopengine.loading.options import BUILTIN_EVENT_DATA, BUILTIN_EVENTS, LoadOptions
 from sopengine.rendering.templating import environment
@@ -76,8 +78,10 @@ class PluginHost:
         variables group settings name are looked up (none given: an empty environment)."""
         checks = {name: check for name, factory in self.channel_factories.items()
                   if (check := settings_check(factory)) is not None}
+        readers = {name: read for name, factory in self.channel_factories.items()
+                   if (read := operators_reader(factory)) is not None}
         return LoadOptions(kinds=self.kinds, events=frozenset(self.events), channels=frozenset(self.channel_factories),
-                           channel_checks=ChannelChecks(checks, dict(env or {})))
+                           channel_checks=ChannelChecks(checks, dict(env or {})), channel_operators=readers)
 
     def missing_event_data(self, name: str, data: Mapping[str, Any]) -> list[str]:
         """The dotted keys event ``name`` must carry that ``data`` lacks (or leaves empty)."""

@@ -36,22 +36,36 @@ class WeChatTaskChannel:
 
     @staticmethod
     def check_settings(settings: Mapping[str, Any], env: Mapping[str, str]) -> list[SettingProblem]:
-        """A group's tasks need someone to do them: ``operator`` is required."""
-        operator = settings.get("operator")
-        if operator is None or (isinstance(operator, str) and not operator.strip()):
-            return [SettingProblem("no operator: add channels.wechat.operator (who does this group's tasks)")]
-        if not isinstance(operator, str):
+        """A group's tasks need someone to do them: ``operator`` (one person) or ``operators``
+        (a list: several admins of one group), by id or name."""
+        operator, several = settings.get("operator"), settings.get("operators")
+        if several is not None:
+            if not isinstance(several, list) or not several:
+                return [SettingProblem(f"operators is a list of names, got {several!r}", "operators")]
+            bad = [x for x in several if not isinstance(x, str) or not x.strip()]
+            if bad:
+                return [SettingProblem(f"operators holds names, got {bad[0]!r}", "operators")]
+        elif operator is None or (isinstance(operator, str) and not operator.strip()):
+            return [SettingProblem("no operator: add channels.wechat.operator (who does this group's tasks) "
+                                   "or operators: [...] (several)")]
+        if operator is not None and not isinstance(operator, str):
             return [SettingProblem(f"operator is a name, got {operator!r}", "operator")]
         return []
+
+    @staticmethod
+    def operators(settings: Mapping[str, Any]) -> list[str]:
+        """Who does a group's tasks: ``operator``, then everyone in ``operators``."""
+        named = [settings.get("operator"), *(settings.get("operators") or [])]
+        return list(dict.fromkeys(str(x).strip() for x in named if isinstance(x, str) and x.strip()))
 
     def target_key(self, target: Target) -> str:
         return f"wechat:{target.group_id}"
 
     def render(self, action: OutboundAction, target: Target) -> Sequence[OperatorTask]:
-        operator = target.settings.get("operator")
-        if not operator:
+        who = self.operators(target.settings)
+        if not who:
             raise ChannelConfigError(f"group {target.group_id} has no channels.wechat.operator")
-        return [operator_task(action, target, str(operator))]
+        return [operator_task(action, target, "、".join(who))]
 
     def send(self, payload: Any, idempotency_key: str) -> SendResult:
         return Ok(provider_id=f"task:{idempotency_key}", detail=f"handed to {payload.operator}")

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 import click
 
 from sopengine.plugin_api import DB_OPTION, SheetRow, open_store, plugin_host
 
+from sopengine_wechat import WeChatTaskChannel
 from sopengine_wechat.sheet import csv_text, html_page, json_text, markdown
 
 
 @click.command("tasks")
-@click.option("--operator", help="Only this operator's tasks.")
+@click.option("--operator", help="Only this operator's tasks (their id or name).")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Local date (default: today).")
 @click.option("--tz", default="Asia/Shanghai", show_default=True, help="Timezone of --date and of the times shown.")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "json"]), default="md", show_default=True)
@@ -38,16 +38,14 @@ def tasks_command(operator: str | None, day: datetime | None, tz: str, fmt: str,
 
 def build_sheet(db_url: str | None, local_day: date, zone: ZoneInfo, operator: str | None,
                 show_all: bool = False) -> list[SheetRow]:
-    """Tasks of the wechat channel due on ``local_day``, rendered as the daemon renders them."""
-    from sopengine.plugin_api import build_sheet as core_sheet  # reads the store: loaded only to be used
+    """Tasks of the wechat channel due on ``local_day``, rendered as the daemon renders them;
+    ``operator``: only the tasks of the operator with this id or name."""
+    from sopengine.plugin_api import Roster, build_sheet as core_sheet  # reads the store: loaded only to be used
 
     store = open_store(db_url, plugin_host(), create=False)
     try:
-        return core_sheet(store, "wechat", local_day, zone, operator_of, operator=operator, show_all=show_all)
+        refs = Roster(tuple(store.declared_operators())).resolve(operator).refs if operator else None
+        return core_sheet(store, "wechat", local_day, zone, WeChatTaskChannel.operators, operator=refs,
+                          show_all=show_all)
     finally:
         store.close()
-
-
-def operator_of(settings: Mapping[str, Any]) -> str | None:
-    """Who does a group's tasks: ``channels.wechat.operator``."""
-    return str(settings["operator"]) if settings.get("operator") else None

@@ -69,7 +69,7 @@ def run_apply(paths: tuple[Path, ...], groups_file: Path | None, db_url: str | N
     echo_problems(ws.problems)
     store = open_store(db_url, host)
     try:
-        report = store.apply(ws.sops, ws.groups, now, dry_run=dry_run)
+        report = store.apply(ws.sops, ws.groups, now, dry_run=dry_run, roster=ws.operators)
     finally:
         store.close()
     echo_problems(report.problems)

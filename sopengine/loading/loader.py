@@ -20,6 +20,7 @@ from sopengine.checking.steps import StepChecks
 from sopengine.planning.calendars import supported_countries
 from sopengine.model.fact_types import KNOWN_FACTS, typed_fact
 from sopengine.model.group import STRUCTURAL_KEYS, Group, GroupModel, GroupOrigin
+from sopengine.model.operators import Operator, OperatorModel
 from sopengine.kinds import StepBase
 from sopengine.loading.model_errors import problems_from_validation
 from sopengine.loading.pools import confined, load_pool
@@ -191,7 +192,7 @@ def groups_and_problems(doc: YamlDocument) -> tuple[list[Group], list[Problem]]:
         raise SopFileError([doc.problem((), "a groups file needs a top-level mapping with `groups:`")])
     problems: list[Problem] = []
     for key in data:
-        if key != "groups":
+        if key not in ("groups", "operators"):
             problems.append(doc.problem((key,), f"unknown key {key!r} in a groups file", key=True))
     raw = data["groups"]
     if not isinstance(raw, list):
@@ -220,3 +221,33 @@ def groups_and_problems(doc: YamlDocument) -> tuple[list[Group], list[Problem]]:
                                                 f"{key} names an environment variable, got {value!r}"))
         groups.append(Group.from_model(model, GroupOrigin(doc, i)))
     return groups, problems
+
+
+def operators_and_problems(doc: YamlDocument) -> tuple[list[Operator], list[Problem]]:
+    """The valid entries of a groups file's ``operators:`` list (none when it has none), and the
+    problems of the others, each at its line; ids and names are unique."""
+    data = doc.plain()
+    raw = data.get("operators") if isinstance(data, dict) else None
+    if raw is None:
+        return [], []
+    if not isinstance(raw, list):
+        return [], [doc.problem(("operators",), "`operators:` must be a list of operators")]
+    out: list[Operator] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        try:
+            model = OperatorModel.model_validate(item)
+        except ValidationError as exc:
+            oid = item.get("id") if isinstance(item, dict) else None
+            label = f"operator {oid!r}" if isinstance(oid, str) else f"operator {i + 1}"
+            problems += problems_from_validation(doc, exc, OperatorModel, ("operators", i), label)
+            continue
+        clash = next((ref for ref in (model.id, model.name) if ref in seen), None)
+        if clash is not None:
+            problems.append(doc.problem(("operators", i, "id" if clash == model.id else "name"),
+                                        f"operator {clash!r} is listed twice"))
+            continue
+        seen |= {model.id, model.name}
+        out.append(Operator(model.id, model.name, model.role, dict(model.notify)))
+    return out, problems

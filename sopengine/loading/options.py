@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Collection, Mapping, Sequence
 
-from sopengine.channels import ChannelChecks
+from sopengine.channels import ChannelChecks, OperatorsOf
 from sopengine.kinds import KindRegistry, StepBase
 from sopengine.model.group import Group
 
@@ -28,3 +28,5 @@ class LoadOptions:
     sample_groups: Sequence[Group] = ()
     #: How channels check a group's settings for them (none: not checked).
     channel_checks: ChannelChecks = field(default_factory=ChannelChecks)
+    #: How channels name who does a group's tasks (see :func:`sopengine.channels.operators_reader`).
+    channel_operators: Mapping[str, OperatorsOf] = field(default_factory=dict)

@@ -7,6 +7,7 @@ others from being planned or served.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,8 +15,9 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from sopengine.model.group import Group
+from sopengine.model.operators import Operator
 from sopengine.checking.groups import check_groups
-from sopengine.loading.loader import groups_and_problems, sop_from_document
+from sopengine.loading.loader import groups_and_problems, operators_and_problems, sop_from_document
 from sopengine.loading.options import LoadOptions
 from sopengine.planning.planner import (
     PlannedAction, PlanningError, date_window, life_window, matches, plan, sort_actions,
@@ -32,6 +34,8 @@ class Workspace:
 
     sops: list[Sop] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
+    #: The groups files' ``operators:`` lists.
+    operators: list[Operator] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
 
@@ -41,6 +45,17 @@ class Workspace:
 
     def failed_files(self) -> set[str]:
         return {p.file for p in self.problems if p.severity == "error"}
+
+
+def with_operators(group: Group, options: LoadOptions) -> Group:
+    """``group`` knowing who does its manual tasks: everyone its channels' settings name, each
+    once, in the order written (see :func:`sopengine.channels.operators_reader`)."""
+    refs: dict[str, None] = {}
+    for channel, settings in group.channels.items():
+        read = options.channel_operators.get(channel)
+        if read is not None and isinstance(settings, dict):
+            refs.update((str(ref), None) for ref in read(settings))
+    return dataclasses.replace(group, operators=tuple(refs)) if refs else group
 
 
 def collect_files(paths: Iterable[Path | str]) -> list[Path]:
@@ -96,13 +111,16 @@ def load_workspace(
                 continue
             ws.groups += good
             ws.problems += problems
+            declared, problems = operators_and_problems(doc)
+            ws.operators += declared
+            ws.problems += problems
         elif isinstance(top, dict) and "sop" in top:
             sop_docs.append((doc, text))
         else:
             ws.problems.append(doc.problem((), "neither an SOP file (top-level `sop:`) nor a groups file (`groups:`)"))
     base = options or LoadOptions()
-    options = LoadOptions(base.kinds, base.events, base.channels, [*base.sample_groups, *ws.groups],
-                          base.channel_checks)
+    ws.groups = [with_operators(g, base) for g in ws.groups]
+    options = dataclasses.replace(base, sample_groups=[*base.sample_groups, *ws.groups])
     first_file: dict[str, str] = {}
     for doc, text in sop_docs:
         try:

@@ -69,6 +69,9 @@ class Group:
     vars: dict[str, Any] = field(default_factory=dict)
     pools: dict[str, list[Any]] = field(default_factory=dict)
     quiet: QuietHours | None = None
+    #: Who does its manual tasks, as its channels' settings name them (ids or names; see
+    #: :mod:`sopengine.model.operators`), each once, in the order written.
+    operators: tuple[str, ...] = ()
     #: The groups-file entry it came from (None for a group read back from the store).
     origin: GroupOrigin | None = field(default=None, repr=False)
 
@@ -89,7 +92,7 @@ class Group:
             facts["members"] = model.members
         return cls(model.id, model.name, model.start, tuple(model.tags), facts,
                    dict(model.channels), dict(model.vars), dict(model.pools),
-                   parse_quiet(model.quiet) if model.quiet else None, origin)
+                   parse_quiet(model.quiet) if model.quiet else None, origin=origin)
 
     def template_view(self) -> dict[str, Any]:
         """Plain data for templates: id, name, start (ISO), tags, then every fact."""

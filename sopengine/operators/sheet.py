@@ -8,7 +8,7 @@ state, and with the reason when it could not be rendered or sent (it never drops
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Collection, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from sopengine.channels import ChannelConfigError, Target
@@ -24,12 +24,16 @@ NOBODY = "（未分配）"
 
 
 def build_sheet(store: DataStore, channel: str, local_day: date, zone: ZoneInfo,
-                operator_of: Callable[[Mapping[str, Any]], str | None], *, operator: str | None = None,
-                show_all: bool = False) -> list[SheetRow]:
-    """The tasks of ``channel`` due on ``local_day`` in ``zone``, in time order; ``operator_of``
-    reads who does a group's tasks from its settings for ``channel``; ``operator``: only theirs."""
+                operators_of: Callable[[Mapping[str, Any]], Sequence[str]], *,
+                operator: Collection[str] | None = None, show_all: bool = False,
+                group_ids: Collection[str] | None = None) -> list[SheetRow]:
+    """The tasks of ``channel`` due on ``local_day`` in ``zone``, in time order.
+
+    ``operators_of`` reads who does a group's tasks from its settings for ``channel`` (every one
+    of them sees the task); ``operator``: only the tasks of the person called by any of these
+    refs (their id and name); ``group_ids``: only these groups' (read through the group index)."""
     start = datetime.combine(local_day, time(0), tzinfo=zone)
-    stored = store.channel_actions(channel, start, start + timedelta(days=1))
+    stored = store.channel_actions(channel, start, start + timedelta(days=1), group_ids)
     group_rows = store.groups_by_id({a.group_id for a in stored})
     rows: list[SheetRow] = []
     for a in stored:
@@ -40,9 +44,10 @@ def build_sheet(store: DataStore, channel: str, local_day: date, zone: ZoneInfo,
             continue
         group = stored_group.group
         settings = dict(group.channels.get(channel) or {})
-        who = operator_of(settings) or NOBODY
-        if operator and who != operator:
+        named = list(operators_of(settings))
+        if operator is not None and not set(named) & set(operator):
             continue
+        who = "、".join(named) or NOBODY
         sop = store.sop_version(a.version_id)
         note = a.reason or "" if a.state in ("failed", "skipped", "missed") else ""
         try:

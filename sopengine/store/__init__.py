@@ -19,11 +19,11 @@ from sopengine.store.database import StoreUnavailable, default_path, default_url
 from sopengine.store.ledger import DueSoon
 from sopengine.store.outcomes import AttemptRecord, Outcome
 from sopengine.store.queries import ActionView, GroupView, Health, PairStatus, StoredAction
-from sopengine.store.records import ActionRecord, StoredGroup
+from sopengine.store.records import ActionRecord, Confirmation, StoredGroup, TokenGrant
 from sopengine.store.sql import Store
 
 __all__ = [
     "ActionRecord", "ActionView", "ApplyReport", "AttemptRecord", "ClaimedAction", "DataStore", "DueSoon",
     "GroupView", "Health", "NotFound", "Outcome", "PairStatus", "Planner", "Store", "StoreUnavailable",
-    "StoredAction", "StoredGroup", "default_path", "default_url", "states",
+    "StoredAction", "StoredGroup", "TokenGrant", "Confirmation", "default_path", "default_url", "states",
 ]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Hashable, Iterable, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Hashable, Iterable, Mapping, Protocol, Sequence
 from zoneinfo import ZoneInfo
 
 from sopengine.kinds import StepBase
 from sopengine.model.actions import PlannedAction, Window
 from sopengine.model.group import Group
+from sopengine.model.operators import Operator
 from sopengine.model.sop import Sop
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from sopengine.store.ledger import DueSoon
     from sopengine.store.outcomes import Outcome
     from sopengine.store.queries import ActionView, GroupView, Health, PairStatus, StoredAction, StoredGroup
+    from sopengine.store.records import Confirmation, TokenGrant
 
 
 class Planner(Protocol):
@@ -68,8 +70,9 @@ class DataStore(ABC):
     # --- files in -------------------------------------------------------------------------------
     @abstractmethod
     def apply(self, sop_list: Sequence[Sop], group_list: Sequence[Group], now: datetime,
-              *, actor: str = "apply", dry_run: bool = False) -> ApplyReport:
-        """Sync SOPs and groups in; re-plans only the future; the same files twice change nothing."""
+              *, actor: str = "apply", dry_run: bool = False, roster: Sequence[Operator] = ()) -> ApplyReport:
+        """Sync SOPs, groups and the declared operators (``roster``) in; re-plans only the future;
+        the same files twice change nothing."""
 
     @abstractmethod
     def extend_horizons(self, now: datetime) -> int:
@@ -141,8 +144,10 @@ class DataStore(ABC):
         """Stored actions, filtered, in due order."""
 
     @abstractmethod
-    def channel_actions(self, channel: str, since: datetime, until: datetime) -> list[StoredAction]:
-        """A channel's actions due in ``[since, until)``, with what rendering them needs."""
+    def channel_actions(self, channel: str, since: datetime, until: datetime,
+                        group_ids: Collection[str] | None = None) -> list[StoredAction]:
+        """A channel's actions due in ``[since, until)`` (of ``group_ids`` only, when given), with
+        what rendering them needs."""
 
     @abstractmethod
     def groups_by_id(self, ids: set[str]) -> dict[str, StoredGroup]:
@@ -167,6 +172,41 @@ class DataStore(ABC):
     @abstractmethod
     def health(self, now: datetime, alive_within: float = 60.0) -> Health:
         """Workers alive, late, failed and missed counts."""
+
+    # --- the people ----------------------------------------------------------------------------
+    @abstractmethod
+    def declared_operators(self) -> list[Operator]:
+        """The operators the groups files declared (``operators:``)."""
+
+    @abstractmethod
+    def group_operators_of(self, group_ids: Collection[str] | None = None) -> dict[str, tuple[str, ...]]:
+        """Live group id → who does its manual tasks, as written (ids or names)."""
+
+    @abstractmethod
+    def groups_of_operator(self, refs: Iterable[str]) -> set[str]:
+        """The live groups whose tasks the person with these refs (id, name) does."""
+
+    @abstractmethod
+    def add_token(self, token_hash: str, operator: str, lead: bool, now: datetime,
+                  expires_at: datetime | None) -> None:
+        """Keep the hash of a new workspace link of ``operator`` (an id)."""
+
+    @abstractmethod
+    def revoke_tokens(self, operator: str, now: datetime) -> int:
+        """End every live link of ``operator``; returns how many."""
+
+    @abstractmethod
+    def token_grant(self, token_hash: str, now: datetime) -> TokenGrant | None:
+        """Who the link with this hash lets in now (None: unknown, revoked or expired)."""
+
+    @abstractmethod
+    def confirmations(self, keys: Collection[str]) -> dict[str, Confirmation]:
+        """Action key → who confirmed it done, and when."""
+
+    @abstractmethod
+    def undo_done(self, key: str, now: datetime, actor: str, within: timedelta) -> str:
+        """Take back ``actor``'s own confirmation made less than ``within`` ago; returns the state
+        the action is back in. TransitionError when there is none to take back."""
 
     # --- daemons alive -------------------------------------------------------------------------
     @abstractmethod

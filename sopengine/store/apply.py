@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from sopengine.model.definition import definition_hash, sop_definition
 from sopengine.model.group import Group
+from sopengine.model.operators import Operator
 from sopengine.model.actions import PlanningError, Window
 from sopengine.model.problems import Problem
 from sopengine.model.sop import Sop
@@ -27,7 +28,8 @@ from sopengine.store.database import aware, bulk_cache, to_db
 from sopengine.store.first_plans import FirstPlans
 from sopengine.store.replan import NO_LONGER_MATCHES, Enrollment, PairChange, Replans
 from sopengine.store.records import group_from_row
-from sopengine.store.tables import actions, enrollments, groups, sop_versions, sops
+from sopengine.store.tables import actions, enrollments, group_operators, groups, sop_versions, sops
+from sopengine.store.tables import operators as operators_table
 
 @dataclass
 class ApplyReport:
@@ -39,13 +41,14 @@ class ApplyReport:
     problems: list[Problem] = field(default_factory=list)
     groups_added: int = 0
     groups_updated: int = 0
+    operators_changed: int = 0
 
     def total(self, what: str) -> int:
         return sum(getattr(p, what) for p in self.pairs)
 
     @property
     def changed_anything(self) -> bool:
-        return bool(self.new_versions or self.groups_added or self.groups_updated
+        return bool(self.new_versions or self.groups_added or self.groups_updated or self.operators_changed
                     or any(p.added or p.changed or p.cancelled for p in self.pairs))
 
 
@@ -54,22 +57,23 @@ class _DryRun(Exception):
 
 
 def apply(store: Database, sop_list: Sequence[Sop], group_list: Sequence[Group], now: datetime,
-          *, actor: str = "apply", dry_run: bool = False) -> ApplyReport:
+          *, actor: str = "apply", dry_run: bool = False, roster: Sequence[Operator] = ()) -> ApplyReport:
     """Sync ``sop_list`` and ``group_list`` into the store as of ``now`` (one transaction).
 
     ``dry_run``: do all of it, report it, and roll it back: the store is left exactly as it was
     (a review before the change reaches the groups)."""
     report = ApplyReport()
     try:
-        _apply(store, sop_list, group_list, now, actor, report, dry_run)
+        _apply(store, sop_list, group_list, now, actor, report, dry_run, roster)
     except _DryRun:
         pass
     return report
 
 
 def _apply(store: Database, sop_list: Sequence[Sop], group_list: Sequence[Group], now: datetime, actor: str,
-           report: ApplyReport, dry_run: bool) -> None:
+           report: ApplyReport, dry_run: bool, roster: Sequence[Operator]) -> None:
     with writing(store) as conn, bulk_cache(conn):
+        _sync_roster(conn, roster, now, report)
         stored_groups = _sync_groups(conn, group_list, now, report)
         live = [g for g in group_list if stored_groups[g.id][0] is None]
         updated = {gid for gid, (_, changed) in stored_groups.items() if changed}
@@ -133,19 +137,26 @@ def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
                 for r in conn.execute(select(groups).where(groups.c.id.in_(chunk)).with_for_update())}
     dissolved: dict[str, tuple[datetime | None, bool]] = {}
     new_rows: list[dict[str, Any]] = []
+    new_index: list[dict[str, Any]] = []
     now_db = to_db(now)
     for gid, g in wanted.items():
         values = {"name": g.name, "start": g.start, "tags": list(g.tags), "channels": g.channels,
-                  "vars": g.vars, "pools": g.pools, "quiet": str(g.quiet) if g.quiet else None}
+                  "vars": g.vars, "pools": g.pools, "quiet": str(g.quiet) if g.quiet else None,
+                  "operators": list(g.operators)}
         row = existing.get(gid)
         if row is None:
             new_rows.append({"id": gid, "facts": g.facts, "facts_updated_at": now_db, "paused": False,
                              "dissolved_at": None, "updated_at": now_db, **values})
+            new_index += [{"group_id": gid, "operator": ref} for ref in g.operators]
             report.groups_added += 1
             dissolved[gid] = (None, True)
             continue
         facts = {**(row.facts or {}), **g.facts}
-        if any(getattr(row, k) != v for k, v in values.items()) or facts != row.facts:
+        stored = {k: getattr(row, k) for k in values}
+        stored["operators"] = stored["operators"] or []  # NULL: stored before operators were
+        if stored != values or facts != row.facts:
+            if (row.operators or []) != values["operators"]:
+                _index_operators(conn, gid, g.operators, replace=True)
             conn.execute(update(groups).where(groups.c.id == gid)
                          .values(facts=facts, updated_at=now_db, **values))
             report.groups_updated += 1
@@ -153,7 +164,31 @@ def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
             continue
         dissolved[gid] = (row.dissolved_at, False)
     insert_dicts(conn, groups, new_rows)
+    insert_dicts(conn, group_operators, new_index)
     return dissolved
+
+
+def _index_operators(conn: Connection, group_id: str, refs: Sequence[str], *, replace: bool) -> None:
+    """``group_operators`` rows for a group: who to find it by."""
+    if replace:
+        conn.execute(delete(group_operators).where(group_operators.c.group_id == group_id))
+    insert_dicts(conn, group_operators, [{"group_id": group_id, "operator": ref} for ref in refs])
+
+
+def _sync_roster(conn: Connection, roster: Sequence[Operator], now: datetime, report: ApplyReport) -> None:
+    """Upsert the groups file's ``operators:``. One dropped from the file keeps its row (its links
+    are ended by ``operators revoke``, not by an edit)."""
+    existing = {r.id: r for r in conn.execute(select(operators_table))}
+    for op in roster:
+        values = {"name": op.name, "role": op.role, "notify": dict(op.notify)}
+        row = existing.get(op.id)
+        if row is None:
+            conn.execute(insert(operators_table).values(id=op.id, updated_at=to_db(now), **values))
+            report.operators_changed += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            conn.execute(update(operators_table).where(operators_table.c.id == op.id)
+                         .values(updated_at=to_db(now), **values))
+            report.operators_changed += 1
 
 
 def _sync_version(conn: Connection, sop: Sop, now: datetime, report: ApplyReport) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Collection
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
@@ -14,6 +14,7 @@ from sopengine.model.group import Group
 from sopengine.model.sop import Sop
 from sopengine.store.core import Database
 from sopengine.store.records import ActionRecord, StoredGroup, group_from_row
+from sopengine.store.bulk import in_chunks
 from sopengine.store.database import aware, to_db
 from sopengine.store.tables import actions, attempts, groups, sops
 
@@ -123,15 +124,22 @@ class StoredAction(ActionRecord):
     reason: str | None
 
 
-def channel_actions(store: Database, channel: str, since: datetime, until: datetime) -> list[StoredAction]:
-    """Actions of ``channel`` due in ``[since, until)``, by due time."""
-    q = (select(actions).where(actions.c.channel == channel, actions.c.due >= to_db(since),
-                               actions.c.due < to_db(until))
-         .order_by(actions.c.due, actions.c.step_index, actions.c.part_index, actions.c.id))
+def channel_actions(store: Database, channel: str, since: datetime, until: datetime,
+                    group_ids: Collection[str] | None = None) -> list[StoredAction]:
+    """Actions of ``channel`` due in ``[since, until)``, by due time (``group_ids``: of those
+    groups only, read through the group index)."""
+    q = select(actions).where(actions.c.channel == channel, actions.c.due >= to_db(since),
+                              actions.c.due < to_db(until))
     with store.engine.connect() as conn:
-        return [StoredAction(r.key, r.sop_id, r.step, r.part, r.group_id, r.kind, r.channel, aware(r.due),
-                             aware(r.deadline), r.day, r.occurrence, r.item, r.data,
-                             r.version_id, r.state, r.reason) for r in conn.execute(q)]
+        if group_ids is None:
+            rows = list(conn.execute(q))
+        else:
+            rows = [r for chunk in in_chunks(conn, sorted(group_ids))
+                    for r in conn.execute(q.where(actions.c.group_id.in_(chunk)))]
+    rows.sort(key=lambda r: (aware(r.due), r.step_index, r.part_index, r.id))
+    return [StoredAction(r.key, r.sop_id, r.step, r.part, r.group_id, r.kind, r.channel, aware(r.due),
+                         aware(r.deadline), r.day, r.occurrence, r.item, r.data,
+                         r.version_id, r.state, r.reason) for r in rows]
 
 
 def groups_by_id(store: Database, ids: set[str]) -> dict[str, StoredGroup]:

@@ -50,4 +50,23 @@ def group_from_row(row: Any) -> Group:
     start = row.start if isinstance(row.start, date) else date.fromisoformat(str(row.start))
     return Group(row.id, row.name, start, tuple(row.tags or ()), dict(row.facts or {}),
                  dict(row.channels or {}), dict(row.vars or {}), dict(row.pools or {}),
-                 parse_quiet(row.quiet) if row.quiet else None)
+                 parse_quiet(row.quiet) if row.quiet else None,
+                 operators=tuple(getattr(row, "operators", None) or ()))
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """Who moved an action to a state by hand, and when (from the audit)."""
+
+    actor: str
+    at: datetime
+    from_state: str | None
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """What a valid workspace token lets in: one operator (by id), as a lead or not."""
+
+    operator: str
+    lead: bool
+    expires_at: datetime | None

@@ -6,13 +6,15 @@ embedded default) and PostgreSQL. Each method is the concept module's function o
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from sopengine.model.group import Group
+from sopengine.model.operators import Operator
 from sopengine.model.sop import Sop
+from sopengine.store.records import Confirmation, TokenGrant
 from sopengine.store import apply as _apply, claims as _claims, commands as _commands, ledger as _ledger
-from sopengine.store import outcomes as _outcomes, queries as _queries, workers as _workers
+from sopengine.store import outcomes as _outcomes, people as _people, queries as _queries, workers as _workers
 from sopengine.store.abc import DataStore
 from sopengine.store.core import Database
 
@@ -21,8 +23,8 @@ class Store(Database, DataStore):
     """A ledger in one database: ``Store.open(url, kinds, planner=LedgerPlanner())``."""
 
     def apply(self, sop_list: Sequence[Sop], group_list: Sequence[Group], now: datetime,
-              *, actor: str = "apply", dry_run: bool = False) -> _apply.ApplyReport:
-        return _apply.apply(self, sop_list, group_list, now, actor=actor, dry_run=dry_run)
+              *, actor: str = "apply", dry_run: bool = False, roster: Sequence[Operator] = ()) -> _apply.ApplyReport:
+        return _apply.apply(self, sop_list, group_list, now, actor=actor, dry_run=dry_run, roster=roster)
 
     def extend_horizons(self, now: datetime) -> int:
         return _apply.extend_horizons(self, now)
@@ -76,8 +78,9 @@ class Store(Database, DataStore):
                      limit: int | None = None) -> list[_queries.ActionView]:
         return _queries.list_actions(self, group=group, sop=sop, state=state, since=since, until=until, limit=limit)
 
-    def channel_actions(self, channel: str, since: datetime, until: datetime) -> list[_queries.StoredAction]:
-        return _queries.channel_actions(self, channel, since, until)
+    def channel_actions(self, channel: str, since: datetime, until: datetime,
+                        group_ids: Collection[str] | None = None) -> list[_queries.StoredAction]:
+        return _queries.channel_actions(self, channel, since, until, group_ids)
 
     def groups_by_id(self, ids: set[str]) -> dict[str, _queries.StoredGroup]:
         return _queries.groups_by_id(self, ids)
@@ -96,6 +99,31 @@ class Store(Database, DataStore):
 
     def health(self, now: datetime, alive_within: float = 60.0) -> _queries.Health:
         return _queries.health(self, now, alive_within)
+
+    def declared_operators(self) -> list[Operator]:
+        return _people.declared_operators(self)
+
+    def group_operators_of(self, group_ids: Collection[str] | None = None) -> dict[str, tuple[str, ...]]:
+        return _people.group_operators_of(self, group_ids)
+
+    def groups_of_operator(self, refs: Iterable[str]) -> set[str]:
+        return _people.groups_of_operator(self, refs)
+
+    def add_token(self, token_hash: str, operator: str, lead: bool, now: datetime,
+                  expires_at: datetime | None) -> None:
+        _people.add_token(self, token_hash, operator, lead, now, expires_at)
+
+    def revoke_tokens(self, operator: str, now: datetime) -> int:
+        return _people.revoke_tokens(self, operator, now)
+
+    def token_grant(self, token_hash: str, now: datetime) -> TokenGrant | None:
+        return _people.token_grant(self, token_hash, now)
+
+    def confirmations(self, keys: Collection[str]) -> dict[str, Confirmation]:
+        return _people.confirmations(self, keys)
+
+    def undo_done(self, key: str, now: datetime, actor: str, within: timedelta) -> str:
+        return _people.undo_done(self, key, now, actor, within)
 
     def register_worker(self, worker_id: str, host: str, pid: int, now: datetime) -> None:
         _workers.register_worker(self, worker_id, host, pid, now)

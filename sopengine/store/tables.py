@@ -30,7 +30,39 @@ groups = Table(
     Column("paused", Boolean, nullable=False, default=False),
     Column("dissolved_at", UtcDateTime),
     Column("updated_at", UtcDateTime, nullable=False),
+    #: Who does the group's manual tasks, as the groups file names them (ids or names).
+    Column("operators", JSON),
 )
+
+#: The same, by person: the workspace finds an operator's groups without reading every group.
+group_operators = Table(
+    "group_operators", metadata,
+    Column("group_id", String(120), primary_key=True),
+    Column("operator", String(120), primary_key=True),
+)
+Index("ix_group_operators_operator", group_operators.c.operator)
+
+#: The groups file's ``operators:`` (people named only in a group have no row: known by that name).
+operators = Table(
+    "operators", metadata,
+    Column("id", String(120), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(40)),
+    Column("notify", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+#: Personal links into the workspace: only a SHA-256 of each token is kept.
+operator_tokens = Table(
+    "operator_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("operator", String(120), nullable=False),
+    Column("lead", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+)
+Index("ix_operator_tokens_operator", operator_tokens.c.operator)
 
 sop_versions = Table(
     "sop_versions", metadata,

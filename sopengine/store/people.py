@@ -1,0 +1,105 @@
+"""The people around the ledger: the declared operators, who does which group's tasks, their
+workspace links (hashes only), and who confirmed what."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Collection, Iterable
+
+from sqlalchemy import and_, insert, or_, select, update
+
+from sopengine.model.operators import Operator
+from sopengine.store import states
+from sopengine.store.bulk import in_chunks
+from sopengine.store.commands import NotFound, transition
+from sopengine.store.core import Database, writing
+from sopengine.store.database import aware, to_db
+from sopengine.store.records import Confirmation, TokenGrant
+from sopengine.store.tables import actions, audit, by_key, group_operators, groups, operator_tokens
+from sopengine.store.tables import operators as operators_table
+
+
+def declared_operators(store: Database) -> list[Operator]:
+    """The operators the groups files declared, by id."""
+    with store.engine.connect() as conn:
+        return [Operator(r.id, r.name, r.role, dict(r.notify or {}))
+                for r in conn.execute(select(operators_table).order_by(operators_table.c.id))]
+
+
+def group_operators_of(store: Database, group_ids: Collection[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """Group id → who does its tasks (as written), for live groups (``group_ids``: only those)."""
+    query = select(groups.c.id, groups.c.operators).where(groups.c.dissolved_at.is_(None))
+    with store.engine.connect() as conn:
+        if group_ids is None:
+            rows = conn.execute(query).all()
+        else:
+            rows = [r for chunk in in_chunks(conn, list(group_ids))
+                    for r in conn.execute(query.where(groups.c.id.in_(chunk)))]
+    return {r.id: tuple(r.operators or ()) for r in rows}
+
+
+def groups_of_operator(store: Database, refs: Iterable[str]) -> set[str]:
+    """The ids of the live groups whose tasks any of ``refs`` (an operator's id and name) does."""
+    wanted = list(set(refs))
+    with store.engine.connect() as conn:
+        return set(conn.execute(
+            select(group_operators.c.group_id).join(groups, groups.c.id == group_operators.c.group_id)
+            .where(group_operators.c.operator.in_(wanted), groups.c.dissolved_at.is_(None))).scalars())
+
+
+def add_token(store: Database, token_hash: str, operator: str, lead: bool, now: datetime,
+              expires_at: datetime | None) -> None:
+    """Keep a new workspace link's hash."""
+    with store.engine.begin() as conn:
+        conn.execute(insert(operator_tokens).values(token_hash=token_hash, operator=operator, lead=lead,
+                                                    created_at=to_db(now), expires_at=to_db(expires_at)
+                                                    if expires_at else None))
+
+
+def revoke_tokens(store: Database, operator: str, now: datetime) -> int:
+    """End every live link of ``operator``; returns how many."""
+    with store.engine.begin() as conn:
+        return int(conn.execute(update(operator_tokens).where(
+            operator_tokens.c.operator == operator, operator_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=to_db(now))).rowcount)
+
+
+def token_grant(store: Database, token_hash: str, now: datetime) -> TokenGrant | None:
+    """What the link with this hash lets in now, or None (unknown, revoked or expired). The
+    lookup is by primary key on the hash: the token itself is never stored or compared."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(operator_tokens).where(
+            operator_tokens.c.token_hash == token_hash, operator_tokens.c.revoked_at.is_(None),
+            or_(operator_tokens.c.expires_at.is_(None), operator_tokens.c.expires_at > to_db(now)))).first()
+    return TokenGrant(row.operator, bool(row.lead), aware(row.expires_at)) if row is not None else None
+
+
+def confirmations(store: Database, keys: Collection[str]) -> dict[str, Confirmation]:
+    """Action key → the latest hand confirmation (``done``) of it."""
+    out: dict[str, Confirmation] = {}
+    with store.engine.connect() as conn:
+        for chunk in in_chunks(conn, list(keys)):
+            for r in conn.execute(select(audit.c.action_key, audit.c.actor, audit.c.at, audit.c.from_state)
+                                  .where(audit.c.action_key.in_(chunk), audit.c.to_state == states.DONE)
+                                  .order_by(audit.c.id)):
+                out[r.action_key] = Confirmation(r.actor, aware(r.at), r.from_state)
+    return out
+
+
+def undo_done(store: Database, key: str, now: datetime, actor: str, within: timedelta) -> str:
+    """Take back ``actor``'s confirmation of ``key`` made less than ``within`` ago: the action
+    returns to the state it was confirmed from. Returns that state."""
+    with writing(store) as conn:
+        if conn.execute(select(actions.c.id).where(by_key(key))).first() is None:
+            raise NotFound(f"no action {key!r}")
+        last = conn.execute(select(audit.c.actor, audit.c.at, audit.c.from_state, audit.c.to_state)
+                            .where(and_(audit.c.action_key == key, audit.c.to_state.isnot(None)))
+                            .order_by(audit.c.id.desc()).limit(1)).first()
+    if last is None or last.to_state != states.DONE or last.actor != actor:
+        raise states.TransitionError(f"{key}: nothing of yours to undo")
+    if aware(last.at) < now - within:
+        raise states.TransitionError(f"{key}: confirmed more than {int(within.total_seconds() // 60)} minutes ago")
+    back = last.from_state if last.from_state in (states.DUE, states.OVERDUE) else states.DUE
+    transition(store, key, back, frozenset({states.DONE}), now, actor=actor, reason="confirmation undone",
+               extra={"finished_at": None})
+    return back
