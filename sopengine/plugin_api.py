@@ -44,10 +44,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 __all__ = [
-    "Capabilities", "Channel", "ChannelConfigError", "ChannelContext", "ChannelFactory", "DB_OPTION", "Ok",
-    "Operator", "OperatorInstruction", "OperatorTask", "OutboundAction", "PASTE", "Part", "PartTraits", "Permanent",
-    "RateLimit", "RegisterChannel", "RegisterCommand", "RegisterEvent", "RegisterFilter", "RegisterKind",
-    "Retryable", "Roster", "SendResult", "SettingProblem", "SettingsCheck", "SheetRow", "StepBase", "Target", "TemplateProblem",
-    "TextStep", "UTF8_BOM", "build_sheet", "check_env_setting", "hookimpl", "open_store", "operator_task",
-    "outbound", "plugin_host", "render_template", "safe_cell", "split_text", "survey_text", "unusable_task",
+    "build_sheet", "Capabilities", "Channel", "ChannelConfigError", "ChannelContext", "ChannelFactory",
+    "check_env_setting", "DB_OPTION", "hookimpl", "Ok", "open_store", "Operator", "operator_task",
+    "OperatorInstruction", "OperatorTask", "outbound", "OutboundAction", "Part", "PartTraits", "PASTE", "Permanent",
+    "plugin_host", "RateLimit", "RegisterChannel", "RegisterCommand", "RegisterEvent", "RegisterFilter",
+    "RegisterKind", "render_template", "Retryable", "Roster", "safe_cell", "SendResult", "SettingProblem",
+    "SettingsCheck", "SheetRow", "split_text", "StepBase", "survey_text", "Target", "TemplateProblem", "TextStep",
+    "unusable_task", "UTF8_BOM",
 ]
