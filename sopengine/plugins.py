@@ -19,7 +19,7 @@ import pluggy
 
 from sopengine import hookspecs
 from sopengine.channels import (
-    Channel, ChannelChecks, ChannelContext, ChannelFactory, operators_reader, settings_check,
+    Channel, ChannelChecks, ChannelContext, ChannelFactory, OperatorsOf, operators_reader, settings_check,
 )
 from sopengine.kinds import KindRegistry, StepBase
 from sopengine.loading.options import BUILTIN_EVENT_DATA, BUILTIN_EVENTS, LoadOptions
@@ -78,10 +78,15 @@ class PluginHost:
         variables group settings name are looked up (none given: an empty environment)."""
         checks = {name: check for name, factory in self.channel_factories.items()
                   if (check := settings_check(factory)) is not None}
-        readers = {name: read for name, factory in self.channel_factories.items()
-                   if (read := operators_reader(factory)) is not None}
         return LoadOptions(kinds=self.kinds, events=frozenset(self.events), channels=frozenset(self.channel_factories),
-                           channel_checks=ChannelChecks(checks, dict(env or {})), channel_operators=readers)
+                           channel_checks=ChannelChecks(checks, dict(env or {})),
+                           channel_operators=self.operator_readers())
+
+    def operator_readers(self) -> dict[str, OperatorsOf]:
+        """Channel name → how it names a group's operators, for every channel that says
+        (:func:`~sopengine.channels.operators_reader`): the channels people work."""
+        return {name: read for name, factory in self.channel_factories.items()
+                if (read := operators_reader(factory)) is not None}
 
     def missing_event_data(self, name: str, data: Mapping[str, Any]) -> list[str]:
         """The dotted keys event ``name`` must carry that ``data`` lacks (or leaves empty)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import os
+import shutil
 import tempfile
 import uuid
 from typing import Iterator
@@ -82,3 +83,29 @@ def store(store_url, host) -> Iterator[Store]:  # type: ignore[no-untyped-def]
     s = Store.open(store_url, host.kinds, planner=LedgerPlanner())
     yield s
     s.close()
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+REQUIRED = os.environ.get("SOPENGINE_REQUIRE_BROWSER") == "1"
+
+
+@pytest.fixture
+def browser():  # type: ignore[no-untyped-def]
+    if not (CHROMIUM and DRIVER):
+        if REQUIRED:
+            pytest.fail("chromium and chromedriver are required here")
+        pytest.skip("chromium/chromedriver not installed (CI installs them)")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.skip("selenium not installed")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
+    yield driver
+    driver.quit()

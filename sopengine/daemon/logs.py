@@ -34,11 +34,11 @@ def log_state(logger: logging.Logger, key: str, from_state: str, to_state: str, 
     logger.info("state", extra={"fields": {"key": key, "from": from_state, "to": to_state, **fields}})
 
 
-def configure(level: int = logging.INFO, stream: Any = None) -> None:
-    """Send daemon logs as JSON lines to ``stream`` (stderr by default)."""
+def configure(level: int = logging.INFO, stream: Any = None, name: str = LOGGER_NAME) -> None:
+    """Send the logs of ``name`` (the daemon's by default) as JSON lines to ``stream`` (stderr by default)."""
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonLineFormatter())
-    logger = get_logger()
+    logger = logging.getLogger(name)
     logger.handlers[:] = [handler]
     logger.setLevel(level)
     logger.propagate = False

@@ -140,8 +140,8 @@ class DataStore(ABC):
     @abstractmethod
     def list_actions(self, *, group: str | None = None, sop: str | None = None, state: str | None = None,
                      since: datetime | None = None, until: datetime | None = None,
-                     limit: int | None = None) -> list[ActionView]:
-        """Stored actions, filtered, in due order."""
+                     limit: int | None = None, key: str | None = None) -> list[ActionView]:
+        """Stored actions, filtered, in due order (``key``: that one action, or none)."""
 
     @abstractmethod
     def channel_actions(self, channel: str, since: datetime, until: datetime,

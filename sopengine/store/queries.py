@@ -16,7 +16,7 @@ from sopengine.store.core import Database
 from sopengine.store.records import ActionRecord, StoredGroup, group_from_row
 from sopengine.store.bulk import in_chunks
 from sopengine.store.database import aware, to_db
-from sopengine.store.tables import actions, attempts, groups, sops
+from sopengine.store.tables import actions, attempts, by_key, groups, sops
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,13 @@ class ActionView:
 
 def list_actions(store: Database, *, group: str | None = None, sop: str | None = None, state: str | None = None,
                  since: datetime | None = None, until: datetime | None = None,
-                 limit: int | None = None) -> list[ActionView]:
-    """Actions ordered by due time, filtered."""
+                 limit: int | None = None, key: str | None = None) -> list[ActionView]:
+    """Actions ordered by due time, filtered (``key``: that one action, or none)."""
     q = select(actions.c.key, actions.c.group_id, actions.c.sop_id, actions.c.step, actions.c.part, actions.c.kind,
                actions.c.channel, actions.c.due, actions.c.state, actions.c.attempts, actions.c.last_result,
                actions.c.reason)
+    if key is not None:
+        q = q.where(by_key(key))
     if group:
         q = q.where(actions.c.group_id == group)
     if sop:

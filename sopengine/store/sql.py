@@ -75,8 +75,9 @@ class Store(Database, DataStore):
 
     def list_actions(self, *, group: str | None = None, sop: str | None = None, state: str | None = None,
                      since: datetime | None = None, until: datetime | None = None,
-                     limit: int | None = None) -> list[_queries.ActionView]:
-        return _queries.list_actions(self, group=group, sop=sop, state=state, since=since, until=until, limit=limit)
+                     limit: int | None = None, key: str | None = None) -> list[_queries.ActionView]:
+        return _queries.list_actions(self, group=group, sop=sop, state=state, since=since, until=until,
+                                     limit=limit, key=key)
 
     def channel_actions(self, channel: str, since: datetime, until: datetime,
                         group_ids: Collection[str] | None = None) -> list[_queries.StoredAction]:

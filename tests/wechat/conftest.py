@@ -25,7 +25,7 @@ def camp_db(tmp_path_factory, sops_dir_module):
     store = Store.open(url, host.kinds, planner=LedgerPlanner())
     ws = load_workspace([sops_dir_module / "learning-camp-21d.yaml", sops_dir_module / "groups.yaml"])
     start = datetime(2026, 9, 19, tzinfo=SH)
-    store.apply(ws.sops, ws.groups, start)
+    store.apply(ws.sops, ws.groups, start, roster=ws.operators)
     Daemon(store, {"wechat": WeChatTaskChannel()}, VirtualClock(start)).run(until=datetime(2026, 9, 21, 12, tzinfo=SH))
     for a in store.list_actions(group="ppt-camp-2026-09-a"):  # 小雅 did her first day's work
         if a.state in ("due", "overdue") and a.due < datetime(2026, 9, 20, tzinfo=SH):

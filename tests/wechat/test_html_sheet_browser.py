@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import date
 from zoneinfo import ZoneInfo
 
-import pytest
 
 from sopengine_wechat.command import build_sheet
 from sopengine_wechat.sheet import html_page
 
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
-REQUIRED = os.environ.get("SOPENGINE_REQUIRE_BROWSER") == "1"
 
 CAPTURE = """
 window.__copied = [];
@@ -23,27 +16,6 @@ Object.defineProperty(navigator, 'clipboard', {configurable: true,
   value: {writeText: function (t) { window.__copied.push(t); return Promise.resolve(); }}});
 document.execCommand = function () { window.__copied.push(document.activeElement.value); return true; };
 """
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    if not (CHROMIUM and DRIVER):
-        if REQUIRED:
-            pytest.fail("chromium and chromedriver are required here")
-        pytest.skip("chromium/chromedriver not installed (CI installs them)")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        pytest.skip("selenium not installed")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
-    yield driver
-    driver.quit()
 
 
 def test_copy_buttons_copy_their_message(browser, camp_db, tmp_path):  # noqa: F811

@@ -44,7 +44,7 @@ def test_csv_sheets_for_the_whole_life(camp_db):
 def test_sheet_orders_by_time_and_marks_state(camp_db):
     rows = build_sheet(camp_db, date(2026, 9, 19), SH, None)
     assert [r.local_time for r in rows] == sorted(r.local_time for r in rows)
-    assert {r.task.operator for r in rows} == {"小雅", "阿杰"}
+    assert {r.task.operator for r in rows} == {"小雅", "阿杰、暖暖妈"}  # group b has two admins
     mine = [r for r in rows if r.task.group_id == "ppt-camp-2026-09-a"]
     assert mine and all(r.state == "done" for r in mine)
     theirs = [r for r in rows if r.task.group_id == "ppt-camp-2026-09-b"]
@@ -117,3 +117,13 @@ def test_markdown_sheets_escape_html_from_texts():
     text = markdown([row], "t")
     assert "<img" not in text and "<script>" not in text and "<b>" not in text
     assert '&lt;img src=x onerror="alert(1)"&gt; &amp; 更多' in text
+
+
+def test_a_group_with_several_operators_is_on_each_ones_sheet_by_id_or_name(camp_db):
+    day = date(2026, 9, 19)
+    by_name = {r.task.key for r in build_sheet(camp_db, day, SH, "暖暖妈")}
+    by_id = {r.task.key for r in build_sheet(camp_db, day, SH, "nuannuan")}
+    ajie = {r.task.key for r in build_sheet(camp_db, day, SH, "ajie")}
+    b_tasks = {r.task.key for r in build_sheet(camp_db, day, SH, None) if r.task.group_id == "ppt-camp-2026-09-b"}
+    assert b_tasks and by_name == by_id == b_tasks == ajie
+    assert not {r.task.key for r in build_sheet(camp_db, day, SH, "xiaoya")} & b_tasks

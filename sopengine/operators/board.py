@@ -1,0 +1,147 @@
+"""An operator's day, as the workspace shows it: their tasks in sections (now, overdue, next,
+done, needs attention), each with who confirmed it; and the lead's counts per operator.
+
+Read through the store's front door and the core sheet, so the page, the API and ``tasks``
+word every task alike. The clock is given (``now``), never read here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Collection, Mapping
+from zoneinfo import ZoneInfo
+
+from sopengine.channels import OperatorsOf
+from sopengine.model.operators import Operator, Roster
+from sopengine.operators.sheet import build_sheet
+from sopengine.operators.tasks import SheetRow
+from sopengine.store import Confirmation, DataStore
+
+#: The board's sections, in the order a page shows them.
+SECTIONS = ("now", "overdue", "attention", "next", "done")
+SECTION_LABELS = {"now": "现在", "overdue": "已逾期", "attention": "需要处理", "next": "稍后", "done": "今日已完成"}
+#: How long a confirmation can be taken back.
+UNDO_WINDOW = timedelta(minutes=5)
+#: States that need a person (a lead's list): failed, missed, or waiting past their grace.
+NEEDS_A_PERSON = frozenset({"failed", "missed", "overdue"})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: an operator, who sees their groups' tasks, or a lead, who sees all."""
+
+    operator: Operator
+    lead: bool = False
+
+    @property
+    def actor(self) -> str:
+        """What the ledger records as who did it."""
+        return f"operator:{self.operator.id}"
+
+
+@dataclass(frozen=True)
+class BoardTask:
+    """A sheet row with where it goes on the board and who confirmed it."""
+
+    row: SheetRow
+    section: str
+    confirmation: Confirmation | None = None
+    can_undo: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.row.task.key
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields of ``tasks --format json``, plus where it stands and who confirmed it."""
+        c = self.confirmation
+        return {**self.row.task.as_dict(), "state": self.row.state, "time": self.row.local_time.isoformat(),
+                "note": self.row.note, "section": self.section,
+                "confirmed_by": c.actor.removeprefix("operator:") if c else None,
+                "confirmed_at": c.at.isoformat() if c else None}
+
+
+@dataclass
+class Board:
+    """One viewer's day."""
+
+    day: date
+    zone: ZoneInfo
+    viewer: Viewer
+    sections: dict[str, list[BoardTask]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
+
+    @property
+    def tasks(self) -> list[BoardTask]:
+        return [t for s in SECTIONS for t in self.sections[s]]
+
+    def counts(self) -> dict[str, int]:
+        return {s: len(self.sections[s]) for s in SECTIONS}
+
+
+def section_of(row: SheetRow, now: datetime, day: date) -> str:
+    """Where a task goes: by its state, and for one still to do, by its time against ``now``."""
+    if row.state in ("done", "sent"):
+        return "done"
+    if row.state == "overdue":
+        return "overdue"
+    if row.state in ("failed", "missed", "skipped", "cancelled") or row.note:
+        return "attention"
+    if row.local_time <= now or row.state == "due" or day < now.astimezone(row.local_time.tzinfo).date():
+        return "now"
+    return "next"
+
+
+def viewer_groups(store: DataStore, viewer: Viewer) -> set[str] | None:
+    """The groups a viewer may see (None: all, for a lead)."""
+    return None if viewer.lead else store.groups_of_operator(viewer.operator.refs)
+
+
+def build_board(store: DataStore, readers: Mapping[str, OperatorsOf], viewer: Viewer, day: date, zone: ZoneInfo,
+                now: datetime, *, undo_window: timedelta = UNDO_WINDOW) -> Board:
+    """``viewer``'s tasks due on ``day`` in ``zone`` on every channel people work (``readers``: a
+    channel's way of naming who does a group's tasks); a lead's board holds everyone's. A
+    confirmation the viewer made less than ``undo_window`` ago can be taken back."""
+    board = Board(day, zone, viewer)
+    group_ids = viewer_groups(store, viewer)
+    if group_ids is not None and not group_ids:
+        return board
+    refs: Collection[str] | None = None if viewer.lead else viewer.operator.refs
+    rows: list[SheetRow] = []
+    for channel, read in sorted(readers.items()):
+        rows += build_sheet(store, channel, day, zone, read, operator=refs, group_ids=group_ids)
+    rows.sort(key=lambda r: r.local_time)
+    done_keys = [r.task.key for r in rows if r.state == "done"]
+    confirmed = store.confirmations(done_keys) if done_keys else {}
+    for row in rows:
+        c = confirmed.get(row.task.key)
+        undo = c is not None and c.actor == viewer.actor and c.at >= now - undo_window
+        board.sections[section_of(row, now, day)].append(BoardTask(row, section_of(row, now, day), c, undo))
+    return board
+
+
+@dataclass(frozen=True)
+class TeamLine:
+    """One operator's day at a glance, for the lead."""
+
+    operator: Operator
+    open: int
+    overdue: int
+    done: int
+
+
+def team_counts(board: Board, roster: Roster, group_operators: Mapping[str, tuple[str, ...]]) -> list[TeamLine]:
+    """Per operator (declared, or named in a group): their open, overdue and done counts on a
+    lead's board (a task of a group with several operators counts for each)."""
+    tally: dict[str, list[int]] = {}
+    people = {op.id: op for op in roster.everyone(ref for refs in group_operators.values() for ref in refs)}
+    for t in board.tasks:
+        for ref in group_operators.get(t.row.task.group_id, ()):
+            counts = tally.setdefault(roster.resolve(ref).id, [0, 0, 0])
+            if t.section == "done":
+                counts[2] += 1
+            elif t.section == "overdue":
+                counts[1] += 1
+            elif t.section in ("now", "next"):
+                counts[0] += 1
+    return [TeamLine(op, *tally.get(op.id, [0, 0, 0])) for op in people.values()]

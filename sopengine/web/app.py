@@ -1,0 +1,276 @@
+"""The operators' workspace: a phone-first web app over the store's front door.
+
+:func:`create_app` builds it from what it needs, all injected: the store, how each manual channel
+names a group's operators, the zone days are shown in, and the clock. Pages are Jinja2 templates
+(``templates/``) with one small script (``static/app.js``: copy buttons, and the task list kept
+fresh); every form works without it. The JSON API under ``/api/`` serves the same data.
+"""
+
+import logging
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Awaitable, Callable, Mapping
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+
+from sopengine.channels import OperatorsOf
+from sopengine.daemon.logs import log_state
+from sopengine.model.operators import Roster
+from sopengine.operators.board import (
+    NEEDS_A_PERSON, SECTION_LABELS, SECTIONS, UNDO_WINDOW, Viewer, build_board, team_counts, viewer_groups,
+)
+from sopengine.operators.tasks import STATE_LABELS
+from sopengine.store import DataStore, NotFound, states
+from sopengine.web.tokens import csrf_ok, csrf_value, token_hash
+
+HERE = Path(__file__).resolve().parent
+#: The session cookie: the link's token, HttpOnly, never readable by scripts.
+COOKIE = "sopengine_token"
+#: A page shows at most this many tasks (a lead's day on a large fleet): the rest are counted.
+MAX_TASKS_SHOWN = 500
+#: A group calendar covers this many days before and after the day asked for.
+CALENDAR_DAYS_BEFORE, CALENDAR_DAYS_AFTER = 3, 7
+CALENDAR_MAX_ACTIONS = 1000
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "Cache-Control": "no-store",
+}
+
+log = logging.getLogger("sopengine.web")
+
+
+class SkipBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: ZoneInfo,
+               now: Callable[[], datetime], undo_window: timedelta = UNDO_WINDOW) -> FastAPI:
+    """The workspace over ``store``. ``readers``: for each channel people work, how a group's
+    settings name its operators; ``zone``: the zone of days and times shown; ``now``: the clock."""
+    app = FastAPI(title="sopengine workspace", version="1", docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/openapi.json")
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["keypath"] = lambda key: quote(key, safe="/:")
+    templates.env.globals.update(SECTIONS=SECTIONS, SECTION_LABELS=SECTION_LABELS, STATE_LABELS=STATE_LABELS)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def headers_and_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        path = request.url.path
+        if path.startswith("/t/"):
+            path = "/t/…"  # a link's token never reaches a log
+        log.info("request", extra={"fields": {"method": request.method, "path": path,
+                                              "status": response.status_code,
+                                              "ms": round((time.perf_counter() - started) * 1000, 1)}})
+        return response
+
+    def token_of(request: Request) -> str | None:
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            return header[7:].strip() or None
+        return request.cookies.get(COOKIE)
+
+    def viewer_of(token: str | None) -> Viewer | None:
+        if not token:
+            return None
+        grant = store.token_grant(token_hash(token), now())
+        if grant is None:
+            return None
+        roster = Roster(tuple(store.declared_operators()))
+        operator = roster.resolve(grant.operator)
+        return Viewer(operator, grant.lead or operator.is_lead)
+
+    def need_viewer(request: Request) -> Viewer:
+        viewer = viewer_of(token_of(request))
+        if viewer is None:
+            raise HTTPException(401, "a valid link or bearer token is needed",
+                                headers={"WWW-Authenticate": "Bearer"})
+        return viewer
+
+    ViewerDep = Annotated[Viewer, Depends(need_viewer)]
+
+    def need_lead(viewer: ViewerDep) -> Viewer:
+        if not viewer.lead:
+            raise HTTPException(403, "for leads only")
+        return viewer
+
+    LeadDep = Annotated[Viewer, Depends(need_lead)]
+    DayParam = Annotated[str | None, Query(alias="date", description="A local date, YYYY-MM-DD (default: today).")]
+
+    def check_csrf(request: Request, sent: str | None) -> None:
+        token = request.cookies.get(COOKIE)
+        if token is None or not csrf_ok(token, sent):
+            raise HTTPException(403, "the form is stale or not from this workspace: reload the page")
+
+    def day_of(raw: str | None) -> date:
+        if not raw:
+            return now().astimezone(zone).date()
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise HTTPException(422, f"date is YYYY-MM-DD, got {raw!r}") from None
+
+    def action_for(viewer: Viewer, key: str) -> Any:
+        """The action ``key`` if the viewer may act on it; 404 alike for one that does not exist
+        and one of another operator's group (nothing leaks)."""
+        found = store.list_actions(key=key)
+        if not found:
+            raise HTTPException(404, "no such task")
+        groups = viewer_groups(store, viewer)
+        if groups is not None and found[0].group not in groups:
+            raise HTTPException(404, "no such task")
+        return found[0]
+
+    def act(viewer: Viewer, key: str, what: str, reason: str | None = None) -> tuple[str, str]:
+        """Do ``what`` to the task ``key`` as ``viewer``; returns (state before, state after)."""
+        before = action_for(viewer, key).state
+        at = now()
+        try:
+            if what == "done":
+                before, after = store.mark_done(key, at, actor=viewer.actor), states.DONE
+            elif what == "skip":
+                before, after = store.skip(key, reason or "", at, actor=viewer.actor), states.SKIPPED
+            elif what == "undo":
+                after = store.undo_done(key, at, viewer.actor, undo_window)
+            else:
+                before, after = store.retry(key, at, actor=viewer.actor), states.RETRYING
+        except NotFound:
+            raise HTTPException(404, "no such task") from None
+        except states.TransitionError as exc:
+            raise HTTPException(409, str(exc)) from None
+        log_state(log, key, before, after, by=viewer.operator.id)
+        return before, after
+
+    def page(request: Request, name: str, viewer: Viewer, **context: Any) -> HTMLResponse:
+        token = request.cookies.get(COOKIE) or ""
+        return templates.TemplateResponse(request, name, {
+            "viewer": viewer, "csrf": csrf_value(token) if token else "", "base": request.scope.get("root_path", ""),
+            **context})
+
+    def board_context(viewer: Viewer, day: date) -> dict[str, Any]:
+        board = build_board(store, readers, viewer, day, zone, now(), undo_window=undo_window)
+        shown = 0
+        sections: dict[str, list[Any]] = {}
+        for s in SECTIONS:
+            sections[s] = board.sections[s][:max(0, MAX_TASKS_SHOWN - shown)]
+            shown += len(sections[s])
+        return {"board": board, "sections": sections, "hidden": len(board.tasks) - shown, "day": day,
+                "yesterday": day - timedelta(days=1), "tomorrow": day + timedelta(days=1),
+                "today": now().astimezone(zone).date()}
+
+    # --- entering ---------------------------------------------------------------------------
+    @app.get("/t/{token}", include_in_schema=False)
+    def enter(token: str, request: Request) -> Response:
+        """A personal link: the token becomes an HttpOnly cookie and leaves the address bar."""
+        if viewer_of(token) is None:
+            return HTMLResponse("链接无效或已过期，请向运营负责人要新的链接。", status_code=401)
+        response = RedirectResponse(f"{request.scope.get('root_path', '')}/", status_code=303)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                            max_age=60 * 60 * 24 * 90, path="/")
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        store.revision()
+        return {"status": "ok"}
+
+    # --- pages ------------------------------------------------------------------------------
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def my_tasks(request: Request, day_param: DayParam = None) -> Response:
+        viewer = viewer_of(token_of(request))
+        if viewer is None:
+            return HTMLResponse("请用运营负责人发给你的个人链接打开工作台。", status_code=401)
+        return page(request, "tasks.html", viewer, **board_context(viewer, day_of(day_param)))
+
+    @app.get("/fragment/tasks", response_class=HTMLResponse, include_in_schema=False)
+    def task_sections(request: Request, viewer: ViewerDep, day_param: DayParam = None) -> Response:
+        return page(request, "_sections.html", viewer, **board_context(viewer, day_of(day_param)))
+
+    @app.get("/groups/{group_id}/calendar", response_class=HTMLResponse, include_in_schema=False)
+    def calendar(group_id: str, request: Request, viewer: ViewerDep, day_param: DayParam = None) -> Response:
+        groups = viewer_groups(store, viewer)
+        stored = store.groups_by_id({group_id})
+        if group_id not in stored or (groups is not None and group_id not in groups):
+            raise HTTPException(404, "no such group")
+        day = day_of(day_param)
+        start = datetime.combine(day - timedelta(days=CALENDAR_DAYS_BEFORE), datetime.min.time(), tzinfo=zone)
+        end = datetime.combine(day + timedelta(days=CALENDAR_DAYS_AFTER + 1), datetime.min.time(), tzinfo=zone)
+        days: dict[date, list[Any]] = {}
+        for a in store.list_actions(group=group_id, since=start, until=end, limit=CALENDAR_MAX_ACTIONS):
+            days.setdefault(a.due.astimezone(zone).date(), []).append(a)
+        return page(request, "calendar.html", viewer, group=stored[group_id].group, days=sorted(days.items()),
+                    day=day, zone=zone, earlier=day - timedelta(days=7), later=day + timedelta(days=7))
+
+    @app.get("/lead", response_class=HTMLResponse, include_in_schema=False)
+    def lead_view(request: Request, viewer: LeadDep, day_param: DayParam = None) -> Response:
+        context = board_context(viewer, day_of(day_param))
+        board = context["board"]
+        group_ops = store.group_operators_of()
+        team = team_counts(board, Roster(tuple(store.declared_operators())), group_ops)
+        needing = [t for t in board.tasks if t.row.state in NEEDS_A_PERSON]
+        return page(request, "lead.html", viewer, team=team, needing=needing, **context)
+
+    # --- forms (CSRF-checked, then back to the page) -----------------------------------------
+    @app.post("/tasks/{key:path}/{what}", include_in_schema=False)
+    def form_action(key: str, what: str, request: Request, viewer: ViewerDep, csrf: Annotated[str, Form()] = "",
+                    reason: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "/") -> Response:
+        check_csrf(request, csrf)
+        if what not in ("done", "skip", "undo", "retry"):
+            raise HTTPException(404, "no such action")
+        if what == "skip" and not reason.strip():
+            raise HTTPException(422, "跳过需要填写原因")
+        if what == "retry" and not viewer.lead:
+            raise HTTPException(403, "for leads only")
+        act(viewer, key, what, reason.strip())
+        target = back if back.startswith("/") and not back.startswith("//") else "/"
+        return RedirectResponse(f"{request.scope.get('root_path', '')}{target}", status_code=303)
+
+    # --- the API ------------------------------------------------------------------------------
+    @app.get("/api/me")
+    def api_me(viewer: ViewerDep) -> dict[str, Any]:
+        """Who the token belongs to."""
+        return {"operator": viewer.operator.id, "name": viewer.operator.name, "lead": viewer.lead}
+
+    @app.get("/api/tasks")
+    def api_tasks(viewer: ViewerDep, day_param: DayParam = None) -> JSONResponse:
+        """The caller's tasks on ``date`` (YYYY-MM-DD, local; default today): the fields of
+        ``sopengine tasks --format json``, with state, section and who confirmed each."""
+        day = day_of(day_param)
+        board = build_board(store, readers, viewer, day, zone, now(), undo_window=undo_window)
+        return JSONResponse({"date": day.isoformat(), "operator": viewer.operator.id,
+                             "tasks": [t.to_json() for t in board.tasks]})
+
+    @app.post("/api/tasks/{key:path}/done")
+    def api_done(key: str, viewer: ViewerDep) -> dict[str, Any]:
+        """Confirm a task done (409 when its state does not allow it, e.g. already done)."""
+        before, after = act(viewer, key, "done")
+        return {"key": key, "state": after, "was": before, "by": viewer.operator.id}
+
+    @app.post("/api/tasks/{key:path}/skip")
+    def api_skip(key: str, body: SkipBody, viewer: ViewerDep) -> dict[str, Any]:
+        """Skip a task, with the reason."""
+        before, after = act(viewer, key, "skip", body.reason.strip())
+        return {"key": key, "state": after, "was": before, "by": viewer.operator.id}
+
+    @app.post("/api/tasks/{key:path}/undo")
+    def api_undo(key: str, viewer: ViewerDep) -> dict[str, Any]:
+        """Take back your own confirmation, within a few minutes of it."""
+        before, after = act(viewer, key, "undo")
+        return {"key": key, "state": after, "was": before, "by": viewer.operator.id}
+
+    return app

@@ -1,0 +1,46 @@
+// Copy buttons, and the task list kept fresh: the server renders the sections (no HTML here),
+// this script only fetches them again every 30 seconds while the page is open.
+"use strict";
+
+function copyText(button) {
+  const text = button.dataset.copy || "";
+  const done = () => { button.textContent = "已复制 ✓"; button.classList.add("copied"); };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(done, () => fallbackCopy(text, done));
+  } else {
+    fallbackCopy(text, done);
+  }
+}
+
+function fallbackCopy(text, done) {
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.appendChild(area);
+  area.select();
+  try { if (document.execCommand("copy")) { done(); } } finally { area.remove(); }
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button.copy");
+  if (button) { copyText(button); }
+});
+
+const sections = document.getElementById("sections");
+if (sections && sections.dataset.refresh) {
+  setInterval(async () => {
+    if (document.hidden || sections.querySelector("details[open], input:focus")) { return; }
+    try {
+      const response = await fetch(sections.dataset.refresh, { credentials: "same-origin" });
+      if (response.ok) {
+        const html = await response.text();
+        if (html !== sections.dataset.last) {
+          sections.dataset.last = html;
+          sections.innerHTML = html;
+        }
+      }
+    } catch (err) { /* offline for a moment: try again next time */ }
+  }, 30000);
+}
