@@ -48,6 +48,8 @@ class BoardTask:
     section: str
     confirmation: Confirmation | None = None
     can_undo: bool = False
+    #: Who confirmed it, as people know them (an operator's id in the ledger, their name here).
+    confirmer: Operator | None = None
 
     @property
     def key(self) -> str:
@@ -113,10 +115,13 @@ def build_board(store: DataStore, readers: Mapping[str, OperatorsOf], viewer: Vi
     rows.sort(key=lambda r: r.local_time)
     done_keys = [r.task.key for r in rows if r.state == "done"]
     confirmed = store.confirmations(done_keys) if done_keys else {}
+    roster = Roster(tuple(store.declared_operators())) if confirmed else Roster()
     for row in rows:
         c = confirmed.get(row.task.key)
         undo = c is not None and c.actor == viewer.actor and c.at >= now - undo_window
-        board.sections[section_of(row, now, day)].append(BoardTask(row, section_of(row, now, day), c, undo))
+        who = roster.resolve(c.actor.removeprefix("operator:")) if c is not None else None
+        section = section_of(row, now, day)
+        board.sections[section].append(BoardTask(row, section, c, undo, who))
     return board
 
 
