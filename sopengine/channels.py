@@ -65,6 +65,8 @@ class OperatorInstruction:
     instruction: str
     copy_text: str = ""
     details: Mapping[str, Any] = field(default_factory=dict)
+    #: How a page labels each detail, in the operator's words (金额); a detail without one is not shown.
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

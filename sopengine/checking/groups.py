@@ -43,6 +43,7 @@ def check_groups(sops: Sequence[Sop], groups: Sequence[Group], channels: Channel
             continue
         problems += settings_problems(group, running, channels)
         problems += facts.problems(group, running)
+        problems += assignment_problems(group, running)
     problems += calendar_coverage(sops, groups)
     if groups:
         for sop in sops:
@@ -80,6 +81,28 @@ def calendar_coverage(sops: Sequence[Sop], groups: Sequence[Group]) -> list[Prob
             f"their holidays there are estimated, with no make-up workdays (调休). Update: pip install -U holidays"),
             "warning"))
     return out
+
+
+def assignment_problems(group: Group, running: Iterable[Sop]) -> list[Problem]:
+    """A step naming who does it (``operator:``) must name one of the group's operators, or a
+    role its ``roles:`` gives to one: caught here, never a task nobody can find."""
+    problems: list[Problem] = []
+    for ref in group.roles.values():
+        if group.operators and ref not in group.operators:
+            problems.append(group.problem(("roles",), f"role holder {ref!r} is not one of this group's operators "
+                                                      f"({', '.join(group.operators)})"))
+    for sop in running:
+        for step in sop.steps:
+            named = getattr(step, "operator", None)
+            if named is None:
+                continue
+            who = group.assignee(named)
+            if who not in group.operators:
+                hint = f"; add roles: {{{named}: …}}" if named not in group.roles else ""
+                problems.append(group.problem((), f"SOP {sop.id!r} step {step.id!r} is for operator {named!r}, "
+                                                  f"who is not one of this group's operators "
+                                                  f"({', '.join(group.operators) or 'none'}){hint}"))
+    return problems
 
 
 def channels_of(sop: Sop) -> set[str]:

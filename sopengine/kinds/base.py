@@ -73,6 +73,9 @@ class StepBase(BaseModel):
     only: Literal["workdays"] | None = None
     grace: Duration = Field(timedelta(hours=1), description="Past due + grace an action is missed.")
     channel: str | None = Field(None, description="Channel plugin; defaults to the SOP's `channel`.")
+    operator: str | None = Field(None, description="Who does this step's task on a channel people work: an "
+                                                   "operator of the group (id or name), or a role the group's "
+                                                   "`roles:` maps to one (群主). Default: all of its operators.")
     when: str | None = Field(None, description="Expression over group facts, checked when due.")
     pick: str | None = Field(None, description="Pool whose next item is `{{ item }}`.")
     shuffle: bool = Field(False, description="With `pick`: a fixed shuffled order per group.")

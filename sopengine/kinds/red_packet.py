@@ -60,7 +60,8 @@ class RedPacketStep(StepBase):
             blessing = str(payload.get("blessing", ""))
             return OperatorInstruction(
                 f"发拼手气红包：总金额 ¥{float(payload['amount']):.2f}，{payload['count']} 个，祝福语「{blessing}」",
-                blessing, {"amount": payload.get("amount"), "count": payload.get("count"), "blessing": blessing})
+                blessing, {"amount": payload.get("amount"), "count": payload.get("count"), "blessing": blessing},
+                {"amount": "总金额（元）", "count": "红包个数", "blessing": "祝福语"})
         return OperatorInstruction("发送红包预告", str(payload.get("text", "")))
 
     def problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:

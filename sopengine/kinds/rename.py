@@ -12,7 +12,7 @@ from sopengine.kinds.base import PartTraits, StepBase
 def rename_instruction(payload: Mapping[str, Any]) -> OperatorInstruction:
     """The task of renaming the group to ``payload["name"]`` (the new name is what to paste)."""
     name = str(payload.get("name", ""))
-    return OperatorInstruction(f"把群名改为「{name}」", name, {"name": payload.get("name")})
+    return OperatorInstruction(f"把群名改为「{name}」", name, {"name": payload.get("name")}, {"name": "新群名"})
 
 
 class RenameStep(StepBase):

@@ -34,7 +34,8 @@ class SurveyStep(StepBase):
     @classmethod
     def operator_instruction(cls, part: str | None, payload: Mapping[str, Any]) -> OperatorInstruction:
         return OperatorInstruction("发送问卷（题目已编号）", str(payload.get("text", "")),
-                                   {"title": payload.get("title"), "questions": payload.get("questions")})
+                                   {"title": payload.get("title"), "questions": payload.get("questions")},
+                                   {"title": "问卷标题"})
 
     def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         yield ("title",), self.title

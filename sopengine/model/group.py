@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 GroupId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=120)]
 
 #: Keys of a groups-file entry that are not facts.
-STRUCTURAL_KEYS = frozenset({"id", "name", "start", "tags", "channels", "vars", "pools", "quiet"})
+STRUCTURAL_KEYS = frozenset({"id", "name", "start", "tags", "channels", "vars", "pools", "quiet", "roles"})
 
 
 class GroupModel(BaseModel):
@@ -35,6 +35,9 @@ class GroupModel(BaseModel):
     vars: dict[str, Any] = Field(default_factory=dict, description="Overrides of the SOP's vars.")
     pools: dict[str, list[Any]] = Field(default_factory=dict, description="Overrides of the SOP's pools.")
     quiet: str | None = Field(None, description="Quiet hours of this group (wins over the SOP's).")
+    roles: dict[str, str] = Field(default_factory=dict,
+                                  description="Role → who holds it in this group (群主: 暖暖妈), for a step's "
+                                              "`operator:`.")
 
     @field_validator("quiet")
     @classmethod
@@ -72,6 +75,8 @@ class Group:
     #: Who does its manual tasks, as its channels' settings name them (ids or names; see
     #: :mod:`sopengine.model.operators`), each once, in the order written.
     operators: tuple[str, ...] = ()
+    #: Role → the operator (id or name) who holds it here, for a step's ``operator:``.
+    roles: dict[str, str] = field(default_factory=dict)
     #: The groups-file entry it came from (None for a group read back from the store).
     origin: GroupOrigin | None = field(default=None, repr=False)
 
@@ -92,7 +97,11 @@ class Group:
             facts["members"] = model.members
         return cls(model.id, model.name, model.start, tuple(model.tags), facts,
                    dict(model.channels), dict(model.vars), dict(model.pools),
-                   parse_quiet(model.quiet) if model.quiet else None, origin=origin)
+                   parse_quiet(model.quiet) if model.quiet else None, roles=dict(model.roles), origin=origin)
+
+    def assignee(self, named: str | None) -> str | None:
+        """Who a step's ``operator:`` means here: the holder of that role, or that operator."""
+        return None if named is None else self.roles.get(named, named)
 
     def template_view(self) -> dict[str, Any]:
         """Plain data for templates: id, name, start (ISO), tags, then every fact."""

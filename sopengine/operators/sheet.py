@@ -47,8 +47,12 @@ def build_sheet(store: DataStore, channel: str, local_day: date, zone: ZoneInfo,
         named = list(operators_of(settings))
         if operator is not None and not set(named) & set(operator):
             continue
-        who = "、".join(named) or NOBODY
         sop = store.sop_version(a.version_id)
+        try:  # a step naming who does it (operator: 群主) is theirs; the others are everyone's
+            assigned = group.assignee(getattr(sop.step(a.step), "operator", None))
+        except KeyError:
+            assigned = None
+        who = assigned or "、".join(named) or NOBODY
         note = a.reason or "" if a.state in ("failed", "skipped", "missed") else ""
         try:
             _, _, action = outbound(sop, group, a)

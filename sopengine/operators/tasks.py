@@ -35,6 +35,8 @@ class OperatorTask:
     instruction: str
     copy_text: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    #: The details a page shows, each with its label (from the kind).
+    detail_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -50,7 +52,8 @@ def operator_task(action: OutboundAction, target: Target, operator: str) -> Oper
     said = action.instruction or OperatorInstruction(PASTE, action.text)
     return OperatorTask(key=action.key, operator=operator, group_id=target.group_id, group_name=target.group_name,
                         due=action.due.isoformat(), kind=action.kind, part=action.part,
-                        instruction=said.instruction, copy_text=said.copy_text, details=dict(said.details))
+                        instruction=said.instruction, copy_text=said.copy_text, details=dict(said.details),
+                        detail_labels=dict(said.labels))
 
 
 def unusable_task(key: str, operator: str, group_id: str, group_name: str, due: str, kind: str,

@@ -142,7 +142,7 @@ def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
     for gid, g in wanted.items():
         values = {"name": g.name, "start": g.start, "tags": list(g.tags), "channels": g.channels,
                   "vars": g.vars, "pools": g.pools, "quiet": str(g.quiet) if g.quiet else None,
-                  "operators": list(g.operators)}
+                  "operators": list(g.operators), "roles": dict(g.roles)}
         row = existing.get(gid)
         if row is None:
             new_rows.append({"id": gid, "facts": g.facts, "facts_updated_at": now_db, "paused": False,
@@ -154,6 +154,7 @@ def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
         facts = {**(row.facts or {}), **g.facts}
         stored = {k: getattr(row, k) for k in values}
         stored["operators"] = stored["operators"] or []  # NULL: stored before operators were
+        stored["roles"] = stored["roles"] or {}
         if stored != values or facts != row.facts:
             if (row.operators or []) != values["operators"]:
                 _index_operators(conn, gid, g.operators, replace=True)

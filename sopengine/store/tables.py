@@ -32,6 +32,8 @@ groups = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     #: Who does the group's manual tasks, as the groups file names them (ids or names).
     Column("operators", JSON),
+    #: Role → operator, for steps naming a role (``operator: 群主``).
+    Column("roles", JSON),
 )
 
 #: The same, by person: the workspace finds an operator's groups without reading every group.
