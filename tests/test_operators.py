@@ -69,7 +69,8 @@ def test_a_bad_operators_entry_is_an_error_at_its_line(tmp_path, host):
 def test_a_step_for_someone_not_in_the_group_is_caught_at_validate(tmp_path, host):
     ws = workspace(tmp_path, host, groups=GROUPS.replace("roles: {群主: 暖暖妈}", "roles: {}"))
     assert any("step 'packet' is for operator '群主'" in msg and "roles:" in msg for _, msg in errors(ws))
-    ws = workspace(tmp_path, host, groups=GROUPS.replace("wechat: {operators: [小雅, 暖暖妈]}", "wechat: {operators: []}"))
+    nobody = GROUPS.replace("wechat: {operators: [小雅, 暖暖妈]}", "wechat: {operators: []}")
+    ws = workspace(tmp_path, host, groups=nobody)
     assert any("operators is a list of names" in msg for _, msg in errors(ws))
 
 
