@@ -19,13 +19,13 @@ from . import aps
 from .fixtures import Settings
 from .report import Row, print_table, to_json
 
-NAMES = ("apply", "burst", "idle", "reapply", "plan", "pg")
+NAMES = ("apply", "burst", "idle", "reapply", "plan", "pg", "workspace")
 
 
 def runners() -> dict[str, Callable[[Settings], list[Row]]]:
-    from . import apply_bench, burst, idle, pg, plan_cmd, reapply
+    from . import apply_bench, burst, idle, pg, plan_cmd, reapply, workspace
     return {"apply": apply_bench.run, "burst": burst.run, "idle": idle.run, "reapply": reapply.run,
-            "plan": plan_cmd.run, "pg": pg.run}
+            "plan": plan_cmd.run, "pg": pg.run, "workspace": workspace.run}
 
 
 def revision() -> str:

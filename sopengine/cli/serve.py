@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -41,6 +42,9 @@ def serve_command(db_url: str | None, host: str, port: int, base_url: str | None
     root_path = urlsplit(base_url).path.rstrip("/") if base_url else ""
     logging.getLogger("sopengine.web").info("serving", extra={"fields": {
         "host": host, "port": port, "store": store.location, "zone": str(zone), "root_path": root_path}})
+    # What start-up loaded (plugins, compiled templates, SOP versions) lives as long as the process:
+    # kept out of the collector's generations, a full collection does not stall a page.
+    gc.freeze()
     try:
         # uvicorn's access log is off: it would write a link's token; the app logs each request itself
         uvicorn.run(app, host=host, port=port, root_path=root_path, access_log=False, log_level="warning",

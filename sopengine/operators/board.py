@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sopengine.channels import OperatorsOf
 from sopengine.model.operators import Operator, Roster
-from sopengine.operators.sheet import build_sheet
+from sopengine.operators.sheet import RenderCache, build_sheet
 from sopengine.operators.tasks import SheetRow
 from sopengine.store import Confirmation, DataStore
 
@@ -100,7 +100,7 @@ def viewer_groups(store: DataStore, viewer: Viewer) -> set[str] | None:
 
 
 def build_board(store: DataStore, readers: Mapping[str, OperatorsOf], viewer: Viewer, day: date, zone: ZoneInfo,
-                now: datetime, *, undo_window: timedelta = UNDO_WINDOW) -> Board:
+                now: datetime, *, undo_window: timedelta = UNDO_WINDOW, cache: RenderCache | None = None) -> Board:
     """``viewer``'s tasks due on ``day`` in ``zone`` on every channel people work (``readers``: a
     channel's way of naming who does a group's tasks); a lead's board holds everyone's. A
     confirmation the viewer made less than ``undo_window`` ago can be taken back."""
@@ -111,7 +111,7 @@ def build_board(store: DataStore, readers: Mapping[str, OperatorsOf], viewer: Vi
     refs: Collection[str] | None = None if viewer.lead else viewer.operator.refs
     rows: list[SheetRow] = []
     for channel, read in sorted(readers.items()):
-        rows += build_sheet(store, channel, day, zone, read, operator=refs, group_ids=group_ids)
+        rows += build_sheet(store, channel, day, zone, read, operator=refs, group_ids=group_ids, cache=cache)
     rows.sort(key=lambda r: r.local_time)
     done_keys = [r.task.key for r in rows if r.state == "done"]
     confirmed = store.confirmations(done_keys) if done_keys else {}

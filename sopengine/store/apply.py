@@ -52,6 +52,10 @@ class ApplyReport:
                     or any(p.added or p.changed or p.cancelled for p in self.pairs))
 
 
+#: Rows added or cancelled from which an apply refreshes PostgreSQL's planner statistics.
+ANALYZE_AFTER = 50_000
+
+
 class _DryRun(Exception):
     """Raised inside the apply's transaction to roll it back once the report is made."""
 
@@ -66,7 +70,12 @@ def apply(store: Database, sop_list: Sequence[Sop], group_list: Sequence[Group],
     try:
         _apply(store, sop_list, group_list, now, actor, report, dry_run, roster)
     except _DryRun:
-        pass
+        return report
+    if store.dialect == "postgresql" and report.total("added") + report.total("cancelled") >= ANALYZE_AFTER:
+        # A bulk load leaves PostgreSQL's statistics behind until autovacuum comes by: meanwhile it
+        # plans a group's reads as scans of the whole ledger. Sampling takes a fraction of a second.
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE actions, groups, group_operators, enrollments")
     return report
 
 

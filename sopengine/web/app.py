@@ -26,6 +26,7 @@ from sopengine.model.operators import Roster
 from sopengine.operators.board import (
     NEEDS_A_PERSON, SECTION_LABELS, SECTIONS, UNDO_WINDOW, Viewer, build_board, team_counts, viewer_groups,
 )
+from sopengine.operators.sheet import RenderCache
 from sopengine.operators.tasks import STATE_LABELS
 from sopengine.store import DataStore, NotFound, states
 from sopengine.web.tokens import csrf_ok, csrf_value, token_hash
@@ -61,6 +62,7 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
     app = FastAPI(title="sopengine workspace", version="1", docs_url="/api/docs", redoc_url=None,
                   openapi_url="/api/openapi.json")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    rendered = RenderCache()
     templates.env.filters["keypath"] = lambda key: quote(key, safe="/:")
     templates.env.globals.update(SECTIONS=SECTIONS, SECTION_LABELS=SECTION_LABELS, STATE_LABELS=STATE_LABELS)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -163,7 +165,7 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
             **context})
 
     def board_context(viewer: Viewer, day: date) -> dict[str, Any]:
-        board = build_board(store, readers, viewer, day, zone, now(), undo_window=undo_window)
+        board = build_board(store, readers, viewer, day, zone, now(), undo_window=undo_window, cache=rendered)
         shown = 0
         sections: dict[str, list[Any]] = {}
         for s in SECTIONS:
@@ -251,7 +253,7 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         """The caller's tasks on ``date`` (YYYY-MM-DD, local; default today): the fields of
         ``sopengine tasks --format json``, with state, section and who confirmed each."""
         day = day_of(day_param)
-        board = build_board(store, readers, viewer, day, zone, now(), undo_window=undo_window)
+        board = build_board(store, readers, viewer, day, zone, now(), undo_window=undo_window, cache=rendered)
         return JSONResponse({"date": day.isoformat(), "operator": viewer.operator.id,
                              "tasks": [t.to_json() for t in board.tasks]})
 
