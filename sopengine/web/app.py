@@ -39,6 +39,8 @@ MAX_TASKS_SHOWN = 500
 #: A group calendar covers this many days before and after the day asked for.
 CALENDAR_DAYS_BEFORE, CALENDAR_DAYS_AFTER = 3, 7
 CALENDAR_MAX_ACTIONS = 1000
+#: The lead's page links this many group calendars (the rest are counted).
+LEAD_GROUPS_SHOWN = 300
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -225,7 +227,11 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         group_ops = store.group_operators_of()
         team = team_counts(board, Roster(tuple(store.declared_operators())), group_ops)
         needing = [t for t in board.tasks if t.row.state in NEEDS_A_PERSON]
-        return page(request, "lead.html", viewer, team=team, needing=needing, **context)
+        shown = sorted(group_ops)[:LEAD_GROUPS_SHOWN]
+        stored = store.groups_by_id(set(shown))
+        calendars = [stored[g].group for g in shown if g in stored]
+        return page(request, "lead.html", viewer, team=team, needing=needing, calendars=calendars,
+                    more_groups=max(0, len(group_ops) - len(shown)), **context)
 
     # --- forms (CSRF-checked, then back to the page) -----------------------------------------
     @app.post("/tasks/{key:path}/{what}", include_in_schema=False)

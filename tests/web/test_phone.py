@@ -86,3 +86,7 @@ def test_a_group_calendar_and_the_lead_view(browser, workspace):
     browser.find_element(By.LINK_TEXT, "团队").click()
     names = [td.text for td in browser.find_elements(By.CSS_SELECTOR, ".team tbody td:first-child")]
     assert {"小雅", "阿杰", "暖暖妈"} <= set(names)
+    calendars = browser.find_elements(By.CSS_SELECTOR, "ul.calendars a")
+    assert len(calendars) == 10  # every group's calendar, one tap away
+    calendars[0].click()
+    assert "群日历" in browser.find_element(By.TAG_NAME, "h1").text
