@@ -36,6 +36,8 @@ HERE = Path(__file__).resolve().parent
 COOKIE = "sopengine_token"
 #: A page shows at most this many tasks (a lead's day on a large fleet): the rest are counted.
 MAX_TASKS_SHOWN = 500
+#: How often an open task list is fetched again, so tasks coming due appear without a reload.
+REFRESH_SECONDS = 30.0
 #: A group calendar covers this many days before and after the day asked for.
 CALENDAR_DAYS_BEFORE, CALENDAR_DAYS_AFTER = 3, 7
 CALENDAR_MAX_ACTIONS = 1000
@@ -58,9 +60,11 @@ class SkipBody(BaseModel):
 
 
 def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: ZoneInfo,
-               now: Callable[[], datetime], undo_window: timedelta = UNDO_WINDOW) -> FastAPI:
+               now: Callable[[], datetime], undo_window: timedelta = UNDO_WINDOW,
+               refresh_seconds: float = REFRESH_SECONDS) -> FastAPI:
     """The workspace over ``store``. ``readers``: for each channel people work, how a group's
-    settings name its operators; ``zone``: the zone of days and times shown; ``now``: the clock."""
+    settings name its operators; ``zone``: the zone of days and times shown; ``now``: the clock;
+    ``refresh_seconds``: how often an open task list fetches its sections again."""
     app = FastAPI(title="sopengine workspace", version="1", docs_url="/api/docs", redoc_url=None,
                   openapi_url="/api/openapi.json")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -164,7 +168,7 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         token = request.cookies.get(COOKIE) or ""
         return templates.TemplateResponse(request, name, {
             "viewer": viewer, "csrf": csrf_value(token) if token else "", "base": request.scope.get("root_path", ""),
-            **context})
+            "refresh_ms": int(refresh_seconds * 1000), **context})
 
     def board_context(viewer: Viewer, day: date) -> dict[str, Any]:
         board = build_board(store, readers, viewer, day, zone, now(), undo_window=undo_window, cache=rendered)

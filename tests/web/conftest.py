@@ -70,7 +70,7 @@ def workspace(store_url, host, sops_dir) -> Iterator[Workspace]:  # type: ignore
     for who, lead in (("xiaoya", False), ("ajie", False), ("nuannuan", False)):
         tokens[who] = new_token()
         store.add_token(token_hash(tokens[who]), who, lead, NOON - timedelta(days=1), NOON + timedelta(days=30))
-    app = create_app(store, host.operator_readers(), zone=SH, now=clock.now)
+    app = create_app(store, host.operator_readers(), zone=SH, now=clock.now, refresh_seconds=0.5)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -90,3 +90,22 @@ def test_a_group_calendar_and_the_lead_view(browser, workspace):
     assert len(calendars) == 10  # every group's calendar, one tap away
     calendars[0].click()
     assert "群日历" in browser.find_element(By.TAG_NAME, "h1").text
+
+
+def test_tasks_coming_due_appear_without_a_reload(browser, workspace):
+    import time as clock
+
+    open_link(browser, workspace, "xiaoya")
+    browser.execute_script("window.__same_page = true;")  # a reload would lose it
+    before = {e.get_attribute("data-key") for e in browser.find_elements(By.CSS_SELECTOR, "article.task")}
+    # a newcomer joins: the welcome step is planned and comes due on this page
+    keys = workspace.store.record_event("ppt-camp-2026-09-a", "member_joined", NOON, {"member": {"name": "小明"}})
+    assert keys and not set(keys) & before
+    deadline = clock.monotonic() + 10
+    while clock.monotonic() < deadline:
+        now_keys = {e.get_attribute("data-key") for e in browser.find_elements(By.CSS_SELECTOR, "article.task")}
+        if set(keys) & now_keys:
+            break
+        clock.sleep(0.2)
+    assert set(keys) & now_keys, "the new task did not appear"
+    assert browser.execute_script("return window.__same_page") is True

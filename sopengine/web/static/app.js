@@ -1,5 +1,5 @@
 // Copy buttons, and the task list kept fresh: the server renders the sections (no HTML here),
-// this script only fetches them again every 30 seconds while the page is open.
+// this script only fetches them again (every data-every ms, 30 s by default) while the page is open.
 "use strict";
 
 function copyText(button) {
@@ -42,5 +42,5 @@ if (sections && sections.dataset.refresh) {
         }
       }
     } catch (err) { /* offline for a moment: try again next time */ }
-  }, 30000);
+  }, Number(sections.dataset.every) || 30000);
 }
