@@ -23,7 +23,6 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('groups', schema=None) as batch_op:
         batch_op.add_column(sa.Column('operators', sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column('roles', sa.JSON(), nullable=True))
     op.create_table(
         'group_operators',
         sa.Column('group_id', sa.String(length=120), nullable=False),
@@ -60,5 +59,4 @@ def downgrade() -> None:
     op.drop_index('ix_group_operators_operator', table_name='group_operators')
     op.drop_table('group_operators')
     with op.batch_alter_table('groups', schema=None) as batch_op:
-        batch_op.drop_column('roles')
         batch_op.drop_column('operators')
