@@ -138,9 +138,18 @@ def test_a_browser_confirmation_and_a_cli_done_at_once_end_in_one_done(workspace
         results["cli"] = subprocess.run([sys.executable, "-m", "sopengine", "done", key, "--db", workspace.store_url],
                                         capture_output=True, text=True).returncode
 
+    import re
+
+    import httpx
+
+    browser = httpx.Client(base_url=workspace.url, timeout=30)  # as the page's ✓ does: cookie, form, CSRF
+    browser.get(f"/t/{workspace.tokens['xiaoya']}")
+    page = browser.get("/?date=2026-09-19").text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)  # type: ignore[union-attr]
+
     def web() -> None:
-        with workspace.client("xiaoya") as c:
-            results["web"] = c.post(f"/api/tasks/{key}/done").status_code
+        r = browser.post(f"/tasks/{key}/done", data={"csrf": csrf, "back": "/"}, follow_redirects=False)
+        results["web"] = 200 if r.status_code == 303 else r.status_code
 
     threads = [threading.Thread(target=cli), threading.Thread(target=web)]
     for t in threads:
@@ -152,6 +161,7 @@ def test_a_browser_confirmation_and_a_cli_done_at_once_end_in_one_done(workspace
     with workspace.store.engine.connect() as conn:
         done_rows = conn.exec_driver_sql(
             "SELECT count(*) FROM audit WHERE action_key = %s AND to_state = 'done'" % _quote(key)).scalar_one()
+    browser.close()
     assert done_rows == 1 and workspace.store.list_actions(key=key)[0].state == "done"
 
 
