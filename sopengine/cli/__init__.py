@@ -16,7 +16,7 @@ LAZY_COMMANDS = {
     "retry": "commands:retry_command", "skip": "commands:skip_command", "pause": "commands:pause_command",
     "resume": "commands:resume_command", "event": "commands:event_command", "plugins": "plugins_cmd:plugins_command",
     "groups": "groups:groups_command", "health": "status:health_command",
-    "operators": "operators:operators_command", "serve": "serve:serve_command",
+    "operators": "operators:operators_command", "serve": "serve:serve_command", "report": "report:report_command",
 }
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

@@ -7,6 +7,7 @@ import os
 import signal
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from rich.progress import BarColumn, Progress, TextColumn
@@ -17,8 +18,10 @@ from sopengine.daemon.runner import Daemon, RunStats
 from sopengine.plugins import PluginHost
 from sopengine.model.problems import Problem
 from sopengine.store import DataStore
+from sopengine.operators.simulation import DEFAULT_SPEC, SimulatedOperators, SimulationSpec
 from sopengine.cli.local_time import common_zone, local, zone_name
 from sopengine.cli.apply import print_report, run_apply
+from sopengine.cli.report import print_execution
 from sopengine.cli.runtime import (
     DB_OPTION, INSTANT, build_channels, load_config, open_store, parse_channel_options, plugin_host,
 )
@@ -38,12 +41,17 @@ from sopengine.cli.status import status_table, wide_console
 @click.option("--channel-option", "channel_options", multiple=True, metavar="CHANNEL.KEY=VALUE",
               help="Channel setting, e.g. email.host=smtp.example.com (secrets: name env vars instead).")
 @click.option("--batch-size", default=2000, show_default=True, help="Actions claimed per transaction.")
+@click.option("--simulate-operators", "simulate", is_flag=False, flag_value="default", default=None,
+              metavar="[on_time=S,late=S,never=S]",
+              help="With --now: simulated operators confirm tasks as a person's ✓ does; alone: "
+                   "on_time=0.85,late=0.1,never=0.05.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The simulation's seed (one seed, one run).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every state change (JSON lines on stderr).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
 def run_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str | None, once: bool,
                 start: datetime | None, until: datetime | None, config_file: str | None,
                 channel_options: tuple[str, ...],
-                batch_size: int, verbose: bool, quiet: bool) -> None:
+                batch_size: int, simulate: str | None, seed: int, verbose: bool, quiet: bool) -> None:
     """Dispatch due actions through their channels, on time, exactly once.
 
     \b
@@ -61,6 +69,15 @@ def run_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str |
     clock: Clock = VirtualClock(start) if start is not None else SystemClock()
     if until is not None and until <= clock.now():
         raise click.BadParameter("--until must be after the start", param_hint="--until")
+    spec = None
+    if simulate is not None:
+        if not virtual:
+            raise click.BadParameter("simulated operators need a virtual clock (--now)",
+                                     param_hint="--simulate-operators")
+        try:
+            spec = SimulationSpec.parse(DEFAULT_SPEC if simulate == "default" else simulate)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--simulate-operators") from None
     problems: list[Problem] = []
     if paths:
         report, problems = run_apply(paths, groups_file, db_url, clock.now())
@@ -71,6 +88,10 @@ def run_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str |
     problems += _settings_at_startup(store, host)
     channels = build_channels(host, parse_channel_options(channel_options, load_config(config_file)))
     daemon = Daemon(store, channels, clock, batch_size=batch_size, env=dict(os.environ))
+    simulated = None
+    if spec is not None:
+        simulated = SimulatedOperators(store, sorted(daemon.manual_channels), spec, seed)
+        daemon.before_step = simulated
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: daemon.stop())
     try:
@@ -80,6 +101,10 @@ def run_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str |
             stats = daemon.run(once=once, until=until)
         if virtual or once:
             _summary(store, clock.now(), stats)
+        if simulated is not None:
+            click.echo(f"simulated operators confirmed {simulated.confirmed} tasks (seed {seed}); "
+                       "sopengine report shows it by operator, SOP, group or day")
+            print_execution(store, set(daemon.manual_channels), ZoneInfo(str(common_zone(store.sop_zones(), None))))
     finally:
         store.close()
     raise SystemExit(1 if any(p.severity == "error" for p in problems) else 0)

@@ -69,6 +69,9 @@ class Daemon:
     watch_interval: float = 2.0
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")
     on_progress: Callable[[datetime, RunStats], None] | None = None
+    #: Called with the clock's time at the start of every step, before deadlines are swept (a
+    #: simulation's operators confirm their tasks there).
+    before_step: Callable[[datetime], None] | None = None
     #: The environment channels read secrets from: their values are redacted from what is recorded.
     env: Mapping[str, str] = field(default_factory=dict)
     stats: RunStats = field(default_factory=RunStats)
@@ -86,6 +89,8 @@ class Daemon:
     def step(self) -> int:
         """Sweep deadlines, extend plans, dispatch everything due now. Returns actions dispatched."""
         now = self.clock.now()
+        if self.before_step is not None:
+            self.before_step(now)
         for key, before, after in self.store.sweep_deadlines(now, self.manual_channels, self.owner):
             log_state(self.log, key, before, after)
             self.stats.add_swept(after)

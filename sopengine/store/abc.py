@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from sopengine.store.ledger import DueSoon
     from sopengine.store.outcomes import Outcome
     from sopengine.store.queries import ActionView, GroupView, Health, PairStatus, StoredAction, StoredGroup
-    from sopengine.store.records import Confirmation, TokenGrant
+    from sopengine.store.records import Confirmation, ExecutionRecord, TokenGrant
 
 
 class Planner(Protocol):
@@ -179,8 +179,10 @@ class DataStore(ABC):
         """The operators the groups files declared (``operators:``)."""
 
     @abstractmethod
-    def group_operators_of(self, group_ids: Collection[str] | None = None) -> dict[str, tuple[str, ...]]:
-        """Live group id → who does its manual tasks, as written (ids or names)."""
+    def group_operators_of(self, group_ids: Collection[str] | None = None, *,
+                           live: bool = True) -> dict[str, tuple[str, ...]]:
+        """Group id → who does its manual tasks, as written (ids or names); live groups only
+        unless ``live`` is false."""
 
     @abstractmethod
     def groups_of_operator(self, refs: Iterable[str]) -> set[str]:
@@ -207,6 +209,10 @@ class DataStore(ABC):
     def undo_done(self, key: str, now: datetime, actor: str, within: timedelta) -> str:
         """Take back ``actor``'s own confirmation made less than ``within`` ago; returns the state
         the action is back in. TransitionError when there is none to take back."""
+
+    @abstractmethod
+    def execution_records(self, since: datetime | None, until: datetime | None) -> list[ExecutionRecord]:
+        """Every action due in ``[since, until)`` with its state, finish and who confirmed it."""
 
     # --- daemons alive -------------------------------------------------------------------------
     @abstractmethod

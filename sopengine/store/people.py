@@ -14,7 +14,7 @@ from sopengine.store.bulk import in_chunks
 from sopengine.store.commands import NotFound, transition
 from sopengine.store.core import Database, writing
 from sopengine.store.database import aware, to_db
-from sopengine.store.records import Confirmation, TokenGrant
+from sopengine.store.records import Confirmation, ExecutionRecord, TokenGrant
 from sopengine.store.tables import actions, audit, by_key, group_operators, groups, operator_tokens
 from sopengine.store.tables import operators as operators_table
 
@@ -26,9 +26,13 @@ def declared_operators(store: Database) -> list[Operator]:
                 for r in conn.execute(select(operators_table).order_by(operators_table.c.id))]
 
 
-def group_operators_of(store: Database, group_ids: Collection[str] | None = None) -> dict[str, tuple[str, ...]]:
-    """Group id → who does its tasks (as written), for live groups (``group_ids``: only those)."""
-    query = select(groups.c.id, groups.c.operators).where(groups.c.dissolved_at.is_(None))
+def group_operators_of(store: Database, group_ids: Collection[str] | None = None, *,
+                       live: bool = True) -> dict[str, tuple[str, ...]]:
+    """Group id → who does its tasks (as written), for live groups (``live`` false: dissolved
+    ones too; ``group_ids``: only those)."""
+    query = select(groups.c.id, groups.c.operators)
+    if live:
+        query = query.where(groups.c.dissolved_at.is_(None))
     with store.engine.connect() as conn:
         if group_ids is None:
             rows = conn.execute(query).all()
@@ -103,3 +107,18 @@ def undo_done(store: Database, key: str, now: datetime, actor: str, within: time
     transition(store, key, back, frozenset({states.DONE}), now, actor=actor, reason="confirmation undone",
                extra={"finished_at": None})
     return back
+
+
+def execution_records(store: Database, since: datetime | None, until: datetime | None) -> list[ExecutionRecord]:
+    """Every action due in ``[since, until)`` (either end open when None), with who confirmed it."""
+    q = select(actions.c.key, actions.c.sop_id, actions.c.group_id, actions.c.step, actions.c.channel,
+               actions.c.due, actions.c.deadline, actions.c.state, actions.c.finished_at)
+    if since is not None:
+        q = q.where(actions.c.due >= to_db(since))
+    if until is not None:
+        q = q.where(actions.c.due < to_db(until))
+    with store.engine.connect() as conn:
+        rows = conn.execute(q.order_by(actions.c.due, actions.c.id)).all()
+    done = confirmations(store, [r.key for r in rows if r.state == states.DONE])
+    return [ExecutionRecord(r.key, r.sop_id, r.group_id, r.step, r.channel, aware(r.due), aware(r.deadline), r.state,
+                            aware(r.finished_at), done[r.key].actor if r.key in done else None) for r in rows]

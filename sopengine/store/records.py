@@ -71,3 +71,20 @@ class TokenGrant:
     operator: str
     lead: bool
     expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ExecutionRecord:
+    """An action as an execution report counts it: its state now, when it finished, and who
+    confirmed it (an audit actor such as ``operator:xiaoya``) when a person did."""
+
+    key: str
+    sop_id: str
+    group_id: str
+    step: str
+    channel: str
+    due: datetime
+    deadline: datetime
+    state: str
+    finished_at: datetime | None
+    confirmed_by: str | None

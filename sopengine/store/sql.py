@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sopengine.model.group import Group
 from sopengine.model.operators import Operator
 from sopengine.model.sop import Sop
-from sopengine.store.records import Confirmation, TokenGrant
+from sopengine.store.records import Confirmation, ExecutionRecord, TokenGrant
 from sopengine.store import apply as _apply, claims as _claims, commands as _commands, ledger as _ledger
 from sopengine.store import outcomes as _outcomes, people as _people, queries as _queries, workers as _workers
 from sopengine.store.abc import DataStore
@@ -104,8 +104,9 @@ class Store(Database, DataStore):
     def declared_operators(self) -> list[Operator]:
         return _people.declared_operators(self)
 
-    def group_operators_of(self, group_ids: Collection[str] | None = None) -> dict[str, tuple[str, ...]]:
-        return _people.group_operators_of(self, group_ids)
+    def group_operators_of(self, group_ids: Collection[str] | None = None, *,
+                           live: bool = True) -> dict[str, tuple[str, ...]]:
+        return _people.group_operators_of(self, group_ids, live=live)
 
     def groups_of_operator(self, refs: Iterable[str]) -> set[str]:
         return _people.groups_of_operator(self, refs)
@@ -125,6 +126,9 @@ class Store(Database, DataStore):
 
     def undo_done(self, key: str, now: datetime, actor: str, within: timedelta) -> str:
         return _people.undo_done(self, key, now, actor, within)
+
+    def execution_records(self, since: datetime | None, until: datetime | None) -> list[ExecutionRecord]:
+        return _people.execution_records(self, since, until)
 
     def register_worker(self, worker_id: str, host: str, pid: int, now: datetime) -> None:
         _workers.register_worker(self, worker_id, host, pid, now)

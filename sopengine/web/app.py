@@ -28,6 +28,8 @@ from sopengine.operators.board import (
 )
 from sopengine.operators.sheet import RenderCache
 from sopengine.operators.tasks import STATE_LABELS
+from sopengine.reports.execution import execution_report
+from sopengine.reports.ledger import figures
 from sopengine.store import DataStore, NotFound, states
 from sopengine.web.tokens import csrf_ok, csrf_value, token_hash
 
@@ -231,10 +233,14 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         group_ops = store.group_operators_of()
         team = team_counts(board, Roster(tuple(store.declared_operators())), group_ops)
         needing = [t for t in board.tasks if t.row.state in NEEDS_A_PERSON]
+        start = datetime.combine(context["day"], datetime.min.time(), tzinfo=zone)
+        records, operator_of = figures(store, readers, start, start + timedelta(days=1))
+        execution, execution_total = execution_report(records, "operator", zone, operator_of)
         shown = sorted(group_ops)[:LEAD_GROUPS_SHOWN]
         stored = store.groups_by_id(set(shown))
         calendars = [stored[g].group for g in shown if g in stored]
         return page(request, "lead.html", viewer, team=team, needing=needing, calendars=calendars,
+                    execution=execution, execution_total=execution_total,
                     more_groups=max(0, len(group_ops) - len(shown)), **context)
 
     # --- forms (CSRF-checked, then back to the page) -----------------------------------------

@@ -8,10 +8,12 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, select
 
 from sopengine.cli import main
-from sopengine.store.tables import actions, attempts, audit, enrollments, events, groups, sop_versions, sops
+from sopengine.store.tables import (
+    actions, attempts, audit, enrollments, events, group_operators, groups, operators, sop_versions, sops,
+)
 
-QUICK_START = ["--now", "2026-09-19T00:00+08:00", "--until", "2026-10-12T00:00+08:00"]
-LEDGER = (groups, sop_versions, sops, enrollments, actions, attempts, events, audit)
+QUICK_START = ["--now", "2026-09-19T00:00+08:00", "--until", "2026-10-12T00:00+08:00", "--simulate-operators"]
+LEDGER = (groups, sop_versions, sops, enrollments, actions, attempts, events, audit, operators, group_operators)
 
 
 def ledger(url: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -33,6 +35,7 @@ def test_the_quick_start_run_twice_leaves_the_ledger_unchanged(store_url, sops_d
     moved = sum(1 for row in before["actions"] if row[state] not in ("planned", "cancelled"))
     assert f"this run: {moved} actions dispatched (" in first.output  # actions, not state changes
     assert "; later, operator tasks not confirmed by due + grace (overdue)" in first.output
+    assert "simulated operators confirmed" in first.output and "合计" in first.output  # the execution report
     second = CliRunner().invoke(main, args)
     assert second.exit_code == 0, second.output
     assert "added 0, changed 0, cancelled 0" in second.output

@@ -86,6 +86,8 @@ def test_a_group_calendar_and_the_lead_view(browser, workspace):
     browser.find_element(By.LINK_TEXT, "团队").click()
     names = [td.text for td in browser.find_elements(By.CSS_SELECTOR, ".team tbody td:first-child")]
     assert {"小雅", "阿杰", "暖暖妈"} <= set(names)
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.execution tbody tr")
+    assert rows and rows[-1].find_element(By.TAG_NAME, "td").text == "合计"  # the report's figures, same code
     calendars = browser.find_elements(By.CSS_SELECTOR, "ul.calendars a")
     assert len(calendars) == 10  # every group's calendar, one tap away
     calendars[0].click()

@@ -1,0 +1,118 @@
+"""``sopengine report``: how well the SOPs were executed, per operator, SOP, group or day."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from rich.table import Table
+
+from sopengine.cli.local_time import TZ_OPTION, common_zone
+from sopengine.cli.runtime import DB_OPTION, open_store, plugin_host
+from sopengine.cli.status import wide_console
+from sopengine.operators.spreadsheet import UTF8_BOM, safe_cell
+from sopengine.reports.execution import COUNTS, By, ExecutionLine, execution_report, span_label
+from sopengine.reports.ledger import figures
+from sopengine.store import DataStore
+
+LABELS = {"assigned": "应执行", "done": "完成", "on_time": "准时", "late": "迟到", "overdue": "逾期未做",
+          "missed": "错过", "failed": "失败", "skipped": "跳过", "open": "进行中"}
+BY_LABELS = {"operator": "运营", "sop": "SOP", "group": "群", "day": "日期"}
+TEMPLATES = Path(__file__).resolve().parent.parent / "reports" / "templates"
+
+
+@click.command("report")
+@click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]),
+              help="First local date (default: the ledger's first).")
+@click.option("--to", "last", type=click.DateTime(["%Y-%m-%d"]), help="Last local date, included.")
+@click.option("--by", type=click.Choice(["operator", "sop", "group", "day"]), default="operator", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table",
+              show_default=True)
+@TZ_OPTION
+@DB_OPTION
+def report_command(first: datetime | None, last: datetime | None, by: By, fmt: str, tz: ZoneInfo | None,
+                   db_url: str | None) -> None:
+    """Per operator, SOP, group or day: actions assigned, done, done on time (within grace),
+    late, overdue now, missed, failed, skipped and open; 执行率 (done / assigned), 准时率 (on
+    time / assigned) and the median delay from due to done. Counts every action due in the
+    span but those still planned or cancelled. HTML adds charts per day and per operator."""
+    host = plugin_host()
+    store = open_store(db_url, host, create=False)
+    try:
+        zone = ZoneInfo(str(common_zone(store.sop_zones(), tz)))
+        since = datetime.combine(first.date(), time(0), tzinfo=zone) if first else None
+        until = datetime.combine(last.date(), time(0), tzinfo=zone) + timedelta(days=1) if last else None
+        records, operator_of = figures(store, set(host.operator_readers()), since, until)
+    finally:
+        store.close()
+    lines, total = execution_report(records, by, zone, operator_of)
+    span = span_label(since, until - timedelta(days=1) if until else None) if since and until else "全部"
+    if fmt == "json":
+        click.echo(json.dumps({"span": {"from": first.date().isoformat() if first else None,
+                                        "to": last.date().isoformat() if last else None, "zone": str(zone)},
+                               "by": by, "rows": [line.to_json() for line in lines], "total": total.to_json()},
+                              ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(_csv(lines, total, by), nl=False)
+    elif fmt == "html":
+        click.echo(_html(lines, total, by, span, records, zone, operator_of), nl=False)
+    else:
+        _table(lines, total, by, span)
+
+
+def print_execution(store: DataStore, manual: set[str], zone: ZoneInfo) -> None:
+    """The whole ledger's execution per operator, as ``sopengine report`` prints it."""
+    records, operator_of = figures(store, manual, None, None)
+    lines, total = execution_report(records, "operator", zone, operator_of)
+    if lines:
+        _table(lines, total, "operator", "全部")
+
+
+def _columns() -> list[tuple[str, str]]:
+    return [(name, LABELS[name]) for name in COUNTS]
+
+
+def _csv(lines: list[ExecutionLine], total: ExecutionLine, by: str) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([by, *COUNTS, "execution_rate", "on_time_rate", "median_delay_minutes"])
+    for line in [*lines, total]:
+        row = line.to_json()
+        writer.writerow([safe_cell(row["label"]), *(row[name] for name in COUNTS), row["execution_rate"],
+                         row["on_time_rate"], row["median_delay_minutes"] if row["median_delay_minutes"] is not None
+                         else ""])
+    return UTF8_BOM + out.getvalue()  # Excel reads Chinese labels right
+
+
+def _table(lines: list[ExecutionLine], total: ExecutionLine, by: str, span: str) -> None:
+    table = Table(title=f"执行报告 · {span}", show_edge=False)
+    table.add_column(BY_LABELS[by], overflow="fold")
+    for name in ("assigned", "done", "on_time", "late", "overdue", "missed", "failed", "skipped"):
+        table.add_column(LABELS[name], justify="right")
+    table.add_column("执行率", justify="right")
+    table.add_column("准时率", justify="right")
+    for line in [*lines, total]:
+        table.add_row(line.label, *(str(getattr(line, n)) for n in ("assigned", "done", "on_time", "late", "overdue",
+                                                                     "missed", "failed", "skipped")),
+                      f"{line.execution_rate:.0%}", f"{line.on_time_rate:.0%}", end_section=line is lines[-1])
+    wide_console().print(table)
+
+
+def _html(lines: list[ExecutionLine], total: ExecutionLine, by: str, span: str, records: Any, zone: ZoneInfo,
+          operator_of: Any) -> str:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    from sopengine.reports.charts import stacked_bars
+
+    days = lines if by == "day" else execution_report(records, "day", zone, operator_of)[0]
+    per_operator = lines if by == "operator" else execution_report(records, "operator", zone, operator_of)[0]
+    charts = [stacked_bars(days, "每日执行情况"), stacked_bars(per_operator, "各运营执行情况", horizontal=True)]
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
+    return env.get_template("report.html").render(lines=lines, total=total, by_label=BY_LABELS[by], span=span,
+                                                  columns=_columns(), charts=charts)

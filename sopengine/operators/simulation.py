@@ -1,0 +1,94 @@
+"""Simulated operators, for virtual-clock runs: they confirm tasks the way a person's ✓ does
+(:meth:`~sopengine.store.DataStore.mark_done`, as the group's operator), some on time, some late,
+some never, so a simulated life ends with a realistic execution record instead of every task
+overdue. Each task's fate comes from the seed and its key alone: one seed, one run."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Collection
+
+from sopengine.model.operators import Roster
+from sopengine.store import DataStore
+
+#: What ``--simulate-operators`` alone means: most tasks on time, some late, a few never.
+DEFAULT_SPEC = "on_time=0.85,late=0.1,never=0.05"
+#: How far back a step looks for tasks still waiting (a virtual clock can leap a day).
+LOOK_BACK = timedelta(days=3)
+#: Confirmed on time: this long after due at most (within any grace of 30 minutes or more).
+ON_TIME_WITHIN = timedelta(minutes=25)
+#: Confirmed late: this long after the deadline at most.
+LATE_WITHIN = timedelta(hours=3)
+
+
+@dataclass(frozen=True)
+class SimulationSpec:
+    """Shares of tasks done on time, done late and never done (they sum to 1)."""
+
+    on_time: float = 0.85
+    late: float = 0.10
+    never: float = 0.05
+
+    @classmethod
+    def parse(cls, text: str) -> "SimulationSpec":
+        """``on_time=0.8,late=0.15,never=0.05`` (shares, or percentages summing to 100)."""
+        values: dict[str, float] = {}
+        for part in (p.strip() for p in text.split(",") if p.strip()):
+            name, sep, raw = part.partition("=")
+            if not sep or name.strip() not in ("on_time", "late", "never"):
+                raise ValueError(f"expected on_time=…,late=…,never=…, got {part!r}")
+            try:
+                values[name.strip()] = float(raw)
+            except ValueError:
+                raise ValueError(f"{name.strip()} is a number, got {raw!r}") from None
+        total = sum(values.values())
+        if not values or total <= 0 or any(v < 0 for v in values.values()):
+            raise ValueError(f"shares must be non-negative and not all zero, got {text!r}")
+        scale = 100.0 if total > 1.5 else 1.0
+        spec = cls(**{k: values.get(k, 0.0) / scale for k in ("on_time", "late", "never")})
+        if abs(spec.on_time + spec.late + spec.never - 1.0) > 0.01:
+            raise ValueError(f"shares must add up to 1 (or 100), got {total:g}")
+        return spec
+
+
+@dataclass
+class SimulatedOperators:
+    """Called at the start of each daemon step with the clock's time (``Daemon.before_step``)."""
+
+    store: DataStore
+    channels: Collection[str]
+    spec: SimulationSpec = field(default_factory=SimulationSpec)
+    seed: int = 0
+    confirmed: int = 0
+
+    def fate(self, key: str) -> float:
+        """A number in [0, 1) fixed by the seed and the key."""
+        digest = hashlib.sha256(f"{self.seed}:{key}".encode("utf-8")).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64
+
+    def confirm_at(self, key: str, due: datetime, deadline: datetime) -> datetime | None:
+        """When the task ``key`` is confirmed, or None (never)."""
+        x = self.fate(key)
+        spread = self.fate(key + "#when")
+        if x < self.spec.on_time:
+            return due + min(ON_TIME_WITHIN, max(deadline - due, timedelta(0))) * spread
+        if x < self.spec.on_time + self.spec.late:
+            return deadline + timedelta(minutes=1) + LATE_WITHIN * spread
+        return None
+
+    def __call__(self, now: datetime) -> None:
+        waiting = [a for channel in self.channels for a in self.store.channel_actions(channel, now - LOOK_BACK, now)
+                   if a.state in ("due", "overdue")]
+        if not waiting:
+            return
+        group_ops = self.store.group_operators_of({a.group_id for a in waiting}, live=False)
+        roster = Roster(tuple(self.store.declared_operators()))
+        for a in waiting:
+            at = self.confirm_at(a.key, a.due, a.deadline)
+            if at is None or at > now:
+                continue
+            refs = group_ops.get(a.group_id) or ("simulated",)
+            self.store.mark_done(a.key, at, actor=f"operator:{roster.resolve(refs[0]).id}")
+            self.confirmed += 1
