@@ -19,7 +19,7 @@ from sopengine.cli.status import wide_console
 from sopengine.operators.spreadsheet import UTF8_BOM, safe_cell
 from sopengine.reports.execution import COUNTS, By, ExecutionLine, execution_report, span_label
 from sopengine.reports.ledger import figures
-from sopengine.store import DataStore
+from sopengine.store import DataStore, DayStats
 
 LABELS = {"assigned": "应执行", "done": "完成", "on_time": "准时", "late": "迟到", "overdue": "逾期未做",
           "missed": "错过", "failed": "失败", "skipped": "跳过", "open": "进行中"}
@@ -34,10 +34,13 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "reports" / "templates"
 @click.option("--by", type=click.Choice(["operator", "sop", "group", "day"]), default="operator", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table",
               show_default=True)
+@click.option("--group", "group_id", metavar="GROUP",
+              help="One group only; with --by day, each day also shows its members, active members, messages "
+                   "and joins (from facts imports and events).")
 @TZ_OPTION
 @DB_OPTION
-def report_command(first: datetime | None, last: datetime | None, by: By, fmt: str, tz: ZoneInfo | None,
-                   db_url: str | None) -> None:
+def report_command(first: datetime | None, last: datetime | None, by: By, fmt: str, group_id: str | None,
+                   tz: ZoneInfo | None, db_url: str | None) -> None:
     """Per operator, SOP, group or day: actions assigned, done, done on time (within grace),
     late, overdue now, missed, failed, skipped and open; 执行率 (done / assigned), 准时率 (on
     time / assigned) and the median delay from due to done. Counts every action due in the
@@ -49,14 +52,28 @@ def report_command(first: datetime | None, last: datetime | None, by: By, fmt: s
         since = datetime.combine(first.date(), time(0), tzinfo=zone) if first else None
         until = datetime.combine(last.date(), time(0), tzinfo=zone) + timedelta(days=1) if last else None
         records, operator_of = figures(store, set(host.operator_readers()), since, until)
+        if group_id is not None:
+            records = [r for r in records if r.group_id == group_id]
+        days: dict[str, DayStats] = {}
+        dues = [r.due.astimezone(zone).date() for r in records]
+        if group_id is not None and by == "day" and (dues or (since and until)):
+            first_day = since.date() if since else min(dues)
+            last_day = (until - timedelta(days=1)).date() if until else max(dues)
+            days = {s.day.isoformat(): s for s in store.group_days(group_id, first_day, last_day, zone)}
     finally:
         store.close()
     lines, total = execution_report(records, by, zone, operator_of)
+    if days:  # every day of the span has its numbers, whether or not anything was due
+        present = {line.label for line in lines}
+        lines = sorted([*lines, *(ExecutionLine(d) for d in days if d not in present)], key=lambda x: x.label)
     span = span_label(since, until - timedelta(days=1) if until else None) if since and until else "全部"
     if fmt == "json":
         click.echo(json.dumps({"span": {"from": first.date().isoformat() if first else None,
                                         "to": last.date().isoformat() if last else None, "zone": str(zone)},
-                               "by": by, "rows": [line.to_json() for line in lines], "total": total.to_json()},
+                               "by": by, "group": group_id,
+                               "rows": [{**line.to_json(), **({"stats": days[line.label].to_json()}
+                                                              if line.label in days else {})} for line in lines],
+                               "total": total.to_json()},
                               ensure_ascii=False, indent=2))
     elif fmt == "csv":
         click.echo(_csv(lines, total, by), nl=False)

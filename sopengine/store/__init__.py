@@ -19,11 +19,14 @@ from sopengine.store.database import StoreUnavailable, default_path, default_url
 from sopengine.store.ledger import DueSoon
 from sopengine.store.outcomes import AttemptRecord, Outcome
 from sopengine.store.queries import ActionView, GroupView, Health, PairStatus, StoredAction
-from sopengine.store.records import ActionRecord, Confirmation, ExecutionRecord, StoredGroup, TokenGrant
+from sopengine.store.records import (
+    ActionRecord, Confirmation, DayStats, ExecutionRecord, StoredGroup, TokenGrant,
+)
 from sopengine.store.sql import Store
 
 __all__ = [
     "ActionRecord", "ActionView", "ApplyReport", "AttemptRecord", "ClaimedAction", "Confirmation", "DataStore",
-    "default_path", "default_url", "DueSoon", "ExecutionRecord", "GroupView", "Health", "NotFound", "Outcome",
-    "PairStatus", "Planner", "states", "Store", "StoredAction", "StoredGroup", "StoreUnavailable", "TokenGrant",
+    "DayStats", "default_path", "default_url", "DueSoon", "ExecutionRecord", "GroupView", "Health", "NotFound",
+    "Outcome", "PairStatus", "Planner", "states", "Store", "StoredAction", "StoredGroup", "StoreUnavailable",
+    "TokenGrant",
 ]

@@ -10,7 +10,7 @@ so the store imports nothing of planning and a test can hand it any planner it l
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Collection, Hashable, Iterable, Mapping, Protocol, Sequence
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from sopengine.store.ledger import DueSoon
     from sopengine.store.outcomes import Outcome
     from sopengine.store.queries import ActionView, GroupView, Health, PairStatus, StoredAction, StoredGroup
-    from sopengine.store.records import Confirmation, ExecutionRecord, TokenGrant
+    from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, TokenGrant
 
 
 class Planner(Protocol):
@@ -213,6 +213,11 @@ class DataStore(ABC):
     @abstractmethod
     def execution_records(self, since: datetime | None, until: datetime | None) -> list[ExecutionRecord]:
         """Every action due in ``[since, until)`` with its state, finish and who confirmed it."""
+
+    @abstractmethod
+    def group_days(self, group_id: str, first: date, last: date, zone: tzinfo) -> list[DayStats]:
+        """A group's members, active members, messages and joins per local day (imports kept
+        as history, carried forward)."""
 
     # --- daemons alive -------------------------------------------------------------------------
     @abstractmethod

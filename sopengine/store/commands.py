@@ -17,7 +17,7 @@ from sopengine.store.abc import Planner
 from sopengine.store.core import Database, bump_revision, write_audit, writing
 from sopengine.store.database import aware, to_db
 from sopengine.store.records import group_from_row
-from sopengine.store.tables import actions, by_key, enrollments, events, groups, sops
+from sopengine.store.tables import actions, by_key, enrollments, events, fact_history, groups, sops
 
 
 class NotFound(KeyError):
@@ -152,7 +152,8 @@ def _plan_event_step(conn: Connection, planner: Planner, sop: Sop, step: StepBas
 
 def import_facts(store: Database, facts_by_group: Mapping[str, Mapping[str, Any]], now: datetime,
                  actor: str = "cli") -> tuple[list[str], list[str]]:
-    """Merge facts into groups (stamped ``now``); returns (updated ids, unknown ids)."""
+    """Merge facts into groups (stamped ``now``, and kept as history); returns (updated ids,
+    unknown ids)."""
     updated, unknown = [], []
     with writing(store) as conn:
         for gid, facts in facts_by_group.items():
@@ -162,6 +163,7 @@ def import_facts(store: Database, facts_by_group: Mapping[str, Mapping[str, Any]
                 continue
             conn.execute(update(groups).where(groups.c.id == gid).values(
                 facts={**(row.facts or {}), **facts}, facts_updated_at=to_db(now), updated_at=to_db(now)))
+            conn.execute(insert(fact_history).values(group_id=gid, at=to_db(now), facts=dict(facts)))
             updated.append(gid)
         write_audit(conn, now, actor, [{"group_id": g, "detail": "facts imported"} for g in updated])
         bump_revision(conn)

@@ -3,8 +3,8 @@ workspace links (hashes only), and who confirmed what."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Collection, Iterable
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, Collection, Iterable
 
 from sqlalchemy import and_, insert, or_, select, update
 
@@ -14,8 +14,10 @@ from sopengine.store.bulk import in_chunks
 from sopengine.store.commands import NotFound, transition
 from sopengine.store.core import Database, writing
 from sopengine.store.database import aware, to_db
-from sopengine.store.records import Confirmation, ExecutionRecord, TokenGrant
-from sopengine.store.tables import actions, audit, by_key, group_operators, groups, operator_tokens
+from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, TokenGrant
+from sopengine.store.tables import (
+    actions, audit, by_key, events, fact_history, group_operators, groups, operator_tokens,
+)
 from sopengine.store.tables import operators as operators_table
 
 
@@ -122,3 +124,37 @@ def execution_records(store: Database, since: datetime | None, until: datetime |
     done = confirmations(store, [r.key for r in rows if r.state == states.DONE])
     return [ExecutionRecord(r.key, r.sop_id, r.group_id, r.step, r.channel, aware(r.due), aware(r.deadline), r.state,
                             aware(r.finished_at), done[r.key].actor if r.key in done else None) for r in rows]
+
+
+def group_days(store: Database, group_id: str, first: date, last: date, zone: tzinfo) -> list[DayStats]:
+    """``group_id``'s numbers for each local day ``first``..``last`` in ``zone``: imported facts
+    carried forward from the latest import on or before the day, joins counted per day."""
+    start = datetime.combine(first, time(0), tzinfo=zone)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+    with store.engine.connect() as conn:
+        history = conn.execute(select(fact_history.c.at, fact_history.c.facts)
+                               .where(fact_history.c.group_id == group_id, fact_history.c.at < to_db(end))
+                               .order_by(fact_history.c.at, fact_history.c.id)).all()
+        joined = conn.execute(select(events.c.occurred_at).where(
+            events.c.group_id == group_id, events.c.name == "member_joined",
+            events.c.occurred_at >= to_db(start), events.c.occurred_at < to_db(end))).scalars().all()
+    joins: dict[date, int] = {}
+    for at in joined:
+        d = aware(at).astimezone(zone).date()
+        joins[d] = joins.get(d, 0) + 1
+    out: list[DayStats] = []
+    known: dict[str, Any] = {}
+    i = 0
+    day = first
+    while day <= last:
+        day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        messages = None
+        while i < len(history) and aware(history[i].at) < day_end:
+            facts = dict(history[i].facts or {})
+            known.update(facts)
+            if aware(history[i].at) >= day_end - timedelta(days=1):
+                messages = facts.get("messages_yesterday", messages)
+            i += 1
+        out.append(DayStats(day, known.get("members"), known.get("active_members"), messages, joins.get(day, 0)))
+        day += timedelta(days=1)
+    return out

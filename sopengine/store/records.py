@@ -88,3 +88,19 @@ class ExecutionRecord:
     state: str
     finished_at: datetime | None
     confirmed_by: str | None
+
+
+@dataclass(frozen=True)
+class DayStats:
+    """A group's numbers on one local day: members and active members as last imported that day
+    (or before), messages, and how many joined (``member_joined`` events)."""
+
+    day: date
+    members: int | None
+    active_members: int | None
+    messages: int | None
+    joins: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"day": self.day.isoformat(), "members": self.members, "active_members": self.active_members,
+                "messages": self.messages, "joins": self.joins}

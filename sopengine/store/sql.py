@@ -5,14 +5,14 @@ embedded default) and PostgreSQL. Each method is the concept module's function o
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Collection, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from sopengine.model.group import Group
 from sopengine.model.operators import Operator
 from sopengine.model.sop import Sop
-from sopengine.store.records import Confirmation, ExecutionRecord, TokenGrant
+from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, TokenGrant
 from sopengine.store import apply as _apply, claims as _claims, commands as _commands, ledger as _ledger
 from sopengine.store import outcomes as _outcomes, people as _people, queries as _queries, workers as _workers
 from sopengine.store.abc import DataStore
@@ -129,6 +129,9 @@ class Store(Database, DataStore):
 
     def execution_records(self, since: datetime | None, until: datetime | None) -> list[ExecutionRecord]:
         return _people.execution_records(self, since, until)
+
+    def group_days(self, group_id: str, first: date, last: date, zone: tzinfo) -> list[DayStats]:
+        return _people.group_days(self, group_id, first, last, zone)
 
     def register_worker(self, worker_id: str, host: str, pid: int, now: datetime) -> None:
         _workers.register_worker(self, worker_id, host, pid, now)

@@ -170,6 +170,16 @@ attempts = Table(
 Index("ix_attempts_target", attempts.c.target, attempts.c.started_at)
 Index("ix_attempts_action", attempts.c.action_key)
 
+#: Every facts import as it came (``groups import``), stamped: a group's numbers over time.
+fact_history = Table(
+    "fact_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("group_id", String(120), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("facts", JSON, nullable=False),
+)
+Index("ix_fact_history_group", fact_history.c.group_id, fact_history.c.at)
+
 events = Table(
     "events", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

@@ -223,7 +223,10 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         days: dict[date, list[Any]] = {}
         for a in store.list_actions(group=group_id, since=start, until=end, limit=CALENDAR_MAX_ACTIONS):
             days.setdefault(a.due.astimezone(zone).date(), []).append(a)
+        first, last = day - timedelta(days=CALENDAR_DAYS_BEFORE), day + timedelta(days=CALENDAR_DAYS_AFTER)
+        stats = {s.day: s for s in store.group_days(group_id, first, last, zone)}
         return page(request, "calendar.html", viewer, group=stored[group_id].group, days=sorted(days.items()),
+                    stats=stats,
                     day=day, zone=zone, earlier=day - timedelta(days=7), later=day + timedelta(days=7))
 
     @app.get("/lead", response_class=HTMLResponse, include_in_schema=False)
