@@ -17,6 +17,7 @@ LAZY_COMMANDS = {
     "resume": "commands:resume_command", "event": "commands:event_command", "plugins": "plugins_cmd:plugins_command",
     "groups": "groups:groups_command", "health": "status:health_command",
     "operators": "operators:operators_command", "serve": "serve:serve_command", "report": "report:report_command",
+    "diff": "diff:diff_command",
 }
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
