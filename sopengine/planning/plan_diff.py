@@ -82,7 +82,7 @@ def diff_plans(old: Sequence[PlannedAction], new: Sequence[PlannedAction]) -> li
     for a in came.values():
         b = gone_by_identity.pop(_identity(a), None)
         if b is not None:
-            gone.pop(b.key, None)
+            del gone[b.key]
             pair(a).note(ActionChange("moved", b, a))
         else:
             pair(a).note(ActionChange("added", None, a))
