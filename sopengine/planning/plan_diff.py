@@ -80,9 +80,9 @@ def diff_plans(old: Sequence[PlannedAction], new: Sequence[PlannedAction]) -> li
             else:
                 pair(a).counts["unchanged"] += 1
     for a in came.values():
-        b = gone_by_identity.pop(_identity(a), None)
+        b = gone_by_identity.get(_identity(a))
         if b is not None:
-            del gone[b.key]
+            del gone_by_identity[_identity(a)], gone[b.key]
             pair(a).note(ActionChange("moved", b, a))
         else:
             pair(a).note(ActionChange("added", None, a))
