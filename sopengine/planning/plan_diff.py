@@ -80,10 +80,10 @@ def diff_plans(old: Sequence[PlannedAction], new: Sequence[PlannedAction]) -> li
             else:
                 pair(a).counts["unchanged"] += 1
     for a in came.values():
-        b = gone_by_identity.get(_identity(a))
-        if b is not None:
-            del gone_by_identity[_identity(a)], gone[b.key]
-            pair(a).note(ActionChange("moved", b, a))
+        earlier = gone_by_identity.get(_identity(a))
+        if earlier is not None:
+            del gone_by_identity[_identity(a)], gone[earlier.key]
+            pair(a).note(ActionChange("moved", earlier, a))
         else:
             pair(a).note(ActionChange("added", None, a))
     for b in gone.values():
