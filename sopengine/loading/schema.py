@@ -25,6 +25,8 @@ def sop_json_schema(kinds: Mapping[str, type[StepBase]] | None = None) -> dict[s
         steps=(list[step], Field(min_length=1)),
     )
     schema = sop_file.model_json_schema(schema_generator=_FileFormatSchema)
+    schema["description"] = (f"{schema.get('description', '')} Every key is described in docs/format.md "
+                             "(the project's file format reference).").strip()
     return {"$schema": SCHEMA_DIALECT, "title": "sopengine SOP file", **schema}
 
 
