@@ -27,6 +27,7 @@ from sopengine.model.operators import Operator, Roster
 from sopengine.operators.tasks import OperatorTask, SheetRow, operator_task, unusable_task
 from sopengine.rendering.actions import outbound
 from sopengine.operators.spreadsheet import UTF8_BOM, safe_cell
+from sopengine.operators.xlsx import workbook_bytes
 from sopengine.rendering.templating import TemplateProblem, render_template
 from sopengine.rendering.text import split_text
 
@@ -50,5 +51,5 @@ __all__ = [
     "plugin_host", "RateLimit", "RegisterChannel", "RegisterCommand", "RegisterEvent", "RegisterFilter",
     "RegisterKind", "render_template", "Retryable", "Roster", "safe_cell", "SendResult", "SettingProblem",
     "SettingsCheck", "SheetRow", "split_text", "StepBase", "survey_text", "Target", "TemplateProblem", "TextStep",
-    "unusable_task", "UTF8_BOM",
+    "unusable_task", "workbook_bytes", "UTF8_BOM",
 ]

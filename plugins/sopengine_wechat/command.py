@@ -10,14 +10,15 @@ import click
 from sopengine.plugin_api import DB_OPTION, SheetRow, open_store, plugin_host
 
 from sopengine_wechat import WeChatTaskChannel
-from sopengine_wechat.sheet import csv_text, html_page, json_text, markdown
+from sopengine_wechat.sheet import csv_text, html_page, json_text, markdown, xlsx_bytes
 
 
 @click.command("tasks")
 @click.option("--operator", help="Only this operator's tasks (their id or name).")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Local date (default: today).")
 @click.option("--tz", default="Asia/Shanghai", show_default=True, help="Timezone of --date and of the times shown.")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "json"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "xlsx", "json"]), default="md",
+              show_default=True, help="csv: UTF-8 with a BOM; xlsx: a workbook (redirect it to a file).")
 @click.option("--all", "show_all", is_flag=True, help="Include cancelled tasks.")
 @DB_OPTION
 def tasks_command(operator: str | None, day: datetime | None, tz: str, fmt: str, show_all: bool,
@@ -31,6 +32,12 @@ def tasks_command(operator: str | None, day: datetime | None, tz: str, fmt: str,
     local_day = day.date() if day else datetime.now(zone).date()
     rows = build_sheet(db_url, local_day, zone, operator, show_all)
     title = f"运营任务单 {local_day:%Y-%m-%d}" + (f" · {operator}" if operator else "")
+    if fmt == "xlsx":
+        stream = click.get_binary_stream("stdout")
+        if stream.isatty():
+            raise click.UsageError("an XLSX workbook is not for a terminal: redirect it to a file (> tasks.xlsx)")
+        stream.write(xlsx_bytes(rows, f"任务单 {local_day:%m-%d}"))
+        return
     render = {"md": lambda: markdown(rows, title), "html": lambda: html_page(rows, title),
               "csv": lambda: csv_text(rows), "json": lambda: json_text(rows)}[fmt]
     click.echo(render(), nl=False)

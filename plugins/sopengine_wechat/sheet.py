@@ -8,7 +8,7 @@ import io
 import json
 from typing import Sequence
 
-from sopengine.plugin_api import UTF8_BOM, SheetRow, safe_cell
+from sopengine.plugin_api import UTF8_BOM, SheetRow, safe_cell, workbook_bytes
 
 
 def markdown(rows: Sequence[SheetRow], title: str) -> str:
@@ -33,6 +33,13 @@ def markdown(rows: Sequence[SheetRow], title: str) -> str:
     if not rows:
         out.append("今天没有任务。")
     return "\n".join(out).rstrip() + "\n"
+
+
+def xlsx_bytes(rows: Sequence[SheetRow], title: str) -> bytes:
+    """The sheet as an XLSX workbook: times as real date-times in the sheet's zone, columns sized."""
+    headers = ["时间", "运营", "群", "做什么", "复制文字", "状态", "说明", "key"]
+    return workbook_bytes(title, headers, [[r.local_time, r.task.operator, r.task.group_name, r.task.instruction,
+                                            r.task.copy_text, r.state_label, r.note, r.task.key] for r in rows])
 
 
 def csv_text(rows: Sequence[SheetRow]) -> str:

@@ -22,3 +22,12 @@ def echo_problems(problems: Iterable[Problem], *, err: bool = True) -> None:
     """Print each problem as ``FILE:LINE:COL: message``."""
     for problem in problems:
         click.echo(str(problem), err=err)
+
+
+def echo_bytes(data: bytes, what: str = "an XLSX workbook") -> None:
+    """Write ``data`` to standard output; refused on a terminal (redirect it to a file)."""
+    stream = click.get_binary_stream("stdout")
+    if stream.isatty():
+        raise click.UsageError(f"{what} is not for a terminal: redirect it to a file (> out.xlsx)")
+    stream.write(data)
+    stream.flush()

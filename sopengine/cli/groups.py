@@ -49,7 +49,10 @@ def groups_command(ctx: click.Context, db_url: str | None, fmt: str) -> None:
 @now_option()
 @click.pass_context
 def import_command(ctx: click.Context, path: Path, db_url: str | None, now: datetime | None) -> None:
-    """Update group facts from a CSV or YAML file (id column + any facts: members, active_members, ...).
+    """Update group facts from a CSV, XLSX or YAML file (id column + any facts: members, active_members, ...).
+
+    CSV may be UTF-8 (with or without a BOM), GBK or GB18030, as Excel and WPS save it; an XLSX
+    workbook's first sheet is read. Each import is kept as the group's history (report --group).
 
     Facts feed templates and `when:` rules at dispatch time. Unknown groups
     are reported (exit 1); the known ones are still updated.

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import click
 from rich.table import Table
 
+from sopengine.cli.common import echo_bytes
 from sopengine.cli.local_time import TZ_OPTION, common_zone
 from sopengine.cli.runtime import DB_OPTION, open_store, plugin_host
 from sopengine.cli.status import wide_console
@@ -32,7 +33,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "reports" / "templates"
               help="First local date (default: the ledger's first).")
 @click.option("--to", "last", type=click.DateTime(["%Y-%m-%d"]), help="Last local date, included.")
 @click.option("--by", type=click.Choice(["operator", "sop", "group", "day"]), default="operator", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table",
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx", "html"]), default="table",
               show_default=True)
 @click.option("--group", "group_id", metavar="GROUP",
               help="One group only; with --by day, each day also shows its members, active members, messages "
@@ -77,6 +78,13 @@ def report_command(first: datetime | None, last: datetime | None, by: By, fmt: s
                               ensure_ascii=False, indent=2))
     elif fmt == "csv":
         click.echo(_csv(lines, total, by), nl=False)
+    elif fmt == "xlsx":
+        from sopengine.operators.xlsx import workbook_bytes
+
+        headers = [BY_LABELS[by], *(LABELS[n] for n in COUNTS), "执行率", "准时率", "延迟中位数（分钟）"]
+        cells = [[line.label, *(getattr(line, n) for n in COUNTS), round(line.execution_rate, 4),
+                  round(line.on_time_rate, 4), line.median_delay_minutes] for line in [*lines, total]]
+        echo_bytes(workbook_bytes("执行报告", headers, cells))
     elif fmt == "html":
         click.echo(_html(lines, total, by, span, records, zone, operator_of), nl=False)
     else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, tzinfo
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import click
 from rich.console import Console
@@ -11,7 +13,8 @@ from rich.table import Table
 
 from sopengine.store import PairStatus, states
 from sopengine.cli.local_time import TZ_OPTION, common_zone, local, zone_name, zone_of
-from sopengine.cli.common import echo_json
+from sopengine.cli.common import echo_bytes, echo_json
+from sopengine.operators.spreadsheet import UTF8_BOM, safe_cell
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 
 SHOWN_STATES = (states.PLANNED, states.DUE, states.RETRYING, states.SENT, states.DONE, states.SKIPPED,
@@ -67,7 +70,8 @@ def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
 @click.option("--state", type=click.Choice(states.ALL_STATES), help="Only this state.")
 @click.option("--limit", type=int, help="At most this many.")
 @TZ_OPTION
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table",
+              show_default=True, help="csv: UTF-8 with a BOM (Excel reads Chinese right); xlsx: a workbook.")
 def actions_command(db_url: str | None, group: str | None, sop: str | None, state: str | None,
                     limit: int | None, tz: tzinfo | None, fmt: str) -> None:
     """List actions (key, group, step, part, kind, due in its SOP's zone, state, attempts, last result)."""
@@ -77,6 +81,17 @@ def actions_command(db_url: str | None, group: str | None, sop: str | None, stat
     if fmt == "json":
         echo_json([{**r.to_json(), "due": r.due.astimezone(zone_of(r.sop, zones, tz)).isoformat()}
                    for r in rows])
+        return
+    if fmt in ("csv", "xlsx"):
+        headers = ["due", "state", "sop", "group", "step", "part", "kind", "channel", "attempts", "reason", "key"]
+        cells = [[r.due.astimezone(zone_of(r.sop, zones, tz)), r.state, r.sop, r.group, r.step, r.part or "", r.kind,
+                  r.channel, r.attempts, r.reason or r.last_result or "", r.key] for r in rows]
+        if fmt == "xlsx":
+            from sopengine.operators.xlsx import workbook_bytes
+
+            echo_bytes(workbook_bytes("actions", headers, cells))
+        else:
+            click.echo(csv_text(headers, cells), nl=False)
         return
     table = Table(show_edge=False)
     for column in ("due", "state", "kind", "attempts", "key", "last result / reason"):
@@ -115,3 +130,14 @@ def health_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
         click.echo(f"failed: {report.failed}  missed: {report.missed}  overdue operator tasks: {report.overdue}")
         click.echo(f"next due: {local(report.next_due, zone, when)}" if report.next_due else "next due: none")
     raise SystemExit(0 if report.live_workers and not report.late else 1)
+
+
+def csv_text(headers: list[str], rows: list[list[Any]]) -> str:
+    """CSV as spreadsheets want it: a BOM, times as ``YYYY-MM-DD HH:MM``, formula cells made safe."""
+    out = io.StringIO()
+    out.write(UTF8_BOM)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([safe_cell(v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else v) for v in row])
+    return out.getvalue()

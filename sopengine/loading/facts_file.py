@@ -1,4 +1,4 @@
-"""Group facts files (CSV or YAML) as ops teams export them: one row per group, any columns."""
+"""Group facts files (CSV, XLSX or YAML) as ops teams export them: one row per group, any columns."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ def load_facts(path: Path) -> dict[str, dict[str, Any]]:
     nothing."""
     if path.suffix.lower() == ".csv":
         return _csv(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _xlsx(path)
     doc = load_yaml(path)
     data = doc.plain()
     rows = data.get("groups") if isinstance(data, dict) else data
@@ -85,6 +87,42 @@ def _csv(path: Path) -> dict[str, dict[str, Any]]:
             except ValueError as exc:
                 problems.append(Problem(str(path), line, col, f"row {line}, column {name!r} of group {gid!r}: {exc}"))
         out[gid] = facts
+    if problems:
+        raise SopFileError(problems)
+    return out
+
+
+def _xlsx(path: Path) -> dict[str, dict[str, Any]]:
+    """The first sheet of a workbook, as :func:`_csv` reads a CSV: a header row with an id
+    column, then a group per row (numbers stay numbers, cells are problems at their row and column)."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # a broken or foreign file: one clear line, whatever openpyxl raised
+        raise SopFileError([Problem(str(path), 1, 1, f"not a readable XLSX workbook: {exc}")]) from None
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+    key = next((i for i, h in enumerate(header) if h.lower() in ID_COLUMNS), None)
+    if key is None:
+        raise SopFileError([Problem(str(path), 1, 1, f"no id column (one of {', '.join(ID_COLUMNS)})")])
+    out: dict[str, dict[str, Any]] = {}
+    problems: list[Problem] = []
+    for line, cells in enumerate(rows, start=2):
+        gid = str(cells[key]).strip() if key < len(cells) and cells[key] is not None else ""
+        if not gid:
+            continue
+        facts: dict[str, Any] = {}
+        for col, (name, value) in enumerate(zip(header, cells), start=1):
+            if col - 1 == key or not name or value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            try:
+                facts[name] = typed_fact(name, _number(value) if isinstance(value, str) else value)
+            except ValueError as exc:
+                problems.append(Problem(str(path), line, col, f"row {line}, column {name!r} of group {gid!r}: {exc}"))
+        out[gid] = facts
+    book.close()
     if problems:
         raise SopFileError(problems)
     return out
