@@ -33,8 +33,9 @@ def test_a_workbook_keeps_text_as_text_and_times_as_times():
 def test_exports_of_actions_sheet_and_report(store_url, sops_dir):
     runner = CliRunner()
     paths = [str(sops_dir / "learning-camp-21d.yaml"), "--groups", str(sops_dir / "groups.yaml")]
-    assert runner.invoke(main, ["run", *paths, "--now", "2026-09-19T00:00+08:00", "--until",
-                                "2026-09-20T12:00+08:00", "--simulate-operators", "-q", "--db", store_url]).exit_code == 0
+    run = ["run", *paths, "--now", "2026-09-19T00:00+08:00", "--until", "2026-09-20T12:00+08:00",
+           "--simulate-operators", "-q", "--db", store_url]
+    assert runner.invoke(main, run).exit_code == 0
     actions = runner.invoke(main, ["actions", "--format", "xlsx", "--db", store_url])
     assert actions.exit_code == 0, actions.output
     sheet = book(actions.stdout_bytes)
