@@ -6,6 +6,7 @@ names a group's operators, the zone days are shown in, and the clock. Pages are 
 fresh); every form works without it. The JSON API under ``/api/`` serves the same data.
 """
 
+import hashlib
 import logging
 import time
 from datetime import date, datetime, timedelta
@@ -59,6 +60,14 @@ log = logging.getLogger("sopengine.web")
 
 class SkipBody(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
+
+
+def board_version(board: Any) -> str:
+    """A digest of what a board shows (tasks, states, notes, confirmations): the page's script
+    replaces its sections only when it changes, never under a finger about to tap."""
+    text = "|".join(f"{t.key}:{t.row.state}:{t.section}:{t.row.note}:{t.can_undo}:{t.confirmation}"
+                    for t in board.tasks)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: ZoneInfo,
@@ -180,6 +189,7 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
             sections[s] = board.sections[s][:max(0, MAX_TASKS_SHOWN - shown)]
             shown += len(sections[s])
         return {"board": board, "sections": sections, "hidden": len(board.tasks) - shown, "day": day,
+                "version": board_version(board),
                 "yesterday": day - timedelta(days=1), "tomorrow": day + timedelta(days=1),
                 "today": now().astimezone(zone).date()}
 
@@ -209,7 +219,10 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
 
     @app.get("/fragment/tasks", response_class=HTMLResponse, include_in_schema=False)
     def task_sections(request: Request, viewer: ViewerDep, day_param: DayParam = None) -> Response:
-        return page(request, "_sections.html", viewer, **board_context(viewer, day_of(day_param)))
+        context = board_context(viewer, day_of(day_param))
+        response = page(request, "_sections.html", viewer, **context)
+        response.headers["X-Board-Version"] = context["version"]
+        return response
 
     @app.get("/groups/{group_id}/calendar", response_class=HTMLResponse, include_in_schema=False)
     def calendar(group_id: str, request: Request, viewer: ViewerDep, day_param: DayParam = None) -> Response:

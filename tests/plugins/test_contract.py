@@ -20,6 +20,8 @@ from sopengine_wechat import WeChatTaskChannel
 from sopengine_email import EmailChannel
 from sopengine_slack import SlackChannel
 from sopengine_wecom import WeComChannel
+from sopengine_dingtalk import DingTalkChannel
+from sopengine_feishu import FeishuChannel
 
 from .servers import PASSWORD, USER
 
@@ -43,6 +45,22 @@ def _wecom(request: pytest.FixtureRequest) -> Setup:
     return Setup(WeComChannel(context), make_target({"webhook_env": "WECOM_KEY_PPT_A", "mentions": ["@all"]}))
 
 
+def _dingtalk(request: pytest.FixtureRequest) -> Setup:
+    server: HTTPServer = request.getfixturevalue("httpserver")
+    server.expect_request("/robot/send").respond_with_json({"errcode": 0, "errmsg": "ok"})
+    context = ChannelContext(env={"DING_HOOK": server.url_for("/robot/send?access_token=t"), "DING_SECRET": "s"})
+    return Setup(DingTalkChannel(context), make_target({"webhook_env": "DING_HOOK", "secret_env": "DING_SECRET",
+                                                         "mentions": ["@all"]}))
+
+
+def _feishu(request: pytest.FixtureRequest) -> Setup:
+    server: HTTPServer = request.getfixturevalue("httpserver")
+    server.expect_request("/open-apis/bot/v2/hook/h").respond_with_json({"code": 0, "msg": "success", "data": {}})
+    context = ChannelContext(env={"FS_HOOK": server.url_for("/open-apis/bot/v2/hook/h"), "FS_SECRET": "s"})
+    return Setup(FeishuChannel(context), make_target({"webhook_env": "FS_HOOK", "secret_env": "FS_SECRET",
+                                                       "mentions": ["all"]}))
+
+
 def _email(request: pytest.FixtureRequest) -> Setup:
     _, port = request.getfixturevalue("smtp_server")
     ca_file: Path = request.getfixturevalue("ca_file")
@@ -61,6 +79,8 @@ def _slack(request: pytest.FixtureRequest) -> Setup:
 
 BUILTIN: dict[str, Callable[[pytest.FixtureRequest], Setup]] = {
     "console": _console,
+    "dingtalk": _dingtalk,
+    "feishu": _feishu,
     "wecom": _wecom,
     "email": _email,
     "slack": _slack,

@@ -104,8 +104,9 @@ def test_tasks_coming_due_appear_without_a_reload(browser, workspace):
     keys = workspace.store.record_event("ppt-camp-2026-09-a", "member_joined", NOON, {"member": {"name": "小明"}})
     assert keys and not set(keys) & before
     deadline = clock.monotonic() + 10
-    while clock.monotonic() < deadline:
-        now_keys = {e.get_attribute("data-key") for e in browser.find_elements(By.CSS_SELECTOR, "article.task")}
+    while clock.monotonic() < deadline:  # read in one script: the list may be replaced meanwhile
+        now_keys = set(browser.execute_script(
+            "return [...document.querySelectorAll('article.task')].map(e => e.dataset.key)"))
         if set(keys) & now_keys:
             break
         clock.sleep(0.2)

@@ -34,12 +34,10 @@ if (sections && sections.dataset.refresh) {
     if (document.hidden || sections.querySelector("details[open], input:focus")) { return; }
     try {
       const response = await fetch(sections.dataset.refresh, { credentials: "same-origin" });
-      if (response.ok) {
-        const html = await response.text();
-        if (html !== sections.dataset.last) {
-          sections.dataset.last = html;
-          sections.innerHTML = html;
-        }
+      const version = response.headers.get("X-Board-Version");
+      if (response.ok && version && version !== sections.dataset.version) {
+        sections.innerHTML = await response.text();
+        sections.dataset.version = version;
       }
     } catch (err) { /* offline for a moment: try again next time */ }
   }, Number(sections.dataset.every) || 30000);

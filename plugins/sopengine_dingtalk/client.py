@@ -1,0 +1,66 @@
+"""Posting to a DingTalk robot (signed on the wall clock) and reading its answer."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote_plus
+
+import httpx
+
+from sopengine.plugin_api import Ok, Permanent, Retryable, SendResult
+
+#: errcodes worth retrying: too many messages (130101: muted for 10 minutes), system busy (-1).
+RETRYABLE_ERRCODES = {130101: timedelta(minutes=10), -1: None}
+
+
+def sign(secret: str, timestamp_ms: int) -> str:
+    """DingTalk's 加签: HMAC-SHA256 keyed by the secret over ``timestamp + "\\n" + secret``,
+    Base64, then URL-encoded."""
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode("utf-8"), hashlib.sha256).digest()
+    return quote_plus(base64.b64encode(digest).decode("ascii"))
+
+
+def signed_url(url: str, secret: str | None, timestamp_ms: int | None = None) -> str:
+    if not secret:
+        return url
+    stamp = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)  # what DingTalk checks
+    return f"{url}{'&' if '?' in url else '?'}timestamp={stamp}&sign={sign(secret, stamp)}"
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def post(client: httpx.Client, url: str, secret: str | None, body: Any) -> SendResult:
+    """POST ``body`` to the robot at ``url``; never raises for a network or server failure, and
+    never puts the URL (it holds the access token) or the secret in a reason."""
+    try:
+        response = client.post(signed_url(url, secret), json=body)
+    except httpx.TimeoutException as exc:  # past connecting, the robot may have posted it
+        return Retryable(f"timed out ({type(exc).__name__})", maybe_delivered=not isinstance(exc, httpx.ConnectTimeout))
+    except httpx.TransportError as exc:
+        return Retryable(f"{type(exc).__name__}: {redact(str(exc), url, secret)}")
+    status = response.status_code
+    if status == 429 or status >= 500:
+        return Retryable(f"HTTP {status}")
+    if status != 200:
+        return Permanent(f"HTTP {status}")
+    try:
+        answer = response.json()
+        code = int(answer.get("errcode", -1))
+    except (ValueError, AttributeError, TypeError):
+        return Retryable("HTTP 200 with an unreadable body")
+    if code == 0:
+        return Ok()
+    reason = f"errcode {code}: {redact(str(answer.get('errmsg', ''))[:200], url, secret)}"
+    if code in RETRYABLE_ERRCODES:
+        return Retryable(reason, RETRYABLE_ERRCODES[code])
+    return Permanent(reason)  # 310000: signature, keyword or IP refused; 300001: bad token; …

@@ -1,0 +1,85 @@
+"""Pure rendering of actions into Feishu bot message bodies (text, or post: rich text)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sopengine.plugin_api import ChannelConfigError, OutboundAction, Target, split_text
+
+MSGTYPES = ("text", "post")
+#: A request body is at most 20 KB; content is split well under it (JSON and mentions add some).
+LIMIT = 18_000
+NOTE_MARK = "【运营操作】"
+
+
+@dataclass(frozen=True)
+class FeishuMessage:
+    """One bot post: the env vars holding the webhook URL and the secret (never their values), and the body."""
+
+    webhook_env: str
+    secret_env: str | None
+    body: Mapping[str, Any]
+
+    @property
+    def text(self) -> str:
+        content = self.body["content"]
+        if "text" in content:
+            return str(content["text"])
+        rows = content["post"]["zh_cn"]["content"]
+        return "\n".join("".join(str(el.get("text", "")) for el in row) for row in rows)
+
+    @property
+    def size(self) -> int:
+        """Bytes of the JSON body as it is posted."""
+        return len(json.dumps(self.body, ensure_ascii=False).encode("utf-8"))
+
+
+def _env_name(target: Target, key: str, required: bool) -> str | None:
+    name = target.settings.get(key)
+    if name is None and not required:
+        return None
+    if not isinstance(name, str) or not name:
+        raise ChannelConfigError(f"group {target.group_id} has no channels.feishu.{key}")
+    return name
+
+
+def _open_ids(target: Target, key: str) -> list[str]:
+    value = target.settings.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ChannelConfigError(f"group {target.group_id}: channels.feishu.{key} must be a list of open ids")
+    return list(value)
+
+
+def render_messages(action: OutboundAction, target: Target, msgtype: str) -> list[FeishuMessage]:
+    """The bodies for ``action``: content split at line boundaries under :data:`LIMIT`; posts
+    mention ``mentions`` (``"all"``: everyone), operator notes mention ``operators``, on the
+    first body only."""
+    webhook = _env_name(target, "webhook_env", True)
+    assert webhook is not None
+    secret = _env_name(target, "secret_env", False)
+    note = action.operator_only
+    people = _open_ids(target, "operators" if note else "mentions")
+    content = (NOTE_MARK if note else "") + action.text
+    if msgtype == "text":  # a text's own "<at" could write a mention: it is shown, never parsed
+        content = content.replace("<at", "＜at")
+    messages = []
+    for i, piece in enumerate(split_text(content, LIMIT - 500)):  # room for the mentions written in
+        who = people if i == 0 else []
+        if msgtype == "post":
+            rows: list[list[dict[str, Any]]] = [[{"tag": "text", "text": line}] for line in piece.split("\n")]
+            if who:
+                rows.append([{"tag": "at", "user_id": p} for p in who])
+            title = (NOTE_MARK if note else "") + (action.text.strip().splitlines() or [""])[0][:30]
+            body: dict[str, Any] = {"msg_type": "post",
+                                    "content": {"post": {"zh_cn": {"title": title, "content": rows}}}}
+        else:
+            text = piece
+            if who:
+                text += " " + " ".join(f'<at user_id="{p}">{"所有人" if p == "all" else ""}</at>' for p in who)
+            body = {"msg_type": "text", "content": {"text": text}}
+        messages.append(FeishuMessage(webhook, secret, body))
+    return messages
