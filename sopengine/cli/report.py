@@ -116,17 +116,25 @@ def _csv(lines: list[ExecutionLine], total: ExecutionLine, by: str) -> str:
 
 
 def _table(lines: list[ExecutionLine], total: ExecutionLine, by: str, span: str) -> None:
+    """The report for people: a column that is zero on every line is left out (named below the
+    table), so the table fits 80 columns; JSON, CSV and XLSX always carry every field."""
+    always = ("assigned", "done", "on_time")
+    counts = [n for n in ("assigned", "done", "on_time", "late", "overdue", "missed", "failed", "skipped", "open")
+              if n in always or getattr(total, n)]
     table = Table(title=f"执行报告 · {span}", show_edge=False)
     table.add_column(BY_LABELS[by], overflow="fold")
-    for name in ("assigned", "done", "on_time", "late", "overdue", "missed", "failed", "skipped"):
+    for name in counts:
         table.add_column(LABELS[name], justify="right")
     table.add_column("执行率", justify="right")
     table.add_column("准时率", justify="right")
     for line in [*lines, total]:
-        table.add_row(line.label, *(str(getattr(line, n)) for n in ("assigned", "done", "on_time", "late", "overdue",
-                                                                     "missed", "failed", "skipped")),
+        table.add_row(line.label, *(str(getattr(line, n)) for n in counts),
                       f"{line.execution_rate:.0%}", f"{line.on_time_rate:.0%}", end_section=line is lines[-1])
-    wide_console().print(table)
+    console = wide_console()
+    console.print(table)
+    zero = [LABELS[n] for n in ("late", "overdue", "missed", "failed", "skipped", "open") if n not in counts]
+    if zero:
+        console.print(f"（{'、'.join(zero)}：均为 0）")
 
 
 def _html(lines: list[ExecutionLine], total: ExecutionLine, by: str, span: str, records: Any, zone: ZoneInfo,

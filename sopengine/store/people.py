@@ -3,6 +3,7 @@ workspace links (hashes only), and who confirmed what."""
 
 from __future__ import annotations
 
+import hmac
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Collection, Iterable
 
@@ -77,7 +78,9 @@ def token_grant(store: Database, token_hash: str, now: datetime) -> TokenGrant |
         row = conn.execute(select(operator_tokens).where(
             operator_tokens.c.token_hash == token_hash, operator_tokens.c.revoked_at.is_(None),
             or_(operator_tokens.c.expires_at.is_(None), operator_tokens.c.expires_at > to_db(now)))).first()
-    return TokenGrant(row.operator, bool(row.lead), aware(row.expires_at)) if row is not None else None
+    if row is None or not hmac.compare_digest(str(row.token_hash), token_hash):  # constant time, whatever the index
+        return None
+    return TokenGrant(row.operator, bool(row.lead), aware(row.expires_at))
 
 
 def confirmations(store: Database, keys: Collection[str]) -> dict[str, Confirmation]:
