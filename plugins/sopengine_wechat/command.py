@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -33,10 +34,11 @@ def tasks_command(operator: str | None, day: datetime | None, tz: str, fmt: str,
     rows = build_sheet(db_url, local_day, zone, operator, show_all)
     title = f"运营任务单 {local_day:%Y-%m-%d}" + (f" · {operator}" if operator else "")
     if fmt == "xlsx":
-        stream = click.get_binary_stream("stdout")
-        if stream.isatty():
+        if sys.stdout.isatty():
             raise click.UsageError("an XLSX workbook is not for a terminal: redirect it to a file (> tasks.xlsx)")
-        stream.write(xlsx_bytes(rows, f"任务单 {local_day:%m-%d}"))
+        sys.stdout.flush()
+        sys.stdout.buffer.write(xlsx_bytes(rows, f"任务单 {local_day:%m-%d}"))
+        sys.stdout.buffer.flush()
         return
     render = {"md": lambda: markdown(rows, title), "html": lambda: html_page(rows, title),
               "csv": lambda: csv_text(rows), "json": lambda: json_text(rows)}[fmt]

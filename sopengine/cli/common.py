@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -26,8 +27,8 @@ def echo_problems(problems: Iterable[Problem], *, err: bool = True) -> None:
 
 def echo_bytes(data: bytes, what: str = "an XLSX workbook") -> None:
     """Write ``data`` to standard output; refused on a terminal (redirect it to a file)."""
-    stream = click.get_binary_stream("stdout")
-    if stream.isatty():
+    if sys.stdout.isatty():
         raise click.UsageError(f"{what} is not for a terminal: redirect it to a file (> out.xlsx)")
-    stream.write(data)
-    stream.flush()
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
