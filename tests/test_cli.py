@@ -141,3 +141,17 @@ def test_plan_ics_titles_with_group_names_rings_before_and_is_byte_identical(sop
     assert names.index("VTIMEZONE") < names.index("VEVENT")
     quiet = Calendar.from_ical(run(*args, "--alarm", "0").stdout_bytes)
     assert not list(next(iter(quiet.walk("VEVENT"))).walk("VALARM"))
+
+
+def test_listing_the_commands_imports_none_of_them():
+    import subprocess
+    import sys
+
+    from sopengine.cli import LAZY_COMMANDS, SUMMARIES
+
+    assert set(SUMMARIES) == set(LAZY_COMMANDS)
+    code = ("import sys; from click.testing import CliRunner; from sopengine.cli import main; "
+            "r = CliRunner().invoke(main, ['--help']); assert r.exit_code == 0, r.output; "
+            "print(sorted(m for m in sys.modules if m.startswith(('sopengine.store', 'sqlalchemy', 'alembic'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out

@@ -20,6 +20,31 @@ LAZY_COMMANDS = {
     "diff": "diff:diff_command",
 }
 
+#: What ``sopengine --help`` says of each built-in, so listing them imports none of them.
+SUMMARIES = {
+    "actions": "List the ledger's actions (csv, xlsx, json too).",
+    "apply": "Sync SOP files and groups into the store.",
+    "diff": "Compare two versions of the SOP files as plans.",
+    "done": "Confirm that operator tasks were done.",
+    "event": "Record an event (member_joined) and plan its steps.",
+    "groups": "List groups, or import their facts (groups import).",
+    "health": "Is a daemon alive, and is anything late?",
+    "lint": "Warn about SOPs that would run a community badly.",
+    "operators": "List operators; make or revoke their workspace links.",
+    "pause": "Pause a group or an SOP.",
+    "plan": "Plan SOPs for their groups, day by day (pure).",
+    "plugins": "List installed plugins and what they registered.",
+    "report": "Execution per operator, SOP, group or day (执行率).",
+    "resume": "Resume a paused group or SOP.",
+    "retry": "Try a failed, missed or overdue action again.",
+    "run": "The daemon: dispatch due actions on time, once.",
+    "schema": "Print the JSON Schema of SOP files.",
+    "serve": "Serve the operators' workspace (web app and API).",
+    "skip": "Skip an action that has not happened yet.",
+    "status": "Counts by state per SOP and group, next due.",
+    "validate": "Check SOP and groups files; every problem at its line.",
+}
+
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -35,6 +60,14 @@ class SopengineGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*LAZY_COMMANDS, *self._plugin_commands()})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list, built-ins from :data:`SUMMARIES` (nothing imported to list them)."""
+        rows = [(name, SUMMARIES.get(name) or self._plugin_commands()[name].get_short_help_str(limit=60))
+                for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in LAZY_COMMANDS:
