@@ -30,6 +30,9 @@ from sopengine.operators.spreadsheet import UTF8_BOM, safe_cell
 from sopengine.operators.xlsx import workbook_bytes
 from sopengine.rendering.templating import TemplateProblem, render_template
 from sopengine.rendering.text import split_text
+from sopengine.webhooks import (
+    check_robot_settings, post_json, redact, require_env, retry_after, robot_address, status_result,
+)
 
 if TYPE_CHECKING:
     from sopengine.operators.sheet import build_sheet
@@ -46,10 +49,11 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "build_sheet", "Capabilities", "Channel", "ChannelConfigError", "ChannelContext", "ChannelFactory",
-    "check_env_setting", "DB_OPTION", "hookimpl", "Ok", "open_store", "Operator", "operator_task",
-    "OperatorInstruction", "OperatorTask", "outbound", "OutboundAction", "Part", "PartTraits", "PASTE", "Permanent",
-    "plugin_host", "RateLimit", "RegisterChannel", "RegisterCommand", "RegisterEvent", "RegisterFilter",
-    "RegisterKind", "render_template", "Retryable", "Roster", "safe_cell", "SendResult", "SettingProblem",
-    "SettingsCheck", "SheetRow", "split_text", "StepBase", "survey_text", "Target", "TemplateProblem", "TextStep",
-    "unusable_task", "workbook_bytes", "UTF8_BOM",
+    "check_env_setting", "check_robot_settings", "DB_OPTION", "hookimpl", "Ok", "open_store", "Operator",
+    "operator_task", "OperatorInstruction", "OperatorTask", "outbound", "OutboundAction", "Part", "PartTraits",
+    "PASTE", "Permanent", "plugin_host", "post_json", "RateLimit", "redact", "RegisterChannel", "RegisterCommand",
+    "RegisterEvent", "RegisterFilter", "RegisterKind", "render_template", "require_env", "retry_after", "Retryable",
+    "robot_address", "Roster", "safe_cell", "SendResult", "SettingProblem", "SettingsCheck", "SheetRow",
+    "split_text", "status_result", "StepBase", "survey_text", "Target", "TemplateProblem", "TextStep",
+    "unusable_task", "UTF8_BOM", "workbook_bytes",
 ]

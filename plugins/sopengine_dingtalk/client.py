@@ -12,7 +12,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
-from sopengine.plugin_api import Ok, Permanent, Retryable, SendResult
+from sopengine.plugin_api import Ok, Permanent, Retryable, SendResult, post_json, redact, status_result
 
 #: errcodes worth retrying: too many messages (130101: muted for 10 minutes), system busy (-1).
 RETRYABLE_ERRCODES = {130101: timedelta(minutes=10), -1: None}
@@ -32,27 +32,15 @@ def signed_url(url: str, secret: str | None, timestamp_ms: int | None = None) ->
     return f"{url}{'&' if '?' in url else '?'}timestamp={stamp}&sign={sign(secret, stamp)}"
 
 
-def redact(text: str, *secrets: str | None) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
 def post(client: httpx.Client, url: str, secret: str | None, body: Any) -> SendResult:
     """POST ``body`` to the robot at ``url``; never raises for a network or server failure, and
     never puts the URL (it holds the access token) or the secret in a reason."""
-    try:
-        response = client.post(signed_url(url, secret), json=body)
-    except httpx.TimeoutException as exc:  # past connecting, the robot may have posted it
-        return Retryable(f"timed out ({type(exc).__name__})", maybe_delivered=not isinstance(exc, httpx.ConnectTimeout))
-    except httpx.TransportError as exc:
-        return Retryable(f"{type(exc).__name__}: {redact(str(exc), url, secret)}")
-    status = response.status_code
-    if status == 429 or status >= 500:
-        return Retryable(f"HTTP {status}")
-    if status != 200:
-        return Permanent(f"HTTP {status}")
+    response = post_json(client, signed_url(url, secret), body, secrets=(url, secret))
+    if not isinstance(response, httpx.Response):
+        return response
+    by_status = status_result(response)
+    if by_status is not None:
+        return by_status
     try:
         answer = response.json()
         code = int(answer.get("errcode", -1))

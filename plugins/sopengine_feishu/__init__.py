@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 
 from sopengine.plugin_api import (
     Capabilities, ChannelConfigError, ChannelContext, OutboundAction, Permanent, RateLimit, RegisterChannel,
-    SendResult, SettingProblem, Target, check_env_setting, hookimpl,
+    SendResult, SettingProblem, Target, check_robot_settings, hookimpl, require_env, robot_address,
 )
 
 from sopengine_feishu.render import LIMIT, MSGTYPES, FeishuMessage, render_messages
@@ -48,14 +48,7 @@ class FeishuChannel:
     def check_settings(settings: Mapping[str, Any], env: Mapping[str, str]) -> list[SettingProblem]:
         """``webhook_env`` names the variable holding the webhook URL; ``secret_env`` the signing
         secret (optional); mentions are lists of open ids."""
-        problems = check_env_setting(settings, "webhook_env", env, what="the variable holding the webhook URL")
-        problems += check_env_setting(settings, "secret_env", env, required=False,
-                                      what="the variable holding the signing secret")
-        for key in ("mentions", "operators"):
-            value = settings.get(key)
-            if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-                problems.append(SettingProblem(f"{key} is a list of open ids, got {value!r}", key))
-        return problems
+        return check_robot_settings(settings, env, lists=("mentions", "operators"), items="open ids")
 
     def target_key(self, target: Target) -> str:
         """One bucket per bot (its webhook's env var name); never raises."""
@@ -66,22 +59,16 @@ class FeishuChannel:
         """Bodies for ``action``; ChannelConfigError when the bot's variables are not set."""
         messages = render_messages(action, target, self.msgtype)
         first = messages[0]
-        if not self._env.get(first.webhook_env):
-            raise ChannelConfigError(f"group {target.group_id}: env var {first.webhook_env} "
-                                     "(channels.feishu.webhook_env) is not set")
-        if first.secret_env and not self._env.get(first.secret_env):
-            raise ChannelConfigError(f"group {target.group_id}: env var {first.secret_env} "
-                                     "(channels.feishu.secret_env) is not set")
+        require_env(self._env, "feishu", target.group_id, ("webhook_env", first.webhook_env),
+                    ("secret_env", first.secret_env))
         return messages
 
     def send(self, payload: FeishuMessage, idempotency_key: str) -> SendResult:
         """Post one body, signed now. Feishu has no idempotency key: a retry after a lost answer may repeat."""
-        url = self._env.get(payload.webhook_env)
-        if not url:
-            return Permanent(f"env var {payload.webhook_env} is not set")
-        secret = self._env.get(payload.secret_env) if payload.secret_env else None
-        if payload.secret_env and not secret:
-            return Permanent(f"env var {payload.secret_env} is not set")
+        address = robot_address(self._env, payload.webhook_env, payload.secret_env)
+        if isinstance(address, Permanent):
+            return address
+        url, secret = address
         from sopengine_feishu.client import post
 
         return post(self._client, url, secret, dict(payload.body))

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from sopengine.plugin_api import Ok, Permanent, Retryable, SendResult
+from sopengine.plugin_api import Ok, Permanent, Retryable, SendResult, post_json, redact, status_result
 
 #: codes worth retrying: request too frequent (11232: over 5 a second or 100 a minute).
 RETRYABLE_CODES = {11232: timedelta(seconds=2)}
@@ -31,25 +31,16 @@ def signed_body(body: Any, secret: str | None, timestamp_s: int | None = None) -
     return {**body, "timestamp": str(stamp), "sign": sign(secret, stamp)}
 
 
-def redact(text: str, *secrets: str | None) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
 def post(client: httpx.Client, url: str, secret: str | None, body: Any) -> SendResult:
     """POST ``body`` to the bot at ``url``; never raises for a network or server failure, and never
     puts the URL (it holds the bot's token) or the secret in a reason."""
-    try:
-        response = client.post(url, json=signed_body(body, secret))
-    except httpx.TimeoutException as exc:  # past connecting, the bot may have posted it
-        return Retryable(f"timed out ({type(exc).__name__})", maybe_delivered=not isinstance(exc, httpx.ConnectTimeout))
-    except httpx.TransportError as exc:
-        return Retryable(f"{type(exc).__name__}: {redact(str(exc), url, secret)}")
+    response = post_json(client, url, signed_body(body, secret), secrets=(url, secret))
+    if not isinstance(response, httpx.Response):
+        return response
+    by_status = status_result(response, other_statuses_fail=False)  # a 400 carries Feishu's code
+    if by_status is not None:
+        return by_status
     status = response.status_code
-    if status == 429 or status >= 500:
-        return Retryable(f"HTTP {status}")
     try:
         answer = response.json()
         code = int(answer.get("code", answer.get("StatusCode", -1)))

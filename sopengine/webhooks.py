@@ -1,0 +1,100 @@
+"""Posting JSON to a chat robot's webhook, and what every robot channel reads the same way:
+network failures, HTTP statuses and ``Retry-After`` become results, and secrets never reach a
+reason. Part of the plugin API (:mod:`sopengine.plugin_api`); each channel maps its own error
+codes from the answer it gets back."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from sopengine.channels import ChannelConfigError, Permanent, Retryable, SendResult, SettingProblem, check_env_setting
+
+if TYPE_CHECKING:
+    import httpx
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """``text`` with every secret given (a key, a token, a URL holding one) replaced by ``***``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def retry_after(value: str | None, now: Callable[[], datetime] | None = None) -> timedelta | None:
+    """A ``Retry-After`` header (seconds or an HTTP date) as a delay; None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    current = now() if now else datetime.now(timezone.utc)
+    return max(when - current, timedelta(0))
+
+
+def post_json(client: "httpx.Client", url: str, body: Any, *, params: dict[str, str] | None = None,
+              secrets: tuple[str | None, ...] = ()) -> "httpx.Response | SendResult":
+    """POST ``body`` to ``url``: the response, or the result a failure to get one means. A timeout
+    past connecting may have been delivered (``maybe_delivered``); nothing raises for the network."""
+    import httpx
+
+    try:
+        return client.post(url, params=params, json=body)
+    except httpx.TimeoutException as exc:
+        return Retryable(f"timed out ({type(exc).__name__})", maybe_delivered=not isinstance(exc, httpx.ConnectTimeout))
+    except httpx.TransportError as exc:
+        return Retryable(f"{type(exc).__name__}: {redact(str(exc), url, *secrets)}")
+
+
+def status_result(response: "httpx.Response", now: Callable[[], datetime] | None = None, *,
+                  other_statuses_fail: bool = True) -> SendResult | None:
+    """What the HTTP status alone says: 429 and 5xx are retried (after ``Retry-After``), another
+    non-200 is permanent (unless ``other_statuses_fail`` is false: the body says more); None when
+    the answer's body must be read."""
+    status = response.status_code
+    if status == 429 or status >= 500:
+        return Retryable(f"HTTP {status}", retry_after(response.headers.get("Retry-After"), now))
+    if status != 200 and other_statuses_fail:
+        return Permanent(f"HTTP {status}")
+    return None
+
+
+def check_robot_settings(settings: Mapping[str, Any], env: Mapping[str, str], *, lists: tuple[str, ...],
+                         items: str) -> list[SettingProblem]:
+    """The settings of a signed webhook robot (DingTalk, Feishu…): ``webhook_env`` names the
+    variable holding its URL, ``secret_env`` (optional) its signing secret, and each of ``lists``
+    (mentions…) is a list of ``items`` (mobiles, open ids)."""
+    problems = check_env_setting(settings, "webhook_env", env, what="the variable holding the webhook URL")
+    problems += check_env_setting(settings, "secret_env", env, required=False,
+                                  what="the variable holding the signing secret")
+    for key in lists:
+        value = settings.get(key)
+        if value is not None and not (isinstance(value, list) and all(isinstance(v, (str, int)) for v in value)):
+            problems.append(SettingProblem(f"{key} is a list of {items}, got {value!r}", key))
+    return problems
+
+
+def require_env(env: Mapping[str, str], channel: str, group_id: str, *names: tuple[str, str | None]) -> None:
+    """ChannelConfigError unless every named variable is set: ``names`` are (setting, variable)
+    pairs, a None variable being an optional setting left out."""
+    for setting, variable in names:
+        if variable and not env.get(variable):
+            raise ChannelConfigError(f"group {group_id}: env var {variable} (channels.{channel}.{setting}) is not set")
+
+
+def robot_address(env: Mapping[str, str], webhook_env: str,
+                  secret_env: str | None) -> tuple[str, str | None] | Permanent:
+    """(the webhook URL, the secret or None) from the environment, or why a send cannot be made."""
+    url = env.get(webhook_env)
+    if not url:
+        return Permanent(f"env var {webhook_env} is not set")
+    secret = env.get(secret_env) if secret_env else None
+    if secret_env and not secret:
+        return Permanent(f"env var {secret_env} is not set")
+    return url, secret
