@@ -48,6 +48,7 @@ def serve_command(db_url: str | None, host: str, port: int, base_url: str | None
     try:
         # uvicorn's access log is off: it would write a link's token; the app logs each request itself
         uvicorn.run(app, host=host, port=port, root_path=root_path, access_log=False, log_level="warning",
-                    proxy_headers=True)
+                    proxy_headers=True)  # SIGTERM / SIGINT: requests in flight finish, then it returns
     finally:
         store.close()
+        logging.getLogger("sopengine.web").info("stopped", extra={"fields": {"host": host, "port": port}})
