@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import signal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -45,10 +46,14 @@ def serve_command(db_url: str | None, host: str, port: int, base_url: str | None
     # What start-up loaded (plugins, compiled templates, SOP versions) lives as long as the process:
     # kept out of the collector's generations, a full collection does not stall a page.
     gc.freeze()
+    # uvicorn handles SIGTERM/SIGINT itself (requests in flight finish) and raises the signal
+    # again once it has shut down: handled here, that ends the command normally, exit 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
     try:
         # uvicorn's access log is off: it would write a link's token; the app logs each request itself
         uvicorn.run(app, host=host, port=port, root_path=root_path, access_log=False, log_level="warning",
-                    proxy_headers=True)  # SIGTERM / SIGINT: requests in flight finish, then it returns
+                    proxy_headers=True)
     finally:
         store.close()
         logging.getLogger("sopengine.web").info("stopped", extra={"fields": {"host": host, "port": port}})
