@@ -138,6 +138,13 @@ class StepChecks:
                 yield ("on",), f"unknown event {step.on!r}{did_you_mean(step.on, self.options.events)}"
             if step.skip or step.only:
                 yield (("skip",) if step.skip else ("only",)), "skip/only apply to at and cron steps"
+        if step.on_holiday is not None:
+            if step.on is not None:
+                yield ("on_holiday",), "on_holiday applies to at and cron steps"
+            elif self.sop.calendar is None:
+                yield ("on_holiday",), "on_holiday needs `calendar:` (e.g. CN) at the top of the file"
+            elif "holidays" in step.skip:
+                yield ("on_holiday",), "on_holiday moves what skip: [holidays] drops: keep one of them"
         if (step.skip or step.only) and self.sop.calendar is None:
             what = "skip: [holidays]" if step.skip else "only: workdays"
             yield (("skip",) if step.skip else ("only",)), f"{what} needs `calendar:` (e.g. CN) at the top of the file"

@@ -36,7 +36,8 @@ def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datet
     """Plan SOPs for their groups: every timed action over each group's life.
 
     Pure: reads files, touches no store, sends nothing. A persistent SOP is
-    planned for day 0 to day 30. Event-triggered steps (on:) are not planned.
+    planned for day 0 to day 30, or up to --to when given. Event-triggered
+    steps (on:) are not planned.
     Problems in files are printed to stderr; the good files are still planned
     and the exit code is 1.
     """

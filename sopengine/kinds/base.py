@@ -71,6 +71,9 @@ class StepBase(BaseModel):
     delay: Duration | None = Field(None, description="With `on`: wait this long after the event.")
     skip: list[Literal["holidays"]] = Field(default_factory=list)
     only: Literal["workdays"] | None = None
+    on_holiday: Literal["next_workday", "previous_workday"] | None = Field(
+        None, description="An occurrence on a public holiday of `calendar` moves to the next (or previous) "
+                          "working day, at the same time, instead of being dropped.")
     grace: Duration = Field(timedelta(hours=1), description="Past due + grace an action is missed.")
     channel: str | None = Field(None, description="Channel plugin; defaults to the SOP's `channel`.")
     operator: str | None = Field(None, description="Who does this step's task on a channel people work: an "

@@ -20,7 +20,7 @@ from sopengine.checking.groups import check_groups
 from sopengine.loading.loader import groups_and_problems, operators_and_problems, sop_from_document
 from sopengine.loading.options import LoadOptions
 from sopengine.planning.planner import (
-    PlannedAction, PlanningError, date_window, life_window, matches, plan, sort_actions,
+    PlannedAction, PlanningError, Window, date_window, life_window, matches, plan, sort_actions,
 )
 from sopengine.model.problems import Problem, SopFileError
 from sopengine.model.sop import Sop
@@ -157,7 +157,10 @@ def plan_workspace(
             try:
                 if not matches(sop, group):
                     continue
-                window = life_window(sop, group).intersect(date_window(sop, first, last))
+                life = life_window(sop, group)
+                if sop.lifetime is None and last is not None:  # a persistent SOP: as far as asked
+                    life = Window(life.start, date_window(sop, None, last).end)
+                window = life.intersect(date_window(sop, first, last))
                 actions += plan(sop, group, window, render=render)
             except (TemplateProblem, PlanningError) as exc:
                 if errors is None:

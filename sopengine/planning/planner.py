@@ -112,7 +112,16 @@ def occurrence_anchors(
         naive = sorted(parse_at(s).local_naive(group.start) for s in specs)
     else:
         return []
-    cal = calendars(sop.calendar) if sop.calendar and (step.skip or step.only) else None
+    cal = calendars(sop.calendar) if sop.calendar and (step.skip or step.only or step.on_holiday) else None
+    if cal is not None and step.on_holiday is not None:
+        naive = list(naive)
+        taken = {t for t in naive if not cal.is_holiday(t.date())}
+        moved = []
+        for t in naive:
+            t = _moved_off_holiday(sop, step, group, t, cal, taken)
+            taken.add(t)
+            moved.append(t)
+        naive = sorted(moved)
     anchors: list[datetime] = []
     for t in naive:
         if cal is not None:
@@ -123,9 +132,36 @@ def occurrence_anchors(
         instant = resolve_local(t, tz)
         if instant >= until:
             break
-        if not anchors or anchors[-1] != instant:
+        if not anchors or anchors[-1] != instant:  # a moved occurrence meeting one already there is one
             anchors.append(instant)
     return anchors
+
+
+#: How far an occurrence may move to find a working day (the longest Chinese holiday is 8 days).
+MOST_HOLIDAY_DAYS = 31
+
+
+def _moved_off_holiday(sop: Sop, step: StepBase, group: Group, t: datetime, cal: WorkCalendar,
+                       taken: set[datetime]) -> datetime:
+    """``t`` moved to the next (or previous) working day when it falls on a public holiday, at the
+    same local time, passing over a day the step already happens at that time (a weekly class
+    moved out of 国庆 does not swallow the next week's). A move past the group's last day, or
+    before its day 0, is an error (never a silent drop)."""
+    if not cal.is_holiday(t.date()):
+        return t
+    direction = 1 if step.on_holiday == "next_workday" else -1
+    day = t.date()
+    for _ in range(MOST_HOLIDAY_DAYS):
+        day += timedelta(days=direction)
+        if cal.is_workday(day) and t.replace(year=day.year, month=day.month, day=day.day) not in taken:
+            break
+    else:
+        raise PlanningError(step.id, f"no working day within {MOST_HOLIDAY_DAYS} days of {t.date()}")
+    offset = (day - group.start).days
+    if offset < 0 or (sop.lifetime is not None and offset > sop.lifetime):
+        raise PlanningError(step.id, f"on_holiday moves the {t.date()} occurrence to {day}, outside the group's "
+                                     f"life (day {offset}): shorten `days` or use the other direction")
+    return t.replace(year=day.year, month=day.month, day=day.day)
 
 
 def step_is_manual(step: StepBase, part: str | None) -> bool:
