@@ -98,11 +98,12 @@ class StepChecks:
         yield from self._templates(step, group)
 
     def _timing(self, step: StepBase) -> Iterator[tuple[tuple[Any, ...], str]]:
-        given = [name for name in ("at", "cron", "on") if getattr(step, name) is not None]
+        given = [name for name in ("at", "cron", "on", "before", "after") if getattr(step, name) is not None]
         if len(given) != 1:
             where = (given[1],) if len(given) > 1 else ()
-            yield where, ("needs exactly one timing: at, cron or on" if not given
+            yield where, ("needs exactly one timing: at, cron, on, before or after" if not given
                           else f"has both {given[0]!r} and {given[1]!r}; give exactly one timing")
+        yield from self._relative(step)
         lifetime = self.sop.lifetime
         if step.cron is not None:
             try:
@@ -153,11 +154,18 @@ class StepChecks:
         yield from self._quiet(step)
         yield from step.problems()
 
-    def _quiet(self, step: StepBase) -> Iterator[tuple[tuple[Any, ...], str]]:
-        """Steps whose times fall inside the SOP's quiet hours (operator-only work excepted)."""
-        quiet = self.sop.quiet
-        if quiet is None:
-            return
+    def _local_times(self, step: StepBase, depth: int = 0) -> list[tuple[tuple[Any, ...], time]]:
+        """(where in the step, a local time it happens at) for a sample month; a step timed from
+        another takes that step's times, shifted."""
+        relative = step.before or step.after
+        if relative is not None:
+            target = next((s for s in self.sop.steps if s.id == relative.step), None)
+            if target is None or depth > len(self.sop.steps):
+                return []
+            shift = -relative.by if step.before is not None else relative.by
+            loc = ("before",) if step.before is not None else ("after",)
+            return [(loc, (datetime.combine(SAMPLE_START, t) + shift).time())
+                    for _, t in self._local_times(target, depth + 1)]
         times: list[tuple[tuple[Any, ...], time]] = []
         if step.at is not None:
             specs = [step.at] if isinstance(step.at, str) else step.at
@@ -170,9 +178,44 @@ class StepChecks:
             try:
                 check_cron(step.cron)
             except ValueError:
-                return
+                return []
             sample = cron_times(step.cron, SAMPLE_START, SAMPLE_START + timedelta(days=31))
             times += [(("cron",), t.time()) for t in sample]
+        return times
+
+    def _relative(self, step: StepBase) -> Iterator[tuple[tuple[Any, ...], str]]:
+        """``before:`` / ``after:`` name an at or cron step of this SOP, without a loop."""
+        name = "before" if step.before is not None else "after" if step.after is not None else None
+        if name is None:
+            return
+        ids = {s.id: s for s in self.sop.steps}
+        seen = {step.id}
+        current: StepBase | None = step
+        while current is not None and (current.before or current.after):
+            relative = current.before or current.after
+            assert relative is not None
+            target = ids.get(relative.step)
+            if target is None:
+                yield (name, "step"), f"unknown step {relative.step!r}{did_you_mean(relative.step, ids)}"
+                return
+            if target.id in seen:
+                yield (name, "step"), f"{name} makes a loop through step {target.id!r}"
+                return
+            if target.on is not None:
+                yield (name, "step"), f"step {target.id!r} is triggered by an event: time this one with on: too"
+                return
+            seen.add(target.id)
+            current = target
+        for field in ("days", "on_holiday"):
+            if getattr(step, field) is not None:
+                yield (field,), f"{field} does not apply to a step timed by {name}: (it follows its step)"
+
+    def _quiet(self, step: StepBase) -> Iterator[tuple[tuple[Any, ...], str]]:
+        """Steps whose times fall inside the SOP's quiet hours (operator-only work excepted)."""
+        quiet = self.sop.quiet
+        if quiet is None:
+            return
+        times = self._local_times(step)
         for loc, t in times:
             for part, offset in step.parts():
                 if step.traits(part).quiet_exempt:

@@ -44,6 +44,14 @@ class PartTraits:
     ends_group: bool = False
 
 
+class RelativeTiming(BaseModel):
+    """``{step: live, by: 1h}``: timed from each occurrence of another step of the SOP."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    step: StepId = Field(description="The step this one is timed from (an at or cron step of the same SOP).")
+    by: Duration = Field(description="How long before (or after) each of its occurrences.")
+
+
 class StepBase(BaseModel):
     """Fields common to every step (timing, rules, routing)."""
 
@@ -71,6 +79,9 @@ class StepBase(BaseModel):
     delay: Duration | None = Field(None, description="With `on`: wait this long after the event.")
     skip: list[Literal["holidays"]] = Field(default_factory=list)
     only: Literal["workdays"] | None = None
+    before: RelativeTiming | None = Field(None, description="Timed before each occurrence of another step "
+                                                            "(`{step: live, by: 1h}`): it follows that step's moves.")
+    after: RelativeTiming | None = Field(None, description="Timed after each occurrence of another step.")
     on_holiday: Literal["next_workday", "previous_workday"] | None = Field(
         None, description="An occurrence on a public holiday of `calendar` moves to the next (or previous) "
                           "working day, at the same time, instead of being dropped.")

@@ -49,7 +49,17 @@ def sop_from_definition(definition: Mapping[str, Any], kinds: Mapping[str, type[
 
 
 def step_fingerprint(sop: Sop, step: StepBase) -> str:
-    """Changes when anything that shapes this step's actions changes (text, vars, pools, routing)."""
-    text = json.dumps([step.model_dump(mode="json"), sop.vars, sop.pools, sop.channel, sop.timezone.key],
+    """Changes when anything that shapes this step's actions changes (text, vars, pools, routing,
+    and for a step timed from another, that step's timing too)."""
+    chain = [step.model_dump(mode="json")]
+    ids = {s.id: s for s in sop.steps}
+    current: StepBase | None = step
+    for _ in range(len(sop.steps)):  # a loop is refused at validate; bounded here anyway
+        relative = current.before or current.after if current is not None else None
+        current = ids.get(relative.step) if relative is not None else None
+        if current is None:
+            break
+        chain.append(current.model_dump(mode="json"))
+    text = json.dumps([chain[0] if len(chain) == 1 else chain, sop.vars, sop.pools, sop.channel, sop.timezone.key],
                       sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -97,6 +97,12 @@ def occurrence_anchors(
     Filters ``skip: [holidays]`` / ``only: workdays`` by the local date and
     drops instants that DST resolution made equal.
     """
+    relative = step.before or step.after
+    if relative is not None:
+        shift = -relative.by if step.before is not None else relative.by
+        base = occurrence_anchors(sop, sop.step(relative.step), group, until - shift, calendars)
+        moved = sorted({a + shift for a in base if a + shift < until})
+        return moved
     tz = sop.timezone
     naive: Iterable[datetime]
     if step.cron is not None:
