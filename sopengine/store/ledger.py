@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, false, literal, not_, select, update
 from sqlalchemy.engine import Connection
 
 from sopengine.store import states
@@ -20,41 +20,43 @@ def sweep_deadlines(store: Database, now: datetime, manual_channels: Iterable[st
                     actor: str) -> list[tuple[str, str, str]]:
     """Past due + grace: automatic → missed, operator tasks → overdue. Returns (key, from, to).
 
-    Relies on the ledger's invariant that a waiting action's next attempt is never after its
-    deadline (a retry or deferral that would be is recorded as missed instead), so the sweep
-    reads the claim index: only actions already due are candidates.
+    Set-based: a few ``UPDATE … RETURNING`` statements whatever the number of actions (a virtual
+    life sweeps thousands of tasks a day). Each re-checks its conditions as it writes, so an
+    action a daemon claimed or an operator retried meanwhile is left alone. Relies on the
+    ledger's invariant that a waiting action's next attempt is never after its deadline (a retry
+    or deferral that would be is recorded as missed instead), so the sweep reads the claim index:
+    only actions already due are candidates.
     """
-    manual = set(manual_channels)
+    manual = sorted(set(manual_channels))
     now_db = to_db(now)
+    by_person = actions.c.channel.in_(manual) if manual else false()
+    missed_reason = case((actions.c.last_result.is_(None), literal("past due + grace")),
+                         else_=literal("past due + grace; last result: ") + actions.c.last_result)
     changes: list[tuple[str, str, str]] = []
+    audits: list[dict[str, Any]] = []
     with writing(store) as conn:
-        rows = conn.execute(select(actions.c.id, actions.c.key, actions.c.state, actions.c.channel,
-                                   actions.c.group_id, actions.c.sop_id, actions.c.last_result).where(or_(
-            and_(actions.c.state.in_((states.PLANNED, states.RETRYING)), actions.c.next_attempt_at < now_db,
-                 actions.c.deadline < now_db),
-            and_(actions.c.state == states.DUE, actions.c.lease_owner.is_(None), actions.c.deadline < now_db)))).all()
-        audits = []
-        for r in rows:
-            to_state = states.OVERDUE if r.channel in manual else states.MISSED
-            reason = "not done by due + grace" if to_state == states.OVERDUE else (
-                f"past due + grace; last result: {r.last_result}" if r.last_result else "past due + grace")
-            values: dict[str, Any] = {"state": to_state, "reason": reason, "updated_at": now_db}
-            if to_state == states.MISSED:
-                values["finished_at"] = now_db
-            # re-checked (PostgreSQL): a daemon may have claimed it, or an operator retried it, since
-            if r.state == states.DUE:
-                still = and_(actions.c.state == states.DUE, actions.c.lease_owner.is_(None))
+        for from_state in (states.DUE, states.PLANNED, states.RETRYING):
+            if from_state == states.DUE:  # handed out and not being sent right now
+                where = and_(actions.c.state == states.DUE, actions.c.lease_owner.is_(None))
             else:
-                still = and_(actions.c.state == r.state, actions.c.next_attempt_at < now_db)
-            moved = conn.execute(update(actions).where(actions.c.id == r.id, still, actions.c.deadline < now_db)
-                                 .values(**values))
-            if moved.rowcount != 1:
-                continue
-            audits.append({"action_key": r.key, "group_id": r.group_id, "sop_id": r.sop_id,
-                           "from_state": r.state, "to_state": to_state, "detail": reason})
-            changes.append((r.key, r.state, to_state))
+                where = and_(actions.c.state == from_state, actions.c.next_attempt_at < now_db)
+            where = and_(where, actions.c.deadline < now_db)
+            for to_state, whose, reason in ((states.OVERDUE, by_person, literal(OVERDUE_REASON)),
+                                            (states.MISSED, not_(by_person), missed_reason)):
+                values: dict[str, Any] = {"state": to_state, "reason": reason, "updated_at": now_db}
+                if to_state == states.MISSED:
+                    values["finished_at"] = now_db
+                for row in conn.execute(update(actions).where(where, whose).values(**values).returning(
+                        actions.c.key, actions.c.group_id, actions.c.sop_id, actions.c.reason)):
+                    audits.append({"action_key": row.key, "group_id": row.group_id, "sop_id": row.sop_id,
+                                   "from_state": from_state, "to_state": to_state, "detail": row.reason})
+                    changes.append((row.key, from_state, to_state))
         write_audit(conn, now, actor, audits)
     return changes
+
+
+#: Why an operator task is overdue.
+OVERDUE_REASON = "not done by due + grace"
 
 
 def next_wakeup(store: Database, now: datetime) -> datetime | None:
