@@ -67,3 +67,20 @@ def test_a_facts_workbook_imports_like_a_csv(tmp_path):
     junk.write_text("not a workbook", encoding="utf-8")
     with pytest.raises(SopFileError, match="not a readable XLSX workbook"):
         load_facts(junk)
+
+
+def test_a_plan_and_the_groups_export_for_review_in_a_spreadsheet(store_url, sops_dir):
+    runner = CliRunner()
+    plan = ["plan", str(sops_dir / "learning-camp-21d.yaml"), "--groups", str(sops_dir / "groups.yaml")]
+    as_csv = runner.invoke(main, [*plan, "--format", "csv"])
+    assert as_csv.exit_code == 0 and as_csv.stdout.startswith("\ufeffdue,group,sop,step,")
+    assert "2026-09-20 08:00,ppt-camp-2026-09-a,learning-camp-21d,morning" in as_csv.stdout
+    sheet = book(runner.invoke(main, [*plan, "--format", "xlsx"]).stdout_bytes)
+    assert isinstance(sheet["A2"].value, datetime) and sheet["B2"].value.startswith("ppt-camp-2026-09-")
+    applied = runner.invoke(main, ["apply", *plan[1:], "--now", "2026-09-19T00:00+08:00", "--db", store_url])
+    assert applied.exit_code == 0
+    groups = runner.invoke(main, ["groups", "--format", "csv", "--db", store_url]).stdout
+    assert groups.startswith("\ufeffid,name,start,tags,sops,state,") and "ppt-camp-2026-09-a" in groups
+    rows = list(book(runner.invoke(main, ["groups", "--format", "xlsx", "--db", store_url]).stdout_bytes)
+                .iter_rows(values_only=True))
+    assert rows[0][:3] == ("id", "name", "start") and "members" in rows[0]

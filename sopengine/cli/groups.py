@@ -12,14 +12,16 @@ from rich.table import Table
 from sopengine.loading.facts_file import load_facts
 from sopengine.checking.groups import FactChecks
 from sopengine.model.problems import SopFileError
-from sopengine.cli.common import echo_json, echo_problems
+from sopengine.cli.common import echo_bytes, echo_json, echo_problems
+from sopengine.operators.spreadsheet import csv_text
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 from sopengine.cli.status import wide_console
 
 
 @click.group("groups", invoke_without_command=True)
 @DB_OPTION
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table",
+              show_default=True)
 @click.pass_context
 def groups_command(ctx: click.Context, db_url: str | None, fmt: str) -> None:
     """List groups with their facts and current SOPs (subcommand: import)."""
@@ -29,6 +31,19 @@ def groups_command(ctx: click.Context, db_url: str | None, fmt: str) -> None:
     rows = open_store(db_url, plugin_host(), create=False).list_groups()
     if fmt == "json":
         echo_json([r.to_json() for r in rows])
+        return
+    if fmt in ("csv", "xlsx"):
+        fact_names = sorted({name for r in rows for name in r.facts})
+        headers = ["id", "name", "start", "tags", "sops", "state", *fact_names]
+        cells = [[r.id, r.name, r.start, " ".join(r.tags), " ".join(r.sops),
+                  "dissolved" if r.dissolved_at else "paused" if r.paused else "active",
+                  *(r.facts.get(n, "") for n in fact_names)] for r in rows]
+        if fmt == "csv":
+            click.echo(csv_text(headers, cells), nl=False)
+        else:
+            from sopengine.operators.xlsx import workbook_bytes
+
+            echo_bytes(workbook_bytes("groups", headers, cells))
         return
     table = Table(show_edge=False)
     for column in ("group", "name", "start", "SOPs", "facts", "facts updated (UTC)", "state"):

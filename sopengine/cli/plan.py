@@ -27,7 +27,8 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--to", "last", type=DATE, help="Last local date (inclusive).")
 @click.option("--group", "only_groups", multiple=True, help="Only this group (repeatable).")
 @click.option("--sop", "only_sops", multiple=True, help="Only this SOP (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "ics"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "ics", "csv", "xlsx"]), default="table",
+              show_default=True, help="csv (with a BOM) and xlsx: for review in Excel or WPS.")
 @click.option("--alarm", type=click.IntRange(min=0), default=10, show_default=True,
               help="With --format ics: remind this many minutes before each action (0: no reminder).")
 def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datetime | None,
@@ -55,6 +56,20 @@ def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datet
     echo_problems(errors)
     if fmt == "json":
         echo_json([a.to_json() for a in actions])
+    elif fmt in ("csv", "xlsx"):
+        headers = ["due", "group", "sop", "step", "part", "kind", "channel", "text", "key"]
+        cells = [[a.due, a.group, a.sop, a.step, a.part or "", a.kind, a.channel,
+                  str(a.payload.get("text") or a.payload.get("notice") or a.payload.get("name") or ""), a.key]
+                 for a in actions]
+        if fmt == "csv":
+            from sopengine.operators.spreadsheet import csv_text
+
+            click.echo(csv_text(headers, cells), nl=False)
+        else:
+            from sopengine.cli.common import echo_bytes
+            from sopengine.operators.xlsx import workbook_bytes
+
+            echo_bytes(workbook_bytes("plan", headers, cells))
     elif fmt == "ics":
         from sopengine.present.ics import plan_ics  # icalendar and rich load only for the format that needs them
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, tzinfo
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import click
 from rich.console import Console
@@ -14,7 +12,7 @@ from rich.table import Table
 from sopengine.store import PairStatus, states
 from sopengine.cli.local_time import TZ_OPTION, common_zone, local, zone_name, zone_of
 from sopengine.cli.common import echo_bytes, echo_json
-from sopengine.operators.spreadsheet import UTF8_BOM, safe_cell
+from sopengine.operators.spreadsheet import csv_text
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 
 SHOWN_STATES = (states.PLANNED, states.DUE, states.RETRYING, states.SENT, states.DONE, states.SKIPPED,
@@ -130,14 +128,3 @@ def health_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
         click.echo(f"failed: {report.failed}  missed: {report.missed}  overdue operator tasks: {report.overdue}")
         click.echo(f"next due: {local(report.next_due, zone, when)}" if report.next_due else "next due: none")
     raise SystemExit(0 if report.live_workers and not report.late else 1)
-
-
-def csv_text(headers: list[str], rows: list[list[Any]]) -> str:
-    """CSV as spreadsheets want it: a BOM, times as ``YYYY-MM-DD HH:MM``, formula cells made safe."""
-    out = io.StringIO()
-    out.write(UTF8_BOM)
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([safe_cell(v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else v) for v in row])
-    return out.getvalue()

@@ -9,7 +9,10 @@ what an operator copies from a page or a Markdown sheet stays exactly the text.
 
 from __future__ import annotations
 
-from typing import Any
+import csv
+import io
+from datetime import datetime
+from typing import Any, Sequence
 
 #: What a spreadsheet reads as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -23,3 +26,15 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def csv_text(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """CSV as spreadsheets want it: a BOM, times as ``YYYY-MM-DD HH:MM`` (as the rows give them),
+    formula cells made safe."""
+    out = io.StringIO()
+    out.write(UTF8_BOM)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([safe_cell(v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else v) for v in row])
+    return out.getvalue()
