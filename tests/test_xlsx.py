@@ -47,6 +47,10 @@ def test_exports_of_actions_sheet_and_report(store_url, sops_dir):
     assert tasks.exit_code == 0, tasks.output
     sheet = book(tasks.stdout_bytes)
     assert [c.value for c in sheet[1]][:3] == ["时间", "运营", "群"] and "小雅" in {c.value for c in sheet["B"]}
+    status = runner.invoke(main, ["status", "--format", "csv", "--db", store_url]).stdout
+    assert status.startswith("\ufeffsop,group,planned,") and "ppt-camp-2026-09-a" in status
+    status_book = runner.invoke(main, ["status", "--format", "xlsx", "--db", store_url]).stdout_bytes
+    assert book(status_book)["A1"].value == "sop"
     report = runner.invoke(main, ["report", "--format", "xlsx", "--db", store_url])
     assert report.exit_code == 0, report.output
     rows = list(book(report.stdout_bytes).iter_rows(values_only=True))

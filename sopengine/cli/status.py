@@ -48,7 +48,8 @@ def wide_console() -> Console:
 @DB_OPTION
 @now_option()
 @TZ_OPTION
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table",
+              show_default=True)
 def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, fmt: str) -> None:
     """Counts by state per SOP and group, next due (in each SOP's zone), late, failed and missed."""
     store = open_store(db_url, plugin_host(), create=False)
@@ -57,6 +58,17 @@ def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
     if fmt == "json":
         echo_json([{**r.to_json(), "next_due": r.next_due.astimezone(zone_of(r.sop, zones, tz)).isoformat()
                     if r.next_due else None} for r in rows])
+    elif fmt in ("csv", "xlsx"):
+        headers = ["sop", "group", *SHOWN_STATES, "late", "next_due", "paused", "dissolved"]
+        cells = [[r.sop, r.group, *(r.counts.get(s, 0) for s in SHOWN_STATES), r.late,
+                  r.next_due.astimezone(zone_of(r.sop, zones, tz)) if r.next_due else "", r.paused, r.dissolved]
+                 for r in rows]
+        if fmt == "csv":
+            click.echo(csv_text(headers, cells), nl=False)
+        else:
+            from sopengine.operators.xlsx import workbook_bytes
+
+            echo_bytes(workbook_bytes("status", headers, cells))
     else:
         wide_console().print(status_table(rows, zones=zones, tz=tz))
 
