@@ -89,3 +89,19 @@ def test_a_pool_file_in_a_subfolder_is_read(tmp_path):
           - {id: t, kind: topic, at: day 1 20:00, pick: p, text: "{{ item }}"}
     """, path=str(tmp_path / "ok.yaml"))
     assert sop.pools["p"] == ["一"]
+
+
+def test_a_pool_saved_by_chinese_excel_or_as_a_workbook_reads_like_any_csv(tmp_path):
+    from sopengine.loading.pools import load_pool
+    from sopengine.operators.xlsx import workbook_bytes
+
+    gbk = tmp_path / "topics.csv"
+    gbk.write_bytes("话题\n你最头疼的是什么？\n分享一页作品\n".encode("gbk"))
+    assert load_pool(gbk) == ["你最头疼的是什么？", "分享一页作品"]
+    book = tmp_path / "lessons.xlsx"
+    book.write_bytes(workbook_bytes("pool", ["title", "tip"], [["结构", "先定结构"], ["字体", 2]]))
+    assert load_pool(book) == [{"title": "结构", "tip": "先定结构"}, {"title": "字体", "tip": "2"}]
+    junk = tmp_path / "bad.xlsx"
+    junk.write_text("no", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a readable XLSX workbook"):
+        load_pool(junk)

@@ -11,6 +11,7 @@ from typing import Any
 from sopengine.model.fact_types import typed_fact
 from sopengine.model.problems import Problem, SopFileError
 from sopengine.loading.source import load_yaml
+from sopengine.loading.spreadsheets import decode_csv, xlsx_rows
 
 ID_COLUMNS = ("id", "group", "group_id", "群id")
 
@@ -53,16 +54,10 @@ def load_facts(path: Path) -> dict[str, dict[str, Any]]:
 def read_spreadsheet_text(path: Path) -> str:
     """A CSV file's text as Excel and WPS save it: UTF-8 (with or without a BOM), else GB18030
     (a superset of GBK, what Chinese Excel writes by default)."""
-    raw = path.read_bytes()
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise SopFileError([Problem(str(path), 1, 1, f"neither UTF-8 nor GBK/GB18030 text (byte {exc.start}); "
-                                                     "save it as CSV UTF-8")]) from None
+        return decode_csv(path.read_bytes())
+    except ValueError as exc:
+        raise SopFileError([Problem(str(path), 1, 1, str(exc))]) from None
 
 
 def _csv(path: Path) -> dict[str, dict[str, Any]]:
@@ -95,14 +90,10 @@ def _csv(path: Path) -> dict[str, dict[str, Any]]:
 def _xlsx(path: Path) -> dict[str, dict[str, Any]]:
     """The first sheet of a workbook, as :func:`_csv` reads a CSV: a header row with an id
     column, then a group per row (numbers stay numbers, cells are problems at their row and column)."""
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # a broken or foreign file: one clear line, whatever openpyxl raised
-        raise SopFileError([Problem(str(path), 1, 1, f"not a readable XLSX workbook: {exc}")]) from None
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
+        rows = iter(xlsx_rows(path))
+    except ValueError as exc:
+        raise SopFileError([Problem(str(path), 1, 1, str(exc))]) from None
     header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
     key = next((i for i, h in enumerate(header) if h.lower() in ID_COLUMNS), None)
     if key is None:
@@ -122,7 +113,6 @@ def _xlsx(path: Path) -> dict[str, dict[str, Any]]:
             except ValueError as exc:
                 problems.append(Problem(str(path), line, col, f"row {line}, column {name!r} of group {gid!r}: {exc}"))
         out[gid] = facts
-    book.close()
     if problems:
         raise SopFileError(problems)
     return out

@@ -1,4 +1,4 @@
-"""Content pools kept in files: a YAML list, a CSV column, or a Markdown list."""
+"""Content pools kept in files: a YAML list, a CSV or XLSX table, or a Markdown list."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from ruamel.yaml.error import YAMLError
 
 from sopengine.loading.source import new_yaml, to_plain
+from sopengine.loading.spreadsheets import decode_csv, xlsx_rows
 
 _MD_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*\S)\s*$")
 
@@ -31,29 +32,36 @@ def confined(base: Path, relative: str) -> Path:
 def load_pool(path: Path) -> list[Any]:
     """Items of the pool file at ``path``; ValueError with a readable reason otherwise.
 
-    ``.yaml``/``.yml``: a list (or a mapping with one list value). ``.csv`` (UTF-8, with or
-    without a BOM): the first row is always the header, as a spreadsheet saves it, never an item;
-    with one column each row below is one text item, with several each row is a mapping of the
-    header's names (``{{ item.title }}``); blank rows are skipped. ``.md``: every list item line.
+    ``.yaml``/``.yml``: a list (or a mapping with one list value). ``.csv`` (UTF-8 with or
+    without a BOM, GBK or GB18030, as Excel and WPS save it) and ``.xlsx`` (its first sheet): the
+    first row is always the header, never an item; with one column each row below is one text
+    item, with several each row is a mapping of the header's names (``{{ item.title }}``); blank
+    rows are skipped. ``.md``: every list item line.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValueError(f"file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read {path}: {exc}") from None
     suffix = path.suffix.lower()
+    if not path.is_file():
+        raise ValueError(f"file not found: {path}")
+    if suffix == ".xlsx":
+        try:
+            cells = xlsx_rows(path)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
+        return _table_items([["" if c is None else str(c).strip() for c in row] for row in cells], path)
+    try:
+        raw = path.read_bytes()
+        text = decode_csv(raw) if suffix == ".csv" else raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from None
     if suffix in (".yaml", ".yml"):
         return _yaml_items(text, path)
     if suffix == ".csv":
-        return _csv_items(text.removeprefix("\ufeff"), path)
+        return _table_items([[cell.strip() for cell in r] for r in csv.reader(io.StringIO(text))], path)
     if suffix in (".md", ".markdown"):
         return [m[1] for line in text.splitlines() if (m := _MD_ITEM.match(line))]
-    raise ValueError(f"unsupported pool file type {suffix!r} (use .yaml, .csv or .md)")
+    raise ValueError(f"unsupported pool file type {suffix!r} (use .yaml, .csv, .xlsx or .md)")
 
 
-def _csv_items(text: str, path: Path) -> list[Any]:
-    rows = [[cell.strip() for cell in r] for r in csv.reader(io.StringIO(text))]
+def _table_items(rows: list[list[str]], path: Path) -> list[Any]:
     rows = [r for r in rows if any(r)]
     if not rows:
         return []
