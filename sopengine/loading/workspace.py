@@ -17,6 +17,7 @@ from typing import Iterable, Sequence
 from sopengine.model.group import Group
 from sopengine.model.operators import Operator
 from sopengine.checking.groups import check_groups
+from sopengine.loading.groups_sheet import groups_from_sheet, is_groups_sheet
 from sopengine.loading.loader import groups_and_problems, operators_and_problems, sop_from_document
 from sopengine.loading.options import LoadOptions
 from sopengine.planning.planner import (
@@ -88,6 +89,11 @@ def load_workspace(
         if path.resolve() in seen:
             continue
         seen.add(path.resolve())
+        if is_groups_sheet(path):  # a groups file kept as a spreadsheet
+            good, problems = groups_from_sheet(path)
+            ws.groups += good
+            ws.problems += problems
+            continue
         try:
             text = path.read_text(encoding="utf-8")
             doc = load_yaml(path, text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from typing_extensions import Annotated
@@ -47,6 +47,31 @@ class GroupModel(BaseModel):
         return value
 
 
+class Origin(Protocol):
+    """Where a group was written, able to place a problem inside it."""
+
+    def problem(self, loc: Sequence[str | int], message: str, severity: Severity = "error",
+                *, key: bool = False) -> Problem: ...
+
+
+@dataclass(frozen=True)
+class SheetOrigin:
+    """Where a group was written in a spreadsheet: its row, and the column of each key (a dotted
+    key such as ``channels.wechat.operator`` is one column)."""
+
+    path: str
+    row: int
+    columns: Mapping[str, int]
+
+    def problem(self, loc: Sequence[str | int], message: str, severity: Severity = "error",
+                *, key: bool = False) -> Problem:
+        for depth in range(len(loc), 0, -1):
+            col = self.columns.get(".".join(str(p) for p in loc[:depth]))
+            if col is not None:
+                return Problem(self.path, self.row, col, message, severity)
+        return Problem(self.path, self.row, 1, message, severity)
+
+
 @dataclass(frozen=True)
 class GroupOrigin:
     """Where a group was written: entry ``index`` of a groups file's ``groups:`` list."""
@@ -78,7 +103,7 @@ class Group:
     #: Role → the operator (id or name) who holds it here, for a step's ``operator:``.
     roles: dict[str, str] = field(default_factory=dict)
     #: The groups-file entry it came from (None for a group read back from the store).
-    origin: GroupOrigin | None = field(default=None, repr=False)
+    origin: Origin | None = field(default=None, repr=False)
 
     def problem(self, loc: Sequence[str | int], message: str, severity: Severity = "error",
                 *, key: bool = False) -> Problem:
@@ -90,7 +115,7 @@ class Group:
         return self.origin.problem(loc, text, severity, key=key)
 
     @classmethod
-    def from_model(cls, model: GroupModel, origin: GroupOrigin | None = None) -> "Group":
+    def from_model(cls, model: GroupModel, origin: Origin | None = None) -> "Group":
         """The group of a validated entry, its facts typed (ValueError for a fact of the wrong type)."""
         facts = {name: typed_fact(name, value) for name, value in (model.model_extra or {}).items()}
         if model.members is not None:
