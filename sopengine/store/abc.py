@@ -145,9 +145,10 @@ class DataStore(ABC):
 
     @abstractmethod
     def channel_actions(self, channel: str, since: datetime, until: datetime,
-                        group_ids: Collection[str] | None = None) -> list[StoredAction]:
-        """A channel's actions due in ``[since, until)`` (of ``group_ids`` only, when given), with
-        what rendering them needs."""
+                        group_ids: Collection[str] | None = None,
+                        in_states: Collection[str] | None = None) -> list[StoredAction]:
+        """A channel's actions due in ``[since, until)`` (of ``group_ids`` only, in ``in_states``
+        only, when given), with what rendering them needs."""
 
     @abstractmethod
     def groups_by_id(self, ids: set[str]) -> dict[str, StoredGroup]:

@@ -127,11 +127,14 @@ class StoredAction(ActionRecord):
 
 
 def channel_actions(store: Database, channel: str, since: datetime, until: datetime,
-                    group_ids: Collection[str] | None = None) -> list[StoredAction]:
+                    group_ids: Collection[str] | None = None,
+                    in_states: Collection[str] | None = None) -> list[StoredAction]:
     """Actions of ``channel`` due in ``[since, until)``, by due time (``group_ids``: of those
-    groups only, read through the group index)."""
+    groups only, read through the group index; ``in_states``: in those states only)."""
     q = select(actions).where(actions.c.channel == channel, actions.c.due >= to_db(since),
                               actions.c.due < to_db(until))
+    if in_states is not None:
+        q = q.where(actions.c.state.in_(sorted(in_states)))
     with store.engine.connect() as conn:
         if group_ids is None:
             rows = list(conn.execute(q))

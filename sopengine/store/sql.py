@@ -80,8 +80,9 @@ class Store(Database, DataStore):
                                      limit=limit, key=key)
 
     def channel_actions(self, channel: str, since: datetime, until: datetime,
-                        group_ids: Collection[str] | None = None) -> list[_queries.StoredAction]:
-        return _queries.channel_actions(self, channel, since, until, group_ids)
+                        group_ids: Collection[str] | None = None,
+                        in_states: Collection[str] | None = None) -> list[_queries.StoredAction]:
+        return _queries.channel_actions(self, channel, since, until, group_ids, in_states)
 
     def groups_by_id(self, ids: set[str]) -> dict[str, _queries.StoredGroup]:
         return _queries.groups_by_id(self, ids)
