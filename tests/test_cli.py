@@ -155,3 +155,14 @@ def test_listing_the_commands_imports_none_of_them():
             "print(sorted(m for m in sys.modules if m.startswith(('sopengine.store', 'sqlalchemy', 'alembic'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out
+
+
+def test_a_plan_too_long_for_a_table_is_summarised_day_by_day(tmp_path, sops_dir):
+    lines = ["groups:"] + [f"  - {{id: g{i:02d}, name: 群{i}, start: 2026-09-19, tags: [learning, camp], members: 50, "
+                           f"channels: {{wechat: {{operator: 小雅}}}}}}" for i in range(15)]
+    groups = tmp_path / "groups.yaml"
+    groups.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["plan", str(sops_dir / "learning-camp-21d.yaml"), "--groups", str(groups)])
+    assert result.exit_code == 0, result.output
+    assert "day by day" in result.output and "--format json, csv or xlsx" in result.output
+    assert "2026-09-21 周一" in result.output and "15" in result.output

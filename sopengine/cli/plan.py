@@ -80,10 +80,15 @@ def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datet
     else:
         from rich.console import Console
 
-        from sopengine.present.plan_table import plan_table
+        from sopengine.present.plan_table import ROWS_SHOWN, plan_summary, plan_table
 
         console = Console()
         if not console.is_terminal:
             console = Console(width=160)  # piped or redirected: keep rows readable, not 80 columns
-        console.print(plan_table(actions, title=f"{len(actions)} actions", width=console.width))
+        if len(actions) > ROWS_SHOWN:
+            console.print(plan_summary(actions, title=f"{len(actions)} actions, day by day"))
+            click.echo(f"{len(actions)} actions are more than a table shows ({ROWS_SHOWN}): narrow it with "
+                       "--group, --sop, --from and --to, or take them all with --format json, csv or xlsx")
+        else:
+            console.print(plan_table(actions, title=f"{len(actions)} actions", width=console.width))
     raise SystemExit(1 if not ws.ok or errors else 0)

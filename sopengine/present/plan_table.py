@@ -42,3 +42,29 @@ def plan_table(actions: Sequence[PlannedAction], title: str | None = None, width
         table.add_row(date_cell, f"{local:%H:%M}", action.group, f"D{action.day}", action.step,
                       kind_label(action.kind, action.part), text)
     return table
+
+
+#: More actions than this are summarised day by day: a table of every row would take longer to
+#: draw than to read (rich draws some thousand rows a second).
+ROWS_SHOWN = 1000
+
+
+def plan_summary(actions: Sequence[PlannedAction], title: str | None = None) -> Table:
+    """One row per local date: how many actions, in how many groups, of which kinds."""
+    table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=False, expand=False, padding=(0, 1))
+    table.add_column("日期", no_wrap=True)
+    table.add_column("动作", justify="right")
+    table.add_column("群", justify="right")
+    table.add_column("类型", overflow="fold")
+    days: dict[str, tuple[int, set[str], dict[str, int]]] = {}
+    for action in actions:
+        local = action.due
+        key = f"{local:%Y-%m-%d} {weekday_label(local.isoweekday())}"
+        count, groups, kinds = days.setdefault(key, (0, set(), {}))
+        groups.add(action.group)
+        label = kind_label(action.kind, action.part)
+        kinds[label] = kinds.get(label, 0) + 1
+        days[key] = (count + 1, groups, kinds)
+    for key, (count, groups, kinds) in days.items():
+        table.add_row(key, str(count), str(len(groups)), "、".join(f"{k} {n}" for k, n in kinds.items()))
+    return table
