@@ -10,11 +10,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_quick_bench_runs_and_prints_the_table() -> None:
-    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", "apply,burst,plan"], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", "apply,burst,plan,workspace"], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert "sopengine benchmarks" in out
-    for section in ("1 apply", "2 burst", "5 plan latency"):
+    for section in ("1 apply", "2 burst", "5 plan latency", "7 workspace"):
         assert section in out, out
     assert "ERROR" not in out, out
