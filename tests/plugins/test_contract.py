@@ -21,6 +21,7 @@ from sopengine_email import EmailChannel
 from sopengine_slack import SlackChannel
 from sopengine_wecom import WeComChannel
 from sopengine_dingtalk import DingTalkChannel
+from sopengine_apprise import AppriseChannel
 from sopengine_feishu import FeishuChannel
 
 from .servers import PASSWORD, USER
@@ -43,6 +44,13 @@ def _wecom(request: pytest.FixtureRequest) -> Setup:
     server.expect_request("/cgi-bin/webhook/send").respond_with_json({"errcode": 0, "errmsg": "ok"})
     context = ChannelContext(env={"WECOM_KEY_PPT_A": "k"}, options={"base_url": server.url_for("/")})
     return Setup(WeComChannel(context), make_target({"webhook_env": "WECOM_KEY_PPT_A", "mentions": ["@all"]}))
+
+
+def _apprise(request: pytest.FixtureRequest) -> Setup:
+    server: HTTPServer = request.getfixturevalue("httpserver")
+    server.expect_request("/notify").respond_with_data("ok")
+    context = ChannelContext(env={"APPRISE_URL": server.url_for("/notify").replace("http://", "json://")})
+    return Setup(AppriseChannel(context), make_target({"url_env": "APPRISE_URL"}))
 
 
 def _dingtalk(request: pytest.FixtureRequest) -> Setup:
@@ -78,6 +86,7 @@ def _slack(request: pytest.FixtureRequest) -> Setup:
 
 
 BUILTIN: dict[str, Callable[[pytest.FixtureRequest], Setup]] = {
+    "apprise": _apprise,
     "console": _console,
     "dingtalk": _dingtalk,
     "feishu": _feishu,
