@@ -31,7 +31,8 @@ from sopengine.operators.xlsx import workbook_bytes
 from sopengine.rendering.templating import TemplateProblem, render_template
 from sopengine.rendering.text import split_text
 from sopengine.webhooks import (
-    check_robot_settings, post_json, redact, require_env, retry_after, robot_address, status_result,
+    SignedRobotChannel, check_robot_settings, post_json, redact, require_env, retry_after, robot_address,
+    status_result,
 )
 
 if TYPE_CHECKING:
@@ -54,6 +55,6 @@ __all__ = [
     "PASTE", "Permanent", "plugin_host", "post_json", "RateLimit", "redact", "RegisterChannel", "RegisterCommand",
     "RegisterEvent", "RegisterFilter", "RegisterKind", "render_template", "require_env", "retry_after", "Retryable",
     "robot_address", "Roster", "safe_cell", "SendResult", "SettingProblem", "SettingsCheck", "SheetRow",
-    "split_text", "status_result", "StepBase", "survey_text", "Target", "TemplateProblem", "TextStep",
-    "unusable_task", "UTF8_BOM", "workbook_bytes",
+    "SignedRobotChannel", "split_text", "status_result", "StepBase", "survey_text", "Target", "TemplateProblem",
+    "TextStep", "unusable_task", "UTF8_BOM", "workbook_bytes",
 ]

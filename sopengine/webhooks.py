@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Protocol, Sequence
 
-from sopengine.channels import ChannelConfigError, Permanent, Retryable, SendResult, SettingProblem, check_env_setting
+from sopengine.channels import (
+    Capabilities, ChannelConfigError, ChannelContext, OutboundAction, Permanent, Retryable, SendResult, SettingProblem,
+    Target, check_env_setting,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -98,3 +101,68 @@ def robot_address(env: Mapping[str, str], webhook_env: str,
     if secret_env and not secret:
         return Permanent(f"env var {secret_env} is not set")
     return url, secret
+
+
+class RobotMessage(Protocol):
+    """One body for a signed robot: the variables holding its URL and secret, and the JSON."""
+
+    @property
+    def webhook_env(self) -> str: ...
+    @property
+    def secret_env(self) -> str | None: ...
+    @property
+    def body(self) -> Mapping[str, Any]: ...
+
+
+class SignedRobotChannel:
+    """What every signed webhook robot channel does alike (DingTalk, Feishu…): settings checked,
+    one rate bucket per robot, variables required at render, the URL and secret looked up at send,
+    one HTTP pool. A subclass sets ``name``, ``mention_items`` and ``capabilities`` and gives
+    :meth:`messages` (pure) and :meth:`post` (one signed request)."""
+
+    name: str = ""
+    #: What its mention lists hold, for settings problems (mobiles, open ids).
+    mention_items: ClassVar[str] = "ids"
+    capabilities: Capabilities
+
+    def __init__(self, context: ChannelContext):
+        import httpx  # imported by the channel, not the plugin: `sopengine plan` never pays for it
+
+        self._env = context.env
+        self._client = httpx.Client(transport=context.http, timeout=float(context.options.get("timeout", 10.0)))
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any], env: Mapping[str, str]) -> list[SettingProblem]:
+        """``webhook_env`` names the variable holding the webhook URL; ``secret_env`` the signing
+        secret (optional); ``mentions`` and ``operators`` are lists of :attr:`mention_items`."""
+        return check_robot_settings(settings, env, lists=("mentions", "operators"), items=cls.mention_items)
+
+    def target_key(self, target: Target) -> str:
+        """One bucket per robot (its webhook's env var name); never raises."""
+        env = target.settings.get("webhook_env")
+        return f"{self.name}:{env}" if isinstance(env, str) and env else f"{self.name}:group:{target.group_id}"
+
+    def messages(self, action: OutboundAction, target: Target) -> Sequence[RobotMessage]:
+        raise NotImplementedError
+
+    def post(self, client: "httpx.Client", url: str, secret: str | None, body: Mapping[str, Any]) -> SendResult:
+        raise NotImplementedError
+
+    def render(self, action: OutboundAction, target: Target) -> Sequence[RobotMessage]:
+        """Bodies for ``action``; ChannelConfigError when the robot's variables are not set."""
+        messages = self.messages(action, target)
+        first = messages[0]
+        require_env(self._env, self.name, target.group_id, ("webhook_env", first.webhook_env),
+                    ("secret_env", first.secret_env))
+        return messages
+
+    def send(self, payload: Any, idempotency_key: str) -> SendResult:
+        """Post one body, signed now. Robots have no idempotency key: a retry after a lost answer may repeat."""
+        address = robot_address(self._env, payload.webhook_env, payload.secret_env)
+        if isinstance(address, Permanent):
+            return address
+        url, secret = address
+        return self.post(self._client, url, secret, dict(payload.body))
+
+    def close(self) -> None:
+        self._client.close()

@@ -16,8 +16,8 @@ from datetime import timedelta
 from typing import Any, Mapping, Sequence
 
 from sopengine.plugin_api import (
-    Capabilities, ChannelConfigError, ChannelContext, OutboundAction, Permanent, RateLimit, RegisterChannel,
-    SendResult, SettingProblem, Target, check_robot_settings, hookimpl, require_env, robot_address,
+    Capabilities, ChannelConfigError, ChannelContext, OutboundAction, RateLimit, RegisterChannel, SendResult,
+    SignedRobotChannel, Target, hookimpl,
 )
 
 from sopengine_feishu.render import LIMIT, MSGTYPES, FeishuMessage, render_messages
@@ -26,55 +26,28 @@ __version__ = "0.1.0"
 __all__ = ["FeishuChannel", "FeishuMessage"]
 
 
-class FeishuChannel:
+class FeishuChannel(SignedRobotChannel):
     """Posts to Feishu custom bots. One channel object serves every bot; ``close()`` frees its pool."""
 
     name = "feishu"
+    mention_items = "open ids"
 
     def __init__(self, context: ChannelContext):
-        options = context.options
-        self.msgtype = str(options.get("msgtype", "text"))
+        self.msgtype = str(context.options.get("msgtype", "text"))
         if self.msgtype not in MSGTYPES:
             raise ChannelConfigError(f"feishu msgtype must be one of {sorted(MSGTYPES)}, got {self.msgtype!r}")
         # A bot takes 100 messages a minute (and 5 a second: past it answers 11232, retried).
         self.capabilities = Capabilities(formats=frozenset(MSGTYPES), mentions=True, max_body_bytes=LIMIT,
                                          rate_limit=RateLimit(100, timedelta(minutes=1)))
-        self._env = context.env
-        import httpx  # imported by the channel, not the plugin: `sopengine plan` never pays for it
+        super().__init__(context)
 
-        self._client = httpx.Client(transport=context.http, timeout=float(options.get("timeout", 10.0)))
+    def messages(self, action: OutboundAction, target: Target) -> Sequence[FeishuMessage]:
+        return render_messages(action, target, self.msgtype)
 
-    @staticmethod
-    def check_settings(settings: Mapping[str, Any], env: Mapping[str, str]) -> list[SettingProblem]:
-        """``webhook_env`` names the variable holding the webhook URL; ``secret_env`` the signing
-        secret (optional); mentions are lists of open ids."""
-        return check_robot_settings(settings, env, lists=("mentions", "operators"), items="open ids")
-
-    def target_key(self, target: Target) -> str:
-        """One bucket per bot (its webhook's env var name); never raises."""
-        env = target.settings.get("webhook_env")
-        return f"feishu:{env}" if isinstance(env, str) and env else f"feishu:group:{target.group_id}"
-
-    def render(self, action: OutboundAction, target: Target) -> Sequence[FeishuMessage]:
-        """Bodies for ``action``; ChannelConfigError when the bot's variables are not set."""
-        messages = render_messages(action, target, self.msgtype)
-        first = messages[0]
-        require_env(self._env, "feishu", target.group_id, ("webhook_env", first.webhook_env),
-                    ("secret_env", first.secret_env))
-        return messages
-
-    def send(self, payload: FeishuMessage, idempotency_key: str) -> SendResult:
-        """Post one body, signed now. Feishu has no idempotency key: a retry after a lost answer may repeat."""
-        address = robot_address(self._env, payload.webhook_env, payload.secret_env)
-        if isinstance(address, Permanent):
-            return address
-        url, secret = address
+    def post(self, client: Any, url: str, secret: str | None, body: Mapping[str, Any]) -> SendResult:
         from sopengine_feishu.client import post
 
-        return post(self._client, url, secret, dict(payload.body))
-
-    def close(self) -> None:
-        self._client.close()
+        return post(client, url, secret, dict(body))
 
 
 @hookimpl

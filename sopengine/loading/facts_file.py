@@ -6,7 +6,7 @@ import csv
 import math
 import io
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 from sopengine.model.fact_types import typed_fact
 from sopengine.model.problems import Problem, SopFileError
@@ -62,45 +62,30 @@ def read_spreadsheet_text(path: Path) -> str:
 
 def _csv(path: Path) -> dict[str, dict[str, Any]]:
     reader = csv.reader(io.StringIO(read_spreadsheet_text(path)))
-    header = [h.strip() for h in next(reader, [])]
-    key = next((i for i, h in enumerate(header) if h.lower() in ID_COLUMNS), None)
-    if key is None:
-        raise SopFileError([Problem(str(path), 1, 1, f"no id column (one of {', '.join(ID_COLUMNS)})")])
-    out: dict[str, dict[str, Any]] = {}
-    problems: list[Problem] = []
-    for cells in reader:
-        line = reader.line_num
-        gid = cells[key].strip() if key < len(cells) else ""
-        if not gid:
-            continue
-        facts: dict[str, Any] = {}
-        for col, (name, value) in enumerate(zip(header, cells), start=1):
-            if col - 1 == key or not name or value.strip() == "":
-                continue
-            try:
-                facts[name] = typed_fact(name, _number(value))
-            except ValueError as exc:
-                problems.append(Problem(str(path), line, col, f"row {line}, column {name!r} of group {gid!r}: {exc}"))
-        out[gid] = facts
-    if problems:
-        raise SopFileError(problems)
-    return out
+    header = next(reader, [])
+    return _facts_table(path, header, ((reader.line_num, cells) for cells in reader))
 
 
 def _xlsx(path: Path) -> dict[str, dict[str, Any]]:
-    """The first sheet of a workbook, as :func:`_csv` reads a CSV: a header row with an id
-    column, then a group per row (numbers stay numbers, cells are problems at their row and column)."""
+    """The first sheet of a workbook, read as a CSV is (numbers and dates stay what they are)."""
     try:
-        rows = iter(xlsx_rows(path))
+        rows = xlsx_rows(path)
     except ValueError as exc:
         raise SopFileError([Problem(str(path), 1, 1, str(exc))]) from None
-    header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+    return _facts_table(path, rows[0] if rows else [], enumerate(rows[1:], start=2))
+
+
+def _facts_table(path: Path, header_cells: Sequence[Any],
+                 numbered_rows: Iterable[tuple[int, Sequence[Any]]]) -> dict[str, dict[str, Any]]:
+    """A header row with an id column, then a group per row: every bad cell is a problem at its
+    row and column, and any problem refuses the whole file."""
+    header = [str(h).strip() if h is not None else "" for h in header_cells]
     key = next((i for i, h in enumerate(header) if h.lower() in ID_COLUMNS), None)
     if key is None:
         raise SopFileError([Problem(str(path), 1, 1, f"no id column (one of {', '.join(ID_COLUMNS)})")])
     out: dict[str, dict[str, Any]] = {}
     problems: list[Problem] = []
-    for line, cells in enumerate(rows, start=2):
+    for line, cells in numbered_rows:
         gid = str(cells[key]).strip() if key < len(cells) and cells[key] is not None else ""
         if not gid:
             continue
