@@ -88,6 +88,8 @@ class OutboundAction:
     operator_only: bool = False
     #: The action as an operator's task (None: paste ``text``), from its kind.
     instruction: OperatorInstruction | None = None
+    #: The step asks for everyone in the group to be mentioned (@所有人) with this post.
+    mention_all: bool = False
 
     @property
     def text(self) -> str:

@@ -62,7 +62,7 @@ def render_messages(action: OutboundAction, target: Target, msgtype: str) -> lis
     secret = _env_name(target, "secret_env", False)
     note = action.operator_only
     people = _mobiles(target, "operators" if note else "mentions")
-    at_all = "@all" in people
+    at_all = "@all" in people or action.mention_all
     mobiles = [p for p in people if p != "@all"]
     content = (NOTE_MARK if note else "") + action.text
     messages = []

@@ -63,6 +63,8 @@ def render_messages(action: OutboundAction, target: Target, msgtype: str) -> lis
     secret = _env_name(target, "secret_env", False)
     note = action.operator_only
     people = _open_ids(target, "operators" if note else "mentions")
+    if action.mention_all and "all" not in people:
+        people = [*people, "all"]
     content = (NOTE_MARK if note else "") + action.text
     if msgtype == "text":  # a text's own "<at" could write a mention: it is shown, never parsed
         content = content.replace("<at", "＜at")

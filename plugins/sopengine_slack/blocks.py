@@ -94,8 +94,13 @@ def render_blocks(action: OutboundAction) -> list[tuple[str, list[Block]]]:
     if action.operator_only:
         return _grouped(_note_blocks(action), NOTE_MARK + action.text)
     if isinstance(action.payload.get("questions"), list):  # a survey carries its questions
-        return _grouped(_survey_blocks(action.payload), action.text)
-    return [(chunk, [section(chunk)]) for chunk in _chunks(action.text)]
+        messages = _grouped(_survey_blocks(action.payload), action.text)
+    else:
+        messages = [(chunk, [section(chunk)]) for chunk in _chunks(action.text)]
+    if action.mention_all and messages:  # Slack's @channel, on the first message only
+        text, blocks = messages[0]
+        messages[0] = ("<!channel> " + text, [section("<!channel>"), *blocks])
+    return messages
 
 
 def _grouped(blocks: list[Block], text: str) -> list[tuple[str, list[Block]]]:

@@ -74,6 +74,8 @@ def render_messages(action: OutboundAction, target: Target, msgtype: str) -> lis
     env = webhook_env(target)
     note = is_operator_part(action)
     users = _str_list(target.settings, "operators" if note else "mentions", target.group_id)
+    if action.mention_all and "@all" not in users:
+        users = [*users, "@all"]
     mobiles = [] if note else _str_list(target.settings, "mention_mobiles", target.group_id)
     if msgtype == "markdown":
         content = _markdown(action)

@@ -91,6 +91,8 @@ class StepBase(BaseModel):
                                                    "operator of the group (id or name), or a role the group's "
                                                    "`roles:` maps to one (群主). Default: all of its operators.")
     when: str | None = Field(None, description="Expression over group facts, checked when due.")
+    mention_all: bool = Field(False, description="Mention everyone in the group (@所有人) with this post, on "
+                                                 "channels that can; an operator's task says to.")
     pick: str | None = Field(None, description="Pool whose next item is `{{ item }}`.")
     shuffle: bool = Field(False, description="With `pick`: a fixed shuffled order per group.")
     batch: Duration | None = Field(None, description="With `on`: greet everyone of this window in one message.")

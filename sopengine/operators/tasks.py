@@ -50,6 +50,8 @@ class OperatorTask:
 def operator_task(action: OutboundAction, target: Target, operator: str) -> OperatorTask:
     """The task for ``action``: its kind's instruction, and the exact text to paste when there is one."""
     said = action.instruction or OperatorInstruction(PASTE, action.text)
+    if action.mention_all:
+        said = OperatorInstruction(f"{said.instruction}（发送时 @所有人）", said.copy_text, said.details, said.labels)
     return OperatorTask(key=action.key, operator=operator, group_id=target.group_id, group_name=target.group_name,
                         due=action.due.isoformat(), kind=action.kind, part=action.part,
                         instruction=said.instruction, copy_text=said.copy_text, details=dict(said.details),

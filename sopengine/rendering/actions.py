@@ -94,5 +94,6 @@ def outbound(sop: Sop, group: Group, stored: StoredActionLike, escape: Callable[
     action = OutboundAction(stored.key, sop.id, stored.step, stored.part, step.kind, group.id, group.name,
                             stored.due, payload, stored.deadline - stored.due,
                             operator_only=step.traits(stored.part).operator_only,
-                            instruction=step.operator_instruction(stored.part, payload))
+                            instruction=step.operator_instruction(stored.part, payload),
+                            mention_all=step.mention_all and not step.traits(stored.part).operator_only)
     return step, context, action
