@@ -94,7 +94,7 @@ def _facts_table(path: Path, header_cells: Sequence[Any],
             if col - 1 == key or not name or value is None or (isinstance(value, str) and not value.strip()):
                 continue
             try:
-                facts[name] = typed_fact(name, _number(value) if isinstance(value, str) else value)
+                facts[name] = typed_fact(name, cell_value(value))
             except ValueError as exc:
                 problems.append(Problem(str(path), line, col, f"row {line}, column {name!r} of group {gid!r}: {exc}"))
         out[gid] = facts
@@ -103,8 +103,11 @@ def _facts_table(path: Path, header_cells: Sequence[Any],
     return out
 
 
-def _number(value: str) -> Any:
-    """A cell as int or float when it is a finite number, else its text ("NaN" stays text)."""
+def cell_value(value: Any) -> Any:
+    """A spreadsheet cell as a fact: text that is a finite number becomes int or float, other
+    text stays text ("NaN" too), and what a workbook already typed stays as it is."""
+    if not isinstance(value, str):
+        return value
     text = value.strip()
     for kind in (int, float):
         try:

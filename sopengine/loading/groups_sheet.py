@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sopengine.loading.facts_file import ID_COLUMNS
+from sopengine.loading.facts_file import ID_COLUMNS, cell_value
 from sopengine.loading.spreadsheets import decode_csv, xlsx_rows
 from sopengine.model.fact_types import typed_fact
 from sopengine.model.group import STRUCTURAL_KEYS, Group, GroupModel, SheetOrigin
@@ -101,7 +101,7 @@ def _entry(header: list[str], cells: list[Any], origin: SheetOrigin) -> tuple[di
             value = str(value) if not isinstance(value, (int, float)) or "." not in name else value
         elif name not in STRUCTURAL_KEYS:
             try:
-                value = typed_fact(name, _number(value))
+                value = typed_fact(name, cell_value(value))
             except ValueError as exc:
                 problems.append(origin.problem([name], f"row {origin.row}, column {name!r}: {exc}"))
                 continue
@@ -115,14 +115,3 @@ def _entry(header: list[str], cells: list[Any], origin: SheetOrigin) -> tuple[di
         else:
             target[last] = value
     return entry, problems
-
-
-def _number(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    for kind in (int, float):
-        try:
-            return kind(value)
-        except ValueError:
-            continue
-    return value
