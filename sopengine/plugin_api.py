@@ -31,8 +31,8 @@ from sopengine.operators.xlsx import workbook_bytes
 from sopengine.rendering.templating import TemplateProblem, render_template
 from sopengine.rendering.text import split_text
 from sopengine.webhooks import (
-    SignedRobotChannel, check_robot_settings, post_json, redact, require_env, retry_after, robot_address,
-    status_result,
+    SignedRobotChannel, check_robot_settings, env_setting, errcode_result, id_list_setting, post_json, redact,
+    require_env, retry_after, robot_address, status_result,
 )
 
 if TYPE_CHECKING:
@@ -50,11 +50,12 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "build_sheet", "Capabilities", "Channel", "ChannelConfigError", "ChannelContext", "ChannelFactory",
-    "check_env_setting", "check_robot_settings", "DB_OPTION", "hookimpl", "Ok", "open_store", "Operator",
-    "operator_task", "OperatorInstruction", "OperatorTask", "outbound", "OutboundAction", "Part", "PartTraits",
-    "PASTE", "Permanent", "plugin_host", "post_json", "RateLimit", "redact", "RegisterChannel", "RegisterCommand",
-    "RegisterEvent", "RegisterFilter", "RegisterKind", "render_template", "require_env", "retry_after", "Retryable",
-    "robot_address", "Roster", "safe_cell", "SendResult", "SettingProblem", "SettingsCheck", "SheetRow",
-    "SignedRobotChannel", "split_text", "status_result", "StepBase", "survey_text", "Target", "TemplateProblem",
-    "TextStep", "unusable_task", "UTF8_BOM", "workbook_bytes",
+    "check_env_setting", "check_robot_settings", "DB_OPTION", "env_setting", "errcode_result", "hookimpl",
+    "id_list_setting", "Ok", "open_store", "Operator", "operator_task", "OperatorInstruction", "OperatorTask",
+    "outbound", "OutboundAction", "Part", "PartTraits", "PASTE", "Permanent", "plugin_host", "post_json",
+    "RateLimit", "redact", "RegisterChannel", "RegisterCommand", "RegisterEvent", "RegisterFilter", "RegisterKind",
+    "render_template", "require_env", "retry_after", "Retryable", "robot_address", "Roster", "safe_cell",
+    "SendResult", "SettingProblem", "SettingsCheck", "SheetRow", "SignedRobotChannel", "split_text",
+    "status_result", "StepBase", "survey_text", "Target", "TemplateProblem", "TextStep", "unusable_task",
+    "UTF8_BOM", "workbook_bytes",
 ]

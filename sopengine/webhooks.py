@@ -10,7 +10,8 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Protocol, Sequence
 
 from sopengine.channels import (
-    Capabilities, ChannelConfigError, ChannelContext, OutboundAction, Permanent, Retryable, SendResult, SettingProblem,
+    Capabilities, ChannelConfigError, ChannelContext, Ok, OutboundAction, Permanent, Retryable, SendResult,
+    SettingProblem,
     Target, check_env_setting,
 )
 
@@ -68,6 +69,27 @@ def status_result(response: "httpx.Response", now: Callable[[], datetime] | None
     return None
 
 
+def errcode_result(response: "httpx.Response", retryable: Mapping[int, timedelta | None], *,
+                   now: Callable[[], datetime] | None = None, secrets: tuple[str | None, ...] = ()) -> SendResult:
+    """The answer of a robot that says ``{"errcode": 0, "errmsg": …}`` (WeCom, DingTalk): the HTTP
+    status first, then the errcode of a 200: 0 is sent, one of ``retryable`` is retried (after
+    its delay), any other is permanent; secrets never reach the reason."""
+    by_status = status_result(response, now)
+    if by_status is not None:
+        return by_status
+    try:
+        answer = response.json()
+        code = int(answer.get("errcode", -1))
+    except (ValueError, AttributeError, TypeError):
+        return Retryable("HTTP 200 with an unreadable body")
+    if code == 0:
+        return Ok()
+    reason = f"errcode {code}: {redact(str(answer.get('errmsg', ''))[:200], *secrets)}"
+    if code in retryable:
+        return Retryable(reason, retryable[code])
+    return Permanent(reason)
+
+
 def check_robot_settings(settings: Mapping[str, Any], env: Mapping[str, str], *, lists: tuple[str, ...],
                          items: str) -> list[SettingProblem]:
     """The settings of a signed webhook robot (DingTalk, Feishu…): ``webhook_env`` names the
@@ -81,6 +103,30 @@ def check_robot_settings(settings: Mapping[str, Any], env: Mapping[str, str], *,
         if value is not None and not (isinstance(value, list) and all(isinstance(v, (str, int)) for v in value)):
             problems.append(SettingProblem(f"{key} is a list of {items}, got {value!r}", key))
     return problems
+
+
+def env_setting(target: Target, channel: str, key: str, *, required: bool = True) -> str | None:
+    """The variable name a target's ``channels.<channel>.<key>`` holds (None: an optional one left
+    out); ChannelConfigError when it is missing or not a name."""
+    name = target.settings.get(key)
+    if name is None and not required:
+        return None
+    if not isinstance(name, str) or not name:
+        raise ChannelConfigError(f"group {target.group_id} has no channels.{channel}.{key}")
+    return name
+
+
+def id_list_setting(target: Target, channel: str, key: str, what: str, *, numbers: bool = True) -> list[str]:
+    """A target's ``channels.<channel>.<key>`` as a list of ids (one id alone is a list of one;
+    ``numbers``: a mobile may be written as a number); ChannelConfigError naming ``what`` it
+    holds otherwise."""
+    value = target.settings.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    kinds: tuple[type, ...] = (str, int) if numbers else (str,)
+    if not isinstance(value, list) or not all(isinstance(v, kinds) and str(v) for v in value):
+        raise ChannelConfigError(f"group {target.group_id}: channels.{channel}.{key} must be a list of {what}")
+    return [str(v) for v in value]
 
 
 def require_env(env: Mapping[str, str], channel: str, group_id: str, *names: tuple[str, str | None]) -> None:

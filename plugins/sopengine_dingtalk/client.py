@@ -12,7 +12,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
-from sopengine.plugin_api import Ok, Permanent, Retryable, SendResult, post_json, redact, status_result
+from sopengine.plugin_api import SendResult, errcode_result, post_json
 
 #: errcodes worth retrying: too many messages (130101: muted for 10 minutes), system busy (-1).
 RETRYABLE_ERRCODES = {130101: timedelta(minutes=10), -1: None}
@@ -38,17 +38,5 @@ def post(client: httpx.Client, url: str, secret: str | None, body: Any) -> SendR
     response = post_json(client, signed_url(url, secret), body, secrets=(url, secret))
     if not isinstance(response, httpx.Response):
         return response
-    by_status = status_result(response)
-    if by_status is not None:
-        return by_status
-    try:
-        answer = response.json()
-        code = int(answer.get("errcode", -1))
-    except (ValueError, AttributeError, TypeError):
-        return Retryable("HTTP 200 with an unreadable body")
-    if code == 0:
-        return Ok()
-    reason = f"errcode {code}: {redact(str(answer.get('errmsg', ''))[:200], url, secret)}"
-    if code in RETRYABLE_ERRCODES:
-        return Retryable(reason, RETRYABLE_ERRCODES[code])
-    return Permanent(reason)  # 310000: signature, keyword or IP refused; 300001: bad token; …
+    # 310000: signature, keyword or IP refused, and 300001, a bad token, are permanent
+    return errcode_result(response, RETRYABLE_ERRCODES, secrets=(url, secret))

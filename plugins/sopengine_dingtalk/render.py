@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sopengine.plugin_api import ChannelConfigError, OutboundAction, Target, split_text
+from sopengine.plugin_api import OutboundAction, Target, env_setting, id_list_setting, split_text
 
 MSGTYPES = ("text", "markdown")
 #: Bytes of content per message: well inside what a robot accepts, and readable on a phone.
@@ -35,33 +35,15 @@ class DingTalkMessage:
         return str(inner.get("content", inner.get("text", "")))
 
 
-def _env_name(target: Target, key: str, required: bool) -> str | None:
-    name = target.settings.get(key)
-    if name is None and not required:
-        return None
-    if not isinstance(name, str) or not name:
-        raise ChannelConfigError(f"group {target.group_id} has no channels.dingtalk.{key}")
-    return name
-
-
-def _mobiles(target: Target, key: str) -> list[str]:
-    value = target.settings.get(key, [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, (str, int)) and str(v) for v in value):
-        raise ChannelConfigError(f"group {target.group_id}: channels.dingtalk.{key} must be a list of mobiles")
-    return [str(v) for v in value]
-
-
 def render_messages(action: OutboundAction, target: Target, msgtype: str) -> list[DingTalkMessage]:
     """The bodies for ``action``: content split at line boundaries under :data:`LIMIT`; posts
     mention ``mentions`` (``"@all"``: everyone), operator notes mention ``operators``; mentions
     ride on the first body, and a mentioned mobile is written in the text, as DingTalk wants."""
-    webhook = _env_name(target, "webhook_env", True)
+    webhook = env_setting(target, "dingtalk", "webhook_env")
     assert webhook is not None
-    secret = _env_name(target, "secret_env", False)
+    secret = env_setting(target, "dingtalk", "secret_env", required=False)
     note = action.operator_only
-    people = _mobiles(target, "operators" if note else "mentions")
+    people = id_list_setting(target, "dingtalk", "operators" if note else "mentions", "mobiles")
     at_all = "@all" in people or action.mention_all
     mobiles = [p for p in people if p != "@all"]
     content = (NOTE_MARK if note else "") + action.text

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sopengine.plugin_api import ChannelConfigError, OutboundAction, Target, split_text
+from sopengine.plugin_api import OutboundAction, Target, env_setting, id_list_setting, split_text
 
 MSGTYPES = ("text", "post")
 #: A request body is at most 20 KB; content is split well under it (JSON and mentions add some).
@@ -36,33 +36,15 @@ class FeishuMessage:
         return len(json.dumps(self.body, ensure_ascii=False).encode("utf-8"))
 
 
-def _env_name(target: Target, key: str, required: bool) -> str | None:
-    name = target.settings.get(key)
-    if name is None and not required:
-        return None
-    if not isinstance(name, str) or not name:
-        raise ChannelConfigError(f"group {target.group_id} has no channels.feishu.{key}")
-    return name
-
-
-def _open_ids(target: Target, key: str) -> list[str]:
-    value = target.settings.get(key, [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ChannelConfigError(f"group {target.group_id}: channels.feishu.{key} must be a list of open ids")
-    return list(value)
-
-
 def render_messages(action: OutboundAction, target: Target, msgtype: str) -> list[FeishuMessage]:
     """The bodies for ``action``: content split at line boundaries under :data:`LIMIT`; posts
     mention ``mentions`` (``"all"``: everyone), operator notes mention ``operators``, on the
     first body only."""
-    webhook = _env_name(target, "webhook_env", True)
+    webhook = env_setting(target, "feishu", "webhook_env")
     assert webhook is not None
-    secret = _env_name(target, "secret_env", False)
+    secret = env_setting(target, "feishu", "secret_env", required=False)
     note = action.operator_only
-    people = _open_ids(target, "operators" if note else "mentions")
+    people = id_list_setting(target, "feishu", "operators" if note else "mentions", "open ids", numbers=False)
     if action.mention_all and "all" not in people:
         people = [*people, "all"]
     content = (NOTE_MARK if note else "") + action.text

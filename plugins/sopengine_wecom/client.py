@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import httpx
 
-from sopengine.plugin_api import Ok, Permanent, Retryable, SendResult, post_json, status_result
+from sopengine.plugin_api import SendResult, errcode_result, post_json
 
 #: errcodes worth retrying: frequency limit (20/min per robot), concurrency limit, system busy.
 RETRYABLE_ERRCODES = {45009: timedelta(minutes=1), 45033: None, -1: None}
@@ -24,17 +24,4 @@ def post(client: httpx.Client, url: str, key: str, body: Any,
 
 def read_answer(response: httpx.Response, now: Callable[[], datetime] | None) -> SendResult:
     """Map the robot's answer: HTTP status first, then ``errcode`` of a 200."""
-    by_status = status_result(response, now)
-    if by_status is not None:
-        return by_status
-    try:
-        answer = response.json()
-        code = int(answer.get("errcode", -1))
-    except (ValueError, AttributeError, TypeError):
-        return Retryable("HTTP 200 with an unreadable body")
-    if code == 0:
-        return Ok()
-    reason = f"errcode {code}: {str(answer.get('errmsg', ''))[:200]}"
-    if code in RETRYABLE_ERRCODES:
-        return Retryable(reason, RETRYABLE_ERRCODES[code])
-    return Permanent(reason)
+    return errcode_result(response, RETRYABLE_ERRCODES, now=now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sopengine.plugin_api import ChannelConfigError, OutboundAction, Target, split_text
+from sopengine.plugin_api import OutboundAction, Target, env_setting, id_list_setting, split_text
 
 
 #: Content limits of one robot message, in UTF-8 bytes.
@@ -42,19 +42,9 @@ def is_operator_part(action: OutboundAction) -> bool:
     return action.operator_only
 
 
-def _str_list(settings: Mapping[str, Any], key: str, group_id: str) -> list[str]:
-    value = settings.get(key, [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, (str, int)) and str(v) for v in value):
-        raise ChannelConfigError(f"group {group_id}: channels.wecom.{key} must be a list of user ids / mobiles")
-    return [str(v) for v in value]
-
-
 def webhook_env(target: Target) -> str:
-    name = target.settings.get("webhook_env")
-    if not isinstance(name, str) or not name:
-        raise ChannelConfigError(f"group {target.group_id} has no channels.wecom.webhook_env")
+    name = env_setting(target, "wecom", "webhook_env")
+    assert name is not None  # required: a missing one raises
     return name
 
 
@@ -73,10 +63,10 @@ def render_messages(action: OutboundAction, target: Target, msgtype: str) -> lis
     """
     env = webhook_env(target)
     note = is_operator_part(action)
-    users = _str_list(target.settings, "operators" if note else "mentions", target.group_id)
+    users = id_list_setting(target, "wecom", "operators" if note else "mentions", "user ids / mobiles")
     if action.mention_all and "@all" not in users:
         users = [*users, "@all"]
-    mobiles = [] if note else _str_list(target.settings, "mention_mobiles", target.group_id)
+    mobiles = [] if note else id_list_setting(target, "wecom", "mention_mobiles", "user ids / mobiles")
     if msgtype == "markdown":
         content = _markdown(action)
         tagged = [u for u in users if u != "@all"]  # markdown can tag users, not everyone
