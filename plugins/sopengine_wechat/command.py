@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import click
 
-from sopengine.plugin_api import DB_OPTION, SheetRow, open_store, plugin_host
+from sopengine.plugin_api import DB_OPTION, SheetRow, echo_bytes, open_store, plugin_host
 
 from sopengine_wechat import WeChatTaskChannel
 from sopengine_wechat.sheet import csv_text, html_page, json_text, markdown, xlsx_bytes
@@ -34,11 +33,7 @@ def tasks_command(operator: str | None, day: datetime | None, tz: str, fmt: str,
     rows = build_sheet(db_url, local_day, zone, operator, show_all)
     title = f"运营任务单 {local_day:%Y-%m-%d}" + (f" · {operator}" if operator else "")
     if fmt == "xlsx":
-        if sys.stdout.isatty():
-            raise click.UsageError("an XLSX workbook is not for a terminal: redirect it to a file (> tasks.xlsx)")
-        sys.stdout.flush()
-        sys.stdout.buffer.write(xlsx_bytes(rows, f"任务单 {local_day:%m-%d}"))
-        sys.stdout.buffer.flush()
+        echo_bytes(xlsx_bytes(rows, f"任务单 {local_day:%m-%d}"), file="tasks.xlsx")
         return
     render = {"md": lambda: markdown(rows, title), "html": lambda: html_page(rows, title),
               "csv": lambda: csv_text(rows), "json": lambda: json_text(rows)}[fmt]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 from typing import Sequence
 
-from sopengine.plugin_api import UTF8_BOM, SheetRow, safe_cell, workbook_bytes
+from sopengine.plugin_api import SheetRow, table_csv, workbook_bytes
 
 
 def markdown(rows: Sequence[SheetRow], title: str) -> str:
@@ -45,16 +43,9 @@ def xlsx_bytes(rows: Sequence[SheetRow], title: str) -> bytes:
 def csv_text(rows: Sequence[SheetRow]) -> str:
     """Spreadsheet form: one task per row, UTF-8 with a BOM (so Excel reads Chinese right), every
     cell that a spreadsheet would take for a formula neutralised (see :mod:`sopengine.operators.spreadsheet`)."""
-    buffer = io.StringIO()
-    buffer.write(UTF8_BOM)
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["time", "operator", "group", "kind", "part", "instruction", "copy_text", "state", "key", "note"])
-    for r in rows:
-        t = r.task
-        writer.writerow([safe_cell(v) for v in (
-            r.local_time.strftime("%Y-%m-%d %H:%M"), t.operator, t.group_name, t.kind, t.part or "",
-            t.instruction, t.copy_text, r.state, t.key, r.note)])
-    return buffer.getvalue()
+    headers = ["time", "operator", "group", "kind", "part", "instruction", "copy_text", "state", "key", "note"]
+    return table_csv(headers, [[r.local_time, r.task.operator, r.task.group_name, r.task.kind, r.task.part or "",
+                                r.task.instruction, r.task.copy_text, r.state, r.task.key, r.note] for r in rows])
 
 
 def json_text(rows: Sequence[SheetRow]) -> str:

@@ -25,10 +25,10 @@ def echo_problems(problems: Iterable[Problem], *, err: bool = True) -> None:
         click.echo(str(problem), err=err)
 
 
-def echo_bytes(data: bytes, what: str = "an XLSX workbook") -> None:
+def echo_bytes(data: bytes, what: str = "an XLSX workbook", file: str = "out.xlsx") -> None:
     """Write ``data`` to standard output; refused on a terminal (redirect it to a file)."""
     if sys.stdout.isatty():
-        raise click.UsageError(f"{what} is not for a terminal: redirect it to a file (> out.xlsx)")
+        raise click.UsageError(f"{what} is not for a terminal: redirect it to a file (> {file})")
     sys.stdout.flush()
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
