@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -29,11 +28,6 @@ class FeishuMessage:
             return str(content["text"])
         rows = content["post"]["zh_cn"]["content"]
         return "\n".join("".join(str(el.get("text", "")) for el in row) for row in rows)
-
-    @property
-    def size(self) -> int:
-        """Bytes of the JSON body as it is posted."""
-        return len(json.dumps(self.body, ensure_ascii=False).encode("utf-8"))
 
 
 def render_messages(action: OutboundAction, target: Target, msgtype: str) -> list[FeishuMessage]:

@@ -77,9 +77,6 @@ class Board:
     def tasks(self) -> list[BoardTask]:
         return [t for s in SECTIONS for t in self.sections[s]]
 
-    def counts(self) -> dict[str, int]:
-        return {s: len(self.sections[s]) for s in SECTIONS}
-
 
 def section_of(row: SheetRow, now: datetime, day: date) -> str:
     """Where a task goes: by its state, and for one still to do, by its time against ``now``."""

@@ -166,7 +166,7 @@ def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
         stored["roles"] = stored["roles"] or {}
         if stored != values or facts != row.facts:
             if (row.operators or []) != values["operators"]:
-                _index_operators(conn, gid, g.operators, replace=True)
+                _reindex_operators(conn, gid, g.operators)
             conn.execute(update(groups).where(groups.c.id == gid)
                          .values(facts=facts, updated_at=now_db, **values))
             report.groups_updated += 1
@@ -178,10 +178,9 @@ def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
     return dissolved
 
 
-def _index_operators(conn: Connection, group_id: str, refs: Sequence[str], *, replace: bool) -> None:
-    """``group_operators`` rows for a group: who to find it by."""
-    if replace:
-        conn.execute(delete(group_operators).where(group_operators.c.group_id == group_id))
+def _reindex_operators(conn: Connection, group_id: str, refs: Sequence[str]) -> None:
+    """A changed group's ``group_operators`` rows (who to find it by), written anew."""
+    conn.execute(delete(group_operators).where(group_operators.c.group_id == group_id))
     insert_dicts(conn, group_operators, [{"group_id": group_id, "operator": ref} for ref in refs])
 
 
