@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import click
 
@@ -32,3 +32,15 @@ def echo_bytes(data: bytes, what: str = "an XLSX workbook", file: str = "out.xls
     sys.stdout.flush()
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
+
+
+def echo_sheet(fmt: str, title: str, headers: Sequence[str], cells: Sequence[Sequence[Any]]) -> None:
+    """A table on standard output as CSV (``fmt`` csv: with a BOM) or as an XLSX workbook (xlsx)."""
+    if fmt == "xlsx":
+        from sopengine.operators.xlsx import workbook_bytes
+
+        echo_bytes(workbook_bytes(title, headers, cells))
+    else:
+        from sopengine.operators.spreadsheet import csv_text
+
+        click.echo(csv_text(headers, cells), nl=False)

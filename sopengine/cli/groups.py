@@ -12,8 +12,7 @@ from rich.table import Table
 from sopengine.loading.facts_file import load_facts
 from sopengine.checking.groups import FactChecks
 from sopengine.model.problems import SopFileError
-from sopengine.cli.common import echo_bytes, echo_json, echo_problems
-from sopengine.operators.spreadsheet import csv_text
+from sopengine.cli.common import echo_json, echo_problems, echo_sheet
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 from sopengine.cli.status import wide_console
 
@@ -38,12 +37,7 @@ def groups_command(ctx: click.Context, db_url: str | None, fmt: str) -> None:
         cells = [[r.id, r.name, r.start, " ".join(r.tags), " ".join(r.sops),
                   "dissolved" if r.dissolved_at else "paused" if r.paused else "active",
                   *(r.facts.get(n, "") for n in fact_names)] for r in rows]
-        if fmt == "csv":
-            click.echo(csv_text(headers, cells), nl=False)
-        else:
-            from sopengine.operators.xlsx import workbook_bytes
-
-            echo_bytes(workbook_bytes("groups", headers, cells))
+        echo_sheet(fmt, "groups", headers, cells)
         return
     table = Table(show_edge=False)
     for column in ("group", "name", "start", "SOPs", "facts", "facts updated (UTC)", "state"):

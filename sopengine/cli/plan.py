@@ -61,15 +61,9 @@ def plan_command(paths: tuple[Path, ...], groups_file: Path | None, first: datet
         cells = [[a.due, a.group, a.sop, a.step, a.part or "", a.kind, a.channel,
                   str(a.payload.get("text") or a.payload.get("notice") or a.payload.get("name") or ""), a.key]
                  for a in actions]
-        if fmt == "csv":
-            from sopengine.operators.spreadsheet import csv_text
+        from sopengine.cli.common import echo_sheet
 
-            click.echo(csv_text(headers, cells), nl=False)
-        else:
-            from sopengine.cli.common import echo_bytes
-            from sopengine.operators.xlsx import workbook_bytes
-
-            echo_bytes(workbook_bytes("plan", headers, cells))
+        echo_sheet(fmt, "plan", headers, cells)
     elif fmt == "ics":
         from sopengine.present.ics import plan_ics  # icalendar and rich load only for the format that needs them
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import click
 from rich.table import Table
 
-from sopengine.cli.common import echo_bytes
+from sopengine.cli.common import echo_sheet
 from sopengine.cli.local_time import TZ_OPTION, common_zone
 from sopengine.cli.runtime import DB_OPTION, open_store, plugin_host
 from sopengine.cli.status import wide_console
@@ -79,12 +79,10 @@ def report_command(first: datetime | None, last: datetime | None, by: By, fmt: s
     elif fmt == "csv":
         click.echo(_csv(lines, total, by), nl=False)
     elif fmt == "xlsx":
-        from sopengine.operators.xlsx import workbook_bytes
-
         headers = [BY_LABELS[by], *(LABELS[n] for n in COUNTS), "执行率", "准时率", "延迟中位数（分钟）"]
         cells = [[line.label, *(getattr(line, n) for n in COUNTS), round(line.execution_rate, 4),
                   round(line.on_time_rate, 4), line.median_delay_minutes] for line in [*lines, total]]
-        echo_bytes(workbook_bytes("执行报告", headers, cells))
+        echo_sheet("xlsx", "执行报告", headers, cells)
     elif fmt == "html":
         click.echo(_html(lines, total, by, span, records, zone, operator_of), nl=False)
     else:

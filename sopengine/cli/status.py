@@ -11,8 +11,7 @@ from rich.table import Table
 
 from sopengine.store import PairStatus, states
 from sopengine.cli.local_time import TZ_OPTION, common_zone, local, zone_name, zone_of
-from sopengine.cli.common import echo_bytes, echo_json
-from sopengine.operators.spreadsheet import csv_text
+from sopengine.cli.common import echo_json, echo_sheet
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 
 SHOWN_STATES = (states.PLANNED, states.DUE, states.RETRYING, states.SENT, states.DONE, states.SKIPPED,
@@ -63,12 +62,7 @@ def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
         cells = [[r.sop, r.group, *(r.counts.get(s, 0) for s in SHOWN_STATES), r.late,
                   r.next_due.astimezone(zone_of(r.sop, zones, tz)) if r.next_due else "", r.paused, r.dissolved]
                  for r in rows]
-        if fmt == "csv":
-            click.echo(csv_text(headers, cells), nl=False)
-        else:
-            from sopengine.operators.xlsx import workbook_bytes
-
-            echo_bytes(workbook_bytes("status", headers, cells))
+        echo_sheet(fmt, "status", headers, cells)
     else:
         wide_console().print(status_table(rows, zones=zones, tz=tz))
 
@@ -96,12 +90,7 @@ def actions_command(db_url: str | None, group: str | None, sop: str | None, stat
         headers = ["due", "state", "sop", "group", "step", "part", "kind", "channel", "attempts", "reason", "key"]
         cells = [[r.due.astimezone(zone_of(r.sop, zones, tz)), r.state, r.sop, r.group, r.step, r.part or "", r.kind,
                   r.channel, r.attempts, r.reason or r.last_result or "", r.key] for r in rows]
-        if fmt == "xlsx":
-            from sopengine.operators.xlsx import workbook_bytes
-
-            echo_bytes(workbook_bytes("actions", headers, cells))
-        else:
-            click.echo(csv_text(headers, cells), nl=False)
+        echo_sheet(fmt, "actions", headers, cells)
         return
     table = Table(show_edge=False)
     for column in ("due", "state", "kind", "attempts", "key", "last result / reason"):
