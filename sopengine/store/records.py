@@ -51,8 +51,8 @@ def group_from_row(row: Any) -> Group:
     return Group(row.id, row.name, start, tuple(row.tags or ()), dict(row.facts or {}),
                  dict(row.channels or {}), dict(row.vars or {}), dict(row.pools or {}),
                  parse_quiet(row.quiet) if row.quiet else None,
-                 operators=tuple(getattr(row, "operators", None) or ()),
-                 roles=dict(getattr(row, "roles", None) or {}))
+                 operators=tuple(row.operators or ()),
+                 roles=dict(row.roles or {}))
 
 
 @dataclass(frozen=True)
