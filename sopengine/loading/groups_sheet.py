@@ -93,12 +93,12 @@ def _entry(header: list[str], cells: list[Any], origin: SheetOrigin) -> tuple[di
         value = value.strip() if isinstance(value, str) else value
         if name in LIST_COLUMNS:
             value = [v for v in _SPLIT.split(str(value)) if v]
-        elif name == "start" and isinstance(value, datetime):
-            value = value.date()
-        elif name == "start" and isinstance(value, date):
-            pass
-        elif name in ("id", "name", "start", "quiet") or "." in name:
-            value = str(value) if not isinstance(value, (int, float)) or "." not in name else value
+        elif name == "start" and isinstance(value, date):  # a workbook's date cell
+            value = value.date() if isinstance(value, datetime) else value
+        elif name in ("id", "name", "start", "quiet"):
+            value = str(value)
+        elif "." in name:  # a setting: numbers stay numbers (vars.price), the rest is text
+            value = value if isinstance(value, (int, float)) else str(value)
         elif name not in STRUCTURAL_KEYS:
             try:
                 value = typed_fact(name, cell_value(value))

@@ -101,8 +101,7 @@ def occurrence_anchors(
     if relative is not None:
         shift = -relative.by if step.before is not None else relative.by
         base = occurrence_anchors(sop, sop.step(relative.step), group, until - shift, calendars)
-        moved = sorted({a + shift for a in base if a + shift < until})
-        return moved
+        return sorted({a + shift for a in base if a + shift < until})
     tz = sop.timezone
     naive: Iterable[datetime]
     if step.cron is not None:
