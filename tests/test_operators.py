@@ -87,6 +87,6 @@ def test_the_sheet_gives_a_role_step_to_its_holder_and_the_rest_to_everyone(tmp_
     xiaoya = build_sheet(store, "wechat", datetime(2026, 9, 20).date(), sh, WeChatTaskChannel.operators,
                          operator=Roster(tuple(ws.operators)).resolve("xiaoya").refs)
     assert {r.task.key.split("/")[1] for r in xiaoya} >= {"morning", "packet"}  # visible to every operator
-    assert sorted(store.declared_operators(), key=lambda o: o.id) == sorted(ws.operators, key=lambda o: o.id)
+    assert sorted(store.roster().operators, key=lambda o: o.id) == sorted(ws.operators, key=lambda o: o.id)
     again = store.apply(ws.sops, ws.groups, datetime(2026, 9, 19, tzinfo=sh), roster=ws.operators)
     assert not again.changed_anything  # running it again changes nothing

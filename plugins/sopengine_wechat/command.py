@@ -44,11 +44,11 @@ def build_sheet(db_url: str | None, local_day: date, zone: ZoneInfo, operator: s
                 show_all: bool = False) -> list[SheetRow]:
     """Tasks of the wechat channel due on ``local_day``, rendered as the daemon renders them;
     ``operator``: only the tasks of the operator with this id or name."""
-    from sopengine.plugin_api import Roster, build_sheet as core_sheet  # reads the store: loaded only to be used
+    from sopengine.plugin_api import build_sheet as core_sheet  # reads the store: loaded only to be used
 
     store = open_store(db_url, plugin_host(), create=False)
     try:
-        refs = Roster(tuple(store.declared_operators())).resolve(operator).refs if operator else None
+        refs = store.roster().resolve(operator).refs if operator else None
         return core_sheet(store, "wechat", local_day, zone, WeChatTaskChannel.operators, operator=refs,
                           show_all=show_all)
     finally:

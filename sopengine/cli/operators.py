@@ -22,7 +22,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 def _roster(store: DataStore) -> tuple[Roster, dict[str, tuple[str, ...]]]:
-    return Roster(tuple(store.declared_operators())), store.group_operators_of()
+    return store.roster(), store.group_operators_of()
 
 
 def _known(store: DataStore, name: str) -> Operator:

@@ -112,7 +112,7 @@ def build_board(store: DataStore, readers: Mapping[str, OperatorsOf], viewer: Vi
     rows.sort(key=lambda r: r.local_time)
     done_keys = [r.task.key for r in rows if r.state == "done"]
     confirmed = store.confirmations(done_keys) if done_keys else {}
-    roster = Roster(tuple(store.declared_operators())) if confirmed else Roster()
+    roster = store.roster() if confirmed else Roster()
     for row in rows:
         c = confirmed.get(row.task.key)
         undo = c is not None and c.actor == viewer.actor and c.at >= now - undo_window

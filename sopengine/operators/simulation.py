@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Collection
 
-from sopengine.model.operators import Roster
 from sopengine.store import DataStore
 
 #: What ``--simulate-operators`` alone means: most tasks on time, some late, a few never.
@@ -86,7 +85,7 @@ class SimulatedOperators:
         if not waiting:
             return
         group_ops = self.store.group_operators_of({a.group_id for a in waiting}, live=False)
-        roster = Roster(tuple(self.store.declared_operators()))
+        roster = self.store.roster()
         for a in waiting:
             at = self.confirm_at(a.key, a.due, a.deadline)
             if at is None or at > now:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable, Collection
 
-from sopengine.model.operators import Roster
 from sopengine.reports.execution import who_did
 from sopengine.store import DataStore, ExecutionRecord
 
@@ -15,7 +14,7 @@ def figures(store: DataStore, manual: Collection[str], since: datetime | None,
     """The span's records, and who each counts for (by name), read from ``store``."""
     records = store.execution_records(since, until)
     group_ops = store.group_operators_of(live=False)
-    roster = Roster(tuple(store.declared_operators()))
+    roster = store.roster()
 
     def operator_of(record: ExecutionRecord) -> str:
         return who_did(record, lambda g: group_ops.get(g, ()), manual.__contains__,

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sopengine.kinds import StepBase
 from sopengine.model.actions import PlannedAction, Window
 from sopengine.model.group import Group
-from sopengine.model.operators import Operator
+from sopengine.model.operators import Operator, Roster
 from sopengine.model.sop import Sop
 
 if TYPE_CHECKING:
@@ -176,8 +176,8 @@ class DataStore(ABC):
 
     # --- the people ----------------------------------------------------------------------------
     @abstractmethod
-    def declared_operators(self) -> list[Operator]:
-        """The operators the groups files declared (``operators:``)."""
+    def roster(self) -> Roster:
+        """The operators the groups files declared (``operators:``), found by id or name."""
 
     @abstractmethod
     def group_operators_of(self, group_ids: Collection[str] | None = None, *,

@@ -9,7 +9,7 @@ from typing import Any, Collection, Iterable
 
 from sqlalchemy import and_, insert, or_, select, update
 
-from sopengine.model.operators import Operator
+from sopengine.model.operators import Operator, Roster
 from sopengine.store import states
 from sopengine.store.bulk import in_chunks
 from sopengine.store.commands import NotFound, transition
@@ -22,11 +22,11 @@ from sopengine.store.tables import (
 from sopengine.store.tables import operators as operators_table
 
 
-def declared_operators(store: Database) -> list[Operator]:
-    """The operators the groups files declared, by id."""
+def roster(store: Database) -> Roster:
+    """The operators the groups files declared (by id), to find anyone by id or name."""
     with store.engine.connect() as conn:
-        return [Operator(r.id, r.name, r.role, dict(r.notify or {}))
-                for r in conn.execute(select(operators_table).order_by(operators_table.c.id))]
+        return Roster(tuple(Operator(r.id, r.name, r.role, dict(r.notify or {}))
+                            for r in conn.execute(select(operators_table).order_by(operators_table.c.id))))
 
 
 def group_operators_of(store: Database, group_ids: Collection[str] | None = None, *,

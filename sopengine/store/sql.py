@@ -10,7 +10,7 @@ from typing import Any, Collection, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from sopengine.model.group import Group
-from sopengine.model.operators import Operator
+from sopengine.model.operators import Operator, Roster
 from sopengine.model.sop import Sop
 from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, TokenGrant
 from sopengine.store import apply as _apply, claims as _claims, commands as _commands, ledger as _ledger
@@ -102,8 +102,8 @@ class Store(Database, DataStore):
     def health(self, now: datetime, alive_within: float = 60.0) -> _queries.Health:
         return _queries.health(self, now, alive_within)
 
-    def declared_operators(self) -> list[Operator]:
-        return _people.declared_operators(self)
+    def roster(self) -> Roster:
+        return _people.roster(self)
 
     def group_operators_of(self, group_ids: Collection[str] | None = None, *,
                            live: bool = True) -> dict[str, tuple[str, ...]]:

@@ -23,7 +23,6 @@ from pydantic import BaseModel, Field
 
 from sopengine.channels import OperatorsOf
 from sopengine.daemon.logs import log_state
-from sopengine.model.operators import Roster
 from sopengine.operators.board import (
     NEEDS_A_PERSON, SECTION_LABELS, SECTIONS, UNDO_WINDOW, Viewer, build_board, team_counts, viewer_groups,
 )
@@ -110,7 +109,7 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         grant = store.token_grant(token_hash(token), now())
         if grant is None:
             return None
-        roster = Roster(tuple(store.declared_operators()))
+        roster = store.roster()
         operator = roster.resolve(grant.operator)
         return Viewer(operator, grant.lead or operator.is_lead)
 
@@ -247,7 +246,7 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         context = board_context(viewer, day_of(day_param))
         board = context["board"]
         group_ops = store.group_operators_of()
-        team = team_counts(board, Roster(tuple(store.declared_operators())), group_ops)
+        team = team_counts(board, store.roster(), group_ops)
         needing = [t for t in board.tasks if t.row.state in NEEDS_A_PERSON]
         start = datetime.combine(context["day"], datetime.min.time(), tzinfo=zone)
         records, operator_of = figures(store, readers, start, start + timedelta(days=1))
