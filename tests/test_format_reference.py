@@ -8,6 +8,7 @@ from typing import Any
 
 from sopengine.loading.schema import sop_json_schema
 from sopengine.model.group import GroupModel
+from sopengine.model.notices import NOTICE_KINDS, NoticesModel
 from sopengine.model.operators import OperatorModel
 from sopengine.plugins import load_plugins
 
@@ -49,7 +50,8 @@ def test_every_key_of_the_schema_is_documented():
 
 
 def test_every_key_of_a_groups_file_is_documented():
-    keys = {*GroupModel.model_fields, *OperatorModel.model_fields, "groups", "operators"}
+    keys = {*GroupModel.model_fields, *OperatorModel.model_fields, *NoticesModel.model_fields, *NOTICE_KINDS,
+            "groups", "operators", "notices"}
     missing = sorted(keys - documented())
     assert not missing, f"docs/format.md does not describe: {missing}"
 

@@ -20,6 +20,7 @@ from sopengine.cli.status import wide_console
 from sopengine.operators.spreadsheet import UTF8_BOM, safe_cell
 from sopengine.reports.execution import COUNTS, By, ExecutionLine, execution_report, span_label
 from sopengine.reports.ledger import figures
+from sopengine.reports.notices import KIND_LABELS, STATE_LABELS, notice_summary, summary_line
 from sopengine.store import DataStore, DayStats
 
 LABELS = {"assigned": "应执行", "done": "完成", "on_time": "准时", "late": "迟到", "overdue": "逾期未做",
@@ -53,6 +54,7 @@ def report_command(first: datetime | None, last: datetime | None, by: By, fmt: s
         since = datetime.combine(first.date(), time(0), tzinfo=zone) if first else None
         until = datetime.combine(last.date(), time(0), tzinfo=zone) + timedelta(days=1) if last else None
         records, operator_of = figures(store, set(host.operator_readers()), since, until)
+        told = notice_summary(store.list_notices(since=since, until=until)) if group_id is None else {}
         if group_id is not None:
             records = [r for r in records if r.group_id == group_id]
         days: dict[str, DayStats] = {}
@@ -74,7 +76,7 @@ def report_command(first: datetime | None, last: datetime | None, by: By, fmt: s
                                "by": by, "group": group_id,
                                "rows": [{**line.to_json(), **({"stats": days[line.label].to_json()}
                                                               if line.label in days else {})} for line in lines],
-                               "total": total.to_json()},
+                               "total": total.to_json(), "notices": told},
                               ensure_ascii=False, indent=2))
     elif fmt == "csv":
         click.echo(_csv(lines, total, by), nl=False)
@@ -84,9 +86,11 @@ def report_command(first: datetime | None, last: datetime | None, by: By, fmt: s
                   round(line.on_time_rate, 4), line.median_delay_minutes] for line in [*lines, total]]
         echo_sheet("xlsx", "执行报告", headers, cells)
     elif fmt == "html":
-        click.echo(_html(lines, total, by, span, records, zone, operator_of), nl=False)
+        click.echo(_html(lines, total, by, span, records, zone, operator_of, told), nl=False)
     else:
         _table(lines, total, by, span)
+        if told:
+            wide_console().print(summary_line(told))
 
 
 def print_execution(store: DataStore, manual: set[str], zone: ZoneInfo) -> None:
@@ -136,7 +140,7 @@ def _table(lines: list[ExecutionLine], total: ExecutionLine, by: str, span: str)
 
 
 def _html(lines: list[ExecutionLine], total: ExecutionLine, by: str, span: str, records: Any, zone: ZoneInfo,
-          operator_of: Any) -> str:
+          operator_of: Any, told: dict[str, dict[str, int]]) -> str:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     from sopengine.reports.charts import stacked_bars
@@ -146,4 +150,5 @@ def _html(lines: list[ExecutionLine], total: ExecutionLine, by: str, span: str, 
     charts = [stacked_bars(days, "每日执行情况"), stacked_bars(per_operator, "各运营执行情况", horizontal=True)]
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
     return env.get_template("report.html").render(lines=lines, total=total, by_label=BY_LABELS[by], span=span,
-                                                  columns=_columns(), charts=charts)
+                                                  columns=_columns(), charts=charts, notices=told,
+                                                  notice_kinds=KIND_LABELS, notice_states=STATE_LABELS)

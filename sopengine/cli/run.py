@@ -119,6 +119,10 @@ def _settings_at_startup(store: DataStore, host: PluginHost) -> list[Problem]:
     checks = host.load_options(os.environ).channel_checks
     found = [p for group, sops in store.running_groups() for p in
              settings_problems(group, sops, checks, unset_env_is_error=True)]
+    for op in store.roster().operators:  # where notices go: the same checks, for the person
+        check = checks.checks.get(op.notify_channel or "")
+        found += [Problem(f"operator {op.id}", 1, 1, f"operator {op.id!r}: notify ({op.notify_channel}): {p.message}")
+                  for p in (check(op.notify_settings, checks.env) if check is not None else ())]
     for problem in found:
         click.echo(f"error: {problem.message}", err=True)
     return found
@@ -152,8 +156,10 @@ def _summary(store: DataStore, now: datetime, stats: RunStats) -> None:
               "cancelled": "cancelled", "planned": "deferred (rate limit / quiet hours)"}
     came_to = ", ".join(f"{labels.get(state, state)} {n}" for state, n in sorted(stats.by_state.items()))
     later = ", ".join(f"{labels.get(state, state)} {n}" for state, n in sorted(stats.swept_by_state.items()))
+    told = ", ".join(f"{state} {n}" for state, n in sorted(stats.notices_by_state.items()))
     console.print(f"this run: {stats.dispatched} actions dispatched" + (f" ({came_to})" if came_to else "")
-                  + (f"; later, {later}" if later else ""))
+                  + (f"; later, {later}" if later else "")
+                  + (f"; notices to operators: {told} (sopengine actions --notices)" if told else ""))
     if stats.by_state.get("due") or stats.swept_by_state.get("overdue"):
         console.print("operator tasks: [bold]sopengine tasks --date YYYY-MM-DD[/] shows a day's sheet; "
                       "[bold]sopengine done KEY[/] confirms one")

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from sopengine.store import PairStatus, states
+from sopengine.store import PairStatus, StoredNotice, states
 from sopengine.cli.local_time import TZ_OPTION, common_zone, local, zone_name, zone_of
 from sopengine.cli.common import echo_json, echo_sheet
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
@@ -73,13 +73,28 @@ def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
 @click.option("--sop", help="Only this SOP.")
 @click.option("--state", type=click.Choice(states.ALL_STATES), help="Only this state.")
 @click.option("--limit", type=int, help="At most this many.")
+@click.option("--notices", "show_notices", is_flag=True,
+              help="The notices to operators instead (digests, reminders, escalations).")
+@click.option("--operator", help="With --notices: only this operator's (id).")
 @TZ_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table",
               show_default=True, help="csv: UTF-8 with a BOM (Excel reads Chinese right); xlsx: a workbook.")
 def actions_command(db_url: str | None, group: str | None, sop: str | None, state: str | None,
-                    limit: int | None, tz: tzinfo | None, fmt: str) -> None:
-    """List actions (key, group, step, part, kind, due in its SOP's zone, state, attempts, last result)."""
+                    limit: int | None, show_notices: bool, operator: str | None, tz: tzinfo | None,
+                    fmt: str) -> None:
+    """List actions (key, group, step, part, kind, due in its SOP's zone, state, attempts, last result).
+
+    With --notices: what operators were and will be told (key, kind, operator, channel, due,
+    state, attempts, reason, the tasks each is about)."""
+    if show_notices and (group or sop):
+        raise click.UsageError("--group and --sop select actions; notices belong to operators (--operator)")
+    if operator and not show_notices:
+        raise click.UsageError("--operator selects notices: add --notices")
     store = open_store(db_url, plugin_host(), create=False)
+    if show_notices:
+        print_notices(store.list_notices(operator=operator, state=state, limit=limit),
+                      common_zone(store.sop_zones(), tz), fmt)
+        return
     rows = store.list_actions(group=group, sop=sop, state=state, limit=limit)
     zones = store.sop_zones()
     if fmt == "json":
@@ -99,6 +114,26 @@ def actions_command(db_url: str | None, group: str | None, sop: str | None, stat
         table.add_row(local(r.due, zone_of(r.sop, zones, tz), "%Y-%m-%d %H:%M"), r.state,
                       r.kind + (f"·{r.part}" if r.part else ""),
                       str(r.attempts), r.key, r.reason or r.last_result or "")
+    wide_console().print(table)
+
+
+def print_notices(rows: Sequence[StoredNotice], zone: tzinfo, fmt: str) -> None:
+    """``actions --notices`` in ``fmt``, times in ``zone``."""
+    if fmt == "json":
+        echo_json([n.to_json(zone) for n in rows])
+        return
+    if fmt in ("csv", "xlsx"):
+        headers = ["due", "state", "kind", "operator", "channel", "attempts", "tasks", "reason", "key"]
+        cells = [[n.due.astimezone(zone), n.state, n.kind, n.operator, n.channel, n.attempts, len(n.tasks),
+                  n.reason or n.last_result or "", n.key] for n in rows]
+        echo_sheet(fmt, "notices", headers, cells)
+        return
+    table = Table(show_edge=False)
+    for column in ("due", "state", "kind", "tasks", "key", "last result / reason"):
+        table.add_column(column, overflow="fold")
+    for n in rows:
+        table.add_row(local(n.due, zone, "%Y-%m-%d %H:%M"), n.state, n.kind, str(len(n.tasks)), n.key,
+                      n.reason or n.last_result or "")
     wide_console().print(table)
 
 

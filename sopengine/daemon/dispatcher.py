@@ -212,7 +212,7 @@ class Dispatcher:
                 result = Retryable(f"{type(exc).__name__}: {exc}")
             finished = self.now()
             recent.setdefault(bucket, []).append(started)
-            records.append(_attempt(bucket, idempotency_key, started, finished, result))
+            records.append(attempt_record(bucket, idempotency_key, started, finished, result))
             if not isinstance(result, Ok):
                 break
             progress += 1
@@ -284,8 +284,9 @@ def _target(row: StoredGroup, channel: str) -> Target:
     return Target(group.id, group.name, dict(group.channels.get(channel) or {}))
 
 
-def _attempt(bucket: str, idempotency_key: str, started: datetime, finished: datetime,
-             result: SendResult) -> AttemptRecord:
+def attempt_record(bucket: str, idempotency_key: str, started: datetime, finished: datetime,
+                   result: SendResult) -> AttemptRecord:
+    """The attempts-table row of one send (an action's or a notice's)."""
     if isinstance(result, Ok):
         return AttemptRecord(bucket, idempotency_key, started, finished, "ok", result.provider_id, result.detail)
     if isinstance(result, Retryable):

@@ -24,6 +24,7 @@ from sopengine.daemon.clock import Clock
 from sopengine.daemon.dispatcher import Dispatcher
 from sopengine.daemon.logs import get_logger, log_state
 from sopengine.daemon.retry import RetryPolicy
+from sopengine.notices.desk import NoticeDesk
 
 
 #: The smallest claim, however many daemons share the store (never above ``batch_size``).
@@ -47,6 +48,8 @@ class RunStats:
     by_state: dict[str, int] = field(default_factory=dict)
     swept: int = 0
     swept_by_state: dict[str, int] = field(default_factory=dict)
+    #: Notices to operators, by what they came to (``sent``, ``cancelled``…).
+    notices_by_state: dict[str, int] = field(default_factory=dict)
 
     def add(self, state: str, n: int = 1) -> None:
         self.by_state[state] = self.by_state.get(state, 0) + n
@@ -81,6 +84,8 @@ class Daemon:
         self.log = get_logger()
         self.dispatcher = Dispatcher(self.store, self.channels, self.clock.now, self.policy, self.env)
         self.manual_channels = {n for n, ch in self.channels.items() if ch.capabilities.manual}
+        self.notices = NoticeDesk(self.store, self.channels, self.manual_channels, self.owner, self.policy,
+                                  self.env, self.log)
 
     def stop(self) -> None:
         """Ask the loop to finish the batch in flight and return (signal-safe)."""
@@ -95,6 +100,7 @@ class Daemon:
             log_state(self.log, key, before, after)
             self.stats.add_swept(after)
         self.store.extend_horizons(now)
+        self.notices.plan(now)
         self._heartbeat(now)
         claim_size = self._claim_size(now)
         done = 0
@@ -122,6 +128,9 @@ class Daemon:
                 self.store.release(claimed[started:], self.clock.now(), self.owner, why)
             if self.on_progress:
                 self.on_progress(self.clock.now(), self.stats)
+        for notice in self.notices.dispatch(self.clock.now, self.lease, stop=self._stop.is_set):
+            self.stats.notices_by_state[notice.state] = self.stats.notices_by_state.get(notice.state, 0) + 1
+            done += 1
         return done
 
     def _say_started(self) -> None:
@@ -158,7 +167,7 @@ class Daemon:
         before dispatched something; when it did not, a moment already past cannot be acted on
         yet (another daemon holds it), so the clock moves on a second instead of spinning."""
         now = self.clock.now()
-        wake = self.store.next_wakeup(now)
+        wake = self._next_wakeup(now)
         if until is not None and now >= until:
             return False
         if wake is not None and wake <= now:
@@ -182,6 +191,11 @@ class Daemon:
                 return True  # due now, or the ledger changed under us: look again
             self._heartbeat(self.clock.now())
         return False
+
+    def _next_wakeup(self, now: datetime) -> datetime | None:
+        """The next moment an action or a notice is due."""
+        found = [t for t in (self.store.next_wakeup(now), self.notices.next_due(now)) if t is not None]
+        return min(found) if found else None
 
     def _claim_size(self, now: datetime) -> int:
         """``batch_size`` shared among the daemons alive on this store (heartbeat within a

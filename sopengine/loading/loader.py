@@ -20,6 +20,7 @@ from sopengine.checking.steps import StepChecks
 from sopengine.planning.calendars import supported_countries
 from sopengine.model.fact_types import KNOWN_FACTS, typed_fact
 from sopengine.model.group import STRUCTURAL_KEYS, Group, GroupModel, GroupOrigin
+from sopengine.model.notices import NoticeSettings, NoticesModel
 from sopengine.model.operators import Operator, OperatorModel
 from sopengine.kinds import StepBase
 from sopengine.loading.model_errors import problems_from_validation
@@ -29,6 +30,8 @@ from sopengine.model.problems import Problem, SopFileError, did_you_mean
 from sopengine.model.sop import CALENDAR_POSITION, MATCH_POSITION, PoolFile, Sop, SopHeader
 from sopengine.loading.options import LoadOptions
 from sopengine.loading.source import YamlDocument, load_yaml
+from sopengine.notices.texts import check_template
+from sopengine.rendering.templating import TemplateProblem
 
 PLACEHOLDER_ITEM = "（示例内容）"
 
@@ -192,7 +195,7 @@ def groups_and_problems(doc: YamlDocument) -> tuple[list[Group], list[Problem]]:
         raise SopFileError([doc.problem((), "a groups file needs a top-level mapping with `groups:`")])
     problems: list[Problem] = []
     for key in data:
-        if key not in ("groups", "operators"):
+        if key not in ("groups", "operators", "notices"):
             problems.append(doc.problem((key,), f"unknown key {key!r} in a groups file", key=True))
     raw = data["groups"]
     if not isinstance(raw, list):
@@ -223,17 +226,20 @@ def groups_and_problems(doc: YamlDocument) -> tuple[list[Group], list[Problem]]:
     return groups, problems
 
 
-def operators_and_problems(doc: YamlDocument) -> tuple[list[Operator], list[Problem]]:
-    """The valid entries of a groups file's ``operators:`` list (none when it has none), and the
-    problems of the others, each at its line; ids and names are unique."""
+def operators_and_problems(doc: YamlDocument,
+                           options: LoadOptions | None = None) -> tuple[list[Operator], list[Problem]]:
+    """The valid entries of a groups file's ``operators:`` list (none when it has none), each with
+    the file's ``notices:`` defaults under their own settings, and the problems of the others, each
+    at its line; ids and names are unique. With ``options``, where notices reach them is checked
+    too (an installed channel that sends, its settings as that channel checks them)."""
     data = doc.plain()
     raw = data.get("operators") if isinstance(data, dict) else None
+    defaults, problems = _notice_defaults(doc)
     if raw is None:
-        return [], []
+        return [], problems
     if not isinstance(raw, list):
-        return [], [doc.problem(("operators",), "`operators:` must be a list of operators")]
+        return [], [*problems, doc.problem(("operators",), "`operators:` must be a list of operators")]
     out: list[Operator] = []
-    problems: list[Problem] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
         try:
@@ -249,5 +255,52 @@ def operators_and_problems(doc: YamlDocument) -> tuple[list[Operator], list[Prob
                                         f"operator {clash!r} is listed twice"))
             continue
         seen |= {model.id, model.name}
-        out.append(Operator(model.id, model.name, model.role, dict(model.notify)))
+        operator = Operator(model.id, model.name, model.role, dict(model.notify), defaults.overlaid(model))
+        found = notify_problems(operator, options) if options is not None else []
+        problems += [doc.problem(("operators", i, "notify", *where), f"operator {model.id!r}: {message}")
+                     for where, message in found]
+        out.append(operator)
     return out, problems
+
+
+def _notice_defaults(doc: YamlDocument) -> tuple[NoticeSettings, list[Problem]]:
+    """The groups file's ``notices:`` over the built-in defaults (those alone when it is bad)."""
+    data = doc.plain()
+    raw = data.get("notices") if isinstance(data, dict) else None
+    if raw is None:
+        return NoticeSettings(), []
+    try:
+        model = NoticesModel.model_validate(raw)
+    except ValidationError as exc:
+        return NoticeSettings(), problems_from_validation(doc, exc, NoticesModel, ("notices",), "notices")
+    problems = []
+    for name, source in model.templates.items():
+        try:
+            check_template(name, source)
+        except TemplateProblem as exc:
+            problems.append(doc.problem(("notices", "templates", name), f"notices: {name} template: {exc}"))
+    return NoticeSettings().overlaid(model), problems
+
+
+def notify_problems(operator: Operator, options: LoadOptions) -> list[tuple[tuple[str, ...], str]]:
+    """What is wrong with where ``operator``'s notices go, each with the key under ``notify:``."""
+    if not operator.notify:
+        return []
+    channel = operator.notify_channel
+    if channel is None:
+        return [((), "notify needs `channel:` (where notices reach them) and that channel's settings")]
+    if options.channels is not None and channel not in options.channels:
+        return [(("channel",), f"notify channel {channel!r} is not installed "
+                               f"(installed: {', '.join(sorted(options.channels))})")]
+    if channel in options.channel_operators:
+        return [(("channel",), f"notify channel {channel!r} hands work to people; notices need a channel "
+                               "that sends by itself")]
+    check = options.channel_checks.checks.get(channel)
+    if check is None:
+        return []
+    found: list[tuple[tuple[str, ...], str]] = []
+    for p in check(operator.notify_settings, options.channel_checks.env):
+        if p.unset_env:  # it may be set where the daemon runs: `run` refuses to start without it
+            continue
+        found.append(((p.key,) if p.key else (), f"notify ({channel}): {p.message}"))
+    return found

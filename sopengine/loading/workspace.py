@@ -117,7 +117,7 @@ def load_workspace(
                 continue
             ws.groups += good
             ws.problems += problems
-            declared, problems = operators_and_problems(doc)
+            declared, problems = operators_and_problems(doc, options or LoadOptions())
             ws.operators += declared
             ws.problems += problems
         elif isinstance(top, dict) and "sop" in top:

@@ -17,21 +17,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 from typing_extensions import Annotated
+
+from sopengine.model.notices import NoticeFields, NoticeSettings
 
 OperatorId = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
 
 
-class OperatorModel(BaseModel):
-    """One entry of a groups file's ``operators:`` list."""
+class OperatorModel(NoticeFields):
+    """One entry of a groups file's ``operators:`` list (with their own notice settings)."""
 
     model_config = ConfigDict(extra="forbid")
     id: OperatorId = Field(description="A stable id: links and the ledger name the operator by it.")
     name: str = Field(min_length=1, max_length=200, description="The name people know them by (小雅).")
     role: Literal["lead"] | None = Field(None, description="`lead`: sees every group's tasks and the team's counts.")
     notify: dict[str, Any] = Field(default_factory=dict,
-                                   description="Where reminders reach them (a channel and its settings).")
+                                   description="Where notices reach them: `channel:` and its settings.")
 
 
 @dataclass(frozen=True)
@@ -42,10 +44,23 @@ class Operator:
     name: str
     role: str | None = None
     notify: Mapping[str, Any] = field(default_factory=dict)
+    #: When and how they are told (digest, reminders, escalations): see :mod:`.notices`.
+    notices: NoticeSettings = field(default_factory=NoticeSettings)
 
     @property
     def is_lead(self) -> bool:
         return self.role == "lead"
+
+    @property
+    def notify_channel(self) -> str | None:
+        """The channel notices reach them through (None: they are told nothing)."""
+        channel = self.notify.get("channel")
+        return str(channel) if channel else None
+
+    @property
+    def notify_settings(self) -> dict[str, Any]:
+        """Their ``notify:`` without ``channel``: what that channel reads, as a group's settings."""
+        return {k: v for k, v in self.notify.items() if k != "channel"}
 
     @property
     def refs(self) -> frozenset[str]:
@@ -53,7 +68,8 @@ class Operator:
         return frozenset({self.id, self.name})
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "role": self.role, "notify": dict(self.notify)}
+        return {"id": self.id, "name": self.name, "role": self.role, "notify": dict(self.notify),
+                "notices": self.notices.to_json()}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sopengine.store.claims import ClaimedAction
 from sopengine.store.commands import NotFound
 from sopengine.store.database import StoreUnavailable, default_path, default_url
 from sopengine.store.ledger import DueSoon
+from sopengine.store.notices import NoticeOutcome, StoredNotice
 from sopengine.store.outcomes import AttemptRecord, Outcome
 from sopengine.store.queries import ActionView, GroupView, Health, PairStatus, StoredAction
 from sopengine.store.records import (
@@ -27,6 +28,6 @@ from sopengine.store.sql import Store
 __all__ = [
     "ActionRecord", "ActionView", "ApplyReport", "AttemptRecord", "ClaimedAction", "Confirmation", "DataStore",
     "DayStats", "default_path", "default_url", "DueSoon", "ExecutionRecord", "GroupView", "Health", "NotFound",
-    "Outcome", "PairStatus", "Planner", "states", "Store", "StoredAction", "StoredGroup", "StoreUnavailable",
-    "TokenGrant",
+    "NoticeOutcome", "Outcome", "PairStatus", "Planner", "states", "Store", "StoredAction", "StoredGroup",
+    "StoredNotice", "StoreUnavailable", "TokenGrant",
 ]

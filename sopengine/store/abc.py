@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sopengine.kinds import StepBase
 from sopengine.model.actions import PlannedAction, Window
 from sopengine.model.group import Group
+from sopengine.model.notices import PlannedNotice
 from sopengine.model.operators import Operator, Roster
 from sopengine.model.sop import Sop
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from sopengine.store.apply import ApplyReport
     from sopengine.store.claims import ClaimedAction
     from sopengine.store.ledger import DueSoon
+    from sopengine.store.notices import NoticeOutcome, StoredNotice
     from sopengine.store.outcomes import Outcome
     from sopengine.store.queries import ActionView, GroupView, Health, PairStatus, StoredAction, StoredGroup
     from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, TokenGrant
@@ -219,6 +221,38 @@ class DataStore(ABC):
     def group_days(self, group_id: str, first: date, last: date, zone: tzinfo) -> list[DayStats]:
         """A group's members, active members, messages and joins per local day (imports kept
         as history, carried forward)."""
+
+    # --- notices to operators ------------------------------------------------------------------
+    @abstractmethod
+    def plan_notices(self, planned: Sequence[PlannedNotice], now: datetime, actor: str) -> int:
+        """Keep these notices: new keys inserted, ones not yet sent moved to their new time,
+        channel and tasks. Returns rows written (0 when all were known as they are)."""
+
+    @abstractmethod
+    def claim_notices(self, now: datetime, owner: str, limit: int, lease: timedelta) -> list[StoredNotice]:
+        """Lease up to ``limit`` notices due at ``now``, oldest first (one sender each)."""
+
+    @abstractmethod
+    def record_notice(self, outcome: NoticeOutcome, now: datetime, owner: str) -> bool:
+        """Record what sending a claimed notice came to; False when the lease was lost."""
+
+    @abstractmethod
+    def release_notices(self, claimed: Sequence[StoredNotice], now: datetime, owner: str) -> None:
+        """Hand back the leases of claimed notices not sent."""
+
+    @abstractmethod
+    def next_notice(self, now: datetime) -> datetime | None:
+        """When a notice is next due, or None."""
+
+    @abstractmethod
+    def list_notices(self, *, since: datetime | None = None, until: datetime | None = None,
+                     operator: str | None = None, state: str | None = None,
+                     limit: int | None = None) -> list[StoredNotice]:
+        """Notices due in ``[since, until)`` by due time, of one operator (id) or in one state."""
+
+    @abstractmethod
+    def open_tasks(self, keys: Collection[str]) -> list[StoredAction]:
+        """The actions of ``keys`` someone can still do (open state, live unpaused group and SOP)."""
 
     # --- daemons alive -------------------------------------------------------------------------
     @abstractmethod

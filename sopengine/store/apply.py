@@ -189,7 +189,7 @@ def _sync_roster(conn: Connection, roster: Sequence[Operator], now: datetime, re
     are ended by ``operators revoke``, not by an edit)."""
     existing = {r.id: r for r in conn.execute(select(operators_table))}
     for op in roster:
-        values = {"name": op.name, "role": op.role, "notify": dict(op.notify)}
+        values = {"name": op.name, "role": op.role, "notify": dict(op.notify), "notices": op.notices.to_json()}
         row = existing.get(op.id)
         if row is None:
             conn.execute(insert(operators_table).values(id=op.id, updated_at=to_db(now), **values))

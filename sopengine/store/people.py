@@ -9,6 +9,7 @@ from typing import Any, Collection, Iterable
 
 from sqlalchemy import and_, insert, or_, select, update
 
+from sopengine.model.notices import NoticeSettings
 from sopengine.model.operators import Operator, Roster
 from sopengine.store import states
 from sopengine.store.bulk import in_chunks
@@ -25,7 +26,8 @@ from sopengine.store.tables import operators as operators_table
 def roster(store: Database) -> Roster:
     """The operators the groups files declared (by id), to find anyone by id or name."""
     with store.engine.connect() as conn:
-        return Roster(tuple(Operator(r.id, r.name, r.role, dict(r.notify or {}))
+        return Roster(tuple(Operator(r.id, r.name, r.role, dict(r.notify or {}),
+                                     NoticeSettings.from_json(r.notices))
                             for r in conn.execute(select(operators_table).order_by(operators_table.c.id))))
 
 

@@ -10,10 +10,12 @@ from typing import Any, Collection, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from sopengine.model.group import Group
+from sopengine.model.notices import PlannedNotice
 from sopengine.model.operators import Operator, Roster
 from sopengine.model.sop import Sop
 from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, TokenGrant
 from sopengine.store import apply as _apply, claims as _claims, commands as _commands, ledger as _ledger
+from sopengine.store import notices as _notices
 from sopengine.store import outcomes as _outcomes, people as _people, queries as _queries, workers as _workers
 from sopengine.store.abc import DataStore
 from sopengine.store.core import Database
@@ -133,6 +135,30 @@ class Store(Database, DataStore):
 
     def group_days(self, group_id: str, first: date, last: date, zone: tzinfo) -> list[DayStats]:
         return _people.group_days(self, group_id, first, last, zone)
+
+    def plan_notices(self, planned: Sequence[PlannedNotice], now: datetime, actor: str) -> int:
+        return _notices.plan_notices(self, planned, now, actor)
+
+    def claim_notices(self, now: datetime, owner: str, limit: int,
+                      lease: timedelta) -> list[_notices.StoredNotice]:
+        return _notices.claim_notices(self, now, owner, limit, lease)
+
+    def record_notice(self, outcome: _notices.NoticeOutcome, now: datetime, owner: str) -> bool:
+        return _notices.record_notice(self, outcome, now, owner)
+
+    def release_notices(self, claimed: Sequence[_notices.StoredNotice], now: datetime, owner: str) -> None:
+        _notices.release_notices(self, claimed, now, owner)
+
+    def next_notice(self, now: datetime) -> datetime | None:
+        return _notices.next_notice(self, now)
+
+    def list_notices(self, *, since: datetime | None = None, until: datetime | None = None,
+                     operator: str | None = None, state: str | None = None,
+                     limit: int | None = None) -> list[_notices.StoredNotice]:
+        return _notices.list_notices(self, since=since, until=until, operator=operator, state=state, limit=limit)
+
+    def open_tasks(self, keys: Collection[str]) -> list[_queries.StoredAction]:
+        return _notices.open_tasks(self, keys)
 
     def register_worker(self, worker_id: str, host: str, pid: int, now: datetime) -> None:
         _workers.register_worker(self, worker_id, host, pid, now)

@@ -52,6 +52,8 @@ operators = Table(
     Column("role", String(40)),
     Column("notify", JSON, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    #: When and how they are told (:class:`~sopengine.model.notices.NoticeSettings`, resolved).
+    Column("notices", JSON),
 )
 
 #: Personal links into the workspace: only a SHA-256 of each token is kept.
@@ -169,6 +171,35 @@ attempts = Table(
 )
 Index("ix_attempts_target", attempts.c.target, attempts.c.started_at)
 Index("ix_attempts_action", attempts.c.action_key)
+
+#: What operators are told (digests, reminders, escalations), each sent once like an action.
+notices = Table(
+    "notices", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(400), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),
+    Column("operator", String(120), nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("due", UtcDateTime, nullable=False),
+    Column("about", UtcDateTime, nullable=False),
+    Column("deadline", UtcDateTime, nullable=False),
+    #: Task key → whose task it is (operator ids): what the notice is about.
+    Column("tasks", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    #: Bodies already sent (a long digest a channel splits): a retry sends only the rest.
+    Column("progress", Integer, nullable=False, default=0),
+    Column("lease_owner", String(120)),
+    Column("lease_expires_at", UtcDateTime),
+    Column("last_result", Text),
+    Column("provider_id", String(200)),
+    Column("reason", Text),
+    Column("finished_at", UtcDateTime),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+Index("ix_notices_claim", notices.c.state, notices.c.next_attempt_at)
+Index("ix_notices_due", notices.c.due)
 
 #: Every facts import as it came (``groups import``), stamped: a group's numbers over time.
 fact_history = Table(

@@ -30,6 +30,7 @@ from sopengine.operators.sheet import RenderCache
 from sopengine.operators.tasks import STATE_LABELS
 from sopengine.reports.execution import execution_report
 from sopengine.reports.ledger import figures
+from sopengine.reports.notices import KIND_LABELS as NOTICE_KINDS, STATE_LABELS as NOTICE_STATES, notice_summary
 from sopengine.store import DataStore, NotFound, states
 from sopengine.web.tokens import csrf_ok, csrf_value, token_hash
 
@@ -45,6 +46,9 @@ CALENDAR_DAYS_BEFORE, CALENDAR_DAYS_AFTER = 3, 7
 CALENDAR_MAX_ACTIONS = 1000
 #: The lead's page links this many group calendars (the rest are counted).
 LEAD_GROUPS_SHOWN = 300
+#: The day's notices a lead's page reads (counted), and the failed ones it lists.
+LEAD_NOTICES_READ = 5000
+LEAD_NOTICES_SHOWN = 50
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -254,8 +258,11 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         shown = sorted(group_ops)[:LEAD_GROUPS_SHOWN]
         stored = store.groups_by_id(set(shown))
         calendars = [stored[g].group for g in shown if g in stored]
+        told = store.list_notices(since=start, until=start + timedelta(days=1), limit=LEAD_NOTICES_READ)
         return page(request, "lead.html", viewer, team=team, needing=needing, calendars=calendars,
-                    execution=execution, execution_total=execution_total,
+                    execution=execution, execution_total=execution_total, notices=notice_summary(told),
+                    notice_kinds=NOTICE_KINDS, notice_states=NOTICE_STATES,
+                    failed_notices=[n for n in told if n.state in ("failed", "missed")][:LEAD_NOTICES_SHOWN],
                     more_groups=max(0, len(group_ops) - len(shown)), **context)
 
     # --- forms (CSRF-checked, then back to the page) -----------------------------------------

@@ -167,3 +167,27 @@ def test_a_browser_confirmation_and_a_cli_done_at_once_end_in_one_done(workspace
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def test_the_lead_page_shows_the_days_notices_and_the_ones_that_failed(workspace):
+    from sopengine.model.notices import PlannedNotice
+    from sopengine.store import NoticeOutcome, states
+    from sopengine.web.tokens import new_token, token_hash
+
+    task = tasks(workspace, "xiaoya")[0]
+    store, at = workspace.store, NOON - timedelta(hours=1)
+    store.plan_notices([PlannedNotice(f"reminder/xiaoya/{n}", "reminder", "xiaoya", "wecom", at, at, NOON, {
+        task["key"]: ("xiaoya",)}) for n in ("a", "b")], at, "test")
+    first, second = store.claim_notices(NOON, "test", 10, timedelta(minutes=5))
+    store.record_notice(NoticeOutcome(first, states.SENT, last_result="ok"), NOON, "test")
+    store.record_notice(NoticeOutcome(second, states.FAILED, reason="errcode 93000: invalid webhook url"), NOON, "test")
+    lead = new_token()
+    store.add_token(token_hash(lead), "nuannuan", True, NOON, None)
+    workspace.tokens["lead"] = lead
+    assert len(store.list_notices(since=NOON - timedelta(hours=12), until=NOON + timedelta(hours=11))) == 2
+    with workspace.client("lead") as c:
+        page = c.get("/lead").text
+    assert "给运营的通知" in page and "任务提醒：已发 1、失败 1" in page
+    assert "invalid webhook url" in page and "xiaoya（wecom）" in page
+    with workspace.client("xiaoya") as c:
+        assert f'id="task-{task["key"]}"' in c.get("/").text  # where a reminder's link lands
