@@ -25,6 +25,7 @@ from sopengine.kinds.base import PASTE
 from sopengine.kinds.survey import survey_text
 from sopengine.model.operators import Operator, Roster
 from sopengine.operators.tasks import OperatorTask, SheetRow, operator_task, unusable_task
+from sopengine.words import language, say, word
 from sopengine.rendering.actions import outbound
 from sopengine.cli.common import echo_bytes
 from sopengine.operators.spreadsheet import UTF8_BOM, safe_cell, csv_text as table_csv
@@ -52,11 +53,11 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "build_sheet", "Capabilities", "Channel", "ChannelConfigError", "ChannelContext", "ChannelFactory",
     "check_env_setting", "check_robot_settings", "DB_OPTION", "echo_bytes", "env_setting", "errcode_result",
-    "hookimpl", "id_list_setting", "Ok", "open_store", "Operator", "operator_task", "OperatorInstruction",
+    "hookimpl", "id_list_setting", "language", "Ok", "open_store", "Operator", "operator_task", "OperatorInstruction",
     "OperatorTask", "outbound", "OutboundAction", "Part", "PartTraits", "PASTE", "Permanent", "plugin_host",
     "post_json", "RateLimit", "redact", "RegisterChannel", "RegisterCommand", "RegisterEvent", "RegisterFilter",
     "RegisterKind", "render_template", "require_env", "retry_after", "Retryable", "robot_address", "Roster",
-    "safe_cell", "SendResult", "SettingProblem", "SettingsCheck", "SheetRow", "SignedRobotChannel", "split_text",
+    "safe_cell", "say", "SendResult", "SettingProblem", "SettingsCheck", "SheetRow", "SignedRobotChannel", "split_text",
     "status_result", "StepBase", "survey_text", "table_csv", "Target", "TemplateProblem", "TextStep",
-    "unusable_task", "UTF8_BOM", "workbook_bytes",
+    "unusable_task", "UTF8_BOM", "word", "workbook_bytes",
 ]

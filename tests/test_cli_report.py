@@ -78,3 +78,12 @@ def test_the_html_report_has_its_table_and_charts(browser, tmp_path, sops_dir):
     assert len(charts) == 2 and all(c.size["width"] > 200 for c in charts)
     csv_text = cli("report", "--format", "csv", db=db).stdout
     assert csv_text.startswith("\ufeff") and "execution_rate" in csv_text.splitlines()[0]
+
+
+def test_an_english_report(store_url, sops_dir):
+    simulated_life(store_url, sops_dir)
+    table = CliRunner().invoke(main, ["--lang", "en", "report", "--db", store_url])
+    assert table.exit_code == 0, table.output
+    assert "Execution report" in table.output and "assigned" in table.output and "应执行" not in table.output
+    html = CliRunner().invoke(main, ["--lang", "en", "report", "--format", "html", "--db", store_url]).stdout
+    assert '<html lang="en">' in html and "Executed = done / assigned" in html and "执行率" not in html

@@ -14,9 +14,12 @@ from sopengine.kinds import DissolutionStep, KindRegistry, PartTraits, RenameSte
 from sopengine.present.labels import kind_label
 from sopengine.rendering.actions import outbound
 from sopengine_wecom import WeComChannel
-from sopengine_wecom.render import NOTE_MARK
+
 
 from .kinds_for_tests import PinStep
+from sopengine.words import say
+
+NOTE = say("note.mark")
 
 
 SOP = """
@@ -45,10 +48,10 @@ def test_a_plugin_kind_is_asked_by_the_checks_labels_and_channels():
 
     robot = WeComChannel(ChannelContext(env={"K": "x"}))
     [body] = robot.render(action, Target("g", "群", {"webhook_env": "K"}))
-    assert body.body["text"]["content"].startswith(NOTE_MARK)  # a robot cannot pin: a note for the operator
+    assert body.body["text"]["content"].startswith(NOTE)  # a robot cannot pin: a note for the operator
     robot.close()
 
 
 def test_the_two_renames_are_alike_under_quiet_hours():
-    assert RenameStep.traits(None) == PartTraits("改群名", operator_only=True, quiet_exempt=True)
+    assert RenameStep.traits(None) == PartTraits("kind.rename", operator_only=True, quiet_exempt=True)
     assert DissolutionStep.traits("rename").quiet_exempt and DissolutionStep.traits("rename").operator_only

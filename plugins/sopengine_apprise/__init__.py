@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from sopengine.plugin_api import (
+    say,
     Capabilities, ChannelConfigError, ChannelContext, Ok, OutboundAction, Permanent, RegisterChannel, Retryable,
     SendResult, SettingProblem, Target, check_env_setting, hookimpl, redact, require_env,
 )
@@ -23,7 +24,6 @@ from sopengine.plugin_api import (
 __version__ = "0.1.0"
 __all__ = ["AppriseChannel", "AppriseMessage"]
 
-NOTE_MARK = "【运营操作】"
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class AppriseChannel:
         if not isinstance(url_env, str) or not url_env:
             raise ChannelConfigError(f"group {target.group_id} has no channels.apprise.url_env")
         require_env(self._env, "apprise", target.group_id, ("url_env", url_env))
-        body = (NOTE_MARK if action.operator_only else "") + action.text
+        body = (say("note.mark") if action.operator_only else "") + action.text
         return [AppriseMessage(url_env, target.group_name, body)]
 
     def send(self, payload: AppriseMessage, idempotency_key: str) -> SendResult:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sopengine.plugin_api import OutboundAction, Target, env_setting, id_list_setting, split_text
+from sopengine.plugin_api import env_setting, id_list_setting, OutboundAction, say, split_text, Target
 
 MSGTYPES = ("text", "markdown")
 #: Bytes of content per message: well inside what a robot accepts, and readable on a phone.
 LIMIT = 4000
-NOTE_MARK = "【运营操作】"
 #: DingTalk markdown has no escape character: markup openers in a fact become full-width forms.
 _FULL_WIDTH = str.maketrans({"<": "＜", ">": "＞", "[": "［", "]": "］", "(": "（", ")": "）", "*": "＊",
                              "`": "｀", "#": "＃", "_": "＿", "!": "！"})
@@ -46,7 +45,7 @@ def render_messages(action: OutboundAction, target: Target, msgtype: str) -> lis
     people = id_list_setting(target, "dingtalk", "operators" if note else "mentions", "mobiles")
     at_all = "@all" in people or action.mention_all
     mobiles = [p for p in people if p != "@all"]
-    content = (NOTE_MARK if note else "") + action.text
+    content = (say("note.mark") if note else "") + action.text
     messages = []
     for i, piece in enumerate(split_text(content, LIMIT - 200)):  # room for the mentions written in
         at: dict[str, Any] = {"isAtAll": at_all and i == 0}
@@ -54,7 +53,7 @@ def render_messages(action: OutboundAction, target: Target, msgtype: str) -> lis
             at["atMobiles"] = mobiles
             piece += "\n" + " ".join(f"@{m}" for m in mobiles)
         if msgtype == "markdown":
-            title = (NOTE_MARK if note else "") + (action.text.strip().splitlines() or [""])[0][:30]
+            title = (say("note.mark") if note else "") + (action.text.strip().splitlines() or [""])[0][:30]
             body: dict[str, Any] = {"msgtype": "markdown", "markdown": {"title": title, "text": piece}, "at": at}
         else:
             body = {"msgtype": "text", "text": {"content": piece}, "at": at}

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import Any, Mapping
 
-from sopengine.plugin_api import ChannelConfigError, OutboundAction, Target, survey_text
+from sopengine.plugin_api import ChannelConfigError, OutboundAction, say, survey_text, Target
 
 #: Parts a person must do: the mail is a marked note for the operator.
-NOTE_MARK = "【运营操作】"
 SUBJECT_CHARS = 60
 
 
@@ -47,7 +46,7 @@ def subject(action: OutboundAction, target: Target) -> str:
         line = action.text.strip().split("\n", 1)[0].strip()
     if len(line) > SUBJECT_CHARS:
         line = line[:SUBJECT_CHARS - 1] + "…"
-    mark = NOTE_MARK if action.operator_only else ""
+    mark = say("note.mark") if action.operator_only else ""
     return f"【{target.group_name}】{mark}{line}"
 
 
@@ -81,14 +80,14 @@ def render_draft(action: OutboundAction, target: Target, sender: str) -> EmailDr
     note = action.operator_only
     due = action.due.strftime("%Y-%m-%d %H:%M")
     meta = f"{target.group_name} · {action.kind}{'/' + action.part if action.part else ''} · {due}"
-    text = f"{NOTE_MARK}\n{action.text}" if note else action.text
+    text = f"{say('note.mark')}\n{action.text}" if note else action.text
     if action.payload.get("questions"):  # a survey carries its questions
         body = _survey_html(action.payload)
     else:
         body = _paragraphs(action.text)
     if note:
         body = (f'<div style="border-left:4px solid #e6a23c;padding:4px 12px">'
-                f"<p><strong>{NOTE_MARK}</strong></p>{body}</div>")
+                f"<p><strong>{say('note.mark')}</strong></p>{body}</div>")
     page = (f'<!DOCTYPE html><html><body style="font-family:sans-serif">'
             f'<p style="color:#888;font-size:12px">{html.escape(meta)}</p>{body}</body></html>')
     return EmailDraft(sender=sender, to=to, subject=subject(action, target),

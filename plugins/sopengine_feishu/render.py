@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sopengine.plugin_api import OutboundAction, Target, env_setting, id_list_setting, split_text
+from sopengine.plugin_api import env_setting, id_list_setting, OutboundAction, say, split_text, Target
 
 MSGTYPES = ("text", "post")
 #: A request body is at most 20 KB; content is split well under it (JSON and mentions add some).
 LIMIT = 18_000
-NOTE_MARK = "【运营操作】"
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ def render_messages(action: OutboundAction, target: Target, msgtype: str) -> lis
     people = id_list_setting(target, "feishu", "operators" if note else "mentions", "open ids", numbers=False)
     if action.mention_all and "all" not in people:
         people = [*people, "all"]
-    content = (NOTE_MARK if note else "") + action.text
+    content = (say("note.mark") if note else "") + action.text
     if msgtype == "text":  # a text's own "<at" could write a mention: it is shown, never parsed
         content = content.replace("<at", "＜at")
     messages = []
@@ -51,7 +50,7 @@ def render_messages(action: OutboundAction, target: Target, msgtype: str) -> lis
             rows: list[list[dict[str, Any]]] = [[{"tag": "text", "text": line}] for line in piece.split("\n")]
             if who:
                 rows.append([{"tag": "at", "user_id": p} for p in who])
-            title = (NOTE_MARK if note else "") + (action.text.strip().splitlines() or [""])[0][:30]
+            title = (say("note.mark") if note else "") + (action.text.strip().splitlines() or [""])[0][:30]
             body: dict[str, Any] = {"msg_type": "post",
                                     "content": {"post": {"zh_cn": {"title": title, "content": rows}}}}
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sopengine.plugin_api import OutboundAction, split_text, survey_text
+from sopengine.plugin_api import OutboundAction, say, split_text, survey_text
 
 
 SECTION_CHARS = 3000  # Block Kit: a section's text holds at most 3,000 characters
@@ -13,7 +13,6 @@ HEADER_CHARS = 150  # and a header's plain text 150
 MAX_BLOCKS = 50
 
 #: Parts a person must do: rendered as a clearly marked note for the operator.
-NOTE_MARK = "【运营操作】"
 
 Block = Mapping[str, Any]
 
@@ -58,7 +57,8 @@ def survey_intro(payload: Mapping[str, Any]) -> str:
 
 def _survey_blocks(payload: Mapping[str, Any]) -> list[Block]:
     title = str(payload.get("title", ""))
-    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": title[:HEADER_CHARS] or "问卷"}}]
+    heading = title[:HEADER_CHARS] or say("kind.survey")
+    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": heading}}]
     blocks += [section(chunk) for chunk in _chunks(survey_intro(payload)) if chunk]
     for n, q in enumerate(payload["questions"], 1):
         lines = [f"*{n}. {q.get('ask', '')}*"]
@@ -71,13 +71,13 @@ def _survey_blocks(payload: Mapping[str, Any]) -> list[Block]:
 def _note_blocks(action: OutboundAction) -> list[Block]:
     p = action.payload
     blocks: list[Block] = [{"type": "context", "elements": [
-        {"type": "mrkdwn", "text": f":warning: *{NOTE_MARK}* 需要运营手动完成 · operator action"}]}]
+        {"type": "mrkdwn", "text": f":warning: *{say('note.mark').strip()}* {say('note.needs_person')}"}]}]
     blocks += [section(chunk) for chunk in _chunks(action.text)]
     if "amount" in p:  # a red packet carries its size
-        fields = [("金额", f"¥{float(p['amount']):.2f}" if "amount" in p else None), ("个数", p.get("count")),
-                  ("祝福语", p.get("blessing"))]
+        fields = [(say("detail.amount_short"), f"¥{float(p['amount']):.2f}" if "amount" in p else None),
+                  (say("detail.count_short"), p.get("count")), (say("detail.blessing"), p.get("blessing"))]
     else:
-        fields = [("新群名", p.get("name"))]
+        fields = [(say("detail.name"), p.get("name"))]
     shown = [{"type": "mrkdwn", "text": f"*{label}*\n{escape(str(value))}"} for label, value in fields
              if value not in (None, "")]
     if shown:
@@ -92,7 +92,7 @@ def render_blocks(action: OutboundAction) -> list[tuple[str, list[Block]]]:
     note is one message (split only past 50 blocks), its fallback the plain copy.
     """
     if action.operator_only:
-        return _grouped(_note_blocks(action), NOTE_MARK + action.text)
+        return _grouped(_note_blocks(action), say("note.mark") + action.text)
     if isinstance(action.payload.get("questions"), list):  # a survey carries its questions
         messages = _grouped(_survey_blocks(action.payload), action.text)
     else:
@@ -105,7 +105,7 @@ def render_blocks(action: OutboundAction) -> list[tuple[str, list[Block]]]:
 
 def _grouped(blocks: list[Block], text: str) -> list[tuple[str, list[Block]]]:
     groups = [blocks[i:i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
-    return [(escape(_clip(text)) if i == 0 else f"（续 {i + 1}/{len(groups)}）", group)
+    return [(escape(_clip(text)) if i == 0 else say("note.continued", n=i + 1, of=len(groups)), group)
             for i, group in enumerate(groups)]
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from sopengine.plugin_api import DB_OPTION, SheetRow, echo_bytes, open_store, plugin_host
+from sopengine.plugin_api import DB_OPTION, SheetRow, echo_bytes, open_store, plugin_host, say
 
 from sopengine_wechat import WeChatTaskChannel
 from sopengine_wechat.sheet import csv_text, html_page, json_text, markdown, xlsx_bytes
@@ -31,9 +31,9 @@ def tasks_command(operator: str | None, day: datetime | None, tz: str, fmt: str,
     zone = ZoneInfo(tz)
     local_day = day.date() if day else datetime.now(zone).date()
     rows = build_sheet(db_url, local_day, zone, operator, show_all)
-    title = f"运营任务单 {local_day:%Y-%m-%d}" + (f" · {operator}" if operator else "")
+    title = say("sheet.title", day=f"{local_day:%Y-%m-%d}") + (f" · {operator}" if operator else "")
     if fmt == "xlsx":
-        echo_bytes(xlsx_bytes(rows, f"任务单 {local_day:%m-%d}"), file="tasks.xlsx")
+        echo_bytes(xlsx_bytes(rows, say("sheet.name", day=f"{local_day:%m-%d}")), file="tasks.xlsx")
         return
     render = {"md": lambda: markdown(rows, title), "html": lambda: html_page(rows, title),
               "csv": lambda: csv_text(rows), "json": lambda: json_text(rows)}[fmt]

@@ -6,7 +6,9 @@ import html
 import json
 from typing import Sequence
 
-from sopengine.plugin_api import SheetRow, table_csv, workbook_bytes
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from sopengine.plugin_api import SheetRow, language, say, table_csv, workbook_bytes
 
 
 def markdown(rows: Sequence[SheetRow], title: str) -> str:
@@ -29,13 +31,14 @@ def markdown(rows: Sequence[SheetRow], title: str) -> str:
                 out.append(f"  {e(r.note)}")
             out.append("")
     if not rows:
-        out.append("今天没有任务。")
+        out.append(say("sheet.no_tasks"))
     return "\n".join(out).rstrip() + "\n"
 
 
 def xlsx_bytes(rows: Sequence[SheetRow], title: str) -> bytes:
     """The sheet as an XLSX workbook: times as real date-times in the sheet's zone, columns sized."""
-    headers = ["时间", "运营", "群", "做什么", "复制文字", "状态", "说明", "key"]
+    headers = [*(say(f"sheet.{name}") for name in ("time", "operator", "group", "what", "copy_text", "state",
+                                                    "note")), "key"]
     return workbook_bytes(title, headers, [[r.local_time, r.task.operator, r.task.group_name, r.task.instruction,
                                             r.task.copy_text, r.state_label, r.note, r.task.key] for r in rows])
 
@@ -53,63 +56,15 @@ def json_text(rows: Sequence[SheetRow]) -> str:
                        for r in rows], ensure_ascii=False, indent=2, default=str)
 
 
-_HTML_HEAD = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{title}</title>
-<style>
-body{{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;max-width:860px;margin:1.5em auto;
-padding:0 1em;color:#222}}
-.task{{border:1px solid #ddd;border-radius:8px;padding:.8em 1em;margin:.8em 0}}
-.task.done{{opacity:.55}} .task.overdue{{border-color:#d33}}
-.meta{{color:#666;font-size:.9em}} .note{{color:#b00;margin:.3em 0}} .state{{float:right;font-weight:600}}
-pre{{white-space:pre-wrap;background:#f6f6f6;padding:.6em;border-radius:6px;margin:.5em 0}}
-button.copy{{cursor:pointer;padding:.3em .9em}} code{{font-size:.85em;color:#555}}
-</style></head><body>
-<h1>{title}</h1>
-"""
-
-_HTML_SCRIPT = """<script>
-document.querySelectorAll("button.copy").forEach(function (button) {
-  button.addEventListener("click", function () {
-    var text = document.getElementById(button.dataset.target).textContent;
-    var done = function () { button.textContent = "已复制"; button.dataset.copied = "1"; };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done, function () { fallback(text); done(); });
-    } else { fallback(text); done(); }
-  });
-});
-function fallback(text) {
-  var area = document.createElement("textarea");
-  area.value = text; document.body.appendChild(area); area.select();
-  try { document.execCommand("copy"); } finally { document.body.removeChild(area); }
-}
-</script>
-</body></html>
-"""
+_PAGES = Environment(loader=PackageLoader("sopengine_wechat", "templates"), autoescape=select_autoescape(["html"]))
 
 
 def html_page(rows: Sequence[SheetRow], title: str) -> str:
-    """A self-contained page: one card per task, a copy button for each message to paste."""
-    e = html.escape
-    parts = [_HTML_HEAD.format(title=e(title))]
-    for operator in _operators(rows):
-        parts.append(f"<h2>{e(operator)}</h2>")
-        for n, r in enumerate(r for r in rows if r.task.operator == operator):
-            t = r.task
-            ident = f"copy-{e(operator)}-{n}"
-            parts.append(f'<div class="task {e(r.state)}" data-key="{e(t.key)}">')
-            parts.append(f'<span class="state">{e(r.state_label)}</span>')
-            parts.append(f'<div><b>{r.local_time:%H:%M}</b> {e(t.group_name)} — {e(t.instruction)}</div>')
-            if t.copy_text:
-                parts.append(f'<pre id="{ident}">{e(t.copy_text)}</pre>')
-                parts.append(f'<button class="copy" data-target="{ident}">复制</button>')
-            if r.note:
-                parts.append(f'<div class="note">{e(r.note)}</div>')
-            parts.append(f'<div class="meta"><code>sopengine done {e(t.key)}</code></div></div>')
-    if not rows:
-        parts.append("<p>今天没有任务。</p>")
-    parts.append(_HTML_SCRIPT)
-    return "\n".join(parts)
+    """A self-contained page: one card per task, a copy button for each message to paste (a
+    Jinja2 template, every value escaped)."""
+    by_operator = [(op, [r for r in rows if r.task.operator == op]) for op in _operators(rows)]
+    return _PAGES.get_template("sheet.html").render(title=title, by_operator=by_operator, say=say,
+                                                    lang="zh-CN" if language() == "zh" else language())
 
 
 def _operators(rows: Sequence[SheetRow]) -> list[str]:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sopengine.plugin_api import OutboundAction, Target, env_setting, id_list_setting, split_text
+from sopengine.plugin_api import env_setting, id_list_setting, OutboundAction, say, split_text, Target
 
 
 #: Content limits of one robot message, in UTF-8 bytes.
 LIMITS = {"text": 2048, "markdown": 4096}
 
-NOTE_MARK = "【运营操作】"
 #: WeCom markdown has no escape character: a value from facts or event data has the characters
 #: that open markup (tags, links, emphasis, code, headings, quotes) replaced by their full-width
 #: forms, which read the same to a Chinese reader and write no markup.
@@ -51,7 +50,7 @@ def webhook_env(target: Target) -> str:
 def _markdown(action: OutboundAction) -> str:
     # Surveys keep the kinds' numbered text (title, intro, 1. ask, A. choice): markdown adds nothing.
     if is_operator_part(action):
-        return f'<font color="warning">{NOTE_MARK}</font>{action.text}'
+        return f'<font color="warning">{say("note.mark")}</font>{action.text}'
     return action.text
 
 
@@ -73,7 +72,7 @@ def render_messages(action: OutboundAction, target: Target, msgtype: str) -> lis
         if tagged:
             content += "\n" + " ".join(f"<@{u}>" for u in tagged)
     else:
-        content = (NOTE_MARK if note else "") + action.text
+        content = (say("note.mark") if note else "") + action.text
     messages = []
     for i, piece in enumerate(split_text(content, LIMITS[msgtype])):
         inner: dict[str, Any] = {"content": piece}

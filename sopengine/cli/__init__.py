@@ -6,6 +6,8 @@ import importlib
 
 import click
 
+from sopengine.words import DEFAULT, LANGUAGES, set_language
+
 from sopengine import __version__
 
 #: Commands are imported only when used, so `plan` never pays for the store or the daemon.
@@ -79,7 +81,9 @@ class SopengineGroup(click.Group):
 
 @click.group(cls=SopengineGroup, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="sopengine")
-def main() -> None:
+@click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT, envvar="SOPENGINE_LANG", show_default=True,
+              help="The language of operators' words: tasks, pages, notices, reports (env SOPENGINE_LANG).")
+def main(lang: str) -> None:
     """Run community-operations (社群运营) SOPs: YAML in, timed actions out, sent on time.
 
     \b
@@ -90,3 +94,4 @@ def main() -> None:
       sopengine apply sops/ --groups sops/groups.yaml sync them into the store
       sopengine run                                  the daemon: dispatch on time, exactly once
     """
+    set_language(lang)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import click
 from rich.table import Table
 
+from sopengine.words import say
 from sopengine.cli.local_time import TZ_OPTION, common_zone
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
 from sopengine.cli.status import wide_console
@@ -112,9 +113,9 @@ def link_command(name: str, lead: bool, expires: str, base_url: str, fmt: str, d
         click.echo(json.dumps({"operator": operator.id, "url": url, "token": token, "lead": lead or operator.is_lead,
                                "expires_at": expires_at.isoformat() if expires_at else None}, ensure_ascii=False))
     else:
-        click.echo(f"{operator.name}（{operator.id}）的工作台链接：\n{url}")
+        click.echo(f"{say('operators.link', name=operator.name, id=operator.id)}\n{url}")
         if expires_at:
-            click.echo(f"有效期至 {expires_at:%Y-%m-%d %H:%M %Z}")
+            click.echo(say("operators.expires", when=f"{expires_at:%Y-%m-%d %H:%M %Z}"))
 
 
 @operators_command.command("revoke")

@@ -20,12 +20,22 @@ from sopengine.cli.status import wide_console
 from sopengine.operators.spreadsheet import UTF8_BOM, safe_cell
 from sopengine.reports.execution import COUNTS, By, ExecutionLine, execution_report, span_label
 from sopengine.reports.ledger import figures
-from sopengine.reports.notices import KIND_LABELS, STATE_LABELS, notice_summary, summary_line
+from sopengine.reports.notices import kind_label as notice_kind_label, notice_summary, summary_line
+from sopengine.reports.notices import state_label as notice_state_label
 from sopengine.store import DataStore, DayStats
+from sopengine.words import language, say
 
-LABELS = {"assigned": "应执行", "done": "完成", "on_time": "准时", "late": "迟到", "overdue": "逾期未做",
-          "missed": "错过", "failed": "失败", "skipped": "跳过", "open": "进行中"}
-BY_LABELS = {"operator": "运营", "sop": "SOP", "group": "群", "day": "日期"}
+
+
+def label(name: str) -> str:
+    """A report column's heading (应执行 / assigned …)."""
+    return say(f"report.{name}")
+
+
+def by_label(by: str) -> str:
+    """What the lines are of (运营 / operator …)."""
+    return say(f"report.by.{by}")
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "reports" / "templates"
 
 
@@ -69,7 +79,7 @@ def report_command(first: datetime | None, last: datetime | None, by: By, fmt: s
     if days:  # every day of the span has its numbers, whether or not anything was due
         present = {line.label for line in lines}
         lines = sorted([*lines, *(ExecutionLine(d) for d in days if d not in present)], key=lambda x: x.label)
-    span = span_label(since, until - timedelta(days=1) if until else None) if since and until else "全部"
+    span = span_label(since, until - timedelta(days=1) if until else None) if since and until else say("report.all")
     if fmt == "json":
         click.echo(json.dumps({"span": {"from": first.date().isoformat() if first else None,
                                         "to": last.date().isoformat() if last else None, "zone": str(zone)},
@@ -81,10 +91,11 @@ def report_command(first: datetime | None, last: datetime | None, by: By, fmt: s
     elif fmt == "csv":
         click.echo(_csv(lines, total, by), nl=False)
     elif fmt == "xlsx":
-        headers = [BY_LABELS[by], *(LABELS[n] for n in COUNTS), "执行率", "准时率", "延迟中位数（分钟）"]
+        headers = [by_label(by), *(label(n) for n in COUNTS), label("execution_rate"), label("on_time_rate"),
+                   label("median_delay")]
         cells = [[line.label, *(getattr(line, n) for n in COUNTS), round(line.execution_rate, 4),
                   round(line.on_time_rate, 4), line.median_delay_minutes] for line in [*lines, total]]
-        echo_sheet("xlsx", "执行报告", headers, cells)
+        echo_sheet("xlsx", say("report.title"), headers, cells)
     elif fmt == "html":
         click.echo(_html(lines, total, by, span, records, zone, operator_of, told), nl=False)
     else:
@@ -98,11 +109,11 @@ def print_execution(store: DataStore, manual: set[str], zone: ZoneInfo) -> None:
     records, operator_of = figures(store, manual, None, None)
     lines, total = execution_report(records, "operator", zone, operator_of)
     if lines:
-        _table(lines, total, "operator", "全部")
+        _table(lines, total, "operator", say("report.all"))
 
 
 def _columns() -> list[tuple[str, str]]:
-    return [(name, LABELS[name]) for name in COUNTS]
+    return [(name, label(name)) for name in COUNTS]
 
 
 def _csv(lines: list[ExecutionLine], total: ExecutionLine, by: str) -> str:
@@ -123,20 +134,20 @@ def _table(lines: list[ExecutionLine], total: ExecutionLine, by: str, span: str)
     always = ("assigned", "done", "on_time")
     counts = [n for n in ("assigned", "done", "on_time", "late", "overdue", "missed", "failed", "skipped", "open")
               if n in always or getattr(total, n)]
-    table = Table(title=f"执行报告 · {span}", show_edge=False)
-    table.add_column(BY_LABELS[by], overflow="fold")
+    table = Table(title=f"{say('report.title')} · {span}", show_edge=False)
+    table.add_column(by_label(by), overflow="fold")
     for name in counts:
-        table.add_column(LABELS[name], justify="right")
-    table.add_column("执行率", justify="right")
-    table.add_column("准时率", justify="right")
+        table.add_column(label(name), justify="right")
+    table.add_column(label("execution_rate"), justify="right")
+    table.add_column(label("on_time_rate"), justify="right")
     for line in [*lines, total]:
         table.add_row(line.label, *(str(getattr(line, n)) for n in counts),
                       f"{line.execution_rate:.0%}", f"{line.on_time_rate:.0%}", end_section=line is lines[-1])
     console = wide_console()
     console.print(table)
-    zero = [LABELS[n] for n in ("late", "overdue", "missed", "failed", "skipped", "open") if n not in counts]
+    zero = [label(n) for n in ("late", "overdue", "missed", "failed", "skipped", "open") if n not in counts]
     if zero:
-        console.print(f"（{'、'.join(zero)}：均为 0）")
+        console.print(say("report.zero", names=say("sep.items").join(zero)))
 
 
 def _html(lines: list[ExecutionLine], total: ExecutionLine, by: str, span: str, records: Any, zone: ZoneInfo,
@@ -147,8 +158,10 @@ def _html(lines: list[ExecutionLine], total: ExecutionLine, by: str, span: str, 
 
     days = lines if by == "day" else execution_report(records, "day", zone, operator_of)[0]
     per_operator = lines if by == "operator" else execution_report(records, "operator", zone, operator_of)[0]
-    charts = [stacked_bars(days, "每日执行情况"), stacked_bars(per_operator, "各运营执行情况", horizontal=True)]
+    charts = [stacked_bars(days, say("report.chart.days")),
+              stacked_bars(per_operator, say("report.chart.operators"), horizontal=True)]
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
-    return env.get_template("report.html").render(lines=lines, total=total, by_label=BY_LABELS[by], span=span,
-                                                  columns=_columns(), charts=charts, notices=told,
-                                                  notice_kinds=KIND_LABELS, notice_states=STATE_LABELS)
+    return env.get_template("report.html").render(lines=lines, total=total, by_label=by_label(by), span=span,
+                                                  columns=_columns(), charts=charts, notices=told, say=say,
+                                                  lang=language(), notice_kind=notice_kind_label,
+                                                  notice_state=notice_state_label)

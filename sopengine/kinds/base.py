@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sopengine.words import say
 from sopengine.channels import OperatorInstruction
 from sopengine.model.fields import Duration, StepId
 from sopengine.rendering.templating import TemplateProblem, render_template
@@ -25,7 +26,8 @@ Part = tuple[str | None, timedelta]
 
 NO_PARTS: tuple[Part, ...] = ((None, timedelta(0)),)
 #: The instruction of a post an operator pastes.
-PASTE = "复制下面的文字发到群里"
+#: The catalogue key of the usual instruction: paste the text (see :mod:`sopengine.words`).
+PASTE = "instruction.paste"
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class StepBase(BaseModel):
     summary: ClassVar[str] = ""
     #: Names this kind adds to its own templates' context (e.g. count, amount).
     extra_names: ClassVar[frozenset[str]] = frozenset()
-    #: How operators call the kind, in Chinese (早报, 红包…).
+    #: How operators call the kind (早报, 红包…): a literal text, or a key of :mod:`sopengine.words`.
     label: ClassVar[str] = ""
     #: The kind asks the group for feedback (a survey): lint looks for one in long-lived groups.
     gathers_feedback: ClassVar[bool] = False
@@ -112,7 +114,7 @@ class StepBase(BaseModel):
     def operator_instruction(cls, part: str | None, payload: Mapping[str, Any]) -> OperatorInstruction:
         """How an operator reads ``part`` with its rendered ``payload`` as a task (default: paste
         the text into the group)."""
-        return OperatorInstruction(PASTE, str(payload.get("text", "")))
+        return OperatorInstruction(say(PASTE), str(payload.get("text", "")))
 
     @classmethod
     def ends_group(cls) -> bool:

@@ -7,6 +7,7 @@ from typing import Any, Iterator, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sopengine.words import say
 from sopengine.model.fields import Duration
 from sopengine.rendering.templating import render_template
 from sopengine.channels import OperatorInstruction
@@ -20,14 +21,15 @@ DISSOLVE_TEXT = "解散本群（群聊信息 → 解散群聊）"
 
 #: The notice is posted into the group; the rest is the operator's, and posts nothing.
 _PARTS = {
-    "notice": PartTraits(label="解散·解散通知"),
-    "grey_avatar": PartTraits(label="解散·灰色头像", operator_only=True, quiet_exempt=True),
-    "rename": PartTraits(label="解散·改群名", operator_only=True, quiet_exempt=True),
-    "dissolve": PartTraits(label="解散·解散群", operator_only=True, quiet_exempt=True, ends_group=True),
+    "notice": PartTraits(label="kind.dissolution.notice"),
+    "grey_avatar": PartTraits(label="kind.dissolution.grey_avatar", operator_only=True, quiet_exempt=True),
+    "rename": PartTraits(label="kind.dissolution.rename", operator_only=True, quiet_exempt=True),
+    "dissolve": PartTraits(label="kind.dissolution.dissolve", operator_only=True, quiet_exempt=True, ends_group=True),
 }
 
 
-_INSTRUCTIONS = {"grey_avatar": "把群主头像换成灰色头像", "dissolve": "解散群聊：群聊信息 → 解散群聊"}
+#: Catalogue keys of what a person does for each operator-only part (see :mod:`sopengine.words`).
+_INSTRUCTIONS = {"grey_avatar": "dissolution.grey_avatar", "dissolve": "dissolution.dissolve"}
 
 
 class DissolutionSequence(BaseModel):
@@ -49,7 +51,7 @@ class DissolutionStep(StepBase):
     """Dissolve the group; after ``dissolve`` nothing more is sent to it."""
 
     kind_name = "dissolution"
-    label = "解散"
+    label = "kind.dissolution"
     examples = {
         "notice": {"text": "感谢21天的陪伴！本群明晚解散，后续服务请私信小雅。"},
         "grey_avatar": {"text": GREY_AVATAR_TEXT},
@@ -80,8 +82,9 @@ class DissolutionStep(StepBase):
         if part == "rename":
             return rename_instruction(payload)
         if part == "notice":
-            return OperatorInstruction("发布解散通知（复制下面的文字发到群里）", text)
-        return OperatorInstruction(_INSTRUCTIONS.get(part or "", text))
+            return OperatorInstruction(say("dissolution.notice"), text)
+        key = _INSTRUCTIONS.get(part or "")
+        return OperatorInstruction(say(key) if key else text)
 
     def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         yield ("notice",), self.notice

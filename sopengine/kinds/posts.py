@@ -13,7 +13,7 @@ class MessageStep(TextStep):
     """A plain post."""
 
     kind_name = "message"
-    label = "消息"
+    label = "kind.message"
     examples = {None: {"text": "今晚8点直播拆解10页商务PPT，记得定好闹钟⏰"}}
     summary = "plain post"
     kind: Literal["message"]
@@ -23,7 +23,7 @@ class MorningPostStep(TextStep):
     """早报: the morning post that opens a group's day."""
 
     kind_name = "morning_post"
-    label = "早报"
+    label = "kind.morning_post"
     examples = {None: {"text": "早安☀️ 打卡第1天：对齐是排版的第一原则。\n今天的作业：把一页文字稿改成三栏布局。"}}
     summary = "morning post (早报)"
     kind: Literal["morning_post"]
@@ -33,7 +33,7 @@ class TopicStep(TextStep):
     """话题: a discussion prompt, usually with ``pick`` from a pool of topics."""
 
     kind_name = "topic"
-    label = "话题"
+    label = "kind.topic"
     examples = {None: {"text": "今晚话题：你做PPT最头疼的是什么？"}}
     summary = "discussion topic (话题)"
     kind: Literal["topic"]
@@ -43,7 +43,7 @@ class RulesStep(TextStep):
     """群规: a group-rules reminder."""
 
     kind_name = "rules"
-    label = "群规"
+    label = "kind.rules"
     examples = {None: {"text": "小雅来啦～群规三条：\n1. 不发广告\n2. 友善交流\n3. 每天打卡"}}
     summary = "group-rules reminder (群规)"
     kind: Literal["rules"]
@@ -53,7 +53,7 @@ class TaskStep(TextStep):
     """A manual step for the operator; ``text`` says what to do."""
 
     kind_name = "task"
-    label = "任务"
+    label = "kind.task"
     examples = {None: {"text": "把本周优秀作业整理成合集，发到群公告"}}
     summary = "manual task for the operator"
     kind: Literal["task"]

@@ -8,6 +8,7 @@ from typing import Any, Iterator, Literal, Mapping
 
 from pydantic import Field
 
+from sopengine.words import say
 from sopengine.channels import OperatorInstruction
 from sopengine.model.fields import Duration
 from sopengine.rendering.templating import TemplateProblem, render_template
@@ -25,7 +26,7 @@ class RedPacketStep(StepBase):
     """A red packet: ``amount`` (yuan) split into ``count`` packets, announced ``lead`` before."""
 
     kind_name = "red_packet"
-    label = "红包"
+    label = "kind.red_packet"
     examples = {
         "announce": {"text": "8点整发60个红包，感谢大家这周的坚持！", "amount": 90.0, "count": 60},
         "send": {"text": "发红包：共 ¥90.00，60 个，祝福语「恭喜发财，大吉大利」", "amount": 90.0, "count": 60,
@@ -51,18 +52,19 @@ class RedPacketStep(StepBase):
     def traits(cls, part: str | None) -> PartTraits:
         # only a person can send a red packet; it still appears in the group, so quiet hours apply
         if part == "send":
-            return PartTraits(label="红包·发红包", operator_only=True)
-        return PartTraits(label="红包·预告")
+            return PartTraits(label="kind.red_packet.send", operator_only=True)
+        return PartTraits(label="kind.red_packet.announce")
 
     @classmethod
     def operator_instruction(cls, part: str | None, payload: Mapping[str, Any]) -> OperatorInstruction:
         if part == "send":
             blessing = str(payload.get("blessing", ""))
             return OperatorInstruction(
-                f"发拼手气红包：总金额 ¥{float(payload['amount']):.2f}，{payload['count']} 个，祝福语「{blessing}」",
+                say("red_packet.send", amount=f"{float(payload['amount']):.2f}", count=payload["count"],
+                    blessing=blessing),
                 blessing, {"amount": payload.get("amount"), "count": payload.get("count"), "blessing": blessing},
-                {"amount": "总金额（元）", "count": "红包个数", "blessing": "祝福语"})
-        return OperatorInstruction("发送红包预告", str(payload.get("text", "")))
+                {"amount": say("detail.amount"), "count": say("detail.count"), "blessing": say("detail.blessing")})
+        return OperatorInstruction(say("red_packet.announce"), str(payload.get("text", "")))
 
     def problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         if self.lead <= timedelta(0):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Literal, Mapping
 
+from sopengine.words import say
 from sopengine.channels import OperatorInstruction
 from sopengine.rendering.templating import render_template
 from sopengine.kinds.base import PartTraits, StepBase
@@ -12,14 +13,15 @@ from sopengine.kinds.base import PartTraits, StepBase
 def rename_instruction(payload: Mapping[str, Any]) -> OperatorInstruction:
     """The task of renaming the group to ``payload["name"]`` (the new name is what to paste)."""
     name = str(payload.get("name", ""))
-    return OperatorInstruction(f"把群名改为「{name}」", name, {"name": payload.get("name")}, {"name": "新群名"})
+    return OperatorInstruction(say("rename.to", name=name), name, {"name": payload.get("name")},
+                               {"name": say("detail.name")})
 
 
 class RenameStep(StepBase):
     """Rename the group to ``name``."""
 
     kind_name = "rename"
-    label = "改群名"
+    label = "kind.rename"
     examples = {None: {"text": "把群名改为「PPT打卡营·毕业群」", "name": "PPT打卡营·毕业群"}}
     summary = "rename the group"
     kind: Literal["rename"]

@@ -6,6 +6,7 @@ from typing import Any, Iterator, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sopengine.words import say
 from sopengine.channels import OperatorInstruction
 from sopengine.rendering.templating import render_template
 from sopengine.kinds.base import StepBase
@@ -23,7 +24,7 @@ class SurveyStep(StepBase):
     """A survey with a title, an optional intro ``text`` and numbered questions."""
 
     kind_name = "survey"
-    label = "问卷"
+    label = "kind.survey"
     gathers_feedback = True
     summary = "survey (问卷)"
     kind: Literal["survey"]
@@ -33,9 +34,9 @@ class SurveyStep(StepBase):
 
     @classmethod
     def operator_instruction(cls, part: str | None, payload: Mapping[str, Any]) -> OperatorInstruction:
-        return OperatorInstruction("发送问卷（题目已编号）", str(payload.get("text", "")),
+        return OperatorInstruction(say("survey.send"), str(payload.get("text", "")),
                                    {"title": payload.get("title"), "questions": payload.get("questions")},
-                                   {"title": "问卷标题"})
+                                   {"title": say("detail.title")})
 
     def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         yield ("title",), self.title

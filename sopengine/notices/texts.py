@@ -1,4 +1,5 @@
-"""What notices say: built-in Chinese texts, overridable per groups file (``notices.templates``).
+"""What notices say: built-in texts of the words catalogue (Chinese by default), overridable per
+groups file (``notices.templates``).
 
 A template is Jinja2, rendered in the engine's sandbox with :func:`notice_context`'s names:
 ``operator`` (who is told), ``count``, ``tasks`` (each with ``time``, ``group``, ``label``,
@@ -15,22 +16,11 @@ from urllib.parse import quote
 
 from sopengine.present.labels import weekday_label
 from sopengine.rendering.templating import TemplateProblem, render_template
+from sopengine.words import say
 
-DEFAULT_TEMPLATES: Mapping[str, str] = {
-    "digest": (
-        "☀️ {{ operator }}，{{ date }} 有 {{ count }} 项社群任务：\n"
-        "{% for t in tasks %}{{ t.time }} {{ t.group }} · {{ t.label }}\n{% endfor %}"
-        "{% if workspace_url %}打开工作台：{{ workspace_url }}{% endif %}"),
-    "reminder": (
-        "⏰ {{ operator }}，{{ minutes }} 分钟后（{{ time }}）有 {{ count }} 项任务要做：\n"
-        "{% for t in tasks %}{{ t.group }} · {{ t.label }}{% if t.link %} {{ t.link }}{% endif %}\n{% endfor %}"
-        "做完请在工作台点 ✓"),
-    "escalation": (
-        "⚠️ {{ count }} 项社群任务已逾期未确认：\n"
-        "{% for p in people %}{{ p.name }}：\n"
-        "{% for t in p.tasks %}  {{ t.time }} {{ t.group }} · {{ t.label }}\n{% endfor %}{% endfor %}"
-        "{% if workspace_url %}团队视图：{{ workspace_url }}/lead{% endif %}"),
-}
+def default_template(kind: str) -> str:
+    """The built-in text of a ``kind`` notice, in the current language (:mod:`sopengine.words`)."""
+    return say(f"notices.{kind}")
 
 
 @dataclass(frozen=True)
@@ -59,14 +49,15 @@ def notice_context(kind: str, operator: str, tasks: Sequence[NoticeTask], about:
     local = about.astimezone(zone)
     context: dict[str, Any] = {"operator": operator, "count": len(rows), "tasks": rows, "workspace_url": base}
     if kind == "digest":
-        context["date"] = f"{local.month}月{local.day}日 {weekday_label(local.isoweekday())}"
+        day = say("date.month_day", month=local.month, day=local.day)
+        context["date"] = f"{day} {weekday_label(local.isoweekday())}"
     elif kind == "reminder":
         context["time"] = local.strftime("%H:%M")
         context["minutes"] = max(0, round((about - now).total_seconds() / 60))
     else:
         people: dict[str, list[dict[str, Any]]] = {}
         for t, row in zip(tasks, rows):
-            for name in t.whose or ("（未分配）",):
+            for name in t.whose or (say("who.nobody"),):
                 people.setdefault(name, []).append(row)
         context["people"] = [{"name": name, "tasks": items} for name, items in people.items()]
     return context
@@ -75,7 +66,7 @@ def notice_context(kind: str, operator: str, tasks: Sequence[NoticeTask], about:
 def render_notice(kind: str, context: Mapping[str, Any], templates: Mapping[str, str]) -> str:
     """The text of a ``kind`` notice: the groups file's template for it, else the built-in one.
     Raises :class:`TemplateProblem` when the template does not render."""
-    return render_template(templates.get(kind) or DEFAULT_TEMPLATES[kind], context).strip()
+    return render_template(templates.get(kind) or default_template(kind), context).strip()
 
 
 def check_template(kind: str, source: str) -> None:
@@ -88,5 +79,5 @@ def check_template(kind: str, source: str) -> None:
     render_template(source, context)
 
 
-__all__ = ["DEFAULT_TEMPLATES", "NoticeTask", "TemplateProblem", "check_template", "notice_context",
+__all__ = ["NoticeTask", "default_template", "TemplateProblem", "check_template", "notice_context",
            "render_notice"]

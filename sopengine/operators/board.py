@@ -20,7 +20,6 @@ from sopengine.store import Confirmation, DataStore
 
 #: The board's sections, in the order a page shows them.
 SECTIONS = ("now", "overdue", "attention", "next", "done")
-SECTION_LABELS = {"now": "现在", "overdue": "已逾期", "attention": "需要处理", "next": "稍后", "done": "今日已完成"}
 #: How long a confirmation can be taken back.
 UNDO_WINDOW = timedelta(minutes=5)
 #: States that need a person (a lead's list): failed, missed, or waiting past their grace.

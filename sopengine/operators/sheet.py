@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, Collection, Hashable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+from sopengine.words import say
 from sopengine.channels import ChannelConfigError, Target
 from sopengine.model.group import Group
 from sopengine.model.sop import Sop
@@ -23,8 +24,6 @@ from sopengine.rendering.templating import TemplateProblem
 
 #: States a sheet leaves out unless asked for everything.
 HIDDEN_BY_DEFAULT = frozenset({"cancelled"})
-#: Who a task goes to when its group names nobody.
-NOBODY = "（未分配）"
 
 
 class RenderCache:
@@ -85,7 +84,7 @@ def build_sheet(store: DataStore, channel: str, local_day: date, zone: ZoneInfo,
             assigned = group.assignee(getattr(sop.step(a.step), "operator", None))
         except KeyError:
             assigned = None
-        who = assigned or "、".join(named) or NOBODY
+        who = assigned or say("sep.items").join(named) or say("who.nobody")
         note = a.reason or "" if a.state in ("failed", "skipped", "missed") else ""
         cache_key: Hashable = None
         if cache is not None:
@@ -114,5 +113,5 @@ def _render(sop: Sop, group: Group, a: StoredAction, settings: dict[str, Any],
         return (operator_task(action, Target(group.id, group.name, settings), who) if action else None), ""
     except (KeyError, TemplateProblem, ChannelConfigError) as exc:
         # never dropped: the operator sees that something is wrong, and why
-        reason = f"无法生成内容：{exc}" if not isinstance(exc, ChannelConfigError) else str(exc)
+        reason = say("instruction.cannot_render", reason=exc) if not isinstance(exc, ChannelConfigError) else str(exc)
         return unusable_task(a.key, who, group.id, group.name, a.due.isoformat(), a.kind, a.part), reason

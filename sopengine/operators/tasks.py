@@ -13,12 +13,7 @@ from typing import Any
 
 from sopengine.channels import OperatorInstruction, OutboundAction, Target
 from sopengine.kinds.base import PASTE
-
-#: How operators read an action's state.
-STATE_LABELS = {
-    "planned": "未到时间", "due": "待处理", "retrying": "重试中", "overdue": "已逾期", "done": "已完成",
-    "sent": "已发送", "skipped": "已跳过", "missed": "已错过", "failed": "失败", "cancelled": "已取消",
-}
+from sopengine.words import say, state_label, word
 
 
 @dataclass(frozen=True)
@@ -50,8 +45,11 @@ class OperatorTask:
 def operator_task(action: OutboundAction, target: Target, operator: str) -> OperatorTask:
     """The task for ``action``: its kind's instruction, and the exact text to paste when there is one."""
     said = action.instruction or OperatorInstruction(PASTE, action.text)
+    said = OperatorInstruction(word(said.instruction), said.copy_text, said.details,
+                               {name: word(label) for name, label in said.labels.items()})
     if action.mention_all:
-        said = OperatorInstruction(f"{said.instruction}（发送时 @所有人）", said.copy_text, said.details, said.labels)
+        said = OperatorInstruction(say("instruction.mention_all", instruction=said.instruction), said.copy_text,
+                                   said.details, said.labels)
     return OperatorTask(key=action.key, operator=operator, group_id=target.group_id, group_name=target.group_name,
                         due=action.due.isoformat(), kind=action.kind, part=action.part,
                         instruction=said.instruction, copy_text=said.copy_text, details=dict(said.details),
@@ -63,7 +61,7 @@ def unusable_task(key: str, operator: str, group_id: str, group_name: str, due: 
     """The sheet's line for an action that could not be turned into a task (its text does not
     render, its settings are unusable): it stays in view, and the row's note says why."""
     return OperatorTask(key=key, operator=operator, group_id=group_id, group_name=group_name, due=due, kind=kind,
-                        part=part, instruction="⚠️ 这条任务无法生成，请联系运营负责人修正后重试（sopengine retry）")
+                        part=part, instruction=say("instruction.unusable"))
 
 
 @dataclass(frozen=True)
@@ -77,4 +75,4 @@ class SheetRow:
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS.get(self.state, self.state)
+        return state_label(self.state)

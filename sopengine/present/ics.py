@@ -7,6 +7,7 @@ from typing import Mapping, Sequence
 
 from icalendar import Alarm, Calendar, Event
 
+from sopengine.words import say
 from sopengine.planning.planner import PlannedAction
 from sopengine.present.labels import kind_label
 
@@ -35,7 +36,7 @@ def plan_ics(actions: Sequence[PlannedAction], name: str = "sopengine", *,
         event.add("summary", f"【{kind_label(action.kind, action.part)}】{group} · {action.step}")
         description = str(action.payload.get("text", ""))
         if action.when:
-            description += f"\n\n条件：{action.when}"
+            description += "\n\n" + say("ics.when", when=action.when)
         event.add("description", description)
         event.add("categories", [action.kind])
         if alarm is not None:

@@ -7,6 +7,7 @@ from typing import Sequence
 from rich import box
 from rich.table import Table
 
+from sopengine.words import say
 from sopengine.planning.planner import PlannedAction
 from sopengine.present.labels import kind_label, weekday_label
 
@@ -22,13 +23,14 @@ def plan_table(actions: Sequence[PlannedAction], title: str | None = None, width
     # Every column keeps a width it can live with at 80 columns: ids fold onto more lines (each
     # stays whole and distinct), the text is cut to one line; no column is ever dropped.
     table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=False, expand=False, padding=(0, 1))
-    table.add_column("日期", no_wrap=True, min_width=8)
-    table.add_column("时间", no_wrap=True, min_width=5)
-    table.add_column("群", overflow="fold", min_width=min(8, group_width), max_width=group_width)
-    table.add_column("天", justify="right", no_wrap=True, min_width=3)
-    table.add_column("步骤", overflow="fold", min_width=min(6, step_width), max_width=step_width)
-    table.add_column("类型", no_wrap=True, min_width=4)
-    table.add_column("内容", overflow="ellipsis", no_wrap=True, min_width=text_width, max_width=text_width)
+    table.add_column(say("plan.date"), no_wrap=True, min_width=8)
+    table.add_column(say("plan.time"), no_wrap=True, min_width=5)
+    table.add_column(say("plan.group"), overflow="fold", min_width=min(8, group_width), max_width=group_width)
+    table.add_column(say("plan.day"), justify="right", no_wrap=True, min_width=3)
+    table.add_column(say("plan.step"), overflow="fold", min_width=min(6, step_width), max_width=step_width)
+    table.add_column(say("plan.kind"), no_wrap=True, min_width=4)
+    table.add_column(say("plan.text"), overflow="ellipsis", no_wrap=True, min_width=text_width,
+                     max_width=text_width)
     last_date = None
     for action in actions:
         local = action.due
@@ -38,7 +40,7 @@ def plan_table(actions: Sequence[PlannedAction], title: str | None = None, width
         last_date = local.date()
         text = str(action.payload.get("text", "")).replace("\n", " ⏎ ")
         if action.when:
-            text = f"[若 {action.when}] {text}"
+            text = say("plan.when", when=action.when, text=text)
         table.add_row(date_cell, f"{local:%H:%M}", action.group, f"D{action.day}", action.step,
                       kind_label(action.kind, action.part), text)
     return table
@@ -52,10 +54,10 @@ ROWS_SHOWN = 1000
 def plan_summary(actions: Sequence[PlannedAction], title: str | None = None) -> Table:
     """One row per local date: how many actions, in how many groups, of which kinds."""
     table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=False, expand=False, padding=(0, 1))
-    table.add_column("日期", no_wrap=True)
-    table.add_column("动作", justify="right")
-    table.add_column("群", justify="right")
-    table.add_column("类型", overflow="fold")
+    table.add_column(say("plan.date"), no_wrap=True)
+    table.add_column(say("plan.actions"), justify="right")
+    table.add_column(say("plan.groups"), justify="right")
+    table.add_column(say("plan.kind"), overflow="fold")
     days: dict[str, tuple[int, set[str], dict[str, int]]] = {}
     for action in actions:
         local = action.due
@@ -66,5 +68,5 @@ def plan_summary(actions: Sequence[PlannedAction], title: str | None = None) -> 
         kinds[label] = kinds.get(label, 0) + 1
         days[key] = (count + 1, groups, kinds)
     for key, (count, groups, kinds) in days.items():
-        table.add_row(key, str(count), str(len(groups)), "、".join(f"{k} {n}" for k, n in kinds.items()))
+        table.add_row(key, str(count), str(len(groups)), say("sep.items").join(f"{k} {n}" for k, n in kinds.items()))
     return table

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from typing import Sequence
 
+from sopengine.words import say
 from sopengine.reports.execution import ExecutionLine
 
 #: Fonts that carry Chinese, in the order tried (the first installed one is used).
@@ -31,7 +32,7 @@ def stacked_bars(lines: Sequence[ExecutionLine], title: str, *, horizontal: bool
         "not_done": [line.overdue + line.missed + line.failed + line.open for line in lines],
         "skipped": [line.skipped for line in lines],
     }
-    names = {"on_time": "准时完成", "late": "迟到完成", "not_done": "未完成", "skipped": "跳过"}
+    names = {name: say(f"report.chart.{name}") for name in parts}
     height = max(2.5, 0.35 * len(labels) + 1.2) if horizontal else 3.2
     fig, ax = plt.subplots(figsize=(7.5, height), dpi=100)
     base = [0] * len(labels)

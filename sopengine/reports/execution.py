@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, Callable, Iterable, Literal
 
+from sopengine.words import say
 from sopengine.store import ExecutionRecord
 
 By = Literal["operator", "sop", "group", "day"]
@@ -22,12 +23,12 @@ By = Literal["operator", "sop", "group", "day"]
 COUNTS = ("assigned", "done", "on_time", "late", "overdue", "missed", "failed", "skipped", "open")
 NOT_COUNTED = frozenset({"planned", "cancelled"})
 #: The label of actions no person does (an automatic channel sent them).
-AUTOMATIC = "（自动发送）"
 
 
 @dataclass
 class ExecutionLine:
-    """The figures of one operator, SOP, group or day (or of everything: ``label`` 合计)."""
+    """The figures of one operator, SOP, group or day (or of everything: ``label`` is the words
+    catalogue's ``report.total``, 合计)."""
 
     label: str
     assigned: int = 0
@@ -79,20 +80,20 @@ class ExecutionLine:
 def who_did(record: ExecutionRecord, operators_of: Callable[[str], tuple[str, ...]], manual: Callable[[str], bool],
             resolve: Callable[[str], str]) -> str:
     """The operator an action counts for: who confirmed it, else the first of its group's
-    operators on a channel people work, else :data:`AUTOMATIC`."""
+    operators on a channel people work, else the catalogue's ``who.automatic`` (（自动发送）)."""
     if record.confirmed_by and record.confirmed_by.startswith("operator:"):
         return resolve(record.confirmed_by.removeprefix("operator:"))
     if manual(record.channel):
         refs = operators_of(record.group_id)
-        return resolve(refs[0]) if refs else "（未分配）"
-    return AUTOMATIC
+        return resolve(refs[0]) if refs else say("who.nobody")
+    return say("who.automatic")
 
 
 def execution_report(records: Iterable[ExecutionRecord], by: By, zone: tzinfo,
                      operator_of: Callable[[ExecutionRecord], str]) -> tuple[list[ExecutionLine], ExecutionLine]:
     """Lines by ``by`` (sorted by label; days in ``zone``), and the total."""
     lines: dict[str, ExecutionLine] = {}
-    total = ExecutionLine("合计")
+    total = ExecutionLine(say("report.total"))
     for r in records:
         if r.state in NOT_COUNTED:
             continue
@@ -113,4 +114,4 @@ def label_of(record: ExecutionRecord, by: By, zone: tzinfo, operator_of: Callabl
 
 
 def span_label(since: datetime | None, until: datetime | None) -> str:
-    return f"{since:%Y-%m-%d} – {until:%Y-%m-%d}" if since and until else "全部"
+    return f"{since:%Y-%m-%d} – {until:%Y-%m-%d}" if since and until else say("report.all")

@@ -5,22 +5,30 @@ from __future__ import annotations
 from typing import Iterable
 
 from sopengine.store import StoredNotice
+from sopengine.words import say
 
-KIND_LABELS = {"digest": "每日任务清单", "reminder": "任务提醒", "escalation": "逾期通知"}
 #: States in the order people read them: what was told, what needed not be, what went wrong, what waits.
-STATE_LABELS = {"sent": "已发", "cancelled": "取消", "failed": "失败", "missed": "错过", "retrying": "重试中",
-                "due": "发送中", "planned": "待发"}
+STATE_ORDER = ("sent", "cancelled", "failed", "missed", "retrying", "due", "planned")
+
+
+def kind_label(kind: str) -> str:
+    """每日任务清单 / daily digest …"""
+    return say(f"notices.kind.{kind}") if kind in ("digest", "reminder", "escalation") else kind
+
+
+def state_label(state: str) -> str:
+    """已发 / sent …"""
+    return say(f"notices.state.{state}") if state in STATE_ORDER else state
 
 
 def notice_summary(notices: Iterable[StoredNotice]) -> dict[str, dict[str, int]]:
-    """Kind → state → how many (kinds by name, states in :data:`STATE_LABELS` order, absent ones left out)."""
+    """Kind → state → how many (kinds by name, states in :data:`STATE_ORDER`, absent ones left out)."""
     out: dict[str, dict[str, int]] = {}
     for n in notices:
         by_state = out.setdefault(n.kind, {})
         by_state[n.state] = by_state.get(n.state, 0) + 1
-    order = list(STATE_LABELS)
-    return {kind: dict(sorted(out[kind].items(), key=lambda item: (order.index(item[0]) if item[0] in order
-                                                                   else len(order), item[0])))
+    rank = {state: i for i, state in enumerate(STATE_ORDER)}
+    return {kind: dict(sorted(out[kind].items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
             for kind in sorted(out)}
 
 
@@ -28,6 +36,6 @@ def summary_line(summary: dict[str, dict[str, int]]) -> str:
     """``通知：任务提醒 已发 12、取消 3；…`` for people ('' when nothing was told)."""
     parts = []
     for kind, by_state in summary.items():
-        said = "、".join(f"{STATE_LABELS.get(s, s)} {n}" for s, n in by_state.items())
-        parts.append(f"{KIND_LABELS.get(kind, kind)} {said}")
-    return f"通知：{'；'.join(parts)}" if parts else ""
+        said = say("sep.items").join(f"{state_label(s)} {n}" for s, n in by_state.items())
+        parts.append(f"{kind_label(kind)} {said}")
+    return say("notices.summary", parts=say("sep.groups").join(parts)) if parts else ""

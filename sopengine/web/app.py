@@ -24,15 +24,15 @@ from pydantic import BaseModel, Field
 from sopengine.channels import OperatorsOf
 from sopengine.daemon.logs import log_state
 from sopengine.operators.board import (
-    NEEDS_A_PERSON, SECTION_LABELS, SECTIONS, UNDO_WINDOW, Viewer, build_board, team_counts, viewer_groups,
+    NEEDS_A_PERSON, SECTIONS, UNDO_WINDOW, Viewer, build_board, team_counts, viewer_groups,
 )
 from sopengine.operators.sheet import RenderCache
-from sopengine.operators.tasks import STATE_LABELS
 from sopengine.reports.execution import execution_report
 from sopengine.reports.ledger import figures
-from sopengine.reports.notices import KIND_LABELS as NOTICE_KINDS, STATE_LABELS as NOTICE_STATES, notice_summary
+from sopengine.reports.notices import kind_label as notice_kind, notice_summary, state_label as notice_state
 from sopengine.store import DataStore, NotFound, states
 from sopengine.web.tokens import csrf_ok, csrf_value, token_hash
+from sopengine.words import language, say, speaking, state_label
 
 HERE = Path(__file__).resolve().parent
 #: The session cookie: the link's token, HttpOnly, never readable by scripts.
@@ -75,22 +75,26 @@ def board_version(board: Any) -> str:
 
 def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: ZoneInfo,
                now: Callable[[], datetime], undo_window: timedelta = UNDO_WINDOW,
-               refresh_seconds: float = REFRESH_SECONDS) -> FastAPI:
+               refresh_seconds: float = REFRESH_SECONDS, lang: str | None = None) -> FastAPI:
     """The workspace over ``store``. ``readers``: for each channel people work, how a group's
     settings name its operators; ``zone``: the zone of days and times shown; ``now``: the clock;
-    ``refresh_seconds``: how often an open task list fetches its sections again."""
+    ``refresh_seconds``: how often an open task list fetches its sections again; ``lang``: the
+    language of its words (default: the one spoken where the app is made)."""
+    speaks = lang or language()
     app = FastAPI(title="sopengine workspace", version="1", docs_url="/api/docs", redoc_url=None,
                   openapi_url="/api/openapi.json")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     rendered = RenderCache()
     templates.env.filters["keypath"] = lambda key: quote(key, safe="/:")
-    templates.env.globals.update(SECTIONS=SECTIONS, SECTION_LABELS=SECTION_LABELS, STATE_LABELS=STATE_LABELS)
+    templates.env.globals.update(SECTIONS=SECTIONS, say=say, state_label=state_label, notice_kind=notice_kind,
+                                 notice_state=notice_state, html_lang="zh-CN" if speaks == "zh" else speaks)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.middleware("http")
     async def headers_and_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
-        response = await call_next(request)
+        with speaking(speaks):  # the endpoint (in a worker thread) runs in a copy of this context
+            response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         path = request.url.path
@@ -201,7 +205,7 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
     def enter(token: str, request: Request) -> Response:
         """A personal link: the token becomes an HttpOnly cookie and leaves the address bar."""
         if viewer_of(token) is None:
-            return HTMLResponse("链接无效或已过期，请向运营负责人要新的链接。", status_code=401)
+            return HTMLResponse(say("page.bad_link"), status_code=401)
         response = RedirectResponse(f"{request.scope.get('root_path', '')}/", status_code=303)
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
                             max_age=60 * 60 * 24 * 90, path="/")
@@ -217,7 +221,7 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
     def my_tasks(request: Request, day_param: DayParam = None) -> Response:
         viewer = viewer_of(token_of(request))
         if viewer is None:
-            return HTMLResponse("请用运营负责人发给你的个人链接打开工作台。", status_code=401)
+            return HTMLResponse(say("page.need_link"), status_code=401)
         return page(request, "tasks.html", viewer, **board_context(viewer, day_of(day_param)))
 
     @app.get("/fragment/tasks", response_class=HTMLResponse, include_in_schema=False)
@@ -261,7 +265,6 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         told = store.list_notices(since=start, until=start + timedelta(days=1), limit=LEAD_NOTICES_READ)
         return page(request, "lead.html", viewer, team=team, needing=needing, calendars=calendars,
                     execution=execution, execution_total=execution_total, notices=notice_summary(told),
-                    notice_kinds=NOTICE_KINDS, notice_states=NOTICE_STATES,
                     failed_notices=[n for n in told if n.state in ("failed", "missed")][:LEAD_NOTICES_SHOWN],
                     more_groups=max(0, len(group_ops) - len(shown)), **context)
 
@@ -273,7 +276,7 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         if what not in ("done", "skip", "undo", "retry"):
             raise HTTPException(404, "no such action")
         if what == "skip" and not reason.strip():
-            raise HTTPException(422, "跳过需要填写原因")
+            raise HTTPException(422, say("page.skip_needs_reason"))
         if what == "retry" and not viewer.lead:
             raise HTTPException(403, "for leads only")
         act(viewer, key, what, reason.strip())

@@ -194,3 +194,15 @@ def test_digests_and_reminders_keep_local_time_across_the_end_of_summer_time(sto
         "24 08:00 CEST", "25 08:00 CET", "26 08:00 CET"]  # summer time ends on the 25th at 03:00
     assert sorted(t.strftime("%d %H:%M %Z") for k, t in sent_at.items() if k.startswith("reminder/")) == [
         "24 11:30 CEST", "25 11:30 CET", "26 11:30 CET"]
+
+
+def test_notices_speak_the_teams_language(store, host, tmp_path):
+    from sopengine.words import speaking
+
+    apply(store, host, tmp_path)
+    pager = RecordingChannel(name="console")
+    with speaking("en"):
+        run(store, pager, at(1, 0), at(1, 8))
+    digest, reminder = (text for _, text in sent(pager))
+    assert digest.startswith("☀️ 小雅, 2 group tasks on 10/1 Thu:") and "08:00 一群 · morning post" in digest
+    assert reminder.startswith("⏰ 小雅, 2 tasks in 10 minutes (08:00):")

@@ -11,7 +11,10 @@ from pytest_httpserver import HTTPServer
 
 from sopengine.channels import ChannelConfigError, ChannelContext, Ok, Permanent, Retryable
 from sopengine.testing import ActionFactory, TargetFactory
-from sopengine_apprise import NOTE_MARK, AppriseChannel
+from sopengine_apprise import AppriseChannel
+from sopengine.words import say
+
+NOTE = say("note.mark")
 
 SETTINGS = {"url_env": "APPRISE_URL"}
 
@@ -40,7 +43,7 @@ def test_a_post_is_sent_titled_with_the_group(httpserver, sample_target: TargetF
 
 def test_operator_parts_are_marked_notes(httpserver, sample_target, sample_action) -> None:
     [message] = channel_for(httpserver).render(sample_action("rename"), sample_target(SETTINGS))
-    assert message.body.startswith(NOTE_MARK)
+    assert message.body.startswith(NOTE)
 
 
 def test_a_failure_is_retried_as_possibly_delivered_and_says_nothing_secret(httpserver, sample_target,

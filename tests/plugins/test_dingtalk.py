@@ -19,7 +19,10 @@ from sopengine.channels import ChannelConfigError, ChannelContext, Ok, Permanent
 from sopengine.testing import SAMPLE_DUE, ActionFactory, TargetFactory, long_text
 from sopengine_dingtalk import DingTalkChannel
 from sopengine_dingtalk.client import sign
-from sopengine_dingtalk.render import LIMIT, NOTE_MARK
+from sopengine_dingtalk.render import LIMIT
+from sopengine.words import say
+
+NOTE = say("note.mark")
 
 SECRET = "SECd1ng-SECRET-0f9e"
 TOKEN = "ding-token-SECRET"
@@ -93,8 +96,8 @@ def test_operator_notes_mention_the_operators_and_markdown_titles(httpserver, ta
     [body] = channel.render(action, target)
     assert channel.send(body, action.key) == Ok()
     [sent] = received
-    assert sent["msgtype"] == "markdown" and sent["markdown"]["title"].startswith(NOTE_MARK)
-    assert sent["markdown"]["text"].startswith(NOTE_MARK) and sent["markdown"]["text"].endswith("@13800001111")
+    assert sent["msgtype"] == "markdown" and sent["markdown"]["title"].startswith(NOTE)
+    assert sent["markdown"]["text"].startswith(NOTE) and sent["markdown"]["text"].endswith("@13800001111")
     assert sent["at"] == {"isAtAll": False, "atMobiles": ["13800001111"]}
 
 

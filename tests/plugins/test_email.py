@@ -12,9 +12,12 @@ from sopengine.channels import ChannelConfigError, ChannelContext, Ok, Permanent
 from sopengine.testing import SAMPLE_DUE, ActionFactory, TargetFactory
 from sopengine_email import EmailChannel
 from sopengine_email.compose import message_id
-from sopengine_email.render import NOTE_MARK
+
 
 from .servers import BUSY, LATER, PASSWORD, REFUSED, USER, Mailbox, free_port
+from sopengine.words import say
+
+NOTE = say("note.mark")
 
 SENDER = "社群运营小助手 <ops-bot@example.com>"
 ENV = {"SMTP_USER": USER, "SMTP_PASSWORD": PASSWORD}
@@ -172,8 +175,8 @@ def test_survey_and_operator_notes(mail: EmailChannel, sample_target: TargetFact
     assert survey.subject == "【PPT打卡营·12月A班】问卷：两周打卡反馈"
     assert "<p>说说你的感受</p><ol><li>每天的早报有帮助吗？<ol type=\"A\"><li>很有帮助</li>" in survey.html
     [note] = mail.render(sample_action("red_packet", "send"), target)
-    assert note.subject.startswith(f"【PPT打卡营·12月A班】{NOTE_MARK}发红包")
-    assert note.text.startswith(NOTE_MARK)
+    assert note.subject.startswith(f"【PPT打卡营·12月A班】{NOTE}发红包")
+    assert note.text.startswith(NOTE)
 
 
 def test_html_is_escaped(mail: EmailChannel, sample_target: TargetFactory, sample_action: ActionFactory) -> None:

@@ -17,7 +17,10 @@ from werkzeug import Request, Response
 from sopengine.channels import ChannelContext, Ok, Permanent, Retryable
 from sopengine.testing import SAMPLE_DUE, ActionFactory, TargetFactory, long_text
 from sopengine_feishu import FeishuChannel
-from sopengine_feishu.render import NOTE_MARK
+from sopengine.words import say
+
+NOTE = say("note.mark")
+
 
 SECRET = "fs-SECRET-a1b2"
 PATH = "/open-apis/bot/v2/hook/hook-SECRET-id"
@@ -87,8 +90,8 @@ def test_rich_text_operator_notes_mention_the_operators(httpserver, target, samp
     [body] = channel.render(action, target)
     assert channel.send(body, action.key) == Ok()
     post = received[0]["content"]["post"]["zh_cn"]
-    assert post["title"].startswith(NOTE_MARK) and post["content"][-1] == [{"tag": "at", "user_id": "ou_xiaoya"}]
-    assert post["content"][0][0]["text"].startswith(NOTE_MARK)
+    assert post["title"].startswith(NOTE) and post["content"][-1] == [{"tag": "at", "user_id": "ou_xiaoya"}]
+    assert post["content"][0][0]["text"].startswith(NOTE)
 
 
 def test_a_text_cannot_write_a_mention_and_long_posts_fit_the_body_limit(feishu, httpserver, target,

@@ -14,9 +14,12 @@ from werkzeug import Request, Response
 from sopengine.channels import ChannelConfigError, ChannelContext, Ok, Permanent, Retryable
 from sopengine.testing import ActionFactory, TargetFactory, long_text
 from sopengine_slack import SlackChannel
-from sopengine_slack.blocks import NOTE_MARK
+
 
 from .servers import free_port, settled
+from sopengine.words import say
+
+NOTE = say("note.mark")
 
 TOKEN = "xoxb-1111-2222-SECRET"
 HOOK_PATH = "/services/T000/B000/SECRETHOOK"
@@ -73,16 +76,16 @@ def test_survey_is_a_header_and_numbered_sections(slack: SlackChannel, target, s
 
 def test_operator_parts_are_marked_notes(slack: SlackChannel, target, sample_action: ActionFactory) -> None:
     [packet] = slack.render(sample_action("red_packet", "send"), target)
-    assert packet.text.startswith(NOTE_MARK)
-    assert NOTE_MARK in packet.blocks[0]["elements"][0]["text"]
+    assert packet.text.startswith(NOTE)
+    assert NOTE in packet.blocks[0]["elements"][0]["text"]
     fields = [f["text"] for f in packet.blocks[-1]["fields"]]
     assert fields == ["*金额*\n¥90.00", "*个数*\n60", "*祝福语*\n恭喜发财，大吉大利"]
     for kind, part in [("task", None), ("rename", None), ("dissolution", "grey_avatar"),
                        ("dissolution", "rename"), ("dissolution", "dissolve")]:
         [note] = slack.render(sample_action(kind, part), target)
-        assert note.text.startswith(NOTE_MARK) and note.blocks[0]["type"] == "context"
+        assert note.text.startswith(NOTE) and note.blocks[0]["type"] == "context"
     [announce] = slack.render(sample_action("red_packet", "announce"), target)
-    assert not announce.text.startswith(NOTE_MARK)
+    assert not announce.text.startswith(NOTE)
 
 
 def test_mrkdwn_is_escaped(slack: SlackChannel, target, sample_action: ActionFactory) -> None:

@@ -15,9 +15,12 @@ from werkzeug import Request, Response
 from sopengine.channels import ChannelConfigError, ChannelContext, Ok, Permanent, Retryable
 from sopengine.testing import SAMPLE_DUE, ActionFactory, TargetFactory, long_text
 from sopengine_wecom import WeComChannel
-from sopengine_wecom.render import NOTE_MARK
+
 
 from .servers import free_port, settled
+from sopengine.words import say
+
+NOTE = say("note.mark")
 
 KEY = "wecom-key-7f3a-SECRET"
 SEND = "/cgi-bin/webhook/send"
@@ -74,7 +77,7 @@ def test_markdown_mode(httpserver: HTTPServer, target, sample_action: ActionFact
     assert channel.send(body, action.key) == Ok()
     [sent] = sent_bodies(httpserver)
     assert sent["msgtype"] == "markdown"
-    assert sent["markdown"]["content"] == (f'<font color="warning">{NOTE_MARK}</font>{action.text}\n<@xiaoya>')
+    assert sent["markdown"]["content"] == (f'<font color="warning">{NOTE}</font>{action.text}\n<@xiaoya>')
     [post] = channel.render(sample_action("topic"), target)  # mentions: ["@all"] has no markdown form
     assert post.body == {"msgtype": "markdown", "markdown": {"content": sample_action("topic").text}}
 
@@ -84,11 +87,11 @@ def test_operator_parts_are_marked_notes_for_the_operators(wecom: WeComChannel, 
     for kind, part in [("red_packet", "send"), ("task", None), ("rename", None), ("dissolution", "grey_avatar"),
                        ("dissolution", "rename"), ("dissolution", "dissolve")]:
         [body] = wecom.render(sample_action(kind, part), target)
-        assert body.body["text"]["content"].startswith(NOTE_MARK)
+        assert body.body["text"]["content"].startswith(NOTE)
         assert body.body["text"]["mentioned_list"] == ["xiaoya"]
         assert "mentioned_mobile_list" not in body.body["text"]
     [announce] = wecom.render(sample_action("red_packet", "announce"), target)
-    assert not announce.text.startswith(NOTE_MARK)
+    assert not announce.text.startswith(NOTE)
 
 
 def test_survey_is_numbered_lines(wecom: WeComChannel, target, sample_action: ActionFactory) -> None:

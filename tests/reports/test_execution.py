@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from sopengine.operators.simulation import SimulationSpec
-from sopengine.reports.execution import AUTOMATIC, execution_report, who_did
+from sopengine.reports.execution import execution_report, who_did
+from sopengine.words import say
 from sopengine.store import ExecutionRecord
 
 T = datetime(2026, 9, 20, 0, tzinfo=timezone.utc)
@@ -44,7 +45,7 @@ def test_by_operator_is_who_confirmed_else_the_groups_operator_else_automatic():
 
     assert who(record("a", "done", by="operator:ajie")) == "阿杰"
     assert who(record("b", "overdue")) == "小雅"
-    assert who(record("c", "sent", channel="wecom")) == AUTOMATIC
+    assert who(record("c", "sent", channel="wecom")) == say("who.automatic")
     assert who(record("d", "due", group="g2")) == "（未分配）"
     lines, _ = execution_report([record("x", "done", timedelta(0), group=g) for g in ("g2", "g1")], "group",
                                 timezone.utc, lambda r: "-")

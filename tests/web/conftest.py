@@ -6,9 +6,10 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterator
+from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -71,6 +72,16 @@ def workspace(store_url, host, sops_dir) -> Iterator[Workspace]:  # type: ignore
         tokens[who] = new_token()
         store.add_token(token_hash(tokens[who]), who, lead, NOON - timedelta(days=1), NOON + timedelta(days=30))
     app = create_app(store, host.operator_readers(), zone=SH, now=clock.now, refresh_seconds=0.5)
+    try:
+        with served(app) as url:
+            yield Workspace(url, store, store_url, clock, tokens)
+    finally:
+        store.close()
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port, for the block; yields its URL."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -81,8 +92,7 @@ def workspace(store_url, host, sops_dir) -> Iterator[Workspace]:  # type: ignore
             raise RuntimeError("the workspace did not start")
         time.sleep(0.02)
     try:
-        yield Workspace(f"http://127.0.0.1:{port}", store, store_url, clock, tokens)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)
-        store.close()

@@ -191,3 +191,22 @@ def test_the_lead_page_shows_the_days_notices_and_the_ones_that_failed(workspace
     assert "invalid webhook url" in page and "xiaoya（wecom）" in page
     with workspace.client("xiaoya") as c:
         assert f'id="task-{task["key"]}"' in c.get("/").text  # where a reminder's link lands
+
+
+def test_the_workspace_speaks_english_when_asked(workspace, host):
+    import httpx
+
+    from sopengine.web.app import create_app
+
+    from .conftest import SH, served
+
+    app = create_app(workspace.store, host.operator_readers(), zone=SH, now=workspace.clock.now, lang="en")
+    with served(app) as url, httpx.Client(base_url=url, timeout=10,
+                                          headers={"Authorization": f"Bearer {workspace.tokens['xiaoya']}"}) as c:
+        page = c.get("/").text
+        bad = c.get("/", headers={"Authorization": "Bearer nope"})
+    assert '<html lang="en">' in page and "My tasks" in page and "Overdue" in page and "✓ Done" in page
+    assert "Copy the text below" in page and "复制" not in page and "已逾期" not in page
+    assert bad.status_code == 401 and "personal link" in bad.text
+    with workspace.client("xiaoya") as c:  # the other app, made for Chinese, still speaks it
+        assert "我的任务" in c.get("/").text

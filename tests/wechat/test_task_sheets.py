@@ -103,7 +103,7 @@ def test_csv_neutralises_formulas_and_carries_a_bom_while_the_page_keeps_the_tex
     cells = [row[6] for row in csv.reader(io.StringIO(text.lstrip("\ufeff")))][1:]
     assert cells == ["'" + t for t in evil[:5]] + ["正常的文字"]
     page = html_page(rows, "t")
-    assert "=HYPERLINK(&quot;http://x&quot;,&quot;点我&quot;)</pre>" in page  # copied as written
+    assert "=HYPERLINK(&#34;http://x&#34;,&#34;点我&#34;)</pre>" in page  # copied as written (escaped)
     assert "> =cmd|' /C calc'!A0" in markdown(rows, "t")
 
 
@@ -127,3 +127,15 @@ def test_a_group_with_several_operators_is_on_each_ones_sheet_by_id_or_name(camp
     b_tasks = {r.task.key for r in build_sheet(camp_db, day, SH, None) if r.task.group_id == "ppt-camp-2026-09-b"}
     assert b_tasks and by_name == by_id == b_tasks == ajie
     assert not {r.task.key for r in build_sheet(camp_db, day, SH, "xiaoya")} & b_tasks
+
+
+def test_an_english_speaking_team_reads_its_sheet_in_english(camp_db):
+    from sopengine.words import speaking
+
+    with speaking("en"):
+        rows = build_sheet(camp_db, date(2026, 9, 20), SH, "小雅")
+        sheet = markdown(rows, "Operator tasks")
+        page = html_page(rows, "Operator tasks")
+    assert "Copy the text below and post it in the group" in sheet and "（overdue）" in sheet
+    assert '<html lang="en">' in page and ">Copy</button>" in page and "复制" not in page
+    assert not any("复制下面的文字" in r.task.instruction for r in rows)

@@ -4,7 +4,7 @@
 
 function copyText(button) {
   const text = button.dataset.copy || "";
-  const done = () => { button.textContent = "已复制 ✓"; button.classList.add("copied"); };
+  const done = () => { button.textContent = button.dataset.copied || "✓"; button.classList.add("copied"); };
   if (navigator.clipboard && window.isSecureContext) {
     navigator.clipboard.writeText(text).then(done, () => fallbackCopy(text, done));
   } else {
