@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
+from sopengine.model.content import Attachment
+
 
 @dataclass(frozen=True, slots=True)
 class RateLimit:
@@ -46,6 +48,17 @@ class Capabilities:
     #: How a value interpolated from facts or event data is escaped for the channel's markup, so a
     #: newcomer named ``<@all>`` or a fact holding a link cannot write markup (None: plain text).
     escape: Callable[[str], str] | None = None
+    #: What it carries besides text (see :data:`sopengine.model.content.CONTENT_KINDS`): ``image``
+    #: (a file or a URL), ``image_url`` (only by URL), ``link``, ``file``. ``validate`` reports a
+    #: step carrying anything else, at its line.
+    content: frozenset[str] = frozenset()
+    #: The most bytes of each content kind it takes (``{"image": 2 * 1024 * 1024}``).
+    max_content_bytes: Mapping[str, int] = field(default_factory=dict)
+    #: The media types of each content kind it takes (``{"image": {"image/png", "image/jpeg"}}``).
+    content_types: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: Whether work only a person can do (a red packet, a rename) may go through it (a robot posts
+    #: a note for the operator; a mass send to customers cannot): ``validate`` refuses it otherwise.
+    notes_for_operators: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +103,12 @@ class OutboundAction:
     instruction: OperatorInstruction | None = None
     #: The step asks for everyone in the group to be mentioned (@所有人) with this post.
     mention_all: bool = False
+    #: What it carries besides its text (an image, a link card, a file), in that order.
+    attachments: tuple[Attachment, ...] = ()
+
+    def attachment(self, kind: str) -> Attachment | None:
+        """The attachment of ``kind`` (``image``, ``link``, ``file``), if it carries one."""
+        return next((a for a in self.attachments if a.kind == kind), None)
 
     @property
     def text(self) -> str:
@@ -170,6 +189,47 @@ class Channel(Protocol):
 
 
 ChannelFactory = Callable[[ChannelContext], Channel]
+
+
+@dataclass(frozen=True, slots=True)
+class HandedOver:
+    """An action a channel handed to a person to send (a WeCom mass-send task the group owner
+    confirms in the client), waiting for the outcome: ``provider_id`` is the provider's id of
+    the task; ``reminded``: the sender was reminded once already."""
+
+    key: str
+    provider_id: str
+    target: Target
+    due: datetime
+    deadline: datetime
+    reminded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """What became of a handed-over action: ``sent`` (at ``at``), ``failed`` (with ``reason``),
+    or None: still waiting for the person."""
+
+    key: str
+    state: str | None
+    reason: str = ""
+    at: datetime | None = None
+
+
+@runtime_checkable
+class HandsOver(Protocol):
+    """A channel whose sends are tasks a person confirms elsewhere, and that can ask how they went.
+
+    The daemon calls :meth:`settle` every few minutes with what it handed over, and
+    :meth:`remind` once for each task still unsent halfway to its deadline."""
+
+    def settle(self, handed: Sequence[HandedOver]) -> Sequence[Settled]:
+        """What became of each (those not named: still waiting). Never raises for one task."""
+        ...
+
+    def remind(self, handed: HandedOver) -> SendResult:
+        """Remind the person of the task once."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

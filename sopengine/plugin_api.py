@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sopengine.channels import (
-    Capabilities, Channel, ChannelConfigError, ChannelContext, ChannelFactory, Ok, OperatorInstruction,
-    OutboundAction, Permanent, RateLimit, Retryable, SendResult, SettingProblem, SettingsCheck, Target,
-    check_env_setting,
+    Capabilities, Channel, ChannelConfigError, ChannelContext, ChannelFactory, HandedOver, HandsOver, Ok,
+    OperatorInstruction, OutboundAction, Permanent, RateLimit, Retryable, SendResult, SettingProblem, SettingsCheck,
+    Settled, Target, check_env_setting,
 )
 from sopengine.cli.runtime import DB_OPTION, open_store, plugin_host
 from sopengine.hookspecs import (
@@ -53,11 +53,11 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "build_sheet", "Capabilities", "Channel", "ChannelConfigError", "ChannelContext", "ChannelFactory",
     "check_env_setting", "check_robot_settings", "DB_OPTION", "echo_bytes", "env_setting", "errcode_result",
-    "hookimpl", "id_list_setting", "language", "Ok", "open_store", "Operator", "operator_task", "OperatorInstruction",
-    "OperatorTask", "outbound", "OutboundAction", "Part", "PartTraits", "PASTE", "Permanent", "plugin_host",
-    "post_json", "RateLimit", "redact", "RegisterChannel", "RegisterCommand", "RegisterEvent", "RegisterFilter",
-    "RegisterKind", "render_template", "require_env", "retry_after", "Retryable", "robot_address", "Roster",
-    "safe_cell", "say", "SendResult", "SettingProblem", "SettingsCheck", "SheetRow", "SignedRobotChannel", "split_text",
-    "status_result", "StepBase", "survey_text", "table_csv", "Target", "TemplateProblem", "TextStep",
-    "unusable_task", "UTF8_BOM", "word", "workbook_bytes",
+    "HandedOver", "HandsOver", "hookimpl", "id_list_setting", "language", "Ok", "open_store", "Operator",
+    "operator_task", "OperatorInstruction", "OperatorTask", "outbound", "OutboundAction", "Part", "PartTraits",
+    "PASTE", "Permanent", "plugin_host", "post_json", "RateLimit", "redact", "RegisterChannel", "RegisterCommand",
+    "RegisterEvent", "RegisterFilter", "RegisterKind", "render_template", "require_env", "retry_after", "Retryable",
+    "robot_address", "Roster", "safe_cell", "say", "SendResult", "SettingProblem", "SettingsCheck", "Settled",
+    "SheetRow", "SignedRobotChannel", "split_text", "status_result", "StepBase", "survey_text", "table_csv",
+    "Target", "TemplateProblem", "TextStep", "unusable_task", "UTF8_BOM", "word", "workbook_bytes",
 ]

@@ -19,7 +19,7 @@ import pluggy
 
 from sopengine import hookspecs
 from sopengine.channels import (
-    Channel, ChannelChecks, ChannelContext, ChannelFactory, OperatorsOf, operators_reader, settings_check,
+    Capabilities, Channel, ChannelChecks, ChannelContext, ChannelFactory, OperatorsOf, operators_reader, settings_check,
 )
 from sopengine.kinds import KindRegistry, StepBase
 from sopengine.loading.options import BUILTIN_EVENT_DATA, BUILTIN_EVENTS, LoadOptions
@@ -80,7 +80,10 @@ class PluginHost:
                   if (check := settings_check(factory)) is not None}
         return LoadOptions(kinds=self.kinds, events=frozenset(self.events), channels=frozenset(self.channel_factories),
                            channel_checks=ChannelChecks(checks, dict(env or {})),
-                           channel_operators=self.operator_readers())
+                           channel_operators=self.operator_readers(),
+                           channel_capabilities={name: caps for name, factory in self.channel_factories.items()
+                                                 if isinstance(caps := getattr(factory, "capabilities", None),
+                                                               Capabilities)})
 
     def operator_readers(self) -> dict[str, OperatorsOf]:
         """Channel name → how it names a group's operators, for every channel that says

@@ -20,7 +20,8 @@ class ConsoleChannel:
     """Prints one JSON line per action; ``options["path"]`` appends to a file instead."""
 
     name = "console"
-    capabilities = Capabilities(formats=frozenset({"text", "markdown"}), mentions=True)
+    capabilities = Capabilities(formats=frozenset({"text", "markdown"}), mentions=True,
+                                content=frozenset({"image", "link", "file"}))
 
     def __init__(self, context: ChannelContext, stream: IO[str] | None = None):
         self._path = context.options.get("path")
@@ -30,8 +31,13 @@ class ConsoleChannel:
         return target.group_id
 
     def render(self, action: OutboundAction, target: Target) -> Sequence[dict[str, Any]]:
-        return [{"key": action.key, "group": target.group_id, "due": action.due.isoformat(),
-                 "kind": action.kind, "part": action.part, **dict(action.payload)}]
+        line = {"key": action.key, "group": target.group_id, "due": action.due.isoformat(),
+                "kind": action.kind, "part": action.part, **dict(action.payload)}
+        for a in action.attachments:  # what it carries, named (a file by its SHA-256, not its bytes)
+            line[a.kind] = {k: v for k, v in (("name", a.name), ("type", a.media_type), ("url", a.url),
+                                               ("sha256", a.sha256), ("title", a.title),
+                                               ("description", a.description)) if v}
+        return [line]
 
     def send(self, payload: dict[str, Any], idempotency_key: str) -> SendResult:
         line = json.dumps({**payload, "idempotency_key": idempotency_key}, ensure_ascii=False, default=str)

@@ -12,6 +12,7 @@ are signed on the wall clock, as DingTalk checks them, whatever clock the daemon
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Mapping, Sequence
 
@@ -31,15 +32,18 @@ class DingTalkChannel(SignedRobotChannel):
 
     name = "dingtalk"
     mention_items = "mobiles"
+    #: What every robot carries, whatever its ``msgtype`` (an instance adds its escaping).
+    capabilities = Capabilities(formats=frozenset(MSGTYPES), mentions=True, max_body_bytes=LIMIT,
+                                rate_limit=RateLimit(20, timedelta(minutes=1)),
+                                content=frozenset({"image_url", "link"}))
 
     def __init__(self, context: ChannelContext):
         self.msgtype = str(context.options.get("msgtype", "text"))
         if self.msgtype not in MSGTYPES:
             raise ChannelConfigError(f"dingtalk msgtype must be one of {sorted(MSGTYPES)}, got {self.msgtype!r}")
         # A robot takes 20 messages a minute; past that it answers 130101 and then mutes for 10 minutes.
-        self.capabilities = Capabilities(formats=frozenset(MSGTYPES), mentions=True, max_body_bytes=LIMIT,
-                                         rate_limit=RateLimit(20, timedelta(minutes=1)),
-                                         escape=escape_markdown if self.msgtype == "markdown" else None)
+        self.capabilities = replace(type(self).capabilities,
+                                    escape=escape_markdown if self.msgtype == "markdown" else None)
         super().__init__(context)
 
     def messages(self, action: OutboundAction, target: Target) -> Sequence[DingTalkMessage]:

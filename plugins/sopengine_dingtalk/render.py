@@ -58,4 +58,21 @@ def render_messages(action: OutboundAction, target: Target, msgtype: str) -> lis
         else:
             body = {"msgtype": "text", "text": {"content": piece}, "at": at}
         messages.append(DingTalkMessage(webhook, secret, body))
+    if not note:
+        messages += [DingTalkMessage(webhook, secret, body) for body in attachment_bodies(action)]
     return messages
+
+
+def attachment_bodies(action: OutboundAction) -> list[dict[str, Any]]:
+    """The posts after the text: an image (by URL) as a markdown image, a link card as a ``link``
+    message (DingTalk's robot takes addresses, not files)."""
+    out: list[dict[str, Any]] = []
+    title = (action.text.strip().splitlines() or [action.group_name])[0][:30]
+    image = action.attachment("image")
+    if image is not None and image.url:
+        out.append({"msgtype": "markdown", "markdown": {"title": title, "text": f"![{image.name}]({image.url})"}})
+    link = action.attachment("link")
+    if link is not None and link.url:
+        out.append({"msgtype": "link", "link": {"title": link.title, "text": link.description or link.title,
+                                                "messageUrl": link.url, "picUrl": link.picture or ""}})
+    return out

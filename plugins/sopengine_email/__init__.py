@@ -31,7 +31,8 @@ class EmailChannel:
     """Mails each action to the group's ``to`` list through one SMTP server."""
 
     name = "email"
-    capabilities = Capabilities(formats=frozenset({"text", "html"}))
+    capabilities = Capabilities(formats=frozenset({"text", "html"}), content=frozenset({"image", "link", "file"}),
+                                max_content_bytes={"image": 10 * 1024 * 1024, "file": 10 * 1024 * 1024})
 
     def __init__(self, context: ChannelContext):
         # smtplib, ssl and email.policy load with the channel, not the plugin: `sopengine plan` never needs them

@@ -35,4 +35,12 @@ def compose(draft: EmailDraft, idempotency_key: str, date: datetime) -> EmailMes
     msg["Message-ID"] = message_id(idempotency_key, draft.sender)
     msg.set_content(draft.text)
     msg.add_alternative(draft.html, subtype="html")
+    if draft.inline:
+        page = next(part for part in msg.iter_parts() if part.get_content_type() == "text/html")
+        for cid, data, media_type in draft.inline:
+            maintype, _, subtype = media_type.partition("/")
+            page.add_related(data, maintype=maintype, subtype=subtype or "octet-stream", cid=f"<{cid}>")
+    for name, data, media_type in draft.files:
+        maintype, _, subtype = (media_type or "application/octet-stream").partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=name)
     return msg

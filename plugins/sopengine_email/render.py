@@ -22,6 +22,10 @@ class EmailDraft:
     subject: str
     text: str
     html: str
+    #: Images shown in the HTML (``cid:`` references): (content id, bytes, media type).
+    inline: tuple[tuple[str, bytes, str], ...] = ()
+    #: Files attached: (file name, bytes, media type).
+    files: tuple[tuple[str, bytes, str], ...] = ()
 
 
 def recipients(target: Target) -> tuple[str, ...]:
@@ -88,7 +92,45 @@ def render_draft(action: OutboundAction, target: Target, sender: str) -> EmailDr
     if note:
         body = (f'<div style="border-left:4px solid #e6a23c;padding:4px 12px">'
                 f"<p><strong>{say('note.mark')}</strong></p>{body}</div>")
+    extra_html, extra_text, inline, files = ("", "", (), ()) if note else _attachments(action)
     page = (f'<!DOCTYPE html><html><body style="font-family:sans-serif">'
-            f'<p style="color:#888;font-size:12px">{html.escape(meta)}</p>{body}</body></html>')
+            f'<p style="color:#888;font-size:12px">{html.escape(meta)}</p>{body}{extra_html}</body></html>')
     return EmailDraft(sender=sender, to=to, subject=subject(action, target),
-                      text=f"{text}\n\n-- \n{meta}\n", html=page)
+                      text=f"{text}{extra_text}\n\n-- \n{meta}\n", html=page, inline=inline, files=files)
+
+
+def _attachments(action: OutboundAction) -> tuple[str, str, tuple[tuple[str, bytes, str], ...],
+                                                   tuple[tuple[str, bytes, str], ...]]:
+    """(HTML after the text, plain text after it, inline images, attached files) of what the
+    action carries: an image shown in the mail, a link card, a file attached (or linked)."""
+    parts_html, parts_text = [], []
+    inline: list[tuple[str, bytes, str]] = []
+    files: list[tuple[str, bytes, str]] = []
+    image = action.attachment("image")
+    if image is not None:
+        if image.data is not None:
+            cid = f"{(image.sha256 or 'image')[:16]}@sopengine"
+            inline.append((cid, image.data, image.media_type))
+            source = f"cid:{cid}"
+        else:
+            source = image.url or ""
+            parts_text.append(source)
+        parts_html.append(f'<p><img src="{html.escape(source)}" alt="{html.escape(image.name)}" '
+                          f'style="max-width:100%"></p>')
+    link = action.attachment("link")
+    if link is not None and link.url:
+        picture = (f'<img src="{html.escape(link.picture)}" alt="" style="max-width:120px;float:right">'
+                   if link.picture else "")
+        parts_html.append(f'<div style="border:1px solid #ddd;border-radius:6px;padding:8px 12px">{picture}'
+                          f'<p><a href="{html.escape(link.url)}"><strong>{html.escape(link.title)}</strong></a></p>'
+                          f'<p style="color:#666">{html.escape(link.description)}</p></div>')
+        parts_text.append(f"{link.title} {link.url}")
+    attached = action.attachment("file")
+    if attached is not None:
+        if attached.data is not None:
+            files.append((attached.name, attached.data, attached.media_type))
+        elif attached.url:
+            parts_html.append(f'<p><a href="{html.escape(attached.url)}">{html.escape(attached.name)}</a></p>')
+            parts_text.append(f"{attached.name} {attached.url}")
+    text = "".join(f"\n\n{t}" for t in parts_text)
+    return "".join(parts_html), text, tuple(inline), tuple(files)

@@ -31,14 +31,14 @@ class FeishuChannel(SignedRobotChannel):
 
     name = "feishu"
     mention_items = "open ids"
+    #: A bot takes 100 messages a minute (and 5 a second: past it answers 11232, retried).
+    capabilities = Capabilities(formats=frozenset(MSGTYPES), mentions=True, max_body_bytes=LIMIT,
+                                rate_limit=RateLimit(100, timedelta(minutes=1)), content=frozenset({"link"}))
 
     def __init__(self, context: ChannelContext):
         self.msgtype = str(context.options.get("msgtype", "text"))
         if self.msgtype not in MSGTYPES:
             raise ChannelConfigError(f"feishu msgtype must be one of {sorted(MSGTYPES)}, got {self.msgtype!r}")
-        # A bot takes 100 messages a minute (and 5 a second: past it answers 11232, retried).
-        self.capabilities = Capabilities(formats=frozenset(MSGTYPES), mentions=True, max_body_bytes=LIMIT,
-                                         rate_limit=RateLimit(100, timedelta(minutes=1)))
         super().__init__(context)
 
     def messages(self, action: OutboundAction, target: Target) -> Sequence[FeishuMessage]:

@@ -25,6 +25,8 @@ class FeishuMessage:
         content = self.body["content"]
         if "text" in content:
             return str(content["text"])
+        if "post" not in content:
+            return ""
         rows = content["post"]["zh_cn"]["content"]
         return "\n".join("".join(str(el.get("text", "")) for el in row) for row in rows)
 
@@ -59,4 +61,11 @@ def render_messages(action: OutboundAction, target: Target, msgtype: str) -> lis
                 text += " " + " ".join(f'<at user_id="{p}">{"所有人" if p == "all" else ""}</at>' for p in who)
             body = {"msg_type": "text", "content": {"text": text}}
         messages.append(FeishuMessage(webhook, secret, body))
+    link = action.attachment("link")
+    if link is not None and link.url and not note:  # a bot takes addresses, not files: the card as a post
+        rows = [[{"tag": "a", "text": link.title, "href": link.url}]]
+        if link.description:
+            rows.append([{"tag": "text", "text": link.description}])
+        messages.append(FeishuMessage(webhook, secret, {"msg_type": "post", "content": {
+            "post": {"zh_cn": {"title": link.title, "content": rows}}}}))
     return messages

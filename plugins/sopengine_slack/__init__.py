@@ -37,7 +37,8 @@ class SlackChannel:
     name = "slack"
     # Slack allows about one message a second per channel, with short bursts.
     capabilities = Capabilities(formats=frozenset({"text", "mrkdwn", "blocks"}),
-                                rate_limit=RateLimit(60, timedelta(minutes=1)))
+                                rate_limit=RateLimit(60, timedelta(minutes=1)),
+                                content=frozenset({"image_url", "link"}))
 
     def __init__(self, context: ChannelContext):
         options = context.options

@@ -100,7 +100,27 @@ def render_blocks(action: OutboundAction) -> list[tuple[str, list[Block]]]:
     if action.mention_all and messages:  # Slack's @channel, on the first message only
         text, blocks = messages[0]
         messages[0] = ("<!channel> " + text, [section("<!channel>"), *blocks])
+    extra = _attachment_blocks(action)
+    if extra and messages:  # on the last message, under its text
+        text, blocks = messages[-1]
+        messages[-1] = (text, [*blocks, *extra][:MAX_BLOCKS])
     return messages
+
+
+def _attachment_blocks(action: OutboundAction) -> list[Block]:
+    """An image (by URL: Slack fetches it) as an image block, a link card as a section."""
+    out: list[Block] = []
+    image = action.attachment("image")
+    if image is not None and image.url:
+        out.append({"type": "image", "image_url": image.url, "alt_text": image.name or "image"})
+    link = action.attachment("link")
+    if link is not None and link.url:
+        card = dict(section(f"<{link.url}|{escape(link.title)}>" + (f"\n{escape(link.description)}"
+                                                                   if link.description else "")))
+        if link.picture:
+            card["accessory"] = {"type": "image", "image_url": link.picture, "alt_text": link.title}
+        out.append(card)
+    return out
 
 
 def _grouped(blocks: list[Block], text: str) -> list[tuple[str, list[Block]]]:

@@ -26,6 +26,9 @@ def markdown(rows: Sequence[SheetRow], title: str) -> str:
                        f"（{r.state_label}）")
             if r.task.copy_text:
                 out += ["", *[f"  > {e(line)}" if line else "  >" for line in r.task.copy_text.splitlines()], ""]
+            for a in r.task.attachments:
+                mark = {"image": "🖼", "link": "🔗", "file": "📎"}.get(a["kind"], "·")
+                out.append(f"  {mark} {e(a.get('title') or a.get('name', ''))} {a.get('url', '')}".rstrip())
             out.append(f"  `sopengine done {r.task.key}`")
             if r.note:
                 out.append(f"  {e(r.note)}")

@@ -13,6 +13,7 @@ under the robot's UTF-8 byte limit (2048 text, 4096 markdown).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Mapping, Sequence
 
@@ -21,7 +22,7 @@ from sopengine.plugin_api import (
     SendResult, SettingProblem, Target, check_env_setting, hookimpl,
 )
 
-from sopengine_wecom.render import LIMITS, WeComMessage, escape_markdown, render_messages
+from sopengine_wecom.render import IMAGE_BYTES, IMAGE_TYPES, LIMITS, WeComMessage, escape_markdown, render_messages
 
 __version__ = "0.1.0"
 __all__ = ["WeComChannel", "WeComMessage"]
@@ -34,6 +35,10 @@ class WeComChannel:
     """Posts to WeCom group robots. One channel object serves every robot; ``close()`` frees its pool."""
 
     name = "wecom"
+    #: What every robot carries, whatever its ``msgtype`` (an instance adds its byte limit and escaping).
+    capabilities = Capabilities(formats=frozenset(LIMITS), mentions=True,
+                                rate_limit=RateLimit(20, timedelta(minutes=1)), content=frozenset({"image", "link"}),
+                                max_content_bytes={"image": IMAGE_BYTES}, content_types={"image": IMAGE_TYPES})
 
     def __init__(self, context: ChannelContext):
         options = context.options
@@ -41,10 +46,8 @@ class WeComChannel:
         if self.msgtype not in LIMITS:
             raise ChannelConfigError(f"wecom msgtype must be one of {sorted(LIMITS)}, got {self.msgtype!r}")
         # A robot takes 20 messages a minute; more answers errcode 45009.
-        self.capabilities = Capabilities(formats=frozenset(LIMITS), mentions=True,
-                                         max_body_bytes=LIMITS[self.msgtype],
-                                         rate_limit=RateLimit(20, timedelta(minutes=1)),
-                                         escape=escape_markdown if self.msgtype == "markdown" else None)
+        self.capabilities = replace(type(self).capabilities, max_body_bytes=LIMITS[self.msgtype],
+                                    escape=escape_markdown if self.msgtype == "markdown" else None)
         self._env = context.env
         self._now = context.now
         self._url = str(options.get("base_url", DEFAULT_BASE_URL)).rstrip("/") + SEND_PATH

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -10,6 +12,9 @@ from sopengine.plugin_api import env_setting, id_list_setting, OutboundAction, s
 
 #: Content limits of one robot message, in UTF-8 bytes.
 LIMITS = {"text": 2048, "markdown": 4096}
+#: A robot's image: JPG or PNG, at most 2 MB before base64.
+IMAGE_BYTES = 2 * 1024 * 1024
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})
 
 #: WeCom markdown has no escape character: a value from facts or event data has the characters
 #: that open markup (tags, links, emphasis, code, headings, quotes) replaced by their full-width
@@ -33,7 +38,7 @@ class WeComMessage:
     @property
     def text(self) -> str:
         """The content that counts against the robot's byte limit."""
-        return str(self.body[self.body["msgtype"]]["content"])
+        return str(self.body[self.body["msgtype"]].get("content", ""))
 
 
 def is_operator_part(action: OutboundAction) -> bool:
@@ -82,4 +87,27 @@ def render_messages(action: OutboundAction, target: Target, msgtype: str) -> lis
             if mobiles:
                 inner["mentioned_mobile_list"] = mobiles
         messages.append(WeComMessage(env, {"msgtype": msgtype, msgtype: inner}))
+    if not note:
+        messages += [WeComMessage(env, body) for body in attachment_bodies(action)]
     return messages
+
+
+def attachment_bodies(action: OutboundAction) -> list[dict[str, Any]]:
+    """The posts after the text: an image file as an ``image`` message (base64 and MD5 of its
+    bytes); an image by URL and a link card as a ``news`` article."""
+    out: list[dict[str, Any]] = []
+    title = (action.text.strip().splitlines() or [action.group_name])[0][:128]
+    image = action.attachment("image")
+    if image is not None and image.data is not None:
+        digest = hashlib.md5(image.data, usedforsecurity=False).hexdigest()  # what WeCom checks the bytes by
+        out.append({"msgtype": "image", "image": {"base64": base64.b64encode(image.data).decode("ascii"),
+                                                  "md5": digest}})
+    elif image is not None and image.url:
+        out.append({"msgtype": "news", "news": {"articles": [{"title": title, "url": image.url,
+                                                             "picurl": image.url}]}})
+    link = action.attachment("link")
+    if link is not None and link.url:
+        article = {"title": link.title, "url": link.url, "description": link.description,
+                   "picurl": link.picture or ""}
+        out.append({"msgtype": "news", "news": {"articles": [{k: v for k, v in article.items() if v}]}})
+    return out

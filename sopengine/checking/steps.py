@@ -92,6 +92,7 @@ class StepChecks:
     def _step(self, step: StepBase, group: Group) -> Iterator[tuple[tuple[Any, ...], str]]:
         yield from self._timing(step)
         yield from self._routing(step)
+        yield from self._content(step)
         if step.pick is not None and step.pick not in self.sop.pools:
             yield ("pick",), f"unknown pool {step.pick!r}{did_you_mean(step.pick, self.sop.pools)}"
             return
@@ -233,6 +234,40 @@ class StepChecks:
         if step.shuffle and step.pick is None:
             yield ("shuffle",), "shuffle only applies with pick"
 
+    def _content(self, step: StepBase) -> Iterator[tuple[tuple[Any, ...], str]]:
+        """What the step carries besides text, against what its channel declares it can carry."""
+        channel = step.channel or self.sop.channel
+        caps = self.options.channel_capabilities.get(channel)
+        if caps is None:
+            return
+        for name, media in (("image", step.image), ("file", step.file)):
+            if media is None:
+                continue
+            carried = name in caps.content or (name == "image" and media.url is not None
+                                                and "image_url" in caps.content)
+            if not carried:
+                how = " (only by URL)" if name == "image" and "image_url" in caps.content else ""
+                article = "an" if name[0] in "aeiou" else "a"
+                yield (name,), f"channel {channel!r} cannot carry {article} {name}{how}: {_carries(caps)}"
+                continue
+            limit = caps.max_content_bytes.get(name)
+            if limit is not None and media.size is not None and media.size > limit:
+                yield (name,), (f"{media.name} is {media.size / 1048576:.1f} MB; channel {channel!r} takes "
+                                f"at most {limit / 1048576:.1f} MB")
+            types = caps.content_types.get(name)
+            if types and media.type not in types:
+                yield (name,), f"channel {channel!r} takes {', '.join(sorted(types))}, not {media.type}"
+        if step.link is not None and "link" not in caps.content:
+            yield ("link",), f"channel {channel!r} cannot carry a link card: {_carries(caps)}"
+        if not caps.notes_for_operators:
+            for part in step.part_names():
+                if step.traits(part).operator_only:
+                    what = f"{step.kind}/{part}" if part else step.kind
+                    yield ("channel",) if step.channel else ("kind",), (
+                        f"{what} is work only a person can do, and channel {channel!r} cannot hand it to one: "
+                        "route the step to a channel people work (channel: wechat)")
+                    break
+
     def _templates(self, step: StepBase, group: Group) -> Iterator[tuple[tuple[Any, ...], str]]:
         allowed = BASE_NAMES | step.extra_names | set(environment().globals)
         if step.pick is not None:
@@ -260,6 +295,10 @@ class StepChecks:
 
     def _trial(self, step: StepBase, group: Group) -> Iterator[tuple[tuple[Any, ...], str]]:
         yield from trial_render(self.sop, step, group)
+
+
+def _carries(caps: Any) -> str:
+    return f"it carries {', '.join(['text', *sorted(caps.content)])}"
 
 
 def trial_render(sop: "Sop", step: StepBase, group: Group) -> Iterator[tuple[tuple[Any, ...], str]]:

@@ -32,6 +32,8 @@ from sopengine.daemon.retry import RetryPolicy
 #: after a crash, the duplicates are at most what was sent since.
 RECORD_EVERY = 200
 RECORD_SECONDS = 0.25
+#: Files kept in memory between sends (each at most 20 MB; a burst sends the same few).
+MEDIA_KEPT = 8
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Dispatcher:
     #: Where the variables group settings name are read: their values are redacted from reasons.
     env: Mapping[str, str] = field(default_factory=dict)
     _prepared_groups: dict[str, StoredGroup] = field(default_factory=dict, repr=False)
+    _media_cache: dict[str, bytes | None] = field(default_factory=dict, repr=False)
     _prepared_revision: int = -1
 
     def dispatch(self, claimed: Sequence[ClaimedAction], stop: Callable[[], bool] = lambda: False,
@@ -95,6 +98,14 @@ class Dispatcher:
             for step in sop.steps:
                 for _, source in step.templates():
                     precompile(source)
+
+    def _media(self, sha256: str) -> bytes | None:
+        """A file's bytes, kept while the batches that send it run (a poster goes to every group)."""
+        if sha256 not in self._media_cache:
+            if len(self._media_cache) >= MEDIA_KEPT:
+                self._media_cache.pop(next(iter(self._media_cache)))
+            self._media_cache[sha256] = self.store.media(sha256)
+        return self._media_cache[sha256]
 
     def _group_rows(self, ids: set[str]) -> dict[str, StoredGroup]:
         """Stored groups by id: prepared ones while the revision they were read at holds, else read now."""
@@ -159,7 +170,8 @@ class Dispatcher:
             return Outcome(c, states.CANCELLED, reason=f"step {c.step!r} is no longer in SOP {c.sop_id!r}")
         group = row.group
         try:
-            step, _, action = outbound(sop, group, c, channel.capabilities.escape if channel else None)
+            step, _, action = outbound(sop, group, c, channel.capabilities.escape if channel else None,
+                                       self._media)
         except TemplateProblem as exc:
             return Outcome(c, states.FAILED, reason=str(exc))
         if action is None:

@@ -22,6 +22,7 @@ from sopengine.channels import Channel
 from sopengine.store import DataStore, Outcome, states
 from sopengine.daemon.clock import Clock
 from sopengine.daemon.dispatcher import Dispatcher
+from sopengine.daemon.handover import HandOverDesk
 from sopengine.daemon.logs import get_logger, log_state
 from sopengine.daemon.retry import RetryPolicy
 from sopengine.notices.desk import NoticeDesk
@@ -86,6 +87,7 @@ class Daemon:
         self.manual_channels = {n for n, ch in self.channels.items() if ch.capabilities.manual}
         self.notices = NoticeDesk(self.store, self.channels, self.manual_channels, self.owner, self.policy,
                                   self.env, self.log)
+        self.handover = HandOverDesk(self.store, self.channels, self.owner, self.log)
 
     def stop(self) -> None:
         """Ask the loop to finish the batch in flight and return (signal-safe)."""
@@ -100,9 +102,11 @@ class Daemon:
             log_state(self.log, key, before, after)
             self.stats.add_swept(after)
         self.store.extend_horizons(now)
+        self.handover.step(self.clock.now)
         self.notices.plan(now)
         self._heartbeat(now)
         claim_size = self._claim_size(now)
+        following = self.handover.following
         done = 0
         while not self._stop.is_set():
             claimed_at = self.clock.now()
@@ -121,6 +125,8 @@ class Daemon:
                     self.stats.add(o.state)
                     self.stats.dispatched += 1
                     done += 1
+                    if o.awaiting_operator and o.action.channel in following:
+                        self.handover.expect(self.clock.now())
 
             started = len(self.dispatcher.dispatch(claimed, partial(self._stopping, cutoff), record))
             if started < len(claimed):  # hand back what was not started
@@ -194,7 +200,8 @@ class Daemon:
 
     def _next_wakeup(self, now: datetime) -> datetime | None:
         """The next moment an action or a notice is due."""
-        found = [t for t in (self.store.next_wakeup(now), self.notices.next_due(now)) if t is not None]
+        found = [t for t in (self.store.next_wakeup(now), self.notices.next_due(now), self.handover.next_due())
+                 if t is not None]
         return min(found) if found else None
 
     def _claim_size(self, now: datetime) -> int:

@@ -14,10 +14,11 @@ from typing import Any, ClassVar, Iterator, Literal, Mapping
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sopengine.words import say
 from sopengine.channels import OperatorInstruction
+from sopengine.model.content import LinkCard, MediaFile
 from sopengine.model.fields import Duration, StepId
 from sopengine.rendering.templating import TemplateProblem, render_template
 
@@ -95,15 +96,33 @@ class StepBase(BaseModel):
     when: str | None = Field(None, description="Expression over group facts, checked when due.")
     mention_all: bool = Field(False, description="Mention everyone in the group (@所有人) with this post, on "
                                                  "channels that can; an operator's task says to.")
+    image: MediaFile | None = Field(None, description="An image posted with the text (a poster): a path inside "
+                                                      "the SOP's folder, or a URL.")
+    link: LinkCard | None = Field(None, description="A link card: `{title, url, description, picture}`.")
+    file: MediaFile | None = Field(None, description="A file posted with the text: a path inside the SOP's "
+                                                     "folder, or a URL.")
     pick: str | None = Field(None, description="Pool whose next item is `{{ item }}`.")
     shuffle: bool = Field(False, description="With `pick`: a fixed shuffled order per group.")
     batch: Duration | None = Field(None, description="With `on`: greet everyone of this window in one message.")
     unless_active: Duration | None = Field(
         None, description="Skip when the group had a message this recently (fact `last_message_at`).")
 
+    @field_validator("image", "file", mode="before")
+    @classmethod
+    def _media_as_written(cls, value: Any) -> Any:
+        return MediaFile.written(value)
+
     def parts(self) -> tuple[Part, ...]:
         """Parts of one occurrence, in part order, with offsets from its due time."""
         return NO_PARTS
+
+    def content(self, part: str | None) -> dict[str, Any]:
+        """What ``part`` carries besides its text (``image``, ``link``, ``file``, each as plain
+        data), for the JSON plan; parts only a person does carry none."""
+        if self.traits(part).operator_only:
+            return {}
+        found = {"image": self.image, "link": self.link, "file": self.file}
+        return {name: value.to_json() for name, value in found.items() if value is not None}
 
     @classmethod
     def traits(cls, part: str | None) -> PartTraits:

@@ -20,6 +20,7 @@ from sopengine.checking.steps import StepChecks
 from sopengine.planning.calendars import supported_countries
 from sopengine.model.fact_types import KNOWN_FACTS, typed_fact
 from sopengine.model.group import STRUCTURAL_KEYS, Group, GroupModel, GroupOrigin
+from sopengine.model.content import IMAGE_TYPES, MAX_FILE_BYTES, MediaFile
 from sopengine.model.notices import NoticeSettings, NoticesModel
 from sopengine.model.operators import Operator, OperatorModel
 from sopengine.kinds import StepBase
@@ -62,6 +63,8 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
         problems.append(doc.problem(("calendar",), f"unknown calendar {header.calendar!r}"
                                     f"{did_you_mean(header.calendar, supported_countries())}"))
     pools = _resolve_pools(doc, header.pools, problems)
+    media: dict[str, bytes] = {}
+    steps = [(i, _with_media(doc, i, step, media, problems)) for i, step in steps]
     quiet = None
     if header.quiet is not None:
         try:
@@ -78,7 +81,7 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
         id=header.sop, title=header.title, timezone=tz or ZoneInfo("UTC"), steps=tuple(s for _, s in steps),
         match_tags=tuple(header.match.tags), match_where=header.match.where, lifetime=lifetime,
         channel=header.channel, calendar=header.calendar, quiet=quiet, vars=dict(header.vars), pools=pools,
-        path=doc.path, content_hash=content_hash,
+        path=doc.path, content_hash=content_hash, media=media,
         positions={MATCH_POSITION: doc.position(("match",)), CALENDAR_POSITION: doc.position(("calendar",)),
                    **{s.id: doc.position(("steps", i)) for i, s in steps}},
     )
@@ -87,6 +90,40 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
     if any(p.severity == "error" for p in problems):
         raise SopFileError([p for p in problems if p.severity == "error"])
     return dataclasses.replace(sop, warnings=tuple(problems)) if problems else sop
+
+
+def _with_media(doc: YamlDocument, index: int, step: StepBase, media: dict[str, bytes],
+                problems: list[Problem]) -> StepBase:
+    """``step`` with each file it carries read (inside the SOP's folder, at most
+    :data:`MAX_FILE_BYTES`, an image an image) and named by its SHA-256; the bytes go to ``media``.
+    A URL is left as written: the channel sends the address."""
+    update: dict[str, MediaFile] = {}
+    for name in ("image", "file"):
+        ref: MediaFile | None = getattr(step, name)
+        if ref is None:
+            continue
+        where = ("steps", index, name)
+        if name == "image" and ref.type not in IMAGE_TYPES:
+            problems.append(doc.problem(where, f"step {step.id!r}: image {ref.name!r} is {ref.type}, not an image "
+                                               f"({', '.join(sorted(IMAGE_TYPES))})"))
+            continue
+        if ref.path is None:
+            continue
+        try:
+            target = confined(doc.path.parent, ref.path)
+            if not target.is_file():
+                raise ValueError(f"file not found: {ref.path}")
+            size = target.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise ValueError(f"{ref.path} is {size / 1048576:.1f} MB, over {MAX_FILE_BYTES // 1048576} MB")
+            data = target.read_bytes()
+        except (OSError, ValueError) as exc:
+            problems.append(doc.problem(where, f"step {step.id!r}: {name}: {exc}"))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        media[digest] = data
+        update[name] = ref.model_copy(update={"size": len(data), "sha256": digest})
+    return step.model_copy(update=update) if update else step
 
 
 def _validate_steps(doc: YamlDocument, raw: Any, options: LoadOptions,

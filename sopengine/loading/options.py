@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Collection, Mapping, Sequence
 
-from sopengine.channels import ChannelChecks, OperatorsOf
+from sopengine.channels import Capabilities, ChannelChecks, OperatorsOf
 from sopengine.kinds import KindRegistry, StepBase
 from sopengine.model.group import Group
 
@@ -30,3 +30,5 @@ class LoadOptions:
     channel_checks: ChannelChecks = field(default_factory=ChannelChecks)
     #: How channels name who does a group's tasks (see :func:`sopengine.channels.operators_reader`).
     channel_operators: Mapping[str, OperatorsOf] = field(default_factory=dict)
+    #: What each channel can carry (its factory's ``capabilities``), for the content of steps.
+    channel_capabilities: Mapping[str, Capabilities] = field(default_factory=dict)

@@ -78,6 +78,9 @@ class Sop:
     warnings: tuple[Problem, ...] = ()
     #: Step id → 1-based (line, col) of the step in its file; empty for a stored version.
     positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    #: SHA-256 → bytes of the files its steps carry, as loaded (a stored version names them only:
+    #: the ledger keeps the bytes).
+    media: Mapping[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def persistent(self) -> bool:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sopengine.channels import OperatorInstruction, OutboundAction, Target
+from sopengine.model.content import Attachment
 from sopengine.kinds.base import PASTE
 from sopengine.words import say, state_label, word
 
@@ -32,6 +33,9 @@ class OperatorTask:
     details: dict[str, Any] = field(default_factory=dict)
     #: The details a page shows, each with its label (from the kind).
     detail_labels: dict[str, str] = field(default_factory=dict)
+    #: What to post with the text: each an ``image``, ``link`` or ``file`` (name, type, url,
+    #: sha256 of a file the ledger keeps, title and description of a link card).
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -53,7 +57,14 @@ def operator_task(action: OutboundAction, target: Target, operator: str) -> Oper
     return OperatorTask(key=action.key, operator=operator, group_id=target.group_id, group_name=target.group_name,
                         due=action.due.isoformat(), kind=action.kind, part=action.part,
                         instruction=said.instruction, copy_text=said.copy_text, details=dict(said.details),
-                        detail_labels=dict(said.labels))
+                        detail_labels=dict(said.labels), attachments=[attachment_view(a) for a in action.attachments])
+
+
+def attachment_view(a: Attachment) -> dict[str, Any]:
+    """An attachment as a task shows it: everything but its bytes."""
+    fields = {"kind": a.kind, "name": a.name, "type": a.media_type, "url": a.url, "sha256": a.sha256,
+              "title": a.title, "description": a.description, "picture": a.picture}
+    return {k: v for k, v in fields.items() if v}
 
 
 def unusable_task(key: str, operator: str, group_id: str, group_name: str, due: str, kind: str,

@@ -259,7 +259,7 @@ def _plan_step(sop: Sop, group: Group, window: Window, step: StepBase, step_inde
                     extra = {"item": item} if step.pick else {}
                     context = template_context(sop, group, local_due=local_anchor, day=day,
                                                occurrence=occurrence, **extra)
-                payload = step.render(part, context)
+                payload = {**step.render(part, context), **step.content(part)}
             actions.append(PlannedAction(
                 key=key,
                 sop=sop.id, step=step.id, part=part, group=group.id, kind=step.kind,

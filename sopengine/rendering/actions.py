@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Callable, Mapping, Protocol
 
 from sopengine.channels import OutboundAction
+from sopengine.model.content import Attachment
 from sopengine.rendering.context import template_context
 from sopengine.model.group import Group
 from sopengine.kinds import StepBase
@@ -77,12 +78,30 @@ def _escaped(value: Any, escape: Callable[[str], str]) -> Any:
     return value
 
 
+def attachments(step: StepBase, part: str | None,
+                media: Callable[[str], bytes | None] | None = None) -> tuple[Attachment, ...]:
+    """What ``part`` of ``step`` carries besides text (none for work only a person does); a file
+    kept in the ledger comes with its bytes when ``media`` (SHA-256 → bytes) is given."""
+    if step.traits(part).operator_only:
+        return ()
+    out = []
+    for kind, ref in (("image", step.image), ("file", step.file)):
+        if ref is not None:
+            data = media(ref.sha256) if media is not None and ref.sha256 else None
+            out.append(Attachment.of_media(kind, ref, data))
+    if step.link is not None:
+        out.insert(1 if step.image is not None else 0, Attachment.of_link(step.link))
+    return tuple(out)
+
+
 def outbound(sop: Sop, group: Group, stored: StoredActionLike, escape: Callable[[str], str] | None = None,
+             media: Callable[[str], bytes | None] | None = None,
              ) -> tuple[StepBase, dict[str, Any], OutboundAction | None]:
     """(step, context, rendered action) of ``stored``, an action of ``sop`` for ``group``; raises
     KeyError for a step gone from the SOP and TemplateProblem when rendering fails. The action
     is None when ``when:`` is false. ``escape``: the channel's escaping of interpolated values for
-    its markup (see :func:`escaped_context`); ``when:`` always sees the values as they are."""
+    its markup (see :func:`escaped_context`); ``when:`` always sees the values as they are.
+    ``media``: where the bytes of the files it carries are read (the dispatcher's ledger)."""
     from sopengine.rendering.templating import compile_condition
 
     step = sop.step(stored.step)
@@ -95,5 +114,6 @@ def outbound(sop: Sop, group: Group, stored: StoredActionLike, escape: Callable[
                             stored.due, payload, stored.deadline - stored.due,
                             operator_only=step.traits(stored.part).operator_only,
                             instruction=step.operator_instruction(stored.part, payload),
-                            mention_all=step.mention_all and not step.traits(stored.part).operator_only)
+                            mention_all=step.mention_all and not step.traits(stored.part).operator_only,
+                            attachments=attachments(step, stored.part, media))
     return step, context, action

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from sopengine.store.notices import NoticeOutcome, StoredNotice
     from sopengine.store.outcomes import Outcome
     from sopengine.store.queries import ActionView, GroupView, Health, PairStatus, StoredAction, StoredGroup
-    from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, TokenGrant
+    from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, HandedRecord, TokenGrant
 
 
 class Planner(Protocol):
@@ -221,6 +221,22 @@ class DataStore(ABC):
     def group_days(self, group_id: str, first: date, last: date, zone: tzinfo) -> list[DayStats]:
         """A group's members, active members, messages and joins per local day (imports kept
         as history, carried forward)."""
+
+    @abstractmethod
+    def handed_over(self, channels: Collection[str], limit: int) -> list[HandedRecord]:
+        """Actions of ``channels`` handed to a person to send, still waiting for the provider's word."""
+
+    @abstractmethod
+    def settle(self, key: str, to_state: str, reason: str, now: datetime, actor: str) -> str:
+        """A handed-over action becomes what the provider says (``sent``, ``failed``); the state before."""
+
+    @abstractmethod
+    def note_reminded(self, key: str, now: datetime, actor: str) -> None:
+        """Record that the sender of a handed-over action was reminded."""
+
+    @abstractmethod
+    def media(self, sha256: str) -> bytes | None:
+        """The bytes of a file a step carries (an image, a handout), by SHA-256; None if not kept."""
 
     # --- notices to operators ------------------------------------------------------------------
     @abstractmethod

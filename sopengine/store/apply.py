@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sopengine.model.definition import definition_hash, sop_definition
 from sopengine.model.group import Group
 from sopengine.model.operators import Operator
+from sopengine.store.media import keep_media
 from sopengine.model.actions import PlanningError, Window
 from sopengine.model.problems import Problem
 from sopengine.model.sop import Sop
@@ -90,6 +91,7 @@ def _apply(store: Database, sop_list: Sequence[Sop], group_list: Sequence[Group]
             pairs, versions = len(report.pairs), len(report.new_versions)
             try:
                 with conn.begin_nested():  # one SOP that cannot be planned leaves the others applied
+                    keep_media(conn, [sop], now)
                     version_id = _sync_version(conn, sop, now, report)
                     _sync_sop(store, conn, sop, version_id, live, updated, now, actor, report)
             except PlanningError as exc:

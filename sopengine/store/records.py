@@ -104,3 +104,16 @@ class DayStats:
     def to_json(self) -> dict[str, Any]:
         return {"day": self.day.isoformat(), "members": self.members, "active_members": self.active_members,
                 "messages": self.messages, "joins": self.joins}
+
+
+@dataclass(frozen=True)
+class HandedRecord:
+    """An action a channel handed to a person to send, waiting for the provider's word."""
+
+    key: str
+    channel: str
+    group_id: str
+    provider_id: str
+    due: datetime
+    deadline: datetime
+    reminded: bool

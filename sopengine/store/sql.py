@@ -13,9 +13,9 @@ from sopengine.model.group import Group
 from sopengine.model.notices import PlannedNotice
 from sopengine.model.operators import Operator, Roster
 from sopengine.model.sop import Sop
-from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, TokenGrant
+from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, HandedRecord, TokenGrant
 from sopengine.store import apply as _apply, claims as _claims, commands as _commands, ledger as _ledger
-from sopengine.store import notices as _notices
+from sopengine.store import handover as _handover, media as _media, notices as _notices
 from sopengine.store import outcomes as _outcomes, people as _people, queries as _queries, workers as _workers
 from sopengine.store.abc import DataStore
 from sopengine.store.core import Database
@@ -135,6 +135,18 @@ class Store(Database, DataStore):
 
     def group_days(self, group_id: str, first: date, last: date, zone: tzinfo) -> list[DayStats]:
         return _people.group_days(self, group_id, first, last, zone)
+
+    def handed_over(self, channels: Collection[str], limit: int) -> list[HandedRecord]:
+        return _handover.handed_over(self, channels, limit)
+
+    def settle(self, key: str, to_state: str, reason: str, now: datetime, actor: str) -> str:
+        return _handover.settle(self, key, to_state, reason, now, actor)
+
+    def note_reminded(self, key: str, now: datetime, actor: str) -> None:
+        _handover.note_reminded(self, key, now, actor)
+
+    def media(self, sha256: str) -> bytes | None:
+        return _media.media_bytes(self, sha256)
 
     def plan_notices(self, planned: Sequence[PlannedNotice], now: datetime, actor: str) -> int:
         return _notices.plan_notices(self, planned, now, actor)

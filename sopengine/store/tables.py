@@ -7,8 +7,8 @@ the migrated schema and this metadata agree.
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON, Boolean, Column, ColumnElement, Date, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-    UniqueConstraint, and_,
+    JSON, Boolean, Column, ColumnElement, Date, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
+    Text, UniqueConstraint, and_,
 )
 
 from sopengine.store.timestamps import UtcDateTime
@@ -171,6 +171,18 @@ attempts = Table(
 )
 Index("ix_attempts_target", attempts.c.target, attempts.c.started_at)
 Index("ix_attempts_action", attempts.c.action_key)
+
+#: The files steps carry (posters, handouts), by the SHA-256 of their bytes: every version and
+#: every daemon reads the same bytes, whatever is on the disk where it runs.
+media = Table(
+    "media", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("type", String(120), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
 
 #: What operators are told (digests, reminders, escalations), each sent once like an action.
 notices = Table(

@@ -8,6 +8,7 @@ fresh); every form works without it. The JSON API under ``/api/`` serves the sam
 
 import hashlib
 import logging
+import re
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -53,7 +54,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
                                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     "Cache-Control": "no-store",
 }
@@ -63,6 +64,21 @@ log = logging.getLogger("sopengine.web")
 
 class SkipBody(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
+
+
+#: The first bytes of the images a page may show inline; anything else is downloaded.
+IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"))
+
+
+def sniffed_type(data: bytes) -> str:
+    """``image/png``, ``image/jpeg``, ``image/gif`` or ``image/webp`` by the bytes themselves (never
+    by a name someone wrote), else ``application/octet-stream``."""
+    for magic, kind in IMAGE_MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return "application/octet-stream"
 
 
 def board_version(board: Any) -> str:
@@ -230,6 +246,21 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         response = page(request, "_sections.html", viewer, **context)
         response.headers["X-Board-Version"] = context["version"]
         return response
+
+    @app.get("/media/{sha256}", include_in_schema=False)
+    def media_file(sha256: str, viewer: ViewerDep, name: str = "") -> Response:
+        """A file a task carries (a poster to save and forward), by its SHA-256: content-addressed,
+        so it is cached for good."""
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise HTTPException(404)
+        data = store.media(sha256)
+        if data is None:
+            raise HTTPException(404)
+        kind = sniffed_type(data)
+        headers = {"Cache-Control": "private, max-age=31536000, immutable"}
+        if not kind.startswith("image/"):
+            headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name or sha256[:12])}"
+        return Response(data, media_type=kind, headers=headers)
 
     @app.get("/groups/{group_id}/calendar", response_class=HTMLResponse, include_in_schema=False)
     def calendar(group_id: str, request: Request, viewer: ViewerDep, day_param: DayParam = None) -> Response:

@@ -69,7 +69,7 @@ WORDS: dict[str, str] = {
     "page.title": "Operators' workspace", "page.my_tasks": "My tasks", "page.team": "Team", "page.yesterday": "‹ Yesterday",
     "page.today": "today", "page.tomorrow": "Tomorrow ›", "page.no_tasks": "No tasks of yours this day.",
     "page.more_tasks": "{hidden} more not shown (a page shows at most {shown}).",
-    "page.copy_text": "Copy text", "page.copied": "Copied ✓", "page.confirmed": "✓ confirmed by {who} at {time}",
+    "page.copy_text": "Copy text", "page.copy_link": "Copy link", "page.save_image": "Tap to save the image, then post it", "page.copied": "Copied ✓", "page.confirmed": "✓ confirmed by {who} at {time}",
     "page.done": "✓ Done", "page.done_label": "Done", "page.skip": "Skip", "page.skip_reason": "Why skip?",
     "page.skip_confirm": "Skip it", "page.undo": "Undo", "page.retry": "Retry",
     "page.calendar": "Calendar · {name}", "page.earlier": "‹ Week before", "page.later": "Week after ›",
