@@ -22,7 +22,7 @@ from typing import Any, Mapping, Sequence
 
 from sopengine.plugin_api import (
     Capabilities, ChannelConfigError, ChannelContext, HandedOver, Ok, OutboundAction, Permanent,
-    RegisterChannel, SendResult, SettingProblem, Settled, Target, check_env_setting, hookimpl,
+    RegisterChannel, SendResult, SettingProblem, Settled, Target, check_env_setting, hookimpl, split_text,
 )
 
 __version__ = "0.1.0"
@@ -105,7 +105,9 @@ class WeComGroupMsgChannel:
         sender, chat_id = target.settings.get("sender"), target.settings.get("chat_id")
         if not sender or not chat_id:
             raise ChannelConfigError(f"group {target.group_id}: channels.wecom_groupmsg needs chat_id and sender")
-        return [GroupMessage(corpid_env, secret_env, str(sender), str(chat_id), action.text, action.attachments)]
+        pieces = split_text(action.text, TEXT_BYTES)  # a long post: several tasks, the attachments on the last
+        return [GroupMessage(corpid_env, secret_env, str(sender), str(chat_id), piece,
+                             action.attachments if i == len(pieces) - 1 else ()) for i, piece in enumerate(pieces)]
 
     def _api(self, corpid_env: str, secret_env: str) -> Any:
         corpid, secret = self._env.get(corpid_env), self._env.get(secret_env)

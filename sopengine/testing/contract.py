@@ -77,6 +77,11 @@ class ChannelContract:
                             kind: str, part: str | None) -> None:
         action = sample_action(kind, part)
         before = copy.deepcopy(dict(action.payload))
+        if action.operator_only and not channel.capabilities.notes_for_operators:
+            # validate keeps such parts off this channel; rendering one anyway is refused, not posted
+            with pytest.raises(ChannelConfigError):
+                self.render(channel, action, target)
+            return
         first = self.render(channel, action, target)
         second = self.render(channel, action, target)
         assert first, f"nothing rendered for {kind}/{part}"
@@ -88,6 +93,8 @@ class ChannelContract:
         if limit is None:
             pytest.skip("no max_body_bytes declared")
         actions = [sample_action(kind, part) for kind, part in KINDS_AND_PARTS] + long_actions(limit)
+        if not channel.capabilities.notes_for_operators:
+            actions = [a for a in actions if not a.operator_only]
         for action in actions:
             for body in self.render(channel, action, target):
                 text = self.body_text(body)

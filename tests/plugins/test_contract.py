@@ -23,6 +23,7 @@ from sopengine_wecom import WeComChannel
 from sopengine_dingtalk import DingTalkChannel
 from sopengine_apprise import AppriseChannel
 from sopengine_feishu import FeishuChannel
+from sopengine_wecom_groupmsg import WeComGroupMsgChannel
 
 from .servers import PASSWORD, USER
 
@@ -85,7 +86,19 @@ def _slack(request: pytest.FixtureRequest) -> Setup:
     return Setup(SlackChannel(context), make_target({"channel": "#ppt-camp"}))
 
 
+def _wecom_groupmsg(request: pytest.FixtureRequest) -> Setup:
+    server: HTTPServer = request.getfixturevalue("httpserver")
+    server.expect_request("/cgi-bin/gettoken").respond_with_json(
+        {"errcode": 0, "access_token": "t", "expires_in": 7200})
+    server.expect_request("/cgi-bin/externalcontact/add_msg_template").respond_with_json(
+        {"errcode": 0, "fail_list": [], "msgid": "msg-1"})
+    context = ChannelContext(env={"CORP": "ww1", "SECRET": "s"}, options={
+        "base_url": server.url_for("/").rstrip("/"), "corpid_env": "CORP", "secret_env": "SECRET"})
+    return Setup(WeComGroupMsgChannel(context), make_target({"chat_id": "wr-chat-1", "sender": "xiaoya"}))
+
+
 BUILTIN: dict[str, Callable[[pytest.FixtureRequest], Setup]] = {
+    "wecom_groupmsg": _wecom_groupmsg,
     "apprise": _apprise,
     "console": _console,
     "dingtalk": _dingtalk,
