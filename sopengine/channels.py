@@ -30,6 +30,15 @@ class RateLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class Quota:
+    """At most ``count`` sends to one group per calendar ``per`` (``day`` or ``month``), local
+    to the SOP: a provider's rule (WeCom's mass sends), which ``lint`` checks plans against."""
+
+    count: int
+    per: str = "month"
+
+
+@dataclass(frozen=True, slots=True)
 class Capabilities:
     """What a channel can carry.
 
@@ -59,6 +68,8 @@ class Capabilities:
     #: Whether work only a person can do (a red packet, a rename) may go through it (a robot posts
     #: a note for the operator; a mass send to customers cannot): ``validate`` refuses it otherwise.
     notes_for_operators: bool = True
+    #: The provider's limits on how many sends one group may receive (``lint`` warns past them).
+    quotas: tuple[Quota, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from sopengine.channels import (
     Capabilities, Channel, ChannelConfigError, ChannelContext, ChannelFactory, HandedOver, HandsOver, Ok,
-    OperatorInstruction, OutboundAction, Permanent, RateLimit, Retryable, SendResult, SettingProblem, SettingsCheck,
+    OperatorInstruction, OutboundAction, Permanent, Quota, RateLimit, Retryable, SendResult, SettingProblem,
+    SettingsCheck,
     Settled, Target, check_env_setting,
 )
 from sopengine.cli.runtime import DB_OPTION, open_store, plugin_host
@@ -55,9 +56,10 @@ __all__ = [
     "check_env_setting", "check_robot_settings", "DB_OPTION", "echo_bytes", "env_setting", "errcode_result",
     "HandedOver", "HandsOver", "hookimpl", "id_list_setting", "language", "Ok", "open_store", "Operator",
     "operator_task", "OperatorInstruction", "OperatorTask", "outbound", "OutboundAction", "Part", "PartTraits",
-    "PASTE", "Permanent", "plugin_host", "post_json", "RateLimit", "redact", "RegisterChannel", "RegisterCommand",
-    "RegisterEvent", "RegisterFilter", "RegisterKind", "render_template", "require_env", "retry_after", "Retryable",
-    "robot_address", "Roster", "safe_cell", "say", "SendResult", "SettingProblem", "SettingsCheck", "Settled",
-    "SheetRow", "SignedRobotChannel", "split_text", "status_result", "StepBase", "survey_text", "table_csv",
-    "Target", "TemplateProblem", "TextStep", "unusable_task", "UTF8_BOM", "word", "workbook_bytes",
+    "PASTE", "Permanent", "plugin_host", "post_json", "Quota", "RateLimit", "redact", "RegisterChannel",
+    "RegisterCommand", "RegisterEvent", "RegisterFilter", "RegisterKind", "render_template", "require_env",
+    "retry_after", "Retryable", "robot_address", "Roster", "safe_cell", "say", "SendResult", "SettingProblem",
+    "SettingsCheck", "Settled", "SheetRow", "SignedRobotChannel", "split_text", "status_result", "StepBase",
+    "survey_text", "table_csv", "Target", "TemplateProblem", "TextStep", "unusable_task", "UTF8_BOM", "word",
+    "workbook_bytes",
 ]

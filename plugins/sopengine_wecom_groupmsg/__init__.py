@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
 from sopengine.plugin_api import (
-    Capabilities, ChannelConfigError, ChannelContext, HandedOver, Ok, OutboundAction, Permanent,
+    Capabilities, ChannelConfigError, ChannelContext, HandedOver, Ok, OutboundAction, Permanent, Quota,
     RegisterChannel, SendResult, SettingProblem, Settled, Target, check_env_setting, hookimpl, split_text,
 )
 
@@ -60,7 +60,8 @@ class WeComGroupMsgChannel:
     capabilities = Capabilities(formats=frozenset({"text"}), manual=True, max_body_bytes=TEXT_BYTES,
                                 content=frozenset({"image", "link", "file"}), notes_for_operators=False,
                                 max_content_bytes={"image": 2 * 1024 * 1024, "file": 20 * 1024 * 1024},
-                                content_types={"image": frozenset({"image/png", "image/jpeg"})})
+                                content_types={"image": frozenset({"image/png", "image/jpeg"})},
+                                quotas=(Quota(4, "month"),))
 
     def __init__(self, context: ChannelContext):
         import httpx  # with the channel, not the plugin: `sopengine plan` never pays for it

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 import click
 
+from sopengine.cli.runtime import plugin_host
 from sopengine.lint import RULES, ConfigError, LintConfig, lint_workspace
 from sopengine.model.problems import Problem
 from sopengine.loading.workspace import load_workspace
@@ -52,8 +55,9 @@ def lint_command(paths: tuple[Path, ...], groups_file: Path | None, fmt: str, co
             config = config.with_assignment(assignment)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    ws = load_workspace(paths, [groups_file] if groups_file else [])
-    report = lint_workspace(ws, config)
+    options = plugin_host().load_options(os.environ)
+    ws = load_workspace(paths, [groups_file] if groups_file else [], options)
+    report = lint_workspace(ws, config, options.channel_capabilities)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     if fmt == "json":

@@ -11,7 +11,9 @@ however many groups show it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
+
+from sopengine.channels import Capabilities
 
 from sopengine.model.group import Group
 from sopengine.model.sop import Sop
@@ -62,7 +64,8 @@ class LintReport:
         self.sops += other.sops
 
 
-def lint_sop(sop: Sop, groups: Sequence[Group], config: LintConfig, *, text: str | None = None) -> LintReport:
+def lint_sop(sop: Sop, groups: Sequence[Group], config: LintConfig, *, text: str | None = None,
+             capabilities: Mapping[str, Capabilities] | None = None) -> LintReport:
     """Lint one loaded SOP against ``groups`` (matching ones, else the sample group).
 
     ``text`` is the file's content if already read; otherwise it is read from
@@ -75,7 +78,7 @@ def lint_sop(sop: Sop, groups: Sequence[Group], config: LintConfig, *, text: str
     doc = load_yaml(sop.path, text)
     suppressions = read_suppressions(text, doc.position(("sop",), key=True)[0])
     indexes = _step_indexes(doc)
-    plans, notes = plans_for(sop, groups)
+    plans, notes = plans_for(sop, groups, capabilities)
     report = LintReport(notes=notes, sops=1)
     seen: set[tuple[str, str | None, str]] = set()
     for rule in config.enabled_rules():
@@ -96,11 +99,13 @@ def lint_sop(sop: Sop, groups: Sequence[Group], config: LintConfig, *, text: str
     return report
 
 
-def lint_workspace(ws: Workspace, config: LintConfig) -> LintReport:
-    """Lint every SOP that loaded in ``ws`` against the workspace's groups."""
+def lint_workspace(ws: Workspace, config: LintConfig,
+                   capabilities: Mapping[str, Capabilities] | None = None) -> LintReport:
+    """Lint every SOP that loaded in ``ws`` against the workspace's groups (``capabilities``:
+    what each installed channel declares, for the rules about channels' limits)."""
     report = LintReport()
     for sop in ws.sops:
-        report.extend(lint_sop(sop, ws.groups, config))
+        report.extend(lint_sop(sop, ws.groups, config, capabilities=capabilities))
     return report
 
 

@@ -11,10 +11,12 @@ planned unrendered (empty payloads) and says why in ``render_error``.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
-from typing import Sequence
+from typing import Mapping, Sequence
+
+from sopengine.channels import Capabilities
 
 from sopengine.checking.steps import sample_group
 from sopengine.rendering.context import template_context
@@ -52,6 +54,8 @@ class GroupPlan:
     actions: tuple[PlannedAction, ...]
     sample: bool = False
     render_error: str | None = None
+    #: What the channels its actions go through declare (their quotas, for one), by name.
+    capabilities: Mapping[str, Capabilities] = field(default_factory=dict)
 
     @property
     def rendered(self) -> bool:
@@ -100,7 +104,8 @@ def monday_sample_group(sop: Sop, groups: Sequence[Group]) -> Group:
     return group if monday == group.start else dataclasses.replace(group, start=monday)
 
 
-def plans_for(sop: Sop, groups: Sequence[Group]) -> tuple[list[GroupPlan], list[str]]:
+def plans_for(sop: Sop, groups: Sequence[Group],
+              capabilities: Mapping[str, Capabilities] | None = None) -> tuple[list[GroupPlan], list[str]]:
     """Plans of ``sop`` for every matching group (or the Monday sample group), and notes.
 
     Notes are human-readable lines about groups that could not be matched or
@@ -128,7 +133,8 @@ def plans_for(sop: Sop, groups: Sequence[Group]) -> tuple[list[GroupPlan], list[
             notes.append(f"{sop.id}: not rendered for group {group.id} ({exc}); "
                          "rules that read texts or red-packet sizes skip it")
         kept = tuple(a for a in actions if _when_holds(sop, group, a))
-        plans.append(GroupPlan(sop, group, kept, sample=sample, render_error=error))
+        plans.append(GroupPlan(sop, group, kept, sample=sample, render_error=error,
+                               capabilities=dict(capabilities or {})))
     return plans, notes
 
 

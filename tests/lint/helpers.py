@@ -54,11 +54,13 @@ groups:
     start: 2026-03-02
     tags: [mini]
     members: 300
+    channels: {wechat: {operator: 小雅}}
   - id: mini-b
     name: 迷你营B
     start: 2026-03-09
     tags: [mini]
     members: 20
+    channels: {wechat: {operator: 小雅}}
 """
 
 

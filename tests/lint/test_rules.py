@@ -14,7 +14,7 @@ def test_the_base_sop_is_clean_for_every_rule(tmp_path):
 
 def test_rule_ids_are_unique_kebab_case():
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 9
+    assert len(ids) == len(set(ids)) == 10
     assert all(i == i.lower() and " " not in i and "_" not in i for i in ids)
 
 

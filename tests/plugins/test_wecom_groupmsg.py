@@ -209,3 +209,23 @@ def test_validate_refuses_work_only_a_person_can_do_on_a_mass_send(tmp_path, hos
     found = [p.message for p in ws.problems if p.severity == "error"]
     assert found == ["step 'packet': red_packet/send is work only a person can do, and channel 'wecom_groupmsg' "
                      "cannot hand it to one: route the step to a channel people work (channel: wechat)"]
+
+
+def test_lint_warns_when_a_plan_exceeds_the_mass_send_quota(tmp_path):
+    from click.testing import CliRunner
+
+    from sopengine.cli import main
+
+    daily = SOP.replace("days: 1-2", "days: 1-20").replace("lifetime: 3d", "lifetime: 21d")
+    (tmp_path / "sop.yaml").write_text(textwrap.dedent(daily), encoding="utf-8")
+    (tmp_path / "groups.yaml").write_text(textwrap.dedent(GROUPS), encoding="utf-8")
+    result = CliRunner().invoke(main, ["lint", str(tmp_path / "sop.yaml"), "--groups", str(tmp_path / "groups.yaml"),
+                                       "--format", "json"])
+    found = [f for f in json.loads(result.stdout) if f["rule"] == "over-quota"]
+    assert len(found) == 1 and "at most 4 sends a month" in found[0]["message"] and "2026-10" in found[0]["message"]
+    weekly = SOP.replace('cron: "0 8 * * *", days: 1-2', 'cron: "0 8 * * 1", days: 1-20').replace(
+        "lifetime: 3d", "lifetime: 21d")
+    (tmp_path / "sop.yaml").write_text(textwrap.dedent(weekly), encoding="utf-8")
+    result = CliRunner().invoke(main, ["lint", str(tmp_path / "sop.yaml"), "--groups", str(tmp_path / "groups.yaml"),
+                                       "--format", "json"])
+    assert not [f for f in json.loads(result.stdout) if f["rule"] == "over-quota"]
