@@ -114,8 +114,10 @@ class OutboundAction:
     instruction: OperatorInstruction | None = None
     #: The step asks for everyone in the group to be mentioned (@所有人) with this post.
     mention_all: bool = False
-    #: What it carries besides its text (an image, a link card, a file), in that order.
+    #: What it carries besides its text (an image, a link card, a mini program, a file), in that order.
     attachments: tuple[Attachment, ...] = ()
+    #: Members to mention by name (@小美), as the step names them, rendered.
+    mentions: tuple[str, ...] = ()
 
     def attachment(self, kind: str) -> Attachment | None:
         """The attachment of ``kind`` (``image``, ``link``, ``file``), if it carries one."""

@@ -155,3 +155,32 @@ def test_the_daemon_sends_the_bytes_the_ledger_keeps_even_when_the_file_is_gone(
     assert (image.kind, image.data, image.name) == ("image", PNG, "day1.png")
     assert (link.kind, link.url, link.description) == ("link", "https://example.com/replay/1", "45分钟")
     assert [a.state for a in store.list_actions()] == ["sent"]
+
+
+MINI = """    miniprogram: {title: 打卡小程序, appid: wx1234567890, page: "pages/checkin?day=1",
+                  picture: posters/day1.png}
+    mentions: [小美, "{{ group.name }}的班长"]
+"""
+
+
+def test_mini_programs_and_mentions_by_name(tmp_path, host, store):
+    from sopengine.daemon.clock import VirtualClock
+    from sopengine.daemon.runner import Daemon
+    from sopengine.operators.sheet import build_sheet
+    from sopengine_wechat import WeChatTaskChannel
+
+    ws = workspace(tmp_path, host, extra=MINI)
+    assert errors(ws) == []
+    card = ws.sops[0].steps[0].miniprogram
+    assert card is not None and card.picture.sha256 == hashlib.sha256(PNG).hexdigest()
+    robot = errors(workspace(tmp_path, host, channel="wecom", extra=MINI))
+    assert [line for line, _ in robot] == [14, 16]
+    assert "cannot carry a miniprogram" in robot[0][1] and "cannot mention members by name" in robot[1][1]
+    ws = workspace(tmp_path, host, extra=MINI)
+    start = datetime(2026, 9, 30, tzinfo=SH)
+    store.apply(ws.sops, ws.groups, start)
+    Daemon(store, {"wechat": WeChatTaskChannel()}, VirtualClock(start)).run(until=datetime(2026, 10, 1, 9, tzinfo=SH))
+    [task] = [r.task for r in build_sheet(store, "wechat", datetime(2026, 10, 1).date(), SH, lambda s: [s["operator"]])]
+    assert task.instruction.endswith("（发送时 @小美 @一群的班长）")
+    assert [a["kind"] for a in task.attachments] == ["image", "link", "miniprogram"]
+    assert task.attachments[2]["appid"] == "wx1234567890" and task.attachments[2]["page"] == "pages/checkin?day=1"

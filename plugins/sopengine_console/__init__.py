@@ -21,7 +21,7 @@ class ConsoleChannel:
 
     name = "console"
     capabilities = Capabilities(formats=frozenset({"text", "markdown"}), mentions=True,
-                                content=frozenset({"image", "link", "file"}))
+                                content=frozenset({"image", "link", "file", "miniprogram", "mentions"}))
 
     def __init__(self, context: ChannelContext, stream: IO[str] | None = None):
         self._path = context.options.get("path")
@@ -36,7 +36,10 @@ class ConsoleChannel:
         for a in action.attachments:  # what it carries, named (a file by its SHA-256, not its bytes)
             line[a.kind] = {k: v for k, v in (("name", a.name), ("type", a.media_type), ("url", a.url),
                                                ("sha256", a.sha256), ("title", a.title),
-                                               ("description", a.description)) if v}
+                                               ("description", a.description), ("appid", a.appid),
+                                               ("page", a.page)) if v}
+        if action.mentions:
+            line["mentions"] = list(action.mentions)
         return [line]
 
     def send(self, payload: dict[str, Any], idempotency_key: str) -> SendResult:

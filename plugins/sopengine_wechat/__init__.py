@@ -29,7 +29,8 @@ class WeChatTaskChannel:
     # A person pastes the copy, so there is no body limit to split for; WeChat caps one red
     # packet at ¥200.
     capabilities = Capabilities(formats=frozenset({"text"}), mentions=True, manual=True,
-                                max_red_packet_amount=200.0, content=frozenset({"image", "link", "file"}))
+                                max_red_packet_amount=200.0,
+                                content=frozenset({"image", "link", "file", "miniprogram", "mentions"}))
 
     def __init__(self, context: ChannelContext | None = None):
         self.context = context or ChannelContext()

@@ -27,7 +27,7 @@ def markdown(rows: Sequence[SheetRow], title: str) -> str:
             if r.task.copy_text:
                 out += ["", *[f"  > {e(line)}" if line else "  >" for line in r.task.copy_text.splitlines()], ""]
             for a in r.task.attachments:
-                mark = {"image": "🖼", "link": "🔗", "file": "📎"}.get(a["kind"], "·")
+                mark = {"image": "🖼", "link": "🔗", "file": "📎", "miniprogram": "🧩"}.get(a["kind"], "·")
                 out.append(f"  {mark} {e(a.get('title') or a.get('name', ''))} {a.get('url', '')}".rstrip())
             out.append(f"  `sopengine done {r.task.key}`")
             if r.note:

@@ -58,7 +58,7 @@ class WeComGroupMsgChannel:
 
     name = "wecom_groupmsg"
     capabilities = Capabilities(formats=frozenset({"text"}), manual=True, max_body_bytes=TEXT_BYTES,
-                                content=frozenset({"image", "link", "file"}), notes_for_operators=False,
+                                content=frozenset({"image", "link", "file", "miniprogram"}), notes_for_operators=False,
                                 max_content_bytes={"image": 2 * 1024 * 1024, "file": 20 * 1024 * 1024},
                                 content_types={"image": frozenset({"image/png", "image/jpeg"})},
                                 quotas=(Quota(4, "month"),))

@@ -9,7 +9,9 @@ def task_body(message: Any, api: Any) -> dict[str, Any]:
     """``add_msg_template``'s body for ``message``: an image by URL as it is, an image file
     uploaded (``media/uploadimg`` gives a lasting URL), a file uploaded (``media/upload``: a
     media id), a link card as a ``link``. Raises the API's error for a failed upload."""
+    from sopengine.plugin_api import Permanent
     from sopengine_wecom_groupmsg import UPLOAD_FILE_PATH, UPLOAD_IMAGE_PATH
+    from sopengine_wecom_groupmsg.api import ApiError
 
     attachments: list[dict[str, Any]] = []
     for a in message.attachments:
@@ -24,6 +26,13 @@ def task_body(message: Any, api: Any) -> dict[str, Any]:
             attachments.append({"msgtype": "file", "file": {"media_id": media_id}})
         elif a.kind == "file" and a.url:  # a file by address: a link to it
             attachments.append({"msgtype": "link", "link": {"title": a.name, "url": a.url}})
+        elif a.kind == "miniprogram":
+            if a.data is None:
+                raise ApiError(Permanent("a mini program card's picture must be a file in the SOP's folder "
+                                         "(WeCom wants it uploaded)"))
+            cover = api.upload(UPLOAD_FILE_PATH, a.name, a.data, a.media_type, kind="image")["media_id"]
+            attachments.append({"msgtype": "miniprogram", "miniprogram": {
+                "title": a.title, "pic_media_id": cover, "appid": a.appid, "page": a.page}})
     body: dict[str, Any] = {"chat_type": "group", "sender": message.sender, "chat_id_list": [message.chat_id],
                             "allow_select": False, "text": {"content": message.text}}
     if attachments:

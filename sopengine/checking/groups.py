@@ -175,7 +175,7 @@ class FactChecks:
 def _facts_used(step: Any) -> set[str]:
     """The group facts ``step``'s templates and ``when:`` read (``group.city``)."""
     used: set[str] = set()
-    sources = [(source, False) for _, source in step.templates()]
+    sources = [(source, False) for _, source in step.all_templates()]
     if step.when is not None:
         sources.append((step.when, True))
     for source, expression in sources:

@@ -240,9 +240,7 @@ class StepChecks:
         caps = self.options.channel_capabilities.get(channel)
         if caps is None:
             return
-        for name, media in (("image", step.image), ("file", step.file)):
-            if media is None:
-                continue
+        for name, media in step.media().items():
             carried = name in caps.content or (name == "image" and media.url is not None
                                                 and "image_url" in caps.content)
             if not carried:
@@ -259,6 +257,9 @@ class StepChecks:
                 yield (name,), f"channel {channel!r} takes {', '.join(sorted(types))}, not {media.type}"
         if step.link is not None and "link" not in caps.content:
             yield ("link",), f"channel {channel!r} cannot carry a link card: {_carries(caps)}"
+        if step.mentions and "mentions" not in caps.content:
+            yield ("mentions",), (f"channel {channel!r} cannot mention members by name (a robot mentions the ids "
+                                  f"in its group settings): {_carries(caps)}")
         if not caps.notes_for_operators:
             for part in step.part_names():
                 if step.traits(part).operator_only:
@@ -275,7 +276,7 @@ class StepChecks:
         if step.on is not None:
             allowed |= {"member", "members"}
         static_ok = True
-        for loc, source in step.templates():
+        for loc, source in step.all_templates():
             try:
                 for problem in self._static(source, allowed):
                     static_ok = False

@@ -96,7 +96,7 @@ class Dispatcher:
             except (LookupError, ValueError, SQLAlchemyError):  # dispatching reports it, with the action's key
                 continue
             for step in sop.steps:
-                for _, source in step.templates():
+                for _, source in step.all_templates():
                     precompile(source)
 
     def _media(self, sha256: str) -> bytes | None:

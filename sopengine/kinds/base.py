@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sopengine.words import say
 from sopengine.channels import OperatorInstruction
-from sopengine.model.content import LinkCard, MediaFile
+from sopengine.model.content import LinkCard, MediaFile, MiniProgram
 from sopengine.model.fields import Duration, StepId
 from sopengine.rendering.templating import TemplateProblem, render_template
 
@@ -101,6 +101,11 @@ class StepBase(BaseModel):
     link: LinkCard | None = Field(None, description="A link card: `{title, url, description, picture}`.")
     file: MediaFile | None = Field(None, description="A file posted with the text: a path inside the SOP's "
                                                      "folder, or a URL.")
+    miniprogram: MiniProgram | None = Field(None, description="A mini program card: `{title, appid, page, "
+                                                              "picture}`.")
+    mentions: list[str] = Field(default_factory=list, description="Members mentioned by name (@小美), on channels "
+                                                                  "a person posts through; templates allowed "
+                                                                  "(`{{ member.name }}`).")
     pick: str | None = Field(None, description="Pool whose next item is `{{ item }}`.")
     shuffle: bool = Field(False, description="With `pick`: a fixed shuffled order per group.")
     batch: Duration | None = Field(None, description="With `on`: greet everyone of this window in one message.")
@@ -121,8 +126,17 @@ class StepBase(BaseModel):
         data), for the JSON plan; parts only a person does carry none."""
         if self.traits(part).operator_only:
             return {}
-        found = {"image": self.image, "link": self.link, "file": self.file}
-        return {name: value.to_json() for name, value in found.items() if value is not None}
+        found = {"image": self.image, "link": self.link, "file": self.file, "miniprogram": self.miniprogram}
+        out: dict[str, Any] = {name: value.to_json() for name, value in found.items() if value is not None}
+        if self.mentions:
+            out["mentions"] = list(self.mentions)
+        return out
+
+    def media(self) -> dict[str, MediaFile]:
+        """The files the step carries, by where they are (``image``, ``file``, ``miniprogram``'s cover)."""
+        found = {"image": self.image, "file": self.file,
+                 "miniprogram": self.miniprogram.picture if self.miniprogram else None}
+        return {name: ref for name, ref in found.items() if ref is not None}
 
     @classmethod
     def traits(cls, part: str | None) -> PartTraits:
@@ -146,8 +160,14 @@ class StepBase(BaseModel):
         return (None,)
 
     def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
-        """(location inside the step, template source) of every text field."""
+        """(location inside the step, template source) of every text field of the kind."""
         return iter(())
+
+    def all_templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """The kind's templates, then those every step may have (the names it mentions)."""
+        yield from self.templates()
+        for i, name in enumerate(self.mentions):
+            yield ("mentions", i), name
 
     def render(self, part: str | None, context: Mapping[str, Any]) -> dict[str, Any]:
         """Channel-neutral payload of ``part`` (e.g. ``{"text": ...}``)."""
@@ -162,7 +182,7 @@ class StepBase(BaseModel):
         """Render every template once with ``context``, as dispatching would; yields (location,
         problem) for each that fails. A kind whose templates need more than the context (a red
         packet's size) overrides it."""
-        for loc, source in self.templates():
+        for loc, source in self.all_templates():
             try:
                 render_template(source, context)
             except TemplateProblem as exc:

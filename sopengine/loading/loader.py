@@ -20,7 +20,7 @@ from sopengine.checking.steps import StepChecks
 from sopengine.planning.calendars import supported_countries
 from sopengine.model.fact_types import KNOWN_FACTS, typed_fact
 from sopengine.model.group import STRUCTURAL_KEYS, Group, GroupModel, GroupOrigin
-from sopengine.model.content import IMAGE_TYPES, MAX_FILE_BYTES, MediaFile
+from sopengine.model.content import IMAGE_TYPES, MAX_FILE_BYTES
 from sopengine.model.notices import NoticeSettings, NoticesModel
 from sopengine.model.operators import Operator, OperatorModel
 from sopengine.kinds import StepBase
@@ -97,13 +97,10 @@ def _with_media(doc: YamlDocument, index: int, step: StepBase, media: dict[str, 
     """``step`` with each file it carries read (inside the SOP's folder, at most
     :data:`MAX_FILE_BYTES`, an image an image) and named by its SHA-256; the bytes go to ``media``.
     A URL is left as written: the channel sends the address."""
-    update: dict[str, MediaFile] = {}
-    for name in ("image", "file"):
-        ref: MediaFile | None = getattr(step, name)
-        if ref is None:
-            continue
-        where = ("steps", index, name)
-        if name == "image" and ref.type not in IMAGE_TYPES:
+    update: dict[str, Any] = {}
+    for name, ref in step.media().items():
+        where = ("steps", index, name) if name != "miniprogram" else ("steps", index, name, "picture")
+        if name in ("image", "miniprogram") and ref.type not in IMAGE_TYPES:
             problems.append(doc.problem(where, f"step {step.id!r}: image {ref.name!r} is {ref.type}, not an image "
                                                f"({', '.join(sorted(IMAGE_TYPES))})"))
             continue
@@ -122,7 +119,9 @@ def _with_media(doc: YamlDocument, index: int, step: StepBase, media: dict[str, 
             continue
         digest = hashlib.sha256(data).hexdigest()
         media[digest] = data
-        update[name] = ref.model_copy(update={"size": len(data), "sha256": digest})
+        loaded = ref.model_copy(update={"size": len(data), "sha256": digest})
+        update[name] = (loaded if name != "miniprogram" or step.miniprogram is None
+                        else step.miniprogram.model_copy(update={"picture": loaded}))
     return step.model_copy(update=update) if update else step
 
 

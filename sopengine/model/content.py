@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: The content kinds a step may carry besides text, as channels declare them (``Capabilities.content``):
-#: ``image`` (an image file or URL), ``image_url`` (an image only when given by URL), ``link``, ``file``.
-CONTENT_KINDS = ("image", "image_url", "link", "file")
+#: ``image`` (an image file or URL), ``image_url`` (an image only when given by URL), ``link``, ``file``,
+#: ``miniprogram`` (a WeChat mini program card), ``mentions`` (members mentioned by name).
+CONTENT_KINDS = ("image", "image_url", "link", "file", "miniprogram", "mentions")
 #: The most a file a step carries may weigh, whatever the channel (channels declare less).
 MAX_FILE_BYTES = 20 * 1024 * 1024
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
@@ -74,6 +75,25 @@ class LinkCard(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
+class MiniProgram(BaseModel):
+    """A WeChat mini program card (小程序卡片): its title, ``appid``, the ``page`` it opens, and its
+    cover ``picture`` (a path inside the SOP's folder, or a URL)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    title: str = Field(min_length=1, max_length=64, description="The card's title.")
+    appid: str = Field(min_length=1, max_length=64, description="The mini program's appid (wx…).")
+    page: str = Field(min_length=1, max_length=512, description="The page it opens, e.g. pages/index?from=sop.")
+    picture: MediaFile = Field(description="The card's cover: a path inside the SOP's folder, or a URL.")
+
+    @field_validator("picture", mode="before")
+    @classmethod
+    def _picture_as_written(cls, value: Any) -> Any:
+        return MediaFile.written(value)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
 @dataclass(frozen=True)
 class Attachment:
     """What a channel renders besides text: ``kind`` ``image``, ``link`` or ``file``; for a file
@@ -88,10 +108,19 @@ class Attachment:
     title: str = ""
     description: str = ""
     picture: str | None = None
+    #: A mini program card's appid and page (its cover is ``data``/``url``).
+    appid: str = ""
+    page: str = ""
 
     @classmethod
     def of_media(cls, kind: str, media: MediaFile, data: bytes | None) -> "Attachment":
         return cls(kind, media.name, media.type, media.url, data, media.sha256)
+
+    @classmethod
+    def of_miniprogram(cls, card: MiniProgram, data: bytes | None) -> "Attachment":
+        cover = card.picture
+        return cls("miniprogram", cover.name, cover.type, cover.url, data, cover.sha256, title=card.title,
+                   appid=card.appid, page=card.page)
 
     @classmethod
     def of_link(cls, link: LinkCard) -> "Attachment":

@@ -54,6 +54,10 @@ def operator_task(action: OutboundAction, target: Target, operator: str) -> Oper
     if action.mention_all:
         said = OperatorInstruction(say("instruction.mention_all", instruction=said.instruction), said.copy_text,
                                    said.details, said.labels)
+    if action.mentions:
+        names = " ".join(f"@{name}" for name in action.mentions)
+        said = OperatorInstruction(say("instruction.mention", instruction=said.instruction, names=names),
+                                   said.copy_text, said.details, said.labels)
     return OperatorTask(key=action.key, operator=operator, group_id=target.group_id, group_name=target.group_name,
                         due=action.due.isoformat(), kind=action.kind, part=action.part,
                         instruction=said.instruction, copy_text=said.copy_text, details=dict(said.details),
@@ -63,7 +67,8 @@ def operator_task(action: OutboundAction, target: Target, operator: str) -> Oper
 def attachment_view(a: Attachment) -> dict[str, Any]:
     """An attachment as a task shows it: everything but its bytes."""
     fields = {"kind": a.kind, "name": a.name, "type": a.media_type, "url": a.url, "sha256": a.sha256,
-              "title": a.title, "description": a.description, "picture": a.picture}
+              "title": a.title, "description": a.description, "picture": a.picture, "appid": a.appid,
+              "page": a.page}
     return {k: v for k, v in fields.items() if v}
 
 

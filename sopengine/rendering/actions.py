@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Callable, Mapping, Protocol
 
 from sopengine.channels import OutboundAction
-from sopengine.model.content import Attachment
+from sopengine.model.content import Attachment, MediaFile
 from sopengine.rendering.context import template_context
 from sopengine.model.group import Group
 from sopengine.kinds import StepBase
@@ -84,14 +84,27 @@ def attachments(step: StepBase, part: str | None,
     kept in the ledger comes with its bytes when ``media`` (SHA-256 → bytes) is given."""
     if step.traits(part).operator_only:
         return ()
+    def data(ref: MediaFile) -> bytes | None:
+        return media(ref.sha256) if media is not None and ref.sha256 else None
+
     out = []
-    for kind, ref in (("image", step.image), ("file", step.file)):
-        if ref is not None:
-            data = media(ref.sha256) if media is not None and ref.sha256 else None
-            out.append(Attachment.of_media(kind, ref, data))
+    if step.image is not None:
+        out.append(Attachment.of_media("image", step.image, data(step.image)))
     if step.link is not None:
-        out.insert(1 if step.image is not None else 0, Attachment.of_link(step.link))
+        out.append(Attachment.of_link(step.link))
+    if step.miniprogram is not None:
+        out.append(Attachment.of_miniprogram(step.miniprogram, data(step.miniprogram.picture)))
+    if step.file is not None:
+        out.append(Attachment.of_media("file", step.file, data(step.file)))
     return tuple(out)
+
+
+def mentioned(step: StepBase, context: Mapping[str, Any]) -> tuple[str, ...]:
+    """The names ``step`` mentions, rendered (one that renders empty, such as a greeting's
+    newcomer without a name, is left out)."""
+    from sopengine.rendering.templating import render_template
+
+    return tuple(name for source in step.mentions if (name := render_template(source, context).strip()))
 
 
 def outbound(sop: Sop, group: Group, stored: StoredActionLike, escape: Callable[[str], str] | None = None,
@@ -115,5 +128,6 @@ def outbound(sop: Sop, group: Group, stored: StoredActionLike, escape: Callable[
                             operator_only=step.traits(stored.part).operator_only,
                             instruction=step.operator_instruction(stored.part, payload),
                             mention_all=step.mention_all and not step.traits(stored.part).operator_only,
-                            attachments=attachments(step, stored.part, media))
+                            attachments=attachments(step, stored.part, media),
+                            mentions=() if step.traits(stored.part).operator_only else mentioned(step, context))
     return step, context, action

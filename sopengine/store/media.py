@@ -20,8 +20,8 @@ def keep_media(conn: Connection, sops: Collection[Sop], now: datetime) -> int:
     wanted: dict[str, tuple[str, str, bytes]] = {}
     for sop in sops:
         for step in sop.steps:
-            for ref in (step.image, step.file):
-                if ref is not None and ref.sha256 and ref.sha256 in sop.media:
+            for ref in step.media().values():
+                if ref.sha256 and ref.sha256 in sop.media:
                     wanted[ref.sha256] = (ref.name, ref.type, sop.media[ref.sha256])
     if not wanted:
         return 0

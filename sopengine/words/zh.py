@@ -12,6 +12,7 @@ WORDS: dict[str, str] = {
     # what to do (kinds' instructions)
     "instruction.paste": "复制下面的文字发到群里",
     "instruction.mention_all": "{instruction}（发送时 @所有人）",
+    "instruction.mention": "{instruction}（发送时 {names}）",
     "instruction.unusable": "⚠️ 这条任务无法生成，请联系运营负责人修正后重试（sopengine retry）",
     "instruction.cannot_render": "无法生成内容：{reason}",
     "red_packet.send": "发拼手气红包：总金额 ¥{amount}，{count} 个，祝福语「{blessing}」",
@@ -81,7 +82,7 @@ WORDS: dict[str, str] = {
     "page.title": "运营工作台", "page.my_tasks": "我的任务", "page.team": "团队", "page.yesterday": "‹ 昨天",
     "page.today": "今天", "page.tomorrow": "明天 ›", "page.no_tasks": "这一天没有你的任务。",
     "page.more_tasks": "另有 {hidden} 条未显示（每页最多显示 {shown} 条）。",
-    "page.copy_text": "复制文字", "page.copy_link": "复制链接", "page.save_image": "长按或点击保存图片，再发到群里", "page.copied": "已复制 ✓", "page.confirmed": "✓ {who} 于 {time} 确认",
+    "page.copy_text": "复制文字", "page.copy_link": "复制链接", "page.copy_page": "复制小程序路径", "page.save_image": "长按或点击保存图片，再发到群里", "page.copied": "已复制 ✓", "page.confirmed": "✓ {who} 于 {time} 确认",
     "page.done": "✓ 完成", "page.done_label": "完成", "page.skip": "跳过", "page.skip_reason": "跳过原因",
     "page.skip_confirm": "确认跳过", "page.undo": "撤销确认", "page.retry": "重试",
     "page.calendar": "群日历 · {name}", "page.earlier": "‹ 前一周", "page.later": "后一周 ›",

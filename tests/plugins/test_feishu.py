@@ -110,3 +110,24 @@ def test_frequency_limits_retry(feishu, httpserver, target, sample_action) -> No
     [body] = feishu.render(sample_action("topic"), target)
     result = feishu.send(body, "k")
     assert isinstance(result, Retryable) and "11232" in result.reason
+
+
+def test_an_interactive_card_carries_the_text_mentions_and_a_link_button(httpserver, target, sample_action) -> None:
+    from dataclasses import replace
+
+    from sopengine.model.content import Attachment
+
+    received = bot(httpserver)
+    channel = channel_for(httpserver, msgtype="interactive")
+    link = Attachment("link", "第1课回放", url="https://example.com/r", title="第1课回放", description="45分钟")
+    action = replace(sample_action("morning_post"), attachments=(link,))
+    bodies = channel.render(action, target)
+    assert len(bodies) == 1 and all(channel.send(b, action.key) == Ok() for b in bodies)
+    card = received[0]["card"]
+    assert received[0]["msg_type"] == "interactive" and card["header"]["title"]["content"] == action.text.splitlines()[0]
+    assert card["elements"][0]["text"] == {"tag": "lark_md", "content": action.text + "\n<at id=all></at>"}
+    assert card["elements"][-1] == {"tag": "action", "actions": [{"tag": "button", "type": "primary",
+                                    "url": "https://example.com/r", "text": {"tag": "plain_text",
+                                                                             "content": "第1课回放"}}]}
+    [fake] = channel.render(sample_action("message", text='<at id=all></at>假通知'), target)
+    assert "<at id=all></at>假通知" not in fake.text  # a text cannot write a mention

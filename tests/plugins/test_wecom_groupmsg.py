@@ -57,6 +57,9 @@ class FakeWeCom:
         if path == "/cgi-bin/media/uploadimg":
             self.uploads.append(("image", request.files["media"].read()))
             return self.answer({"errcode": 0, "url": "https://wework.qpic.cn/poster-1.png"})
+        if path == "/cgi-bin/media/upload":
+            self.uploads.append((args["type"], request.files["media"].read()))
+            return self.answer({"errcode": 0, "type": args["type"], "media_id": f"media-{len(self.uploads)}"})
         body = json.loads(request.get_data())
         if path == "/cgi-bin/externalcontact/add_msg_template":
             assert body["chat_type"] == "group" and body["sender"] and body["chat_id_list"]
@@ -106,6 +109,16 @@ def test_a_send_creates_a_task_with_its_attachments_and_keeps_the_token(httpserv
                                    {"msgtype": "link", "link": {"title": "回放", "url": "https://example.com/r",
                                                                 "desc": "45分钟"}}]
     assert wecom.uploads == [("image", b"\x89PNG-bytes"), ("image", b"\x89PNG-bytes")]
+    card = Attachment("miniprogram", "cover.png", "image/png", data=b"\x89PNG-cover", title="打卡", appid="wx1",
+                      page="pages/checkin")
+    handout = Attachment("file", "讲义.pdf", "application/pdf", data=b"%PDF-1.4")
+    [task] = channel.render(replace(action, attachments=(card, handout)), Target("g1", "一群", SETTINGS))
+    assert isinstance(channel.send(task, action.key), Ok)
+    assert wecom.tasks["msg-3"]["attachments"] == [
+        {"msgtype": "miniprogram", "miniprogram": {"title": "打卡", "pic_media_id": "media-3", "appid": "wx1",
+                                                   "page": "pages/checkin"}},
+        {"msgtype": "file", "file": {"media_id": "media-4"}}]
+    assert wecom.uploads[2:] == [("image", b"\x89PNG-cover"), ("file", b"%PDF-1.4")]
     channel.close()
 
 
