@@ -124,7 +124,8 @@ def test_an_interactive_card_carries_the_text_mentions_and_a_link_button(httpser
     bodies = channel.render(action, target)
     assert len(bodies) == 1 and all(channel.send(b, action.key) == Ok() for b in bodies)
     card = received[0]["card"]
-    assert received[0]["msg_type"] == "interactive" and card["header"]["title"]["content"] == action.text.splitlines()[0]
+    assert received[0]["msg_type"] == "interactive"
+    assert card["header"]["title"]["content"] == action.text.splitlines()[0]
     assert card["elements"][0]["text"] == {"tag": "lark_md", "content": action.text + "\n<at id=all></at>"}
     assert card["elements"][-1] == {"tag": "action", "actions": [{"tag": "button", "type": "primary",
                                     "url": "https://example.com/r", "text": {"tag": "plain_text",
