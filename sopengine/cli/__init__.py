@@ -19,7 +19,7 @@ LAZY_COMMANDS = {
     "resume": "commands:resume_command", "event": "commands:event_command", "plugins": "plugins_cmd:plugins_command",
     "groups": "groups:groups_command", "health": "status:health_command",
     "operators": "operators:operators_command", "serve": "serve:serve_command", "report": "report:report_command",
-    "diff": "diff:diff_command",
+    "diff": "diff:diff_command", "members": "members:members_command",
 }
 
 #: What ``sopengine --help`` says of each built-in, so listing them imports none of them.
@@ -32,6 +32,7 @@ SUMMARIES = {
     "groups": "List groups, or import their facts (groups import).",
     "health": "Is a daemon alive, and is anything late?",
     "lint": "Warn about SOPs that would run a community badly.",
+    "members": "List members with their stage, or import them.",
     "operators": "List operators; make or revoke their workspace links.",
     "pause": "Pause a group or an SOP.",
     "plan": "Plan SOPs for their groups, day by day (pure).",

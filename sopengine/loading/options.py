@@ -11,9 +11,9 @@ from sopengine.kinds import KindRegistry, StepBase
 from sopengine.model.group import Group
 
 #: Events every installation knows; plugins may add more.
-BUILTIN_EVENTS: frozenset[str] = frozenset({"member_joined"})
+BUILTIN_EVENTS: frozenset[str] = frozenset({"member_joined", "member_left"})
 #: The data each built-in event must carry (dotted keys): a greeting names the newcomer.
-BUILTIN_EVENT_DATA: dict[str, tuple[str, ...]] = {"member_joined": ("member.name",)}
+BUILTIN_EVENT_DATA: dict[str, tuple[str, ...]] = {"member_joined": ("member.name",), "member_left": ("member.name",)}
 
 
 @dataclass(frozen=True)

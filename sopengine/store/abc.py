@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sopengine.kinds import StepBase
 from sopengine.model.actions import PlannedAction, Window
 from sopengine.model.group import Group
+from sopengine.model.members import Member
 from sopengine.model.notices import PlannedNotice
 from sopengine.model.operators import Operator, Roster
 from sopengine.model.sop import Sop
@@ -221,6 +222,19 @@ class DataStore(ABC):
     def group_days(self, group_id: str, first: date, last: date, zone: tzinfo) -> list[DayStats]:
         """A group's members, active members, messages and joins per local day (imports kept
         as history, carried forward)."""
+
+    @abstractmethod
+    def import_members(self, rows: Iterable[Any], now: datetime, actor: str = "cli") -> tuple[int, list[str]]:
+        """Upsert members (rows with group_id, id, name, joined_at, left_at, tags, facts), their
+        facts kept as history; returns (written, unknown group ids)."""
+
+    @abstractmethod
+    def list_members(self, group_ids: Collection[str] | None = None, *, present: bool = False) -> list[Member]:
+        """Members of these groups (all when None); ``present``: only those still in their group."""
+
+    @abstractmethod
+    def member_facts_at(self, group_id: str, at: datetime) -> dict[str, dict[str, Any]]:
+        """Member id → their facts as of the latest import at or before ``at``."""
 
     @abstractmethod
     def handed_over(self, channels: Collection[str], limit: int) -> list[HandedRecord]:

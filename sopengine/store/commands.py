@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sopengine.model.group import Group
 from sopengine.kinds import StepBase
 from sopengine.model.sop import Sop
+from sopengine.store.members import note_member_event
 from sopengine.store import states
 from sopengine.store.bulk import action_row, insert_actions
 from sopengine.store.abc import Planner
@@ -96,6 +97,7 @@ def record_event(store: Database, group_id: str, name: str, occurred_at: datetim
             raise NotFound(f"no group {group_id!r} in the store")
         conn.execute(insert(events).values(group_id=group_id, name=name, occurred_at=to_db(occurred_at),
                                            data=dict(data), recorded_at=to_db(occurred_at)))
+        note_member_event(conn, group_id, name, occurred_at, data)
         if grow.dissolved_at is not None:
             return []
         group = group_from_row(grow)

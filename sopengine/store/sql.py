@@ -10,12 +10,13 @@ from typing import Any, Collection, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from sopengine.model.group import Group
+from sopengine.model.members import Member
 from sopengine.model.notices import PlannedNotice
 from sopengine.model.operators import Operator, Roster
 from sopengine.model.sop import Sop
 from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, HandedRecord, TokenGrant
 from sopengine.store import apply as _apply, claims as _claims, commands as _commands, ledger as _ledger
-from sopengine.store import handover as _handover, media as _media, notices as _notices
+from sopengine.store import handover as _handover, media as _media, members as _members, notices as _notices
 from sopengine.store import outcomes as _outcomes, people as _people, queries as _queries, workers as _workers
 from sopengine.store.abc import DataStore
 from sopengine.store.core import Database
@@ -135,6 +136,15 @@ class Store(Database, DataStore):
 
     def group_days(self, group_id: str, first: date, last: date, zone: tzinfo) -> list[DayStats]:
         return _people.group_days(self, group_id, first, last, zone)
+
+    def import_members(self, rows: Iterable[Any], now: datetime, actor: str = "cli") -> tuple[int, list[str]]:
+        return _members.import_members(self, rows, now, actor)
+
+    def list_members(self, group_ids: Collection[str] | None = None, *, present: bool = False) -> list[Member]:
+        return _members.list_members(self, group_ids, present=present)
+
+    def member_facts_at(self, group_id: str, at: datetime) -> dict[str, dict[str, Any]]:
+        return _members.member_facts_at(self, group_id, at)
 
     def handed_over(self, channels: Collection[str], limit: int) -> list[HandedRecord]:
         return _handover.handed_over(self, channels, limit)

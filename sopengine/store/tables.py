@@ -172,6 +172,30 @@ attempts = Table(
 Index("ix_attempts_target", attempts.c.target, attempts.c.started_at)
 Index("ix_attempts_action", attempts.c.action_key)
 
+#: Each group's members, as imported from a group tool or learned from member events.
+members = Table(
+    "members", metadata,
+    Column("group_id", String(120), primary_key=True),
+    Column("member_id", String(200), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("joined_at", UtcDateTime),
+    Column("left_at", UtcDateTime),
+    Column("tags", JSON, nullable=False),
+    Column("facts", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+#: Every import of a member's facts, stamped: their numbers over time (messages a week…).
+member_history = Table(
+    "member_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("group_id", String(120), nullable=False),
+    Column("member_id", String(200), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("facts", JSON, nullable=False),
+)
+Index("ix_member_history_member", member_history.c.group_id, member_history.c.member_id, member_history.c.at)
+
 #: The files steps carry (posters, handouts), by the SHA-256 of their bytes: every version and
 #: every daemon reads the same bytes, whatever is on the disk where it runs.
 media = Table(

@@ -29,6 +29,7 @@ WORDS: dict[str, str] = {
     "sep.items": ", ", "sep.groups": "; ",
     "who.nobody": "(unassigned)", "who.automatic": "(sent automatically)", "who.lead": "lead",
     "note.mark": "[operator action] ", "note.needs_person": "needs an operator", "note.continued": "(cont. {n}/{of})",
+    "stage.core": "core", "stage.new": "new", "stage.silent": "silent", "stage.active": "active",
     "weekday.1": "Mon", "weekday.2": "Tue", "weekday.3": "Wed", "weekday.4": "Thu", "weekday.5": "Fri",
     "weekday.6": "Sat", "weekday.7": "Sun", "date.month_day": "{month}/{day}",
     "report.title": "Execution report", "report.all": "all", "report.total": "total",

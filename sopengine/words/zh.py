@@ -38,6 +38,7 @@ WORDS: dict[str, str] = {
     # what automatic channels post for work a person must do
     "note.mark": "【运营操作】", "note.needs_person": "需要运营手动完成", "note.continued": "（续 {n}/{of}）",
     # days
+    "stage.core": "核心", "stage.new": "新人", "stage.silent": "沉默", "stage.active": "活跃",
     "weekday.1": "周一", "weekday.2": "周二", "weekday.3": "周三", "weekday.4": "周四", "weekday.5": "周五",
     "weekday.6": "周六", "weekday.7": "周日", "date.month_day": "{month}月{day}日",
     # reports
