@@ -171,7 +171,7 @@ class Dispatcher:
         group = row.group
         try:
             step, _, action = outbound(sop, group, c, channel.capabilities.escape if channel else None,
-                                       self._media)
+                                       self._media, self.store)
         except TemplateProblem as exc:
             return Outcome(c, states.FAILED, reason=str(exc))
         if action is None:

@@ -10,6 +10,7 @@ from typing import Iterable, Mapping
 
 from sopengine.kinds.base import NO_PARTS, Part, PartTraits, StepBase, TextStep
 from sopengine.kinds.dissolution import DISSOLVED_NAME, DissolutionStep
+from sopengine.kinds.members import CleanupStep, RecognitionStep
 from sopengine.kinds.posts import MessageStep, MorningPostStep, RulesStep, TaskStep, TopicStep
 from sopengine.kinds.red_packet import RedPacketStep
 from sopengine.kinds.rename import RenameStep
@@ -17,7 +18,7 @@ from sopengine.kinds.survey import SurveyStep
 
 BUILTIN_KINDS: tuple[type[StepBase], ...] = (
     MessageStep, MorningPostStep, TopicStep, RulesStep, TaskStep,
-    RedPacketStep, SurveyStep, RenameStep, DissolutionStep,
+    RedPacketStep, SurveyStep, RenameStep, DissolutionStep, RecognitionStep, CleanupStep,
 )
 
 
@@ -48,7 +49,7 @@ class KindRegistry(Mapping[str, type[StepBase]]):
 
 
 __all__ = [
-    "BUILTIN_KINDS", "DISSOLVED_NAME", "DissolutionStep", "KindRegistry", "MessageStep",
-    "MorningPostStep", "NO_PARTS", "Part", "PartTraits", "RedPacketStep", "RenameStep", "RulesStep",
+    "BUILTIN_KINDS", "CleanupStep", "DISSOLVED_NAME", "DissolutionStep", "KindRegistry", "MessageStep",
+    "MorningPostStep", "NO_PARTS", "Part", "PartTraits", "RecognitionStep", "RedPacketStep", "RenameStep", "RulesStep",
     "StepBase", "SurveyStep", "TaskStep", "TextStep", "TopicStep",
 ]

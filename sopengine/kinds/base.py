@@ -72,6 +72,9 @@ class StepBase(BaseModel):
     gathers_feedback: ClassVar[bool] = False
     #: Part name → a realistic rendered payload of it, for channel tests (``sopengine.testing``).
     examples: ClassVar[Mapping[str | None, Mapping[str, Any]]] = {}
+    #: The kind renders from the group's members (``group_members`` in its context; see
+    #: :mod:`sopengine.kinds.members`): whoever renders it at its time reads them from the store.
+    reads_members: ClassVar[bool] = False
 
     id: StepId = Field(description="Unique within the SOP; part of every action key.")
     kind: str
@@ -120,6 +123,10 @@ class StepBase(BaseModel):
     def parts(self) -> tuple[Part, ...]:
         """Parts of one occurrence, in part order, with offsets from its due time."""
         return NO_PARTS
+
+    def member_window(self) -> timedelta | None:
+        """For a kind that reads members: how far back each member's ``before`` facts are taken."""
+        return None
 
     def content(self, part: str | None) -> dict[str, Any]:
         """What ``part`` carries besides its text (``image``, ``link``, ``file``, each as plain

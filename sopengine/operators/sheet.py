@@ -87,15 +87,19 @@ def build_sheet(store: DataStore, channel: str, local_day: date, zone: ZoneInfo,
         who = assigned or say("sep.items").join(named) or say("who.nobody")
         note = a.reason or "" if a.state in ("failed", "skipped", "missed") else ""
         cache_key: Hashable = None
-        if cache is not None:
+        try:  # a task naming members is rendered afresh: who is in the group changes under it
+            fresh = sop.step(a.step).reads_members
+        except KeyError:
+            fresh = False
+        if cache is not None and not fresh:
             if group.id not in fingerprints:
                 fingerprints[group.id] = _group_fingerprint(group)
             cache_key = (a.key, a.version_id, channel, who, fingerprints[group.id],
                          json.dumps([a.item, a.data], sort_keys=True, ensure_ascii=False, default=str))
-        rendered = cache.get(cache_key) if cache is not None else None
+        rendered = cache.get(cache_key) if cache_key is not None and cache is not None else None
         if rendered is None:
-            rendered = _render(sop, group, a, settings, who)
-            if cache is not None:
+            rendered = _render(sop, group, a, settings, who, store)
+            if cache is not None and cache_key is not None:
                 cache.put(cache_key, rendered)
         task, problem = rendered
         if task is None:
@@ -106,10 +110,10 @@ def build_sheet(store: DataStore, channel: str, local_day: date, zone: ZoneInfo,
 
 
 def _render(sop: Sop, group: Group, a: StoredAction, settings: dict[str, Any],
-            who: str) -> tuple[OperatorTask | None, str]:
+            who: str, store: DataStore) -> tuple[OperatorTask | None, str]:
     """(the task, or None when its ``when:`` is false; why it could not be rendered, or "")."""
     try:
-        _, _, action = outbound(sop, group, a)
+        _, _, action = outbound(sop, group, a, members=store)
         return (operator_task(action, Target(group.id, group.name, settings), who) if action else None), ""
     except (KeyError, TemplateProblem, ChannelConfigError) as exc:
         # never dropped: the operator sees that something is wrong, and why

@@ -107,19 +107,41 @@ def mentioned(step: StepBase, context: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(name for source in step.mentions if (name := render_template(source, context).strip()))
 
 
+class MembersSource(Protocol):
+    """Where a kind that reads members finds them (the store)."""
+
+    def list_members(self, group_ids: Any = None, *, present: bool = False) -> list[Any]: ...
+
+    def member_facts_at(self, group_id: str, at: datetime) -> dict[str, dict[str, Any]]: ...
+
+
+def members_context(step: StepBase, group: Group, due: datetime, source: MembersSource | None) -> list[dict[str, Any]]:
+    """``group_members`` for a kind that reads them: each present member's template view as of
+    ``due``, with ``before``: their facts ``member_window()`` earlier (empty without a source)."""
+    if source is None or not step.reads_members:
+        return []
+    window = step.member_window()
+    before = source.member_facts_at(group.id, due - window) if window else {}
+    return [{**m.template_view(due), "before": before.get(m.id, {})}
+            for m in source.list_members([group.id], present=True)]
+
+
 def outbound(sop: Sop, group: Group, stored: StoredActionLike, escape: Callable[[str], str] | None = None,
-             media: Callable[[str], bytes | None] | None = None,
+             media: Callable[[str], bytes | None] | None = None, members: MembersSource | None = None,
              ) -> tuple[StepBase, dict[str, Any], OutboundAction | None]:
     """(step, context, rendered action) of ``stored``, an action of ``sop`` for ``group``; raises
     KeyError for a step gone from the SOP and TemplateProblem when rendering fails. The action
     is None when ``when:`` is false. ``escape``: the channel's escaping of interpolated values for
     its markup (see :func:`escaped_context`); ``when:`` always sees the values as they are.
-    ``media``: where the bytes of the files it carries are read (the dispatcher's ledger)."""
+    ``media``: where the bytes of the files it carries are read (the dispatcher's ledger);
+    ``members``: where a kind that reads members finds them."""
     from sopengine.rendering.templating import compile_condition
 
     step = sop.step(stored.step)
     context = stored_action_context(sop, group, step, due=stored.due, day=stored.day,
                                     occurrence=stored.occurrence, item=stored.item, data=stored.data)
+    if step.reads_members:
+        context["group_members"] = members_context(step, group, stored.due, members)
     if step.when is not None and not compile_condition(step.when)(context):
         return step, context, None
     payload = step.render(stored.part, escaped_context(context, escape) if escape else context)

@@ -19,16 +19,17 @@ WORDS: dict[str, str] = {
     "red_packet.announce": "发送红包预告",
     "survey.send": "发送问卷（题目已编号）",
     "rename.to": "把群名改为「{name}」",
+    "cleanup.remove": "把下面 {count} 位成员移出群聊（群聊信息 → 删除成员）",
     "dissolution.notice": "发布解散通知（复制下面的文字发到群里）",
     "dissolution.grey_avatar": "把群主头像换成灰色头像",
     "dissolution.dissolve": "解散群聊：群聊信息 → 解散群聊",
     # a task's details, labelled
     "detail.amount": "总金额（元）", "detail.count": "红包个数", "detail.blessing": "祝福语", "detail.title": "问卷标题",
-    "detail.name": "新群名", "detail.amount_short": "金额", "detail.count_short": "个数",
+    "detail.name": "新群名", "detail.members": "人数", "detail.amount_short": "金额", "detail.count_short": "个数",
     # kinds and their parts
     "kind.message": "消息", "kind.morning_post": "早报", "kind.topic": "话题", "kind.rules": "群规", "kind.task": "任务",
     "kind.red_packet": "红包", "kind.red_packet.announce": "红包·预告", "kind.red_packet.send": "红包·发红包",
-    "kind.survey": "问卷", "kind.rename": "改群名", "kind.dissolution": "解散",
+    "kind.survey": "问卷", "kind.recognition": "表彰", "kind.cleanup": "清理成员", "kind.rename": "改群名", "kind.dissolution": "解散",
     "kind.dissolution.notice": "解散·解散通知", "kind.dissolution.grey_avatar": "解散·灰色头像",
     "kind.dissolution.rename": "解散·改群名", "kind.dissolution.dissolve": "解散·解散群",
     # lists

@@ -21,6 +21,7 @@ STEP_FIELDS: dict[str, dict[str, Any]] = {
     "task": {"text": "hi"}, "rename": {"name": "新群名"}, "dissolution": {"notice": "bye"},
     "red_packet": {"announce": "8点发红包", "amount": 90, "count": 60},
     "survey": {"title": "反馈", "questions": [{"ask": "好吗？", "choices": ["好", "不好"]}]},
+    "recognition": {}, "cleanup": {},
 }
 
 
