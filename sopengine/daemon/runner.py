@@ -80,6 +80,9 @@ class Daemon:
     env: Mapping[str, str] = field(default_factory=dict)
     stats: RunStats = field(default_factory=RunStats)
     _stop: threading.Event = field(default_factory=threading.Event)
+    #: When the next ``then:`` is due, and the ledger's revision when that was read.
+    _then_at: datetime | None = None
+    _then_revision: int = -1
 
     def __post_init__(self) -> None:
         self.log = get_logger()
@@ -102,6 +105,7 @@ class Daemon:
             log_state(self.log, key, before, after)
             self.stats.add_swept(after)
         self.store.extend_horizons(now)
+        self._carry_out_thens(now)
         self.handover.step(self.clock.now)
         self.notices.plan(now)
         self._heartbeat(now)
@@ -198,10 +202,20 @@ class Daemon:
             self._heartbeat(self.clock.now())
         return False
 
+    def _carry_out_thens(self, now: datetime) -> None:
+        """Each ended life's ``then:`` (a group moving to another SOP), once; a line each."""
+        revision = self.store.revision()
+        if revision == self._then_revision and (self._then_at is None or now < self._then_at):
+            return  # nothing changed, and nothing is due yet
+        done, self._then_at = self.store.apply_thens(now, self.owner)
+        self._then_revision = self.store.revision()
+        for line in done:
+            self.log.info("then", extra={"fields": {"detail": line}})
+
     def _next_wakeup(self, now: datetime) -> datetime | None:
-        """The next moment an action or a notice is due."""
-        found = [t for t in (self.store.next_wakeup(now), self.notices.next_due(now), self.handover.next_due())
-                 if t is not None]
+        """The next moment an action, a notice or a ``then:`` is due."""
+        found = [t for t in (self.store.next_wakeup(now), self.notices.next_due(now), self.handover.next_due(),
+                             self._then_at) if t is not None]
         return min(found) if found else None
 
     def _claim_size(self, now: datetime) -> int:

@@ -28,7 +28,7 @@ from sopengine.loading.model_errors import problems_from_validation
 from sopengine.loading.pools import confined, load_pool
 from sopengine.model.quiet import parse_quiet
 from sopengine.model.problems import Problem, SopFileError, did_you_mean
-from sopengine.model.sop import CALENDAR_POSITION, MATCH_POSITION, PoolFile, Sop, SopHeader
+from sopengine.model.sop import CALENDAR_POSITION, MATCH_POSITION, THEN_POSITION, PoolFile, Sop, SopHeader, Then
 from sopengine.loading.options import LoadOptions
 from sopengine.loading.source import YamlDocument, load_yaml
 from sopengine.notices.texts import check_template
@@ -74,6 +74,10 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
     lifetime = int(header.lifetime[:-1]) if header.lifetime else None
     if lifetime == 0:
         problems.append(doc.problem(("lifetime",), "lifetime must be at least 1d"))
+    if header.then is not None and lifetime is None:
+        problems.append(doc.problem(("then",), "then: follows the end of a life: give the SOP a lifetime"))
+    if header.then is not None and header.then.move_to == header.sop:
+        problems.append(doc.problem(("then", "move_to"), "then.move_to names this SOP itself"))
     if options.channels is not None and header.channel not in options.channels:
         problems.append(doc.problem(("channel",), f"unknown channel {header.channel!r}"
                                     f"{did_you_mean(header.channel, options.channels)}"))
@@ -82,7 +86,10 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
         match_tags=tuple(header.match.tags), match_where=header.match.where, lifetime=lifetime,
         channel=header.channel, calendar=header.calendar, quiet=quiet, vars=dict(header.vars), pools=pools,
         path=doc.path, content_hash=content_hash, media=media,
+        then=Then(header.then.move_to, tuple(header.then.add_tags), tuple(header.then.remove_tags))
+        if header.then is not None else None,
         positions={MATCH_POSITION: doc.position(("match",)), CALENDAR_POSITION: doc.position(("calendar",)),
+                   THEN_POSITION: doc.position(("then",)),
                    **{s.id: doc.position(("steps", i)) for i, s in steps}},
     )
     if tz is not None:

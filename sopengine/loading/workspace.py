@@ -24,7 +24,7 @@ from sopengine.planning.planner import (
     PlannedAction, PlanningError, Window, date_window, life_window, matches, plan, sort_actions,
 )
 from sopengine.model.problems import Problem, SopFileError
-from sopengine.model.sop import Sop
+from sopengine.model.sop import THEN_POSITION, Sop
 from sopengine.loading.source import YamlDocument, load_yaml
 from sopengine.rendering.templating import TemplateProblem
 
@@ -140,6 +140,11 @@ def load_workspace(
         first_file[sop.id] = doc.name
         ws.sops.append(sop)
         ws.problems += sop.warnings
+    known = {s.id for s in ws.sops}
+    for sop in ws.sops:
+        if sop.then is not None and sop.then.move_to is not None and sop.then.move_to not in known:
+            ws.problems.append(sop.problem(THEN_POSITION, f"then.move_to: no SOP {sop.then.move_to!r} among the "
+                                                          f"files loaded ({', '.join(sorted(known))})"))
     if ws.sops and ws.groups:
         ws.problems += check_groups(ws.sops, ws.groups, options.channel_checks)
     ws.problems.sort()

@@ -19,6 +19,8 @@ from sopengine.model.quiet import QuietHours
 MATCH_POSITION = ":match"
 #: Key of :attr:`Sop.positions` for the ``calendar:`` line.
 CALENDAR_POSITION = ":calendar"
+#: The position key of the ``then:`` block.
+THEN_POSITION = ":then"
 
 Lifetime = Annotated[str, StringConstraints(pattern=r"^\d+d$")]
 
@@ -38,6 +40,28 @@ class PoolFile(BaseModel):
     file: str
 
 
+class ThenModel(BaseModel):
+    """``then:``: what follows a group's life (a course group becomes an alumni group)."""
+
+    model_config = ConfigDict(extra="forbid")
+    move_to: Identifier | None = Field(None, description="The SOP the group moves to (it takes that SOP's "
+                                                         "`match.tags`).")
+    add_tags: list[str] = Field(default_factory=list, description="Tags the group gets.")
+    remove_tags: list[str] = Field(default_factory=list, description="Tags the group loses.")
+
+
+@dataclass(frozen=True)
+class Then:
+    """What follows a life, once: the SOP moved to, the tags added and removed."""
+
+    move_to: str | None = None
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"move_to": self.move_to, "add_tags": list(self.add_tags), "remove_tags": list(self.remove_tags)}
+
+
 class SopHeader(BaseModel):
     """Top-level keys of an SOP file; ``steps`` are validated one by one by kind."""
 
@@ -53,6 +77,8 @@ class SopHeader(BaseModel):
     quiet: str | None = Field(None, description="Quiet hours, e.g. 22:30-07:30: nothing is planned inside.")
     vars: dict[str, Any] = Field(default_factory=dict)
     pools: dict[str, list[Any] | PoolFile] = Field(default_factory=dict)
+    then: ThenModel | None = Field(None, description="What follows the life (`lifetime` SOPs): "
+                                                     "`{move_to, add_tags, remove_tags}`, once.")
     steps: list[Any] = Field(min_length=1)
 
 
@@ -78,6 +104,8 @@ class Sop:
     warnings: tuple[Problem, ...] = ()
     #: Step id → 1-based (line, col) of the step in its file; empty for a stored version.
     positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    #: What follows the life of each of its groups (None: nothing).
+    then: Then | None = None
     #: SHA-256 → bytes of the files its steps carry, as loaded (a stored version names them only:
     #: the ledger keeps the bytes).
     media: Mapping[str, bytes] = field(default_factory=dict, repr=False)

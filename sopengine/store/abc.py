@@ -224,6 +224,11 @@ class DataStore(ABC):
         as history, carried forward)."""
 
     @abstractmethod
+    def apply_thens(self, now: datetime, actor: str) -> tuple[list[str], datetime | None]:
+        """Carry out, once, every SOP's ``then:`` whose group's life has ended by ``now``; returns
+        (a line per one carried out, when the next is due)."""
+
+    @abstractmethod
     def import_members(self, rows: Iterable[Any], now: datetime, actor: str = "cli") -> tuple[int, list[str]]:
         """Upsert members (rows with group_id, id, name, joined_at, left_at, tags, facts), their
         facts kept as history; returns (written, unknown group ids)."""

@@ -8,6 +8,8 @@ never touched. Applying the same files twice changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
@@ -19,6 +21,7 @@ from sopengine.model.definition import definition_hash, sop_definition
 from sopengine.model.group import Group
 from sopengine.model.operators import Operator
 from sopengine.store.media import keep_media
+from sopengine.store.thens import merged_tags, then_tags_of
 from sopengine.model.actions import PlanningError, Window
 from sopengine.model.problems import Problem
 from sopengine.model.sop import Sop
@@ -84,6 +87,10 @@ def _apply(store: Database, sop_list: Sequence[Sop], group_list: Sequence[Group]
            report: ApplyReport, dry_run: bool, roster: Sequence[Operator]) -> None:
     with writing(store) as conn, bulk_cache(conn):
         _sync_roster(conn, roster, now, report)
+        moved = then_tags_of(conn, [g.id for g in group_list])  # a group an SOP's then: moved stays moved
+        if moved:
+            group_list = [dataclasses.replace(g, tags=merged_tags(g.tags, moved[g.id])) if g.id in moved else g
+                          for g in group_list]
         stored_groups = _sync_groups(conn, group_list, now, report)
         live = [g for g in group_list if stored_groups[g.id][0] is None]
         updated = {gid for gid, (_, changed) in stored_groups.items() if changed}

@@ -17,6 +17,7 @@ from sopengine.model.sop import Sop
 from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, HandedRecord, TokenGrant
 from sopengine.store import apply as _apply, claims as _claims, commands as _commands, ledger as _ledger
 from sopengine.store import handover as _handover, media as _media, members as _members, notices as _notices
+from sopengine.store import thens as _thens
 from sopengine.store import outcomes as _outcomes, people as _people, queries as _queries, workers as _workers
 from sopengine.store.abc import DataStore
 from sopengine.store.core import Database
@@ -136,6 +137,9 @@ class Store(Database, DataStore):
 
     def group_days(self, group_id: str, first: date, last: date, zone: tzinfo) -> list[DayStats]:
         return _people.group_days(self, group_id, first, last, zone)
+
+    def apply_thens(self, now: datetime, actor: str) -> tuple[list[str], datetime | None]:
+        return _thens.apply_thens(self, now, actor)
 
     def import_members(self, rows: Iterable[Any], now: datetime, actor: str = "cli") -> tuple[int, list[str]]:
         return _members.import_members(self, rows, now, actor)

@@ -34,6 +34,9 @@ groups = Table(
     Column("operators", JSON),
     #: Role → operator, for steps naming a role (``operator: 群主``).
     Column("roles", JSON),
+    #: Tags an SOP's ``then:`` added and removed (``{"add": [...], "remove": [...]}``): kept over
+    #: the groups file's tags at every apply, so a moved group stays moved.
+    Column("then_tags", JSON),
 )
 
 #: The same, by person: the workspace finds an operator's groups without reading every group.
@@ -95,6 +98,8 @@ enrollments = Table(
     Column("version_id", Integer, nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("persistent", Boolean, nullable=False, default=False),
+    #: When the SOP's ``then:`` was carried out for this group (once).
+    Column("then_done_at", UtcDateTime),
 )
 
 actions = Table(

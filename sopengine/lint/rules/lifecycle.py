@@ -24,8 +24,11 @@ def no_survey(sop: Sop, plans: Sequence[GroupPlan], params: Params) -> Iterator[
 
 
 def no_dissolution(sop: Sop, plans: Sequence[GroupPlan], params: Params) -> Iterator[Hit]:
-    """A hit at ``lifetime:`` when an SOP with a lifetime has no step of kind ``dissolution``."""
+    """A hit at ``lifetime:`` when an SOP with a lifetime has no step of kind ``dissolution``
+    (unless its ``then:`` moves the group on: a course group becoming an alumni group lives on)."""
     if sop.lifetime is None or any(step.ends_group() for step in sop.steps):
+        return
+    if sop.then is not None and sop.then.move_to is not None:
         return
     yield Hit(f"lifetime {sop.lifetime}d but no dissolution step (kind: dissolution)", key="lifetime")
 
