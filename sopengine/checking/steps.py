@@ -152,6 +152,11 @@ class StepChecks:
             yield (("skip",) if step.skip else ("only",)), f"{what} needs `calendar:` (e.g. CN) at the top of the file"
         if step.batch is not None and step.on is None:
             yield ("batch",), "batch only applies to an `on:` step"
+        if step.audience == "member":
+            if step.on is not None:
+                yield ("audience",), "audience: member is timed from each member's join (at or cron), not on an event"
+            elif step.cron is not None and step.days is None:
+                yield ("days",), "a member's journey needs `days` with cron (e.g. 1-7): it is counted from their join"
         yield from self._quiet(step)
         yield from step.problems()
 
@@ -275,6 +280,8 @@ class StepChecks:
             allowed |= {"item"}
         if step.on is not None:
             allowed |= {"member", "members"}
+        if step.audience == "member":
+            allowed |= {"member"}
         static_ok = True
         for loc, source in step.all_templates():
             try:
@@ -310,8 +317,8 @@ def trial_render(sop: "Sop", step: StepBase, group: Group) -> Iterator[tuple[tup
     if step.pick is not None:
         pool = pool_for(sop, group, step.pick)
         extra["item"] = pool[0] if pool else None
-    if step.on is not None:
-        extra["member"] = SAMPLE_MEMBER
+    if step.on is not None or step.audience == "member":
+        extra["member"] = {**SAMPLE_MEMBER, "days_silent": 0, "days_in_group": 1, "stage": "new", "tags": []}
     context = template_context(sop, group, local_due=start, day=1, occurrence=0, **extra)
     if step.on is not None:
         context["members"] = [SAMPLE_MEMBER]

@@ -109,6 +109,9 @@ class StepBase(BaseModel):
     mentions: list[str] = Field(default_factory=list, description="Members mentioned by name (@小美), on channels "
                                                                   "a person posts through; templates allowed "
                                                                   "(`{{ member.name }}`).")
+    audience: Literal["group", "member"] = Field(
+        "group", description="`member`: the step runs for each member of the group, its days counted from the "
+                             "member's join (a 1v1 on day 1, 3 and 7); `when:` sees `member`.")
     pick: str | None = Field(None, description="Pool whose next item is `{{ item }}`.")
     shuffle: bool = Field(False, description="With `pick`: a fixed shuffled order per group.")
     batch: Duration | None = Field(None, description="With `on`: greet everyone of this window in one message.")

@@ -8,6 +8,8 @@ so), 新人 (new: joined less than 7 days ago), 沉默 (silent: no message for 1
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Mapping
@@ -81,3 +83,10 @@ class Member:
                 "joined_at": local(self.joined_at), "left_at": local(self.left_at), "tags": list(self.tags),
                 "facts": {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.facts.items()},
                 "stage": self.stage(now), "days_silent": self.days_silent(now)}
+
+
+def member_segment(member_id: str) -> str:
+    """The key segment naming a member (``m.`` and the id; an id a key cannot hold is hashed)."""
+    if re.fullmatch(r"[A-Za-z0-9_.@-]{1,80}", member_id):
+        return f"m.{member_id}"
+    return "m." + hashlib.sha256(member_id.encode("utf-8")).hexdigest()[:16]

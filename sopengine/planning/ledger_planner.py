@@ -7,14 +7,14 @@ the parts an event triggers — is decided here, without I/O or a clock of its o
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Hashable
 
 from sopengine.kinds import StepBase
 from sopengine.model.actions import PlannedAction, PlanningError, Window
 from sopengine.model.group import Group
 from sopengine.model.sop import Sop
-from sopengine.planning.planner import action_key, life_window, matches, plan
+from sopengine.planning.planner import action_key, life_window, matches, plan, plan_member
 from sopengine.rendering.templating import TemplateProblem
 
 #: How far ahead a persistent SOP is planned; the daemon keeps extending it.
@@ -48,6 +48,13 @@ class LedgerPlanner:
     def plan(self, sop: Sop, group: Group, window: Window) -> list[PlannedAction]:
         try:
             return plan(sop, group, window, render=False)
+        except TemplateProblem as exc:
+            raise PlanningError(getattr(exc, "step", None), str(exc)) from exc
+
+    def member_actions(self, sop: Sop, group: Group, member_id: str, joined: date) -> list[PlannedAction]:
+        """The actions of ``sop``'s ``audience: member`` steps for one member (see :func:`plan_member`)."""
+        try:
+            return plan_member(sop, group, member_id, joined)
         except TemplateProblem as exc:
             raise PlanningError(getattr(exc, "step", None), str(exc)) from exc
 

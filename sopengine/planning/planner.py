@@ -9,6 +9,7 @@ window, so clipping a window never changes an action.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Iterable, Mapping
@@ -19,6 +20,7 @@ from sopengine.planning.calendars import WorkCalendar, calendar_for
 from sopengine.rendering.context import template_context, pool_for
 from sopengine.model.group import Group
 from sopengine.kinds import DissolutionStep, StepBase
+from sopengine.model.members import member_segment
 from sopengine.model.sop import Sop
 from sopengine.rendering.templating import TemplateProblem, compile_condition
 from sopengine.planning.timing import (
@@ -210,7 +212,7 @@ def plan(
     actions: list[PlannedAction] = []
     keys: set[str] = set()
     for step_index, step in enumerate(sop.steps):
-        if step.on is not None:
+        if step.on is not None or step.audience == "member":  # planned when the event or the member comes
             continue
         try:
             actions += _plan_step(sop, group, window, step, step_index, keys, render, calendars)
@@ -222,6 +224,28 @@ def plan(
             raise PlanningError(step.id, f"cannot be planned for group {group.id!r}: {exc}") from exc
     actions.sort(key=lambda a: (a.due, a.step_index, a.part_index))
     return actions
+
+
+def plan_member(sop: Sop, group: Group, member_id: str, joined: date, *,
+                calendars: CalendarLookup = calendar_for) -> list[PlannedAction]:
+    """The actions of ``sop``'s ``audience: member`` steps for one member who joined ``group`` on
+    ``joined``: their days count from that day (day 0), inside the group's life; each key names
+    the member (``sop/step[/part]/m.ID/group/due``), so planning again finds the same actions."""
+    steps = [(i, s) for i, s in enumerate(sop.steps) if s.audience == "member"]
+    if not steps:
+        return []
+    journey = dataclasses.replace(group, start=joined)
+    window = life_window(sop, journey)
+    if sop.lifetime is not None:
+        window = window.intersect(life_window(sop, group))
+    segment = member_segment(member_id)
+    out: list[PlannedAction] = []
+    keys: set[str] = set()
+    for index, step in steps:
+        for a in _plan_step(sop, journey, window, step, index, keys, False, calendars):
+            head, group_id, tail = a.key.rsplit("/", 2)
+            out.append(dataclasses.replace(a, key=f"{head}/{segment}/{group_id}/{tail}"))
+    return out
 
 
 def _plan_step(sop: Sop, group: Group, window: Window, step: StepBase, step_index: int, keys: set[str],

@@ -126,6 +126,16 @@ def members_context(step: StepBase, group: Group, due: datetime, source: Members
             for m in source.list_members([group.id], present=True)]
 
 
+def member_now(group: Group, named: dict[str, Any], at: datetime, source: MembersSource | None) -> dict[str, Any]:
+    """The member a per-member action is for, as the store knows them at ``at`` (their template
+    view), else as the action names them."""
+    if source is not None and named.get("id"):
+        for m in source.list_members([group.id]):
+            if m.id == named["id"]:
+                return dict(m.template_view(at))
+    return named
+
+
 def outbound(sop: Sop, group: Group, stored: StoredActionLike, escape: Callable[[str], str] | None = None,
              media: Callable[[str], bytes | None] | None = None, members: MembersSource | None = None,
              ) -> tuple[StepBase, dict[str, Any], OutboundAction | None]:
@@ -142,6 +152,8 @@ def outbound(sop: Sop, group: Group, stored: StoredActionLike, escape: Callable[
                                     occurrence=stored.occurrence, item=stored.item, data=stored.data)
     if step.reads_members:
         context["group_members"] = members_context(step, group, stored.due, members)
+    if step.audience == "member":  # the member as they are now (facts imported since)
+        context["member"] = member_now(group, dict((stored.data or {}).get("member") or {}), stored.due, members)
     if step.when is not None and not compile_condition(step.when)(context):
         return step, context, None
     payload = step.render(stored.part, escaped_context(context, escape) if escape else context)

@@ -52,6 +52,9 @@ class Planner(Protocol):
     def plan(self, sop: Sop, group: Group, window: Window) -> list[PlannedAction]:
         """The pair's timed actions due in ``window``, unrendered, sorted by due."""
 
+    def member_actions(self, sop: Sop, group: Group, member_id: str, joined: date) -> list[PlannedAction]:
+        """The actions of ``sop``'s per-member steps for one member who joined on ``joined``."""
+
     def timing_of(self, sop: Sop, version_id: int, group: Group, window: Window) -> Hashable | None:
         """A key shared by every group whose plan differs from this one's only by the group id
         (the store then plans once and copies), or None."""

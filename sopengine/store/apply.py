@@ -21,6 +21,7 @@ from sopengine.model.definition import definition_hash, sop_definition
 from sopengine.model.group import Group
 from sopengine.model.operators import Operator
 from sopengine.store.media import keep_media
+from sopengine.store.members import plan_member_steps
 from sopengine.store.thens import merged_tags, then_tags_of
 from sopengine.model.actions import PlanningError, Window
 from sopengine.model.problems import Problem
@@ -104,6 +105,7 @@ def _apply(store: Database, sop_list: Sequence[Sop], group_list: Sequence[Group]
             except PlanningError as exc:
                 del report.pairs[pairs:], report.new_versions[versions:]
                 report.problems.append(sop.problem(getattr(exc, "step", None), f"not applied: {exc}"))
+        plan_member_steps(store, conn, now, [g.id for g in live])  # members' journeys in newly joined SOPs
         if dry_run:
             raise _DryRun
         if report.changed_anything:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sopengine.model.group import Group
 from sopengine.kinds import StepBase
 from sopengine.model.sop import Sop
-from sopengine.store.members import note_member_event
+from sopengine.store.members import cancel_member_steps, member_ident, note_member_event, plan_member_steps
 from sopengine.store import states
 from sopengine.store.bulk import action_row, insert_actions
 from sopengine.store.abc import Planner
@@ -100,6 +100,11 @@ def record_event(store: Database, group_id: str, name: str, occurred_at: datetim
         note_member_event(conn, group_id, name, occurred_at, data)
         if grow.dissolved_at is not None:
             return []
+        ident = member_ident(data)
+        if name == "member_joined" and ident:
+            plan_member_steps(store, conn, occurred_at, [group_id], ident)
+        elif name == "member_left" and ident:
+            cancel_member_steps(conn, group_id, ident, occurred_at, actor)
         group = group_from_row(grow)
         keys: list[str] = []
         enrolled = conn.execute(select(enrollments.c.sop_id).where(and_(

@@ -9,10 +9,11 @@ from typing import Any, Collection, Iterable, Mapping
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
-from sopengine.model.members import Member
+from sopengine.model.members import Member, member_segment
 from sopengine.store.bulk import in_chunks
 from sopengine.store.core import Database, bump_revision, write_audit, writing
 from sopengine.store.database import aware, to_db
+from sopengine.store.records import group_from_row
 from sopengine.store.tables import groups, member_history, members
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -37,6 +38,9 @@ def import_members(store: Database, rows: Iterable[Any], now: datetime,
                 conn.execute(insert(member_history).values(group_id=row.group_id, member_id=row.id, at=to_db(now),
                                                            facts=dict(row.facts)))
             written += 1
+            if row.left_at is not None:
+                cancel_member_steps(conn, row.group_id, row.id, now, actor)
+        plan_member_steps(store, conn, now, sorted({r.group_id for r in rows} & known))
         write_audit(conn, now, actor, [{"group_id": g, "detail": "members imported"}
                                        for g in sorted({r.group_id for r in rows} & known)])
         bump_revision(conn)
@@ -61,11 +65,79 @@ def _upsert(conn: Connection, group_id: str, member_id: str, now: datetime, **va
                  .values(updated_at=to_db(now), **given))
 
 
+def plan_member_steps(store: Database, conn: Connection, now: datetime, group_ids: Collection[str] | None = None,
+                      member_id: str | None = None) -> int:
+    """Plan the ``audience: member`` steps of the SOPs each group is enrolled in, for its present
+    members (``member_id``: that one only), from ``now`` on; a key already planned is left as it
+    is, so planning again adds nothing. Returns how many actions were added."""
+    from sopengine.store.bulk import action_row, insert_actions
+    from sopengine.store.tables import actions, enrollments
+
+    planner = store.planner
+    if planner is None:
+        return 0
+    q = select(enrollments.c.sop_id, enrollments.c.group_id, enrollments.c.version_id).where(
+        enrollments.c.active.is_(True))
+    if group_ids is not None:
+        q = q.where(enrollments.c.group_id.in_(sorted(group_ids)))
+    pairs = [r for r in conn.execute(q)
+             if any(s.audience == "member" for s in store.sop_version(r.version_id, conn).steps)]
+    added = 0
+    for pair in pairs:
+        sop = store.sop_version(pair.version_id, conn)
+        grow = conn.execute(select(groups).where(groups.c.id == pair.group_id)).first()
+        if grow is None or grow.dissolved_at is not None:
+            continue
+        group = group_from_row(grow)
+        mq = select(members).where(members.c.group_id == group.id, members.c.left_at.is_(None),
+                                   members.c.joined_at.is_not(None))
+        if member_id is not None:
+            mq = mq.where(members.c.member_id == member_id)
+        for m in conn.execute(mq).all():
+            joined = aware(m.joined_at).astimezone(sop.timezone).date()
+            planned = [a for a in planner.member_actions(sop, group, m.member_id, joined) if a.due >= now]
+            if not planned:
+                continue
+            have = set(conn.execute(select(actions.c.key).where(
+                actions.c.group_id == group.id, actions.c.key.in_([a.key for a in planned]))).scalars())
+            rows = []
+            for a in planned:
+                if a.key in have:
+                    continue
+                row = action_row(a, pair.version_id, now)
+                row["data"] = {"member": {"id": m.member_id, "name": m.name}}
+                rows.append(row)
+            insert_actions(conn, rows)
+            added += len(rows)
+    return added
+
+
+def cancel_member_steps(conn: Connection, group_id: str, member_id: str, now: datetime, actor: str) -> int:
+    """Cancel what is still planned for a member who left (their journey ends with them)."""
+    from sopengine.store.tables import actions
+
+    segment = f"/{member_segment(member_id)}/"
+    rows = [r for r in conn.execute(select(actions.c.id, actions.c.key).where(
+        actions.c.group_id == group_id, actions.c.state == "planned", actions.c.key.contains(segment)))]
+    for chunk in in_chunks(conn, [r.id for r in rows]):
+        conn.execute(update(actions).where(actions.c.id.in_(chunk)).values(
+            state="cancelled", reason="the member left the group", finished_at=to_db(now), updated_at=to_db(now)))
+    write_audit(conn, now, actor, [{"action_key": r.key, "group_id": group_id, "from_state": "planned",
+                                    "to_state": "cancelled", "detail": "member left"} for r in rows])
+    return len(rows)
+
+
+def member_ident(data: Mapping[str, Any]) -> str:
+    """The member an event is about: their id, else their name ('' when it names none)."""
+    member = dict(data.get("member") or {})
+    return str(member.get("id") or member.get("name") or "").strip()
+
+
 def note_member_event(conn: Connection, group_id: str, name: str, occurred_at: datetime,
                       data: Mapping[str, Any]) -> None:
     """What a member event says about the member: joined (and is back, if they had left) or left."""
     member = dict(data.get("member") or {})
-    ident = str(member.get("id") or member.get("name") or "").strip()
+    ident = member_ident(data)
     if not ident:
         return
     if name == "member_joined":

@@ -1,0 +1,112 @@
+"""Per-member steps (``audience: member``): each member's journey is counted from their join
+(1v1 on day 1, a nudge on day 7 if still quiet), planned once when the member is imported or
+joins, cancelled when they leave; keys name the member. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sopengine import load_workspace
+from sopengine.daemon.clock import VirtualClock
+from sopengine.daemon.runner import Daemon
+from sopengine_wechat import WeChatTaskChannel
+
+SH = ZoneInfo("Asia/Shanghai")
+
+SOP = """
+sop: fans
+timezone: Asia/Shanghai
+match: {tags: [fans]}
+channel: wechat
+steps:
+  - {id: morning, kind: morning_post, cron: "0 8 * * *", text: 早安}
+  - id: hello
+    kind: task
+    audience: member
+    at: day 1 20:00
+    text: 私聊{{ member.name }}，问问入群感受
+  - id: nudge
+    kind: task
+    audience: member
+    at: day 7 10:00
+    when: member.days_silent >= 3
+    text: 私聊{{ member.name }}：一周没说话了，送一份新人礼
+"""
+
+GROUPS = """
+groups:
+  - {id: f1, name: 粉丝1群, start: 2026-09-01, tags: [fans], channels: {wechat: {operator: 小雅}}}
+"""
+
+
+@dataclass
+class Row:
+    group_id: str
+    id: str
+    name: str
+    joined_at: datetime | None = None
+    left_at: datetime | None = None
+    tags: tuple[str, ...] = ()
+    facts: dict = field(default_factory=dict)  # type: ignore[type-arg]
+
+
+def at(day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(2026, 10, day, hour, minute, tzinfo=SH)
+
+
+def journeys(store):  # type: ignore[no-untyped-def]
+    return sorted((a.key, a.state) for a in store.list_actions() if a.step in ("hello", "nudge"))
+
+
+def test_each_members_journey_counts_from_their_join(store, host, tmp_path):
+    (tmp_path / "fans.yaml").write_text(textwrap.dedent(SOP), encoding="utf-8")
+    (tmp_path / "groups.yaml").write_text(textwrap.dedent(GROUPS), encoding="utf-8")
+    ws = load_workspace([tmp_path / "fans.yaml"], [tmp_path / "groups.yaml"], host.load_options())
+    assert [p.message for p in ws.problems if p.severity == "error"] == []
+    store.apply(ws.sops, ws.groups, at(1))
+    assert journeys(store) == []  # no members yet
+    store.import_members([Row("f1", "wm1", "小美", at(1, 9), facts={"last_active_at": at(1, 9).isoformat()}),
+                          Row("f1", "wm2", "阿强", at(2, 15), facts={"last_active_at": at(8, 9).isoformat()})],
+                         at(1, 12))
+    assert journeys(store) == [
+        ("fans/hello/m.wm1/f1/2026-10-02T20:00", "planned"), ("fans/hello/m.wm2/f1/2026-10-03T20:00", "planned"),
+        ("fans/nudge/m.wm1/f1/2026-10-08T10:00", "planned"), ("fans/nudge/m.wm2/f1/2026-10-09T10:00", "planned")]
+    # importing again, applying again: nothing twice
+    store.import_members([Row("f1", "wm1", "小美", at(1, 9))], at(1, 13))
+    store.apply(ws.sops, ws.groups, at(1, 14))
+    assert len(journeys(store)) == 4
+    # a newcomer's journey starts when they join; one who leaves has nothing more planned
+    store.record_event("f1", "member_joined", at(3, 11), {"member": {"id": "wm3", "name": "新同学"}})
+    store.record_event("f1", "member_left", at(3, 12), {"member": {"id": "wm2", "name": "阿强"}})
+    states = dict(journeys(store))
+    assert states["fans/hello/m.wm3/f1/2026-10-04T20:00"] == "planned"
+    assert states["fans/nudge/m.wm2/f1/2026-10-09T10:00"] == "cancelled"
+    Daemon(store, {"wechat": WeChatTaskChannel()}, VirtualClock(at(1, 14))).run(until=at(10))
+    states = dict(journeys(store))
+    assert states["fans/hello/m.wm1/f1/2026-10-02T20:00"] == "overdue"  # handed to 小雅, never confirmed
+    assert states["fans/nudge/m.wm1/f1/2026-10-08T10:00"] in ("due", "overdue")  # 小美 was quiet for a week
+    [hello] = [a for a in store.list_actions(key="fans/hello/m.wm1/f1/2026-10-02T20:00")]
+    assert hello.state == "overdue"
+
+
+def test_a_nudge_is_skipped_for_a_member_who_spoke(store, host, tmp_path):
+    (tmp_path / "fans.yaml").write_text(textwrap.dedent(SOP), encoding="utf-8")
+    (tmp_path / "groups.yaml").write_text(textwrap.dedent(GROUPS), encoding="utf-8")
+    ws = load_workspace([tmp_path / "fans.yaml"], [tmp_path / "groups.yaml"], host.load_options())
+    store.apply(ws.sops, ws.groups, at(1))
+    store.import_members([Row("f1", "wm1", "小美", at(1, 9))], at(1, 12))
+    store.import_members([Row("f1", "wm1", "小美", facts={"last_active_at": at(7, 21).isoformat()})], at(7, 22))
+    Daemon(store, {"wechat": WeChatTaskChannel()}, VirtualClock(at(7, 22))).run(until=at(9))
+    assert dict(journeys(store))["fans/nudge/m.wm1/f1/2026-10-08T10:00"] == "skipped"
+
+
+def test_a_journey_needs_join_based_timing(tmp_path, host):
+    bad = SOP.replace("at: day 7 10:00", 'cron: "0 10 * * *"')
+    (tmp_path / "fans.yaml").write_text(textwrap.dedent(bad), encoding="utf-8")
+    (tmp_path / "groups.yaml").write_text(textwrap.dedent(GROUPS), encoding="utf-8")
+    ws = load_workspace([tmp_path / "fans.yaml"], [tmp_path / "groups.yaml"], host.load_options())
+    [problem] = [p for p in ws.problems if p.severity == "error"]
+    assert "needs `days` with cron" in problem.message
