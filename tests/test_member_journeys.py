@@ -110,3 +110,47 @@ def test_a_journey_needs_join_based_timing(tmp_path, host):
     ws = load_workspace([tmp_path / "fans.yaml"], [tmp_path / "groups.yaml"], host.load_options())
     [problem] = [p for p in ws.problems if p.severity == "error"]
     assert "needs `days` with cron" in problem.message
+
+
+STAGED = """
+sop: fans
+timezone: Asia/Shanghai
+match: {tags: [fans]}
+channel: wechat
+stages:
+  - {id: new, name: 新人, when: "member.days_in_group < 7"}
+  - {id: silent, name: 沉默, when: "member.days_silent >= 14"}
+  - {id: active, name: 活跃}
+steps:
+  - {id: morning, kind: morning_post, cron: "0 8 * * *", text: 早安}
+  - {id: welcome, kind: task, audience: member, stage: new, at: day 1 20:00, text: "私聊{{ member.name }}，欢迎"}
+  - {id: week2, kind: task, audience: member, stage: new, at: day 10 20:00, text: 新人第10天（不会到）}
+  - {id: wake, kind: task, audience: member, stage: silent, at: day 0 10:00, text: "唤醒{{ member.name }}"}
+"""
+
+
+def test_a_member_moving_stage_starts_its_steps_and_cancels_the_old_ones(store, host, tmp_path):
+    (tmp_path / "fans.yaml").write_text(textwrap.dedent(STAGED), encoding="utf-8")
+    (tmp_path / "groups.yaml").write_text(textwrap.dedent(GROUPS), encoding="utf-8")
+    ws = load_workspace([tmp_path / "fans.yaml"], [tmp_path / "groups.yaml"], host.load_options())
+    assert [p.message for p in ws.problems if p.severity == "error"] == []
+    store.apply(ws.sops, ws.groups, at(1))
+    store.record_event("f1", "member_joined", at(1, 9), {"member": {"id": "wm1", "name": "小美"}})
+    assert [k for k, _ in journeys(store) if "m.wm1" in k] == []  # journeys() reads hello/nudge only
+    planned = {a.step: a.state for a in store.list_actions() if "m.wm1" in a.key}
+    assert planned == {"welcome": "planned", "week2": "planned"}  # she is new
+    # she never writes: a week later she is no longer new, two weeks after joining she is silent
+    Daemon(store, {"wechat": WeChatTaskChannel()}, VirtualClock(at(1, 10))).run(until=at(16, 12))
+    by_step = {a.step: (a.state, a.due) for a in store.list_actions() if "m.wm1" in a.key}
+    assert by_step["week2"][0] == "cancelled"  # her new-member journey ended when she left the stage
+    assert by_step["welcome"][0] in ("due", "overdue")
+    assert by_step["wake"][0] in ("due", "overdue") and by_step["wake"][1].astimezone(SH).date() == at(15).date()
+
+
+def test_stage_mistakes_are_errors_at_their_line(tmp_path, host):
+    bad = STAGED.replace("stage: silent", "stage: sleeping")
+    (tmp_path / "fans.yaml").write_text(textwrap.dedent(bad), encoding="utf-8")
+    (tmp_path / "groups.yaml").write_text(textwrap.dedent(GROUPS), encoding="utf-8")
+    ws = load_workspace([tmp_path / "fans.yaml"], [tmp_path / "groups.yaml"], host.load_options())
+    [problem] = [p for p in ws.problems if p.severity == "error"]
+    assert "unknown stage 'sleeping' (stages: new, silent, active)" in problem.message and problem.line == 14

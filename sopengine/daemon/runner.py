@@ -37,6 +37,8 @@ IDLE_WORK_GAP = timedelta(seconds=1)
 #: groups, so that can be a group row per action, a few KB each: five batches hold about 35 MB
 #: (the rows are let go as they are used).
 PREPARE_BATCHES = 5
+#: How often members' stages are looked at again (a stage changes by days, not minutes).
+STAGE_CHECK_EVERY = timedelta(hours=1)
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Daemon:
     #: When the next ``then:`` is due, and the ledger's revision when that was read.
     _then_at: datetime | None = None
     _then_revision: int = -1
+    _stages_at: datetime | None = None
 
     def __post_init__(self) -> None:
         self.log = get_logger()
@@ -106,6 +109,7 @@ class Daemon:
             self.stats.add_swept(after)
         self.store.extend_horizons(now)
         self._carry_out_thens(now)
+        self._move_member_stages(now)
         self.handover.step(self.clock.now)
         self.notices.plan(now)
         self._heartbeat(now)
@@ -201,6 +205,14 @@ class Daemon:
                 return True  # due now, or the ledger changed under us: look again
             self._heartbeat(self.clock.now())
         return False
+
+    def _move_member_stages(self, now: datetime) -> None:
+        """Members whose stage changed (silent for 14 days…) move to it, at most once an hour."""
+        if self._stages_at is not None and now - self._stages_at < STAGE_CHECK_EVERY:
+            return
+        self._stages_at = now
+        for line in self.store.update_member_stages(now, self.owner):
+            self.log.info("stage", extra={"fields": {"detail": line}})
 
     def _carry_out_thens(self, now: datetime) -> None:
         """Each ended life's ``then:`` (a group moving to another SOP), once; a line each."""

@@ -112,6 +112,8 @@ class StepBase(BaseModel):
     audience: Literal["group", "member"] = Field(
         "group", description="`member`: the step runs for each member of the group, its days counted from the "
                              "member's join (a 1v1 on day 1, 3 and 7); `when:` sees `member`.")
+    stage: str | None = Field(None, description="With `audience: member`: the step runs when a member enters this "
+                                                "stage of the SOP's `stages`, its days counted from then.")
     pick: str | None = Field(None, description="Pool whose next item is `{{ item }}`.")
     shuffle: bool = Field(False, description="With `pick`: a fixed shuffled order per group.")
     batch: Duration | None = Field(None, description="With `on`: greet everyone of this window in one message.")

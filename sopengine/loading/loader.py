@@ -28,11 +28,13 @@ from sopengine.loading.model_errors import problems_from_validation
 from sopengine.loading.pools import confined, load_pool
 from sopengine.model.quiet import parse_quiet
 from sopengine.model.problems import Problem, SopFileError, did_you_mean
-from sopengine.model.sop import CALENDAR_POSITION, MATCH_POSITION, THEN_POSITION, PoolFile, Sop, SopHeader, Then
+from sopengine.model.sop import (
+    CALENDAR_POSITION, MATCH_POSITION, THEN_POSITION, PoolFile, Sop, SopHeader, Stage, Then,
+)
 from sopengine.loading.options import LoadOptions
 from sopengine.loading.source import YamlDocument, load_yaml
 from sopengine.notices.texts import check_template
-from sopengine.rendering.templating import TemplateProblem
+from sopengine.rendering.templating import TemplateProblem, check_expression
 
 PLACEHOLDER_ITEM = "（示例内容）"
 
@@ -74,6 +76,22 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
     lifetime = int(header.lifetime[:-1]) if header.lifetime else None
     if lifetime == 0:
         problems.append(doc.problem(("lifetime",), "lifetime must be at least 1d"))
+    stage_ids = [s.id for s in header.stages]
+    for i, stage in enumerate(header.stages):
+        if stage_ids.index(stage.id) != i:
+            problems.append(doc.problem(("stages", i, "id"), f"stage {stage.id!r} is declared twice"))
+        if stage.when is not None:
+            try:
+                check_expression(stage.when)
+            except TemplateProblem as exc:
+                problems.append(doc.problem(("stages", i, "when"), f"stage {stage.id!r}: when: {exc}"))
+    for i, step in steps:
+        if step.stage is not None and step.stage not in stage_ids:
+            problems.append(doc.problem(("steps", i, "stage"), f"step {step.id!r}: unknown stage {step.stage!r}"
+                                        + (f" (stages: {', '.join(stage_ids)})" if stage_ids else
+                                           ": declare `stages:` at the top of the file")))
+        if step.stage is not None and step.audience != "member":
+            problems.append(doc.problem(("steps", i, "stage"), f"step {step.id!r}: stage needs audience: member"))
     if header.then is not None and lifetime is None:
         problems.append(doc.problem(("then",), "then: follows the end of a life: give the SOP a lifetime"))
     if header.then is not None and header.then.move_to == header.sop:
@@ -88,6 +106,7 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
         path=doc.path, content_hash=content_hash, media=media,
         then=Then(header.then.move_to, tuple(header.then.add_tags), tuple(header.then.remove_tags))
         if header.then is not None else None,
+        stages=tuple(Stage(s.id, s.name, s.when) for s in header.stages),
         positions={MATCH_POSITION: doc.position(("match",)), CALENDAR_POSITION: doc.position(("calendar",)),
                    THEN_POSITION: doc.position(("then",)),
                    **{s.id: doc.position(("steps", i)) for i, s in steps}},

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sopengine.kinds import StepBase
 from sopengine.model.quiet import parse_quiet
-from sopengine.model.sop import Sop, Then
+from sopengine.model.sop import Sop, Stage, Then
 
 
 def sop_definition(sop: Sop) -> dict[str, Any]:
@@ -27,6 +27,7 @@ def sop_definition(sop: Sop) -> dict[str, Any]:
         "vars": sop.vars, "pools": sop.pools,
         "steps": [step.model_dump(mode="json", exclude_none=True) for step in sop.steps],
         **({"then": sop.then.to_json()} if sop.then is not None else {}),
+        **({"stages": [{"id": s.id, "name": s.name, "when": s.when} for s in sop.stages]} if sop.stages else {}),
     }
 
 
@@ -45,6 +46,7 @@ def sop_from_definition(definition: Mapping[str, Any], kinds: Mapping[str, type[
         match_tags=tuple(d["match_tags"]), match_where=d["match_where"], lifetime=d["lifetime"],
         channel=d["channel"], calendar=d["calendar"], vars=dict(d["vars"]), pools=dict(d["pools"]),
         quiet=parse_quiet(d["quiet"]) if d.get("quiet") else None,
+        stages=tuple(Stage(s["id"], s.get("name") or "", s.get("when")) for s in d.get("stages") or ()),
         then=Then(d["then"].get("move_to"), tuple(d["then"].get("add_tags") or ()),
                   tuple(d["then"].get("remove_tags") or ())) if d.get("then") else None,
         content_hash=definition_hash(d),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -38,6 +38,43 @@ class PoolFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     file: str
+
+
+class StageModel(BaseModel):
+    """One stage of a member's life in the group (新人, 活跃, 沉默, 核心): the first stage whose
+    ``when`` holds for a member is theirs; one without ``when`` takes everyone else."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: Identifier = Field(description="How steps name it (`stage: silent`).")
+    name: str = Field("", description="What people call it (沉默).")
+    when: str | None = Field(None, description="Expression over `member` (`member.days_silent >= 14`).")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage as loaded."""
+
+    id: str
+    name: str = ""
+    when: str | None = None
+
+
+def stage_of(stages: Sequence[Stage], member: Mapping[str, Any]) -> str | None:
+    """The first stage whose rule holds for ``member`` (its template view), else the one without
+    a rule, else None. A rule that cannot be evaluated for this member does not hold."""
+    from sopengine.rendering.templating import TemplateProblem, compile_condition
+
+    fallback = None
+    for stage in stages:
+        if stage.when is None:
+            fallback = fallback or stage.id
+            continue
+        try:
+            if compile_condition(stage.when)({"member": member}):
+                return stage.id
+        except TemplateProblem:
+            continue
+    return fallback
 
 
 class ThenModel(BaseModel):
@@ -77,6 +114,8 @@ class SopHeader(BaseModel):
     quiet: str | None = Field(None, description="Quiet hours, e.g. 22:30-07:30: nothing is planned inside.")
     vars: dict[str, Any] = Field(default_factory=dict)
     pools: dict[str, list[Any] | PoolFile] = Field(default_factory=dict)
+    stages: list[StageModel] = Field(default_factory=list, description="Stages of a member's life in the group, "
+                                                                      "for steps with `stage:`.")
     then: ThenModel | None = Field(None, description="What follows the life (`lifetime` SOPs): "
                                                      "`{move_to, add_tags, remove_tags}`, once.")
     steps: list[Any] = Field(min_length=1)
@@ -106,6 +145,8 @@ class Sop:
     positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, repr=False)
     #: What follows the life of each of its groups (None: nothing).
     then: Then | None = None
+    #: The stages a member goes through (steps with ``stage:`` follow them).
+    stages: tuple[Stage, ...] = ()
     #: SHA-256 → bytes of the files its steps carry, as loaded (a stored version names them only:
     #: the ledger keeps the bytes).
     media: Mapping[str, bytes] = field(default_factory=dict, repr=False)

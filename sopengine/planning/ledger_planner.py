@@ -51,10 +51,11 @@ class LedgerPlanner:
         except TemplateProblem as exc:
             raise PlanningError(getattr(exc, "step", None), str(exc)) from exc
 
-    def member_actions(self, sop: Sop, group: Group, member_id: str, joined: date) -> list[PlannedAction]:
+    def member_actions(self, sop: Sop, group: Group, member_id: str, joined: date, stage: str | None = None,
+                       since: date | None = None, only_stage: bool = False) -> list[PlannedAction]:
         """The actions of ``sop``'s ``audience: member`` steps for one member (see :func:`plan_member`)."""
         try:
-            return plan_member(sop, group, member_id, joined)
+            return plan_member(sop, group, member_id, joined, stage=stage, since=since, only_stage=only_stage)
         except TemplateProblem as exc:
             raise PlanningError(getattr(exc, "step", None), str(exc)) from exc
 

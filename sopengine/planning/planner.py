@@ -226,22 +226,26 @@ def plan(
     return actions
 
 
-def plan_member(sop: Sop, group: Group, member_id: str, joined: date, *,
+def plan_member(sop: Sop, group: Group, member_id: str, joined: date, *, stage: str | None = None,
+                since: date | None = None, only_stage: bool = False,
                 calendars: CalendarLookup = calendar_for) -> list[PlannedAction]:
     """The actions of ``sop``'s ``audience: member`` steps for one member who joined ``group`` on
-    ``joined``: their days count from that day (day 0), inside the group's life; each key names
-    the member (``sop/step[/part]/m.ID/group/due``), so planning again finds the same actions."""
-    steps = [(i, s) for i, s in enumerate(sop.steps) if s.audience == "member"]
+    ``joined``: their days count from that day (day 0), inside the group's life; a step of the
+    member's ``stage`` counts from ``since``, the day they entered it (``only_stage``: those
+    alone). Each key names the member (``sop/step[/part]/m.ID/group/due``), so planning again
+    finds the same actions."""
+    steps = [(i, s) for i, s in enumerate(sop.steps) if s.audience == "member"
+             and ((s.stage is None and not only_stage) or (s.stage is not None and s.stage == stage))]
     if not steps:
         return []
-    journey = dataclasses.replace(group, start=joined)
-    window = life_window(sop, journey)
-    if sop.lifetime is not None:
-        window = window.intersect(life_window(sop, group))
     segment = member_segment(member_id)
     out: list[PlannedAction] = []
     keys: set[str] = set()
     for index, step in steps:
+        journey = dataclasses.replace(group, start=since if step.stage is not None and since else joined)
+        window = life_window(sop, journey)
+        if sop.lifetime is not None:
+            window = window.intersect(life_window(sop, group))
         for a in _plan_step(sop, journey, window, step, index, keys, False, calendars):
             head, group_id, tail = a.key.rsplit("/", 2)
             out.append(dataclasses.replace(a, key=f"{head}/{segment}/{group_id}/{tail}"))

@@ -52,8 +52,10 @@ class Planner(Protocol):
     def plan(self, sop: Sop, group: Group, window: Window) -> list[PlannedAction]:
         """The pair's timed actions due in ``window``, unrendered, sorted by due."""
 
-    def member_actions(self, sop: Sop, group: Group, member_id: str, joined: date) -> list[PlannedAction]:
-        """The actions of ``sop``'s per-member steps for one member who joined on ``joined``."""
+    def member_actions(self, sop: Sop, group: Group, member_id: str, joined: date, stage: str | None = None,
+                       since: date | None = None, only_stage: bool = False) -> list[PlannedAction]:
+        """The actions of ``sop``'s per-member steps for one member who joined on ``joined``
+        (those of ``stage`` counted from ``since``; ``only_stage``: those alone)."""
 
     def timing_of(self, sop: Sop, version_id: int, group: Group, window: Window) -> Hashable | None:
         """A key shared by every group whose plan differs from this one's only by the group id
@@ -239,6 +241,11 @@ class DataStore(ABC):
     @abstractmethod
     def list_members(self, group_ids: Collection[str] | None = None, *, present: bool = False) -> list[Member]:
         """Members of these groups (all when None); ``present``: only those still in their group."""
+
+    @abstractmethod
+    def update_member_stages(self, now: datetime, actor: str) -> list[str]:
+        """Move members whose stage changed by ``now`` (old stage's steps cancelled, new one's
+        planned); a line per move."""
 
     @abstractmethod
     def member_facts_at(self, group_id: str, at: datetime) -> dict[str, dict[str, Any]]:

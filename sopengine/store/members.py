@@ -9,12 +9,16 @@ from typing import Any, Collection, Iterable, Mapping
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
+from sopengine.model.actions import PlannedAction
+from sopengine.model.group import Group
 from sopengine.model.members import Member, member_segment
+from sopengine.model.sop import Sop, stage_of
+from sopengine.store.bulk import action_row, insert_actions
 from sopengine.store.bulk import in_chunks
 from sopengine.store.core import Database, bump_revision, write_audit, writing
 from sopengine.store.database import aware, to_db
 from sopengine.store.records import group_from_row
-from sopengine.store.tables import groups, member_history, members
+from sopengine.store.tables import actions, enrollments, groups, member_history, member_stages, members
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -65,66 +69,151 @@ def _upsert(conn: Connection, group_id: str, member_id: str, now: datetime, **va
                  .values(updated_at=to_db(now), **given))
 
 
-def plan_member_steps(store: Database, conn: Connection, now: datetime, group_ids: Collection[str] | None = None,
-                      member_id: str | None = None) -> int:
-    """Plan the ``audience: member`` steps of the SOPs each group is enrolled in, for its present
-    members (``member_id``: that one only), from ``now`` on; a key already planned is left as it
-    is, so planning again adds nothing. Returns how many actions were added."""
-    from sopengine.store.bulk import action_row, insert_actions
-    from sopengine.store.tables import actions, enrollments
+def _member_of(r: Any) -> Member:
+    return Member(r.group_id, r.member_id, r.name, aware(r.joined_at), aware(r.left_at), tuple(r.tags or ()),
+                  dict(r.facts or {}))
 
-    planner = store.planner
-    if planner is None:
-        return 0
+
+def _journey_pairs(store: Database, conn: Connection, group_ids: Collection[str] | None,
+                   staged_only: bool = False) -> list[tuple[Sop, int, Group]]:
+    """(SOP, version, group) of the live enrolled pairs whose SOP has per-member steps (and stages)."""
     q = select(enrollments.c.sop_id, enrollments.c.group_id, enrollments.c.version_id).where(
         enrollments.c.active.is_(True))
     if group_ids is not None:
         q = q.where(enrollments.c.group_id.in_(sorted(group_ids)))
-    pairs = [r for r in conn.execute(q)
-             if any(s.audience == "member" for s in store.sop_version(r.version_id, conn).steps)]
-    added = 0
-    for pair in pairs:
-        sop = store.sop_version(pair.version_id, conn)
-        grow = conn.execute(select(groups).where(groups.c.id == pair.group_id)).first()
-        if grow is None or grow.dissolved_at is not None:
+    out = []
+    for r in conn.execute(q).all():
+        sop = store.sop_version(r.version_id, conn)
+        if not any(s.audience == "member" for s in sop.steps) or (staged_only and not sop.stages):
             continue
-        group = group_from_row(grow)
+        grow = conn.execute(select(groups).where(groups.c.id == r.group_id)).first()
+        if grow is not None and grow.dissolved_at is None:
+            out.append((sop, r.version_id, group_from_row(grow)))
+    return out
+
+
+def _insert_planned(conn: Connection, planned: list[PlannedAction], version_id: int, member: Member,
+                    now: datetime) -> int:
+    """Insert the actions of ``planned`` not in the ledger yet (by key); returns how many."""
+    if not planned:
+        return 0
+    have = set(conn.execute(select(actions.c.key).where(
+        actions.c.group_id == member.group_id, actions.c.key.in_([a.key for a in planned]))).scalars())
+    rows = []
+    for a in planned:
+        if a.key not in have:
+            row = action_row(a, version_id, now)
+            row["data"] = {"member": {"id": member.id, "name": member.name}}
+            rows.append(row)
+    insert_actions(conn, rows)
+    return len(rows)
+
+
+def _stage_row(conn: Connection, sop_id: str, member: Member) -> Any:
+    return conn.execute(select(member_stages).where(and_(
+        member_stages.c.sop_id == sop_id, member_stages.c.group_id == member.group_id,
+        member_stages.c.member_id == member.id))).first()
+
+
+def plan_member_steps(store: Database, conn: Connection, now: datetime, group_ids: Collection[str] | None = None,
+                      member_id: str | None = None) -> int:
+    """Plan the ``audience: member`` steps of the SOPs each group is enrolled in, for its present
+    members (``member_id``: that one only), from ``now`` on: those counted from the join, and
+    those of the stage the member is at (found now, the first time). A key already planned is
+    left as it is, so planning again adds nothing. Returns how many actions were added."""
+    planner = store.planner
+    if planner is None:
+        return 0
+    added = 0
+    for sop, version_id, group in _journey_pairs(store, conn, group_ids):
         mq = select(members).where(members.c.group_id == group.id, members.c.left_at.is_(None),
                                    members.c.joined_at.is_not(None))
         if member_id is not None:
             mq = mq.where(members.c.member_id == member_id)
-        for m in conn.execute(mq).all():
-            joined = aware(m.joined_at).astimezone(sop.timezone).date()
-            planned = [a for a in planner.member_actions(sop, group, m.member_id, joined) if a.due >= now]
-            if not planned:
-                continue
-            have = set(conn.execute(select(actions.c.key).where(
-                actions.c.group_id == group.id, actions.c.key.in_([a.key for a in planned]))).scalars())
-            rows = []
-            for a in planned:
-                if a.key in have:
-                    continue
-                row = action_row(a, pair.version_id, now)
-                row["data"] = {"member": {"id": m.member_id, "name": m.name}}
-                rows.append(row)
-            insert_actions(conn, rows)
-            added += len(rows)
+        for row in conn.execute(mq).all():
+            member = _member_of(row)
+            assert member.joined_at is not None
+            stage, since = None, None
+            if sop.stages:
+                held = _stage_row(conn, sop.id, member)
+                if held is not None:
+                    stage, since = held.stage, aware(held.since)
+                else:
+                    stage, since = stage_of(sop.stages, member.template_view(now)), now
+                    if stage is not None:
+                        conn.execute(insert(member_stages).values(sop_id=sop.id, group_id=group.id,
+                                                                  member_id=member.id, stage=stage, since=to_db(now)))
+            planned = [a for a in planner.member_actions(
+                sop, group, member.id, member.joined_at.astimezone(sop.timezone).date(), stage,
+                since.astimezone(sop.timezone).date() if since else None) if a.due >= now]
+            added += _insert_planned(conn, planned, version_id, member, now)
     return added
+
+
+def update_member_stages(store: Database, now: datetime, actor: str) -> list[str]:
+    """Move each member whose stage (by the SOP's ``stages``) has changed by ``now``: what is
+    still planned for their old stage is cancelled, the new stage's steps are planned from now.
+    Returns a line per move."""
+    planner = store.planner
+    if planner is None:
+        return []
+    moves: list[str] = []
+    with store.engine.connect() as conn:  # most ledgers have no stages: no write lock for them
+        if not _journey_pairs(store, conn, None, staged_only=True):
+            return moves
+    with writing(store) as conn:
+        for sop, version_id, group in _journey_pairs(store, conn, None, staged_only=True):
+            for row in conn.execute(select(members).where(members.c.group_id == group.id,
+                                                          members.c.left_at.is_(None))).all():
+                member = _member_of(row)
+                stage = stage_of(sop.stages, member.template_view(now))
+                held = _stage_row(conn, sop.id, member)
+                if stage is None or (held is not None and held.stage == stage):
+                    continue
+                key = and_(member_stages.c.sop_id == sop.id, member_stages.c.group_id == group.id,
+                           member_stages.c.member_id == member.id)
+                if held is not None:
+                    old_steps = [s.id for s in sop.steps if s.stage == held.stage]
+                    _cancel(conn, group.id, member.id, now, actor, old_steps, f"left stage {held.stage}")
+                    conn.execute(update(member_stages).where(key).values(stage=stage, since=to_db(now)))
+                else:
+                    conn.execute(insert(member_stages).values(sop_id=sop.id, group_id=group.id, member_id=member.id,
+                                                              stage=stage, since=to_db(now)))
+                if member.joined_at is not None:
+                    planned = [a for a in planner.member_actions(
+                        sop, group, member.id, member.joined_at.astimezone(sop.timezone).date(), stage,
+                        now.astimezone(sop.timezone).date(), only_stage=True) if a.due >= now]
+                    _insert_planned(conn, planned, version_id, member, now)
+                line = f"member {member.name} of {group.id}: {held.stage if held else '-'} → {stage} ({sop.id})"
+                write_audit(conn, now, actor, [{"group_id": group.id, "sop_id": sop.id, "detail": line}])
+                moves.append(line)
+        if moves:
+            bump_revision(conn)
+    return moves
+
+
+def _cancel(conn: Connection, group_id: str, member_id: str, now: datetime, actor: str,
+            steps: Collection[str] | None, why: str) -> int:
+    """Cancel what is still planned for a member (of ``steps`` only, unless None)."""
+    segment = f"/{member_segment(member_id)}/"
+    q = select(actions.c.id, actions.c.key).where(actions.c.group_id == group_id, actions.c.state == "planned",
+                                                  actions.c.key.contains(segment))
+    if steps is not None:
+        if not steps:
+            return 0
+        q = q.where(actions.c.step.in_(sorted(steps)))
+    rows = list(conn.execute(q))
+    for chunk in in_chunks(conn, [r.id for r in rows]):
+        conn.execute(update(actions).where(actions.c.id.in_(chunk)).values(
+            state="cancelled", reason=why, finished_at=to_db(now), updated_at=to_db(now)))
+    write_audit(conn, now, actor, [{"action_key": r.key, "group_id": group_id, "from_state": "planned",
+                                    "to_state": "cancelled", "detail": why} for r in rows])
+    return len(rows)
 
 
 def cancel_member_steps(conn: Connection, group_id: str, member_id: str, now: datetime, actor: str) -> int:
     """Cancel what is still planned for a member who left (their journey ends with them)."""
-    from sopengine.store.tables import actions
-
-    segment = f"/{member_segment(member_id)}/"
-    rows = [r for r in conn.execute(select(actions.c.id, actions.c.key).where(
-        actions.c.group_id == group_id, actions.c.state == "planned", actions.c.key.contains(segment)))]
-    for chunk in in_chunks(conn, [r.id for r in rows]):
-        conn.execute(update(actions).where(actions.c.id.in_(chunk)).values(
-            state="cancelled", reason="the member left the group", finished_at=to_db(now), updated_at=to_db(now)))
-    write_audit(conn, now, actor, [{"action_key": r.key, "group_id": group_id, "from_state": "planned",
-                                    "to_state": "cancelled", "detail": "member left"} for r in rows])
-    return len(rows)
+    return _cancel(conn, group_id, member_id, now, actor, None, "the member left the group")
 
 
 def member_ident(data: Mapping[str, Any]) -> str:
@@ -161,8 +250,7 @@ def list_members(store: Database, group_ids: Collection[str] | None = None, *,
         else:
             rows = [r for chunk in in_chunks(conn, sorted(group_ids))
                     for r in conn.execute(q.where(members.c.group_id.in_(chunk)))]
-    out = [Member(r.group_id, r.member_id, r.name, aware(r.joined_at), aware(r.left_at), tuple(r.tags or ()),
-                  dict(r.facts or {})) for r in rows]
+    out = [_member_of(r) for r in rows]
     out.sort(key=lambda m: (m.group_id, m.joined_at is None, m.joined_at or EPOCH, m.id))
     return out
 

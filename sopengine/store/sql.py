@@ -147,6 +147,9 @@ class Store(Database, DataStore):
     def list_members(self, group_ids: Collection[str] | None = None, *, present: bool = False) -> list[Member]:
         return _members.list_members(self, group_ids, present=present)
 
+    def update_member_stages(self, now: datetime, actor: str) -> list[str]:
+        return _members.update_member_stages(self, now, actor)
+
     def member_facts_at(self, group_id: str, at: datetime) -> dict[str, dict[str, Any]]:
         return _members.member_facts_at(self, group_id, at)
 

@@ -190,6 +190,16 @@ members = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+#: The stage of an SOP's ``stages`` each member is at, and since when (steps with ``stage:`` follow it).
+member_stages = Table(
+    "member_stages", metadata,
+    Column("sop_id", String(80), primary_key=True),
+    Column("group_id", String(120), primary_key=True),
+    Column("member_id", String(200), primary_key=True),
+    Column("stage", String(80), nullable=False),
+    Column("since", UtcDateTime, nullable=False),
+)
+
 #: Every import of a member's facts, stamped: their numbers over time (messages a week…).
 member_history = Table(
     "member_history", metadata,
