@@ -78,3 +78,43 @@ def test_then_needs_a_lifetime_and_a_known_sop(tmp_path, host):
     ws = load(tmp_path, host, CAMP.replace("move_to: alumni", "move_to: alumnus"))
     [problem] = [p for p in ws.problems if p.severity == "error"]
     assert "then.move_to: no SOP 'alumnus'" in problem.message and problem.line == 6
+
+
+FOLLOWUP = """
+sop: followup
+timezone: Asia/Shanghai
+match: {tags: [followup]}
+steps:
+  - {id: call, kind: task, audience: member, at: day 2 19:00, text: "回访{{ member.name }}：课程感受如何？"}
+"""
+
+
+def test_then_at_a_step_starts_a_journey_for_each_member(store, host, tmp_path):
+    from dataclasses import dataclass, field
+
+    @dataclass
+    class Row:
+        group_id: str
+        id: str
+        name: str
+        joined_at: datetime | None = None
+        left_at: datetime | None = None
+        tags: tuple[str, ...] = ()
+        facts: dict = field(default_factory=dict)  # type: ignore[type-arg]
+
+    camp = CAMP.replace("then: {move_to: alumni, add_tags: [graduated], remove_tags: [camp]}",
+                        "then: {members_to: followup, at: morning}")
+    for name, text in (("camp.yaml", camp), ("followup.yaml", FOLLOWUP), ("groups.yaml", GROUPS)):
+        (tmp_path / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    ws = load_workspace([tmp_path / "camp.yaml", tmp_path / "followup.yaml"], [tmp_path / "groups.yaml"],
+                        host.load_options())
+    assert [p.message for p in ws.problems if p.severity == "error"] == []
+    store.apply(ws.sops, ws.groups, at(1))
+    store.import_members([Row("g1", "wm1", "小美", at(1, 9)), Row("g1", "wm2", "阿强", at(1, 10))], at(1, 12))
+    assert not store.list_actions(sop="followup")
+    # the camp's last morning post is day 3 (10-04 08:00): the members start the follow-up then
+    Daemon(store, {"wechat": WeChatTaskChannel()}, VirtualClock(at(1, 12))).run(until=at(4, 9))
+    calls = sorted(a.key for a in store.list_actions(sop="followup"))
+    assert calls == ["followup/call/m.wm1/g1/2026-10-06T19:00", "followup/call/m.wm2/g1/2026-10-06T19:00"]
+    [stored] = store.groups_by_id({"g1"}).values()
+    assert "followup" in stored.group.tags and "camp" in stored.group.tags

@@ -96,6 +96,8 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
         problems.append(doc.problem(("then",), "then: follows the end of a life: give the SOP a lifetime"))
     if header.then is not None and header.then.move_to == header.sop:
         problems.append(doc.problem(("then", "move_to"), "then.move_to names this SOP itself"))
+    if header.then is not None and header.then.at is not None and header.then.at not in {s.id for _, s in steps}:
+        problems.append(doc.problem(("then", "at"), f"then.at: no step {header.then.at!r} in this SOP"))
     if options.channels is not None and header.channel not in options.channels:
         problems.append(doc.problem(("channel",), f"unknown channel {header.channel!r}"
                                     f"{did_you_mean(header.channel, options.channels)}"))
@@ -104,8 +106,8 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
         match_tags=tuple(header.match.tags), match_where=header.match.where, lifetime=lifetime,
         channel=header.channel, calendar=header.calendar, quiet=quiet, vars=dict(header.vars), pools=pools,
         path=doc.path, content_hash=content_hash, media=media,
-        then=Then(header.then.move_to, tuple(header.then.add_tags), tuple(header.then.remove_tags))
-        if header.then is not None else None,
+        then=Then(header.then.move_to, tuple(header.then.add_tags), tuple(header.then.remove_tags),
+                  header.then.members_to, header.then.at) if header.then is not None else None,
         stages=tuple(Stage(s.id, s.name, s.when) for s in header.stages),
         positions={MATCH_POSITION: doc.position(("match",)), CALENDAR_POSITION: doc.position(("calendar",)),
                    THEN_POSITION: doc.position(("then",)),

@@ -142,9 +142,11 @@ def load_workspace(
         ws.problems += sop.warnings
     known = {s.id for s in ws.sops}
     for sop in ws.sops:
-        if sop.then is not None and sop.then.move_to is not None and sop.then.move_to not in known:
-            ws.problems.append(sop.problem(THEN_POSITION, f"then.move_to: no SOP {sop.then.move_to!r} among the "
-                                                          f"files loaded ({', '.join(sorted(known))})"))
+        for what, target in (("move_to", sop.then.move_to if sop.then else None),
+                             ("members_to", sop.then.members_to if sop.then else None)):
+            if target is not None and target not in known:
+                ws.problems.append(sop.problem(THEN_POSITION, f"then.{what}: no SOP {target!r} among the files "
+                                                              f"loaded ({', '.join(sorted(known))})"))
     if ws.sops and ws.groups:
         ws.problems += check_groups(ws.sops, ws.groups, options.channel_checks)
     ws.problems.sort()

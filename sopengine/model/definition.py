@@ -48,7 +48,8 @@ def sop_from_definition(definition: Mapping[str, Any], kinds: Mapping[str, type[
         quiet=parse_quiet(d["quiet"]) if d.get("quiet") else None,
         stages=tuple(Stage(s["id"], s.get("name") or "", s.get("when")) for s in d.get("stages") or ()),
         then=Then(d["then"].get("move_to"), tuple(d["then"].get("add_tags") or ()),
-                  tuple(d["then"].get("remove_tags") or ())) if d.get("then") else None,
+                  tuple(d["then"].get("remove_tags") or ()), d["then"].get("members_to"),
+                  d["then"].get("at")) if d.get("then") else None,
         content_hash=definition_hash(d),
     )
 

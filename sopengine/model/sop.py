@@ -85,6 +85,10 @@ class ThenModel(BaseModel):
                                                          "`match.tags`).")
     add_tags: list[str] = Field(default_factory=list, description="Tags the group gets.")
     remove_tags: list[str] = Field(default_factory=list, description="Tags the group loses.")
+    members_to: Identifier | None = Field(None, description="An SOP each member starts then (its `audience: "
+                                                            "member` steps counted from that moment).")
+    at: str | None = Field(None, description="A step of this SOP: it happens when that step's last action is "
+                                             "due, not at the end of the life.")
 
 
 @dataclass(frozen=True)
@@ -94,9 +98,14 @@ class Then:
     move_to: str | None = None
     add_tags: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()
+    members_to: str | None = None
+    at: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"move_to": self.move_to, "add_tags": list(self.add_tags), "remove_tags": list(self.remove_tags)}
+        out: dict[str, Any] = {"move_to": self.move_to, "add_tags": list(self.add_tags),
+                               "remove_tags": list(self.remove_tags)}
+        out.update({k: v for k, v in (("members_to", self.members_to), ("at", self.at)) if v})
+        return out
 
 
 class SopHeader(BaseModel):

@@ -18,7 +18,9 @@ from sopengine.store.bulk import in_chunks
 from sopengine.store.core import Database, bump_revision, write_audit, writing
 from sopengine.store.database import aware, to_db
 from sopengine.store.records import group_from_row
-from sopengine.store.tables import actions, enrollments, groups, member_history, member_stages, members
+from sopengine.store.tables import (
+    actions, enrollments, groups, member_history, member_journeys, member_stages, members,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -115,6 +117,18 @@ def _stage_row(conn: Connection, sop_id: str, member: Member) -> Any:
         member_stages.c.member_id == member.id))).first()
 
 
+def start_journeys(conn: Connection, sop_id: str, group_id: str, now: datetime) -> None:
+    """Each present member of the group starts ``sop`` now: its member steps count from ``now``."""
+    present = conn.execute(select(members.c.member_id).where(members.c.group_id == group_id,
+                                                             members.c.left_at.is_(None))).scalars().all()
+    known = set(conn.execute(select(member_journeys.c.member_id).where(
+        member_journeys.c.sop_id == sop_id, member_journeys.c.group_id == group_id)).scalars())
+    fresh = [{"sop_id": sop_id, "group_id": group_id, "member_id": m, "since": to_db(now)}
+             for m in present if m not in known]
+    if fresh:
+        conn.execute(insert(member_journeys), fresh)
+
+
 def plan_member_steps(store: Database, conn: Connection, now: datetime, group_ids: Collection[str] | None = None,
                       member_id: str | None = None) -> int:
     """Plan the ``audience: member`` steps of the SOPs each group is enrolled in, for its present
@@ -143,8 +157,12 @@ def plan_member_steps(store: Database, conn: Connection, now: datetime, group_id
                     if stage is not None:
                         conn.execute(insert(member_stages).values(sop_id=sop.id, group_id=group.id,
                                                                   member_id=member.id, stage=stage, since=to_db(now)))
+            began = conn.execute(select(member_journeys.c.since).where(and_(
+                member_journeys.c.sop_id == sop.id, member_journeys.c.group_id == group.id,
+                member_journeys.c.member_id == member.id))).scalar()
+            anchor = aware(began) if began is not None else member.joined_at
             planned = [a for a in planner.member_actions(
-                sop, group, member.id, member.joined_at.astimezone(sop.timezone).date(), stage,
+                sop, group, member.id, anchor.astimezone(sop.timezone).date(), stage,
                 since.astimezone(sop.timezone).date() if since else None) if a.due >= now]
             added += _insert_planned(conn, planned, version_id, member, now)
     return added

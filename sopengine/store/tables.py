@@ -200,6 +200,16 @@ member_stages = Table(
     Column("since", UtcDateTime, nullable=False),
 )
 
+#: When each member started an SOP that a ``then: {members_to: …}`` began for them: its
+#: ``audience: member`` steps count from then rather than from their join.
+member_journeys = Table(
+    "member_journeys", metadata,
+    Column("sop_id", String(80), primary_key=True),
+    Column("group_id", String(120), primary_key=True),
+    Column("member_id", String(200), primary_key=True),
+    Column("since", UtcDateTime, nullable=False),
+)
+
 #: Every import of a member's facts, stamped: their numbers over time (messages a week…).
 member_history = Table(
     "member_history", metadata,

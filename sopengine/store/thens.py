@@ -9,15 +9,16 @@ import dataclasses
 from datetime import date, datetime, time, timedelta
 from typing import Any, Mapping
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Connection
 
 from sopengine.model.sop import Sop
 from sopengine.store.core import Database, bump_revision, write_audit, writing
 from sopengine.store.bulk import in_chunks
-from sopengine.store.database import to_db
+from sopengine.store.database import aware, to_db
+from sopengine.store.members import plan_member_steps, start_journeys
 from sopengine.store.records import group_from_row
-from sopengine.store.tables import enrollments, groups, sops
+from sopengine.store.tables import actions, enrollments, groups, sops
 
 
 def merged_tags(tags: tuple[str, ...], then_tags: Mapping[str, Any] | None) -> tuple[str, ...]:
@@ -51,11 +52,23 @@ def apply_thens(store: Database, now: datetime, actor: str) -> tuple[list[str], 
                                .join(groups, groups.c.id == enrollments.c.group_id).where(
             enrollments.c.sop_id.in_(sorted(with_then)), enrollments.c.active.is_(True),
             enrollments.c.then_done_at.is_(None), groups.c.dissolved_at.is_(None))).all()
+        step_ends = {}
+        for sop in with_then.values():  # then.at: when that step's last action is due, group by group
+            if sop.then is not None and sop.then.at is not None:
+                step_ends[sop.id] = {r.group_id: aware(r.last) for r in conn.execute(
+                    select(actions.c.group_id, func.max(actions.c.due).label("last")).where(
+                        actions.c.sop_id == sop.id, actions.c.step == sop.then.at).group_by(actions.c.group_id))}
     due = []
     for pair in pending:
         start = pair.start if isinstance(pair.start, date) else date.fromisoformat(str(pair.start))
         sop = with_then[pair.sop_id]
-        end = datetime.combine(start + timedelta(days=(sop.lifetime or 0) + 1), time(0), tzinfo=sop.timezone)
+        end: datetime | None = datetime.combine(start + timedelta(days=(sop.lifetime or 0) + 1), time(0),
+                                                tzinfo=sop.timezone)
+        if sop.id in step_ends:
+            end = step_ends[sop.id].get(pair.group_id)
+            if end is None:
+                continue  # that step has no action for this group: nothing to wait for
+        assert end is not None
         if end > now:
             upcoming = end if upcoming is None else min(upcoming, end)
         else:
@@ -77,7 +90,11 @@ def apply_thens(store: Database, now: datetime, actor: str) -> tuple[list[str], 
             then = sop.then
             assert then is not None
             target = next((s for s, _ in current if s.id == then.move_to), None)
-            add = [*then.add_tags, *(target.match_tags if target is not None else ())]
+            journey = next((s for s, _ in current if s.id == then.members_to), None)
+            add = [*then.add_tags, *(target.match_tags if target is not None else ()),
+                   *(journey.match_tags if journey is not None else ())]
+            if journey is not None:
+                start_journeys(conn, journey.id, group.id, now)
             kept = dict(row.then_tags or {})
             kept_add = [t for t in (kept.get("add") or []) if t not in then.remove_tags]
             kept_remove = [t for t in (kept.get("remove") or []) if t not in add]
@@ -93,7 +110,9 @@ def apply_thens(store: Database, now: datetime, actor: str) -> tuple[list[str], 
             report = ApplyReport()
             for other, version_id in current:
                 _sync_sop(store, conn, other, version_id, [moved], {group.id}, now, actor, report)
+            plan_member_steps(store, conn, now, [group.id])
             what = (f"then: group {group.id} after {sop.id}" + (f" moves to {then.move_to}" if then.move_to else "")
+                    + (f"; its members start {then.members_to}" if then.members_to else "")
                     + f"; tags now {', '.join(tags) or '(none)'}")
             write_audit(conn, now, actor, [{"group_id": group.id, "sop_id": sop.id, "detail": what}])
             done.append(what)
