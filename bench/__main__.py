@@ -19,13 +19,13 @@ from . import aps
 from .fixtures import Settings
 from .report import Row, print_table, to_json
 
-NAMES = ("apply", "burst", "idle", "reapply", "plan", "pg", "workspace")
+NAMES = ("apply", "burst", "idle", "reapply", "plan", "pg", "workspace", "members")
 
 
 def runners() -> dict[str, Callable[[Settings], list[Row]]]:
-    from . import apply_bench, burst, idle, pg, plan_cmd, reapply, workspace
+    from . import apply_bench, burst, idle, members, pg, plan_cmd, reapply, workspace
     return {"apply": apply_bench.run, "burst": burst.run, "idle": idle.run, "reapply": reapply.run,
-            "plan": plan_cmd.run, "pg": pg.run, "workspace": workspace.run}
+            "plan": plan_cmd.run, "pg": pg.run, "workspace": workspace.run, "members": members.run}
 
 
 def revision() -> str:

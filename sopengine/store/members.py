@@ -144,27 +144,43 @@ def plan_member_steps(store: Database, conn: Connection, now: datetime, group_id
                                    members.c.joined_at.is_not(None))
         if member_id is not None:
             mq = mq.where(members.c.member_id == member_id)
-        for row in conn.execute(mq).all():
+        rows = conn.execute(mq).all()
+        if not rows:
+            continue
+        # read once per pair, not once per member: a group tool's export brings thousands at a time
+        held = {r.member_id: r for r in conn.execute(select(member_stages).where(
+            member_stages.c.sop_id == sop.id, member_stages.c.group_id == group.id))} if sop.stages else {}
+        began = {r.member_id: aware(r.since) for r in conn.execute(select(member_journeys).where(
+            member_journeys.c.sop_id == sop.id, member_journeys.c.group_id == group.id))}
+        steps = sorted({s.id for s in sop.steps if s.audience == "member"})
+        have = set(conn.execute(select(actions.c.key).where(
+            actions.c.group_id == group.id, actions.c.sop_id == sop.id, actions.c.step.in_(steps))).scalars())
+        fresh_stages: list[dict[str, Any]] = []
+        new_rows: list[dict[str, Any]] = []
+        for row in rows:
             member = _member_of(row)
             assert member.joined_at is not None
             stage, since = None, None
             if sop.stages:
-                held = _stage_row(conn, sop.id, member)
-                if held is not None:
-                    stage, since = held.stage, aware(held.since)
+                if member.id in held:
+                    stage, since = held[member.id].stage, aware(held[member.id].since)
                 else:
                     stage, since = stage_of(sop.stages, member.template_view(now)), now
                     if stage is not None:
-                        conn.execute(insert(member_stages).values(sop_id=sop.id, group_id=group.id,
-                                                                  member_id=member.id, stage=stage, since=to_db(now)))
-            began = conn.execute(select(member_journeys.c.since).where(and_(
-                member_journeys.c.sop_id == sop.id, member_journeys.c.group_id == group.id,
-                member_journeys.c.member_id == member.id))).scalar()
-            anchor = aware(began) if began is not None else member.joined_at
-            planned = [a for a in planner.member_actions(
-                sop, group, member.id, anchor.astimezone(sop.timezone).date(), stage,
-                since.astimezone(sop.timezone).date() if since else None) if a.due >= now]
-            added += _insert_planned(conn, planned, version_id, member, now)
+                        fresh_stages.append({"sop_id": sop.id, "group_id": group.id, "member_id": member.id,
+                                             "stage": stage, "since": to_db(now)})
+            anchor = began.get(member.id) or member.joined_at
+            for a in planner.member_actions(sop, group, member.id, anchor.astimezone(sop.timezone).date(), stage,
+                                            since.astimezone(sop.timezone).date() if since else None):
+                if a.due >= now and a.key not in have:
+                    have.add(a.key)
+                    action = action_row(a, version_id, now)
+                    action["data"] = {"member": {"id": member.id, "name": member.name}}
+                    new_rows.append(action)
+        if fresh_stages:
+            conn.execute(insert(member_stages), fresh_stages)
+        insert_actions(conn, new_rows)
+        added += len(new_rows)
     return added
 
 
