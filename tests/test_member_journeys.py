@@ -154,3 +154,20 @@ def test_stage_mistakes_are_errors_at_their_line(tmp_path, host):
     ws = load_workspace([tmp_path / "fans.yaml"], [tmp_path / "groups.yaml"], host.load_options())
     [problem] = [p for p in ws.problems if p.severity == "error"]
     assert "unknown stage 'sleeping' (stages: new, silent, active)" in problem.message and problem.line == 14
+
+
+def test_where_picks_which_members_get_a_step(store, host, tmp_path):
+    sop = SOP.replace("    at: day 1 20:00\n", "    at: day 1 20:00\n    where: \"'VIP' in member.tags\"\n")
+    (tmp_path / "fans.yaml").write_text(textwrap.dedent(sop), encoding="utf-8")
+    (tmp_path / "groups.yaml").write_text(textwrap.dedent(GROUPS), encoding="utf-8")
+    ws = load_workspace([tmp_path / "fans.yaml"], [tmp_path / "groups.yaml"], host.load_options())
+    assert [p.message for p in ws.problems if p.severity == "error"] == []
+    store.apply(ws.sops, ws.groups, at(1))
+    store.import_members([Row("f1", "wm1", "小美", at(1, 9), tags=("VIP",)), Row("f1", "wm2", "阿强", at(1, 10))],
+                         at(1, 12))
+    hello = sorted(k for k, _ in journeys(store) if "/hello/" in k)
+    assert hello == ["fans/hello/m.wm1/f1/2026-10-02T20:00"]
+    bad = SOP.replace("  - {id: morning", "  - {id: morning, where: member.vip")
+    (tmp_path / "fans.yaml").write_text(textwrap.dedent(bad), encoding="utf-8")
+    ws = load_workspace([tmp_path / "fans.yaml"], [tmp_path / "groups.yaml"], host.load_options())
+    assert any("where needs audience: member" in p.message for p in ws.problems if p.severity == "error")

@@ -75,6 +75,9 @@ class StepBase(BaseModel):
     #: The kind renders from the group's members (``group_members`` in its context; see
     #: :mod:`sopengine.kinds.members`): whoever renders it at its time reads them from the store.
     reads_members: ClassVar[bool] = False
+    #: ``where`` picks which members get a per-member step (a kind whose ``where`` is its own
+    #: rule, such as the cleanup's list of members to remove, sets this false).
+    where_picks_members: ClassVar[bool] = True
 
     id: StepId = Field(description="Unique within the SOP; part of every action key.")
     kind: str
@@ -112,6 +115,9 @@ class StepBase(BaseModel):
     audience: Literal["group", "member"] = Field(
         "group", description="`member`: the step runs for each member of the group, its days counted from the "
                              "member's join (a 1v1 on day 1, 3 and 7); `when:` sees `member`.")
+    where: str | None = Field(None, description="With `audience: member`: only the members this expression holds "
+                                                "for get the step (`member.tags`, `member.city`…), checked when "
+                                                "their journey is planned.")
     stage: str | None = Field(None, description="With `audience: member`: the step runs when a member enters this "
                                                 "stage of the SOP's `stages`, its days counted from then.")
     pick: str | None = Field(None, description="Pool whose next item is `{{ item }}`.")

@@ -84,6 +84,7 @@ class CleanupStep(StepBase):
 
     kind_name = "cleanup"
     label = "kind.cleanup"
+    where_picks_members: ClassVar[bool] = False  # its where names the members to remove
     summary = "remove the members a rule picks, e.g. silent for 90 days (三个月清理)"
     reads_members: ClassVar[bool] = True
     examples = {None: {"text": "潜水员、路人甲", "names": ["潜水员", "路人甲"], "count": 2}}

@@ -90,6 +90,15 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
             problems.append(doc.problem(("steps", i, "stage"), f"step {step.id!r}: unknown stage {step.stage!r}"
                                         + (f" (stages: {', '.join(stage_ids)})" if stage_ids else
                                            ": declare `stages:` at the top of the file")))
+        if step.where is not None and step.where_picks_members:
+            if step.audience != "member":
+                problems.append(doc.problem(("steps", i, "where"), f"step {step.id!r}: where needs audience: member "
+                                            "(it picks which members get the step)"))
+            else:
+                try:
+                    check_expression(step.where)
+                except TemplateProblem as exc:
+                    problems.append(doc.problem(("steps", i, "where"), f"step {step.id!r}: where: {exc}"))
         if step.stage is not None and step.audience != "member":
             problems.append(doc.problem(("steps", i, "stage"), f"step {step.id!r}: stage needs audience: member"))
     if header.then is not None and lifetime is None:

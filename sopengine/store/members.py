@@ -129,6 +129,18 @@ def start_journeys(conn: Connection, sop_id: str, group_id: str, now: datetime) 
         conn.execute(insert(member_journeys), fresh)
 
 
+def _for_member(step: Any, member: Mapping[str, Any], group: Group) -> bool:
+    """Whether a member step's ``where`` holds for this member (no rule: everyone)."""
+    if step.where is None or not step.where_picks_members:
+        return True
+    from sopengine.rendering.templating import TemplateProblem, compile_condition
+
+    try:
+        return bool(compile_condition(step.where)({"member": member, "group": group.template_view()}))
+    except TemplateProblem:
+        return False
+
+
 def plan_member_steps(store: Database, conn: Connection, now: datetime, group_ids: Collection[str] | None = None,
                       member_id: str | None = None) -> int:
     """Plan the ``audience: member`` steps of the SOPs each group is enrolled in, for its present
@@ -170,9 +182,10 @@ def plan_member_steps(store: Database, conn: Connection, now: datetime, group_id
                         fresh_stages.append({"sop_id": sop.id, "group_id": group.id, "member_id": member.id,
                                              "stage": stage, "since": to_db(now)})
             anchor = began.get(member.id) or member.joined_at
+            view = member.template_view(now)
             for a in planner.member_actions(sop, group, member.id, anchor.astimezone(sop.timezone).date(), stage,
                                             since.astimezone(sop.timezone).date() if since else None):
-                if a.due >= now and a.key not in have:
+                if a.due >= now and a.key not in have and _for_member(sop.steps[a.step_index], view, group):
                     have.add(a.key)
                     action = action_row(a, version_id, now)
                     action["data"] = {"member": {"id": member.id, "name": member.name}}
