@@ -8,7 +8,7 @@ the parts an event triggers — is decided here, without I/O or a clock of its o
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Hashable
+from typing import Any, Hashable, Mapping
 
 from sopengine.kinds import StepBase
 from sopengine.model.actions import PlannedAction, PlanningError, Window
@@ -52,10 +52,12 @@ class LedgerPlanner:
             raise PlanningError(getattr(exc, "step", None), str(exc)) from exc
 
     def member_actions(self, sop: Sop, group: Group, member_id: str, joined: date, stage: str | None = None,
-                       since: date | None = None, only_stage: bool = False) -> list[PlannedAction]:
+                       since: date | None = None, only_stage: bool = False,
+                       member: Mapping[str, Any] | None = None) -> list[PlannedAction]:
         """The actions of ``sop``'s ``audience: member`` steps for one member (see :func:`plan_member`)."""
         try:
-            return plan_member(sop, group, member_id, joined, stage=stage, since=since, only_stage=only_stage)
+            return plan_member(sop, group, member_id, joined, stage=stage, since=since, only_stage=only_stage,
+                               member=member)
         except TemplateProblem as exc:
             raise PlanningError(getattr(exc, "step", None), str(exc)) from exc
 

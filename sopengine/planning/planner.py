@@ -226,16 +226,29 @@ def plan(
     return actions
 
 
+def _picks(step: StepBase, member: Mapping[str, Any], group: Group) -> bool:
+    """Whether a member step's ``where`` holds for ``member`` (no rule: everyone; a rule that
+    cannot be evaluated for them: no)."""
+    if step.where is None or not step.where_picks_members:
+        return True
+    try:
+        return bool(compile_condition(step.where)({"member": member, "group": group.template_view()}))
+    except TemplateProblem:
+        return False
+
+
 def plan_member(sop: Sop, group: Group, member_id: str, joined: date, *, stage: str | None = None,
-                since: date | None = None, only_stage: bool = False,
+                since: date | None = None, only_stage: bool = False, member: Mapping[str, Any] | None = None,
                 calendars: CalendarLookup = calendar_for) -> list[PlannedAction]:
     """The actions of ``sop``'s ``audience: member`` steps for one member who joined ``group`` on
     ``joined``: their days count from that day (day 0), inside the group's life; a step of the
     member's ``stage`` counts from ``since``, the day they entered it (``only_stage``: those
     alone). Each key names the member (``sop/step[/part]/m.ID/group/due``), so planning again
-    finds the same actions."""
+    finds the same actions. ``member`` (their template view): a step whose ``where`` does not
+    hold for them is left out."""
     steps = [(i, s) for i, s in enumerate(sop.steps) if s.audience == "member"
-             and ((s.stage is None and not only_stage) or (s.stage is not None and s.stage == stage))]
+             and ((s.stage is None and not only_stage) or (s.stage is not None and s.stage == stage))
+             and (member is None or _picks(s, member, group))]
     if not steps:
         return []
     segment = member_segment(member_id)

@@ -53,9 +53,11 @@ class Planner(Protocol):
         """The pair's timed actions due in ``window``, unrendered, sorted by due."""
 
     def member_actions(self, sop: Sop, group: Group, member_id: str, joined: date, stage: str | None = None,
-                       since: date | None = None, only_stage: bool = False) -> list[PlannedAction]:
+                       since: date | None = None, only_stage: bool = False,
+                       member: Mapping[str, Any] | None = None) -> list[PlannedAction]:
         """The actions of ``sop``'s per-member steps for one member who joined on ``joined``
-        (those of ``stage`` counted from ``since``; ``only_stage``: those alone)."""
+        (those of ``stage`` counted from ``since``; ``only_stage``: those alone; ``member``: their
+        template view, for the steps' ``where``)."""
 
     def timing_of(self, sop: Sop, version_id: int, group: Group, window: Window) -> Hashable | None:
         """A key shared by every group whose plan differs from this one's only by the group id

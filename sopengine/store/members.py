@@ -129,18 +129,6 @@ def start_journeys(conn: Connection, sop_id: str, group_id: str, now: datetime) 
         conn.execute(insert(member_journeys), fresh)
 
 
-def _for_member(step: Any, member: Mapping[str, Any], group: Group) -> bool:
-    """Whether a member step's ``where`` holds for this member (no rule: everyone)."""
-    if step.where is None or not step.where_picks_members:
-        return True
-    from sopengine.rendering.templating import TemplateProblem, compile_condition
-
-    try:
-        return bool(compile_condition(step.where)({"member": member, "group": group.template_view()}))
-    except TemplateProblem:
-        return False
-
-
 def plan_member_steps(store: Database, conn: Connection, now: datetime, group_ids: Collection[str] | None = None,
                       member_id: str | None = None) -> int:
     """Plan the ``audience: member`` steps of the SOPs each group is enrolled in, for its present
@@ -184,8 +172,8 @@ def plan_member_steps(store: Database, conn: Connection, now: datetime, group_id
             anchor = began.get(member.id) or member.joined_at
             view = member.template_view(now)
             for a in planner.member_actions(sop, group, member.id, anchor.astimezone(sop.timezone).date(), stage,
-                                            since.astimezone(sop.timezone).date() if since else None):
-                if a.due >= now and a.key not in have and _for_member(sop.steps[a.step_index], view, group):
+                                            since.astimezone(sop.timezone).date() if since else None, member=view):
+                if a.due >= now and a.key not in have:
                     have.add(a.key)
                     action = action_row(a, version_id, now)
                     action["data"] = {"member": {"id": member.id, "name": member.name}}
@@ -229,7 +217,8 @@ def update_member_stages(store: Database, now: datetime, actor: str) -> list[str
                 if member.joined_at is not None:
                     planned = [a for a in planner.member_actions(
                         sop, group, member.id, member.joined_at.astimezone(sop.timezone).date(), stage,
-                        now.astimezone(sop.timezone).date(), only_stage=True) if a.due >= now]
+                        now.astimezone(sop.timezone).date(), only_stage=True, member=member.template_view(now))
+                        if a.due >= now]
                     _insert_planned(conn, planned, version_id, member, now)
                 line = f"member {member.name} of {group.id}: {held.stage if held else '-'} → {stage} ({sop.id})"
                 write_audit(conn, now, actor, [{"group_id": group.id, "sop_id": sop.id, "detail": line}])
