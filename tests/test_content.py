@@ -184,3 +184,24 @@ def test_mini_programs_and_mentions_by_name(tmp_path, host, store):
     assert task.instruction.endswith("（发送时 @小美 @一群的班长）")
     assert [a["kind"] for a in task.attachments] == ["image", "link", "miniprogram"]
     assert task.attachments[2]["appid"] == "wx1234567890" and task.attachments[2]["page"] == "pages/checkin?day=1"
+
+
+def test_the_html_task_sheet_shows_the_poster_to_save(tmp_path, host, store_url):
+    from click.testing import CliRunner
+
+    from sopengine.cli import main
+    from sopengine.daemon.clock import VirtualClock
+    from sopengine.daemon.runner import Daemon
+    from sopengine.planning.ledger_planner import LedgerPlanner
+    from sopengine.store import Store
+    from sopengine_wechat import WeChatTaskChannel
+
+    ws = workspace(tmp_path, host)
+    store = Store.open(store_url, host.kinds, planner=LedgerPlanner())
+    store.apply(ws.sops, ws.groups, datetime(2026, 9, 30, tzinfo=SH))
+    Daemon(store, {"wechat": WeChatTaskChannel()}, VirtualClock(datetime(2026, 9, 30, tzinfo=SH))).run(
+        until=datetime(2026, 10, 1, 12, tzinfo=SH))
+    store.close()
+    page = CliRunner().invoke(main, ["tasks", "--date", "2026-10-01", "--format", "html", "--db", store_url]).stdout
+    assert f'src="data:image/png;base64,{base64.b64encode(PNG).decode()}"' in page
+    assert "第1课回放" in page and "https://example.com/replay/1" in page

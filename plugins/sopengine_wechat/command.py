@@ -35,9 +35,22 @@ def tasks_command(operator: str | None, day: datetime | None, tz: str, fmt: str,
     if fmt == "xlsx":
         echo_bytes(xlsx_bytes(rows, say("sheet.name", day=f"{local_day:%m-%d}")), file="tasks.xlsx")
         return
-    render = {"md": lambda: markdown(rows, title), "html": lambda: html_page(rows, title),
+    render = {"md": lambda: markdown(rows, title), "html": lambda: html_page(rows, title, images(db_url, rows)),
               "csv": lambda: csv_text(rows), "json": lambda: json_text(rows)}[fmt]
     click.echo(render(), nl=False)
+
+
+def images(db_url: str | None, rows: list[SheetRow]) -> dict[str, bytes]:
+    """SHA-256 → bytes of the image files the sheet's tasks carry, from the ledger (a
+    self-contained page shows them to save and forward)."""
+    wanted = {a["sha256"] for r in rows for a in r.task.attachments if a.get("kind") == "image" and a.get("sha256")}
+    if not wanted:
+        return {}
+    store = open_store(db_url, plugin_host(), create=False)
+    try:
+        return {sha: data for sha in sorted(wanted) if (data := store.media(sha)) is not None}
+    finally:
+        store.close()
 
 
 def build_sheet(db_url: str | None, local_day: date, zone: ZoneInfo, operator: str | None,
