@@ -216,11 +216,11 @@ class Daemon:
 
     def _carry_out_thens(self, now: datetime) -> None:
         """Each ended life's ``then:`` (a group moving to another SOP), once; a line each."""
-        revision = self.store.revision()
+        revision = self.store.setup_revision()
         if revision == self._then_revision and (self._then_at is None or now < self._then_at):
             return  # nothing changed, and nothing is due yet
         done, self._then_at = self.store.apply_thens(now, self.owner)
-        self._then_revision = self.store.revision()
+        self._then_revision = self.store.setup_revision()
         for line in done:
             self.log.info("then", extra={"fields": {"detail": line}})
 

@@ -59,7 +59,7 @@ class NoticeDesk:
         """Plan the notices of the tasks around ``now`` (when the ledger changed, or the span has
         moved on); returns notice rows written. While nobody has ``notify:`` and no notice waits,
         this reads only the ledger's revision, and the desk sends nothing."""
-        revision = self.store.revision()
+        revision = self.store.setup_revision()  # a confirmation only takes tasks away: dispatch sees it
         if revision == self._planned_revision and (
                 not self._active or (self._planned_at is not None and now - self._planned_at < REPLAN_EVERY)):
             return 0

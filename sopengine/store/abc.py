@@ -324,6 +324,11 @@ class DataStore(ABC):
         """A change counter: it moves whenever anything but dispatching changes the ledger."""
 
     @abstractmethod
+    def setup_revision(self) -> int:
+        """Counter of changes to what is planned (applies, events, imports, pauses): it does not
+        move when a person confirms or skips a task."""
+
+    @abstractmethod
     def checkpoint(self) -> None:
         """Tidy the database's own files when idle (SQLite's write-ahead log); may do nothing."""
 

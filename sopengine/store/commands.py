@@ -62,7 +62,7 @@ def transition(store: Database, key: str, to_state: str, allowed_from: frozenset
         conn.execute(update(actions).where(actions.c.id == row.id).values(**values))  # locked since read
         write_audit(conn, now, actor, [{"action_key": key, "group_id": row.group_id, "sop_id": row.sop_id,
                                         "from_state": row.state, "to_state": to_state, "detail": reason}])
-        bump_revision(conn)
+        bump_revision(conn, setup=False)
         return str(row.state)
 
 

@@ -26,6 +26,10 @@ from sopengine.store.bulk import driver_time, insert_rows
 from sopengine.store.tables import meta, sop_versions
 
 
+#: The ``meta`` key of :meth:`Database.setup_revision`.
+SETUP_REVISION = "setup_revision"
+
+
 @dataclass
 class Database:
     """A migrated database plus caches of immutable SOP versions, and the planner that decides
@@ -112,6 +116,11 @@ class Database:
         with self.engine.connect() as conn:
             return read_revision(conn)
 
+    def setup_revision(self) -> int:
+        """The counter of changes to what is planned (not moved by confirmations or outcomes)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(meta.c.value).where(meta.c.key == SETUP_REVISION)).scalar() or 0)
+
 
 @contextmanager
 def writing(store: Database) -> Iterator[Connection]:
@@ -128,13 +137,18 @@ def writing(store: Database) -> Iterator[Connection]:
         yield conn
 
 
-def bump_revision(conn: Connection) -> None:
+def bump_revision(conn: Connection, *, setup: bool = True) -> None:
     """Mark that the ledger changed outside the daemon's own dispatching.
 
-    One increment in SQL, so two transactions bumping at once both count (the row is there from
-    the first migration on: :func:`.database.migrate`)."""
+    ``setup`` (the default): what is planned may have changed too (an apply, an event, an
+    import, a pause), so the setup revision moves as well; a person's confirmation or skip moves
+    only the revision. One increment in SQL, so two transactions bumping at once both count (the
+    revision row is there from the first migration on: :func:`.database.migrate`)."""
     conn.execute(update(meta).where(meta.c.key == "revision")
                  .values(value=cast(cast(meta.c.value, Integer) + 1, String)))
+    if setup and not conn.execute(update(meta).where(meta.c.key == SETUP_REVISION)
+                                  .values(value=cast(cast(meta.c.value, Integer) + 1, String))).rowcount:
+        conn.execute(meta.insert().values(key=SETUP_REVISION, value="1"))  # a ledger from before it
 
 
 def write_audit(conn: Connection, at: datetime, actor: str, rows: Iterable[Mapping[str, Any]]) -> None:
