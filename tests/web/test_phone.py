@@ -5,6 +5,8 @@ operator's link neither sees nor confirms it."""
 from __future__ import annotations
 
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.support.ui import WebDriverWait
 
 from .conftest import NOON
 
@@ -40,9 +42,12 @@ def test_open_copy_confirm_on_a_phone(browser, workspace):
         browser.execute_script("return window.__copied")[0].strip() == text.strip()
     assert "已复制" in copy.text
     task.find_element(By.CSS_SELECTOR, "button.done").click()
-    done = browser.find_element(By.CSS_SELECTOR, f'#section-done article[data-key="{key}"]')
-    assert "小雅" in done.find_element(By.CSS_SELECTOR, ".confirmed").text
-    assert done.find_elements(By.CSS_SELECTOR, "button.undo")  # can be taken back for a few minutes
+    # as a person sees it: once the page has come back (the list's own refresh may get there first)
+    confirmed = f'#section-done article[data-key="{key}"] .confirmed'
+    WebDriverWait(browser, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
+        lambda b: "小雅" in b.find_element(By.CSS_SELECTOR, confirmed).text)
+    # can be taken back for a few minutes
+    assert browser.find_elements(By.CSS_SELECTOR, f'#section-done article[data-key="{key}"] button.undo')
     assert workspace.store.list_actions(key=key)[0].state == "done"
     assert workspace.store.confirmations([key])[key].actor == "operator:xiaoya"
 
