@@ -5,11 +5,11 @@ joins, cancelled when they leave; keys name the member. On SQLite and PostgreSQL
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sopengine import load_workspace
+from sopengine.loading.members_file import MemberRow as Row
 from sopengine.daemon.clock import VirtualClock
 from sopengine.daemon.runner import Daemon
 from sopengine_wechat import WeChatTaskChannel
@@ -42,15 +42,6 @@ groups:
 """
 
 
-@dataclass
-class Row:
-    group_id: str
-    id: str
-    name: str
-    joined_at: datetime | None = None
-    left_at: datetime | None = None
-    tags: tuple[str, ...] = ()
-    facts: dict = field(default_factory=dict)  # type: ignore[type-arg]
 
 
 def at(day: int, hour: int = 0, minute: int = 0) -> datetime:

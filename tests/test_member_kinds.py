@@ -5,11 +5,11 @@ between two imports), the cleanup task names exactly the members silent for 90 d
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sopengine import load_workspace
+from sopengine.loading.members_file import MemberRow as Row
 from sopengine.daemon.clock import VirtualClock
 from sopengine.daemon.runner import Daemon
 from sopengine.operators.sheet import build_sheet
@@ -46,18 +46,6 @@ groups:
 """
 
 
-@dataclass
-class Row:
-    group_id: str
-    id: str
-    name: str
-    joined_at: datetime | None = None
-    left_at: datetime | None = None
-    tags: tuple[str, ...] = ()
-    facts: dict | None = None  # type: ignore[type-arg]
-
-    def __post_init__(self) -> None:
-        self.facts = dict(self.facts or {})
 
 
 def at(month: int, day: int, hour: int = 0) -> datetime:

@@ -90,17 +90,7 @@ steps:
 
 
 def test_then_at_a_step_starts_a_journey_for_each_member(store, host, tmp_path):
-    from dataclasses import dataclass, field
-
-    @dataclass
-    class Row:
-        group_id: str
-        id: str
-        name: str
-        joined_at: datetime | None = None
-        left_at: datetime | None = None
-        tags: tuple[str, ...] = ()
-        facts: dict = field(default_factory=dict)  # type: ignore[type-arg]
+    from sopengine.loading.members_file import MemberRow as Row
 
     camp = CAMP.replace("then: {move_to: alumni, add_tags: [graduated], remove_tags: [camp]}",
                         "then: {members_to: followup, at: morning}")
