@@ -12,10 +12,11 @@ one daemon at a time, and a crashed daemon's expired leases are claimed again.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any, Sequence
 
-from sqlalchemy import select, union_all, update
+from sqlalchemy import bindparam, select, union_all, update
 
 from sopengine.store import states
 from sopengine.store.bulk import in_chunks
@@ -35,9 +36,11 @@ class ClaimedAction(ActionRecord):
     progress: int
 
 
-def claim_due(store: Database, now: datetime, owner: str, limit: int, lease: timedelta) -> list[ClaimedAction]:
-    """Lease up to ``limit`` due actions of unpaused groups and SOPs, oldest first."""
-    now_db = to_db(now)
+@lru_cache(maxsize=16)
+def _candidates(limit: int) -> Any:
+    """The statement that picks the next ``limit`` due actions, built once per limit (building it
+    costs more than running it when nothing is due): ``now`` is a bound parameter."""
+    now_db: Any = bindparam("now")
     # scanned once per claim however many ranges below read them (a CTE read twice is materialized)
     paused_groups = select(groups.c.id).where(groups.c.paused.is_(True)).cte("paused_groups")
     paused_sops = select(sops.c.id).where(sops.c.paused.is_(True)).cte("paused_sops")
@@ -55,17 +58,22 @@ def claim_due(store: Database, now: datetime, owner: str, limit: int, lease: tim
     ranges.append(ready(actions.c.state == states.DUE, actions.c.lease_owner.is_not(None),
                         actions.c.lease_expires_at < now_db))  # a crashed daemon's
     merged = union_all(*(select(*r.c) for r in ranges)).subquery("ready")
-    candidates = select(merged.c.id, merged.c.state).order_by(
-        *(merged.c[c.name] for c in CLAIM_ORDER)).limit(limit)
+    return select(merged.c.id, merged.c.state).order_by(*(merged.c[c.name] for c in CLAIM_ORDER)).limit(limit)
+
+
+def claim_due(store: Database, now: datetime, owner: str, limit: int, lease: timedelta) -> list[ClaimedAction]:
+    """Lease up to ``limit`` due actions of unpaused groups and SOPs, oldest first."""
+    now_db = to_db(now)
+    candidates = _candidates(limit)
     leased = {"state": states.DUE, "lease_owner": owner, "lease_expires_at": to_db(now + lease), "updated_at": now_db}
     with writing(store) as conn:  # SQLite: chooses under the write lock
         if conn.dialect.name == "postgresql":
             chosen = candidates.subquery("chosen")
             claimed = [_claimed(r, r.previous_state) for r in conn.execute(
                 update(actions).where(actions.c.id == chosen.c.id).values(leased)
-                .returning(chosen.c.state.label("previous_state"), *_CLAIMED_COLUMNS))]
+                .returning(chosen.c.state.label("previous_state"), *_CLAIMED_COLUMNS), {"now": now_db})]
         else:
-            before = {r.id: r.state for r in conn.execute(candidates)}
+            before = {r.id: r.state for r in conn.execute(candidates, {"now": now_db})}
             claimed = [_claimed(r, before[r.id]) for ids in in_chunks(conn, list(before)) for r in conn.execute(
                 update(actions).where(actions.c.id.in_(ids)).values(leased).returning(*_CLAIMED_COLUMNS))]
         if not claimed:

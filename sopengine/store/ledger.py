@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import and_, case, false, literal, not_, select, update
+from sqlalchemy import and_, bindparam, case, false, literal, not_, select, update
 from sqlalchemy.engine import Connection
 
 from sopengine.store import states
@@ -27,32 +28,42 @@ def sweep_deadlines(store: Database, now: datetime, manual_channels: Iterable[st
     or deferral that would be is recorded as missed instead), so the sweep reads the claim index:
     only actions already due are candidates.
     """
-    manual = sorted(set(manual_channels))
     now_db = to_db(now)
-    by_person = actions.c.channel.in_(manual) if manual else false()
-    missed_reason = case((actions.c.last_result.is_(None), literal("past due + grace")),
-                         else_=literal("past due + grace; last result: ") + actions.c.last_result)
     changes: list[tuple[str, str, str]] = []
     audits: list[dict[str, Any]] = []
     with writing(store) as conn:
-        for from_state in (states.DUE, states.PLANNED, states.RETRYING):
-            if from_state == states.DUE:  # handed out and not being sent right now
-                where = and_(actions.c.state == states.DUE, actions.c.lease_owner.is_(None))
-            else:
-                where = and_(actions.c.state == from_state, actions.c.next_attempt_at < now_db)
-            where = and_(where, actions.c.deadline < now_db)
-            for to_state, whose, reason in ((states.OVERDUE, by_person, literal(OVERDUE_REASON)),
-                                            (states.MISSED, not_(by_person), missed_reason)):
-                values: dict[str, Any] = {"state": to_state, "reason": reason, "updated_at": now_db}
-                if to_state == states.MISSED:
-                    values["finished_at"] = now_db
-                for row in conn.execute(update(actions).where(where, whose).values(**values).returning(
-                        actions.c.key, actions.c.group_id, actions.c.sop_id, actions.c.reason)):
-                    audits.append({"action_key": row.key, "group_id": row.group_id, "sop_id": row.sop_id,
-                                   "from_state": from_state, "to_state": to_state, "detail": row.reason})
-                    changes.append((row.key, from_state, to_state))
+        for from_state, to_state, statement in _sweeps(tuple(sorted(set(manual_channels)))):
+            for row in conn.execute(statement, {"now": now_db}):
+                audits.append({"action_key": row.key, "group_id": row.group_id, "sop_id": row.sop_id,
+                               "from_state": from_state, "to_state": to_state, "detail": row.reason})
+                changes.append((row.key, from_state, to_state))
         write_audit(conn, now, actor, audits)
     return changes
+
+
+@lru_cache(maxsize=8)
+def _sweeps(manual: tuple[str, ...]) -> list[tuple[str, str, Any]]:
+    """(from, to, the UPDATE … RETURNING) of each sweep, built once per set of channels people
+    work (building them costs more than running them on a quiet ledger); ``now`` is a parameter."""
+    now_db: Any = bindparam("now")
+    by_person = actions.c.channel.in_(manual) if manual else false()
+    missed_reason = case((actions.c.last_result.is_(None), literal("past due + grace")),
+                         else_=literal("past due + grace; last result: ") + actions.c.last_result)
+    out: list[tuple[str, str, Any]] = []
+    for from_state in (states.DUE, states.PLANNED, states.RETRYING):
+        if from_state == states.DUE:  # handed out and not being sent right now
+            where = and_(actions.c.state == states.DUE, actions.c.lease_owner.is_(None))
+        else:
+            where = and_(actions.c.state == from_state, actions.c.next_attempt_at < now_db)
+        where = and_(where, actions.c.deadline < now_db)
+        for to_state, whose, reason in ((states.OVERDUE, by_person, literal(OVERDUE_REASON)),
+                                        (states.MISSED, not_(by_person), missed_reason)):
+            values: dict[str, Any] = {"state": to_state, "reason": reason, "updated_at": now_db}
+            if to_state == states.MISSED:
+                values["finished_at"] = now_db
+            out.append((from_state, to_state, update(actions).where(where, whose).values(**values).returning(
+                actions.c.key, actions.c.group_id, actions.c.sop_id, actions.c.reason)))
+    return out
 
 
 #: Why an operator task is overdue.
@@ -67,24 +78,34 @@ def next_wakeup(store: Database, now: datetime) -> datetime | None:
     of a waiting action already due but not claimed (paused) or of an operator task; a lease
     running out. Every part reads an index range, never the whole ledger.
     """
-    unpaused = (actions.c.group_id.not_in(select(groups.c.id).where(groups.c.paused.is_(True))),
-                actions.c.sop_id.not_in(select(sops.c.id).where(sops.c.paused.is_(True))))
     now_db = to_db(now)
     with store.engine.connect() as conn:
-        times = []
-        for state in (states.PLANNED, states.RETRYING):
-            times.append(_soonest(conn, actions.c.next_attempt_at, actions.c.state == state, *unpaused))
-            times.append(_soonest(conn, actions.c.next_attempt_at, actions.c.state == state,
-                                  actions.c.next_attempt_at > now_db))
-            times.append(_after(_soonest(conn, actions.c.deadline, actions.c.state == state,
-                                         actions.c.next_attempt_at <= now_db)))
-        times.append(_after(_soonest(conn, actions.c.deadline, actions.c.state == states.DUE,
-                                     actions.c.lease_owner.is_(None))))
-        # a claim takes over a lease once it has run out ("lease_expires_at < now"): just after it
-        times.append(_after(_soonest(conn, actions.c.lease_expires_at, actions.c.state == states.DUE,
-                                     actions.c.lease_owner.is_not(None))))
-    found = [t for t in times if t is not None]
+        times = [conn.execute(statement, {"now": now_db}).scalar() for statement in _wakeup_statements()]
+    # the deadline sweep uses "deadline < now", and a claim takes over a lease once it has run
+    # out ("lease_expires_at < now"): wake just after those
+    found = [t if i in _SOONEST_AS_IS else t + timedelta(seconds=1) for i, t in enumerate(times) if t is not None]
     return aware(min(found)) if found else None
+
+
+#: Which of :func:`_wakeup_statements` give a moment as it is (the others: a deadline or a lease end).
+_SOONEST_AS_IS = frozenset({0, 1, 3, 4})
+
+
+@lru_cache(maxsize=1)
+def _wakeup_statements() -> list[Any]:
+    """The statements of :func:`next_wakeup`, built once (``now`` is a parameter), each reading
+    one index range in order and stopping at its first row."""
+    now_db: Any = bindparam("now")
+    unpaused = (actions.c.group_id.not_in(select(groups.c.id).where(groups.c.paused.is_(True))),
+                actions.c.sop_id.not_in(select(sops.c.id).where(sops.c.paused.is_(True))))
+    out = []
+    for state in (states.PLANNED, states.RETRYING):
+        out.append(_soonest(actions.c.next_attempt_at, actions.c.state == state, *unpaused))
+        out.append(_soonest(actions.c.next_attempt_at, actions.c.state == state, actions.c.next_attempt_at > now_db))
+        out.append(_soonest(actions.c.deadline, actions.c.state == state, actions.c.next_attempt_at <= now_db))
+    out.append(_soonest(actions.c.deadline, actions.c.state == states.DUE, actions.c.lease_owner.is_(None)))
+    out.append(_soonest(actions.c.lease_expires_at, actions.c.state == states.DUE, actions.c.lease_owner.is_not(None)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -106,15 +127,10 @@ def due_soon(store: Database, start: datetime, end: datetime, limit: int) -> Due
     return DueSoon(frozenset(r[0] for r in rows), frozenset(r[1] for r in rows))
 
 
-def _soonest(conn: Connection, column: Any, *where: Any) -> datetime | None:
+def _soonest(column: Any, *where: Any) -> Any:
     """The smallest ``column`` among actions matching ``where`` (ORDER BY … LIMIT 1, so an index
     walk can stop at the first match instead of aggregating a million rows)."""
-    return conn.execute(select(column).where(*where, column.is_not(None)).order_by(column).limit(1)).scalar()
-
-
-def _after(deadline: datetime | None) -> datetime | None:
-    # the deadline sweep uses "deadline < now": wake just after it
-    return None if deadline is None else deadline + timedelta(seconds=1)
+    return select(column).where(*where, column.is_not(None)).order_by(column).limit(1)
 
 
 def recent_sends(store: Database, targets: Iterable[str], since: datetime) -> dict[str, list[datetime]]:
