@@ -9,12 +9,13 @@ never touched. Applying the same files twice changes nothing.
 from __future__ import annotations
 
 import dataclasses
+from functools import lru_cache
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from sopengine.model.definition import definition_hash, sop_definition
@@ -251,16 +252,30 @@ def _unenroll(conn: Connection, sop_id: str, group_id: str, now: datetime, actor
     return change
 
 
+@lru_cache(maxsize=1)
+def _extensions() -> tuple[Any, Any]:
+    """(whether any pair needs planning further, the pairs that do, locked), built once: the
+    daemon asks every step, and most steps nothing is due (``threshold`` is a parameter)."""
+    threshold: Any = bindparam("threshold")
+    due = and_(enrollments.c.active.is_(True), enrollments.c.persistent.is_(True),
+               enrollments.c.planned_until < threshold, groups.c.dissolved_at.is_(None))
+    joined = enrollments.join(groups, groups.c.id == enrollments.c.group_id)
+    return (select(enrollments.c.sop_id).select_from(joined).where(due).limit(1),
+            select(enrollments, groups).select_from(joined).where(due).with_for_update(of=enrollments))
+
+
 def extend_horizons(store: Database, now: datetime) -> int:
-    """Plan persistent SOPs further ahead as time passes; returns actions added."""
+    """Plan persistent SOPs further ahead as time passes; returns actions added. Takes the write
+    lock only when some pair is due for it."""
     planner = store.planner_or_raise()
-    threshold = to_db(now + planner.horizon - timedelta(days=1))
+    threshold = {"threshold": to_db(now + planner.horizon - timedelta(days=1))}
+    any_due, pairs = _extensions()
+    with store.engine.connect() as conn:
+        if conn.execute(any_due, threshold).first() is None:
+            return 0
     added = 0
     with writing(store) as conn:  # an apply re-planning or un-enrolling a pair waits, or is waited for
-        due = conn.execute(select(enrollments, groups).join(groups, groups.c.id == enrollments.c.group_id).where(and_(
-            enrollments.c.active.is_(True), enrollments.c.persistent.is_(True),
-            enrollments.c.planned_until < threshold, groups.c.dissolved_at.is_(None)))
-            .with_for_update(of=enrollments)).all()
+        due = conn.execute(pairs, threshold).all()
         for row in due:
             sop = store.sop_version(row.version_id, conn)
             group = group_from_row(row)
