@@ -242,22 +242,10 @@ class Dispatcher:
         if isinstance(result, Permanent):
             return Outcome(c, states.FAILED, reason=result.reason, last_result=f"permanent: {result.reason}",
                            progress=progress, count_attempt=True, attempts=records)
-        failed = c.attempts + 1
-        retry_at = self.now() + self.policy.delay(failed, result.retry_after)
-        last = f"retryable: {result.reason}"
-        if failed >= self.policy.max_attempts:
-            return Outcome(c, states.FAILED, reason=f"gave up after {failed} attempts: {result.reason}",
-                           last_result=last, progress=progress, count_attempt=True, attempts=records)
-        if result.maybe_delivered and failed >= self.policy.max_uncertain_attempts:
-            return Outcome(c, states.FAILED, reason=(
-                f"gave up after {failed} attempts that may each have been delivered (check the group before "
-                f"retrying): {result.reason}"), last_result=last, progress=progress, count_attempt=True,
-                attempts=records)
-        if retry_at > c.deadline:
-            return Outcome(c, states.MISSED, reason=f"next retry would be past due + grace: {result.reason}",
-                           last_result=last, progress=progress, count_attempt=True, attempts=records)
-        return Outcome(c, states.RETRYING, next_attempt_at=retry_at, last_result=last, progress=progress,
-                       count_attempt=True, attempts=records)
+        verdict = self.policy.after(result, c.attempts + 1, self.now(), c.deadline)
+        return Outcome(c, verdict.state, reason=verdict.reason, next_attempt_at=verdict.next_attempt_at,
+                       last_result=f"retryable: {result.reason}", progress=progress, count_attempt=True,
+                       attempts=records)
 
 
 def _rate_limited_until(sent: Sequence[datetime], limit: RateLimit, now: datetime) -> datetime | None:

@@ -198,15 +198,8 @@ class NoticeDesk:
         if isinstance(result, Permanent):
             return NoticeOutcome(notice, states.FAILED, reason=result.reason, last_result=f"permanent: {result.reason}",
                                  progress=progress, attempts=records)
-        failed = notice.attempts + 1
-        last = f"retryable: {result.reason}"
-        retry_at = now() + self.policy.delay(failed, result.retry_after)
-        if failed >= self.policy.max_attempts:
-            return NoticeOutcome(notice, states.FAILED, reason=f"gave up after {failed} attempts: {result.reason}",
-                                 last_result=last, progress=progress, attempts=records)
-        if retry_at > notice.deadline:
-            return NoticeOutcome(notice, states.MISSED, reason=f"next retry would be too late: {result.reason}",
-                                 last_result=last, progress=progress, attempts=records)
-        return NoticeOutcome(notice, states.RETRYING, last_result=last, next_attempt_at=retry_at, progress=progress,
-                             attempts=records)
+        verdict = self.policy.after(result, notice.attempts + 1, now(), notice.deadline,
+                                    late="past the time it was worth sending")
+        return NoticeOutcome(notice, verdict.state, reason=verdict.reason, last_result=f"retryable: {result.reason}",
+                             next_attempt_at=verdict.next_attempt_at, progress=progress, attempts=records)
 
