@@ -24,7 +24,7 @@ from sopengine.store import (
 from sopengine.planning.planner import step_is_manual
 from sopengine.rendering.actions import outbound
 from sopengine.rendering.templating import TemplateProblem, precompile
-from sopengine.daemon.redact import redact, secrets_named
+from sopengine.daemon.redact import redact_recorded, secrets_named
 from sopengine.daemon.retry import RetryPolicy
 
 
@@ -146,12 +146,7 @@ class Dispatcher:
     def _redacted(self, outcome: Outcome, row: StoredGroup | None) -> Outcome:
         """``outcome`` with secrets masked in everything it records (see :mod:`.redact`)."""
         settings = row.group.channels.get(outcome.action.channel) or {} if row is not None else {}
-        secrets = secrets_named(settings, self.env)
-        outcome.reason = redact(outcome.reason, secrets)
-        outcome.last_result = redact(outcome.last_result, secrets)
-        for attempt in outcome.attempts:
-            attempt.detail = redact(attempt.detail, secrets) or ""
-        return outcome
+        return redact_recorded(outcome, secrets_named(settings, self.env))
 
     def _one(self, c: ClaimedAction, row: StoredGroup | None, recent: dict[str, list[datetime]]) -> Outcome:
         if row is None:

@@ -10,7 +10,20 @@ replaced by ``***``.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping, Protocol, Sequence, TypeVar
+
+
+class Recorded(Protocol):
+    """What the daemon records of a send (an action's outcome, a notice's)."""
+
+    reason: str | None
+    last_result: str | None
+
+    @property
+    def attempts(self) -> Sequence[Any]: ...
+
+
+R = TypeVar("R", bound=Recorded)
 
 #: Credentials by shape: query parameters, Slack tokens and webhook paths, bearer tokens.
 _SHAPES = re.compile(
@@ -48,3 +61,14 @@ def redact(text: str | None, secrets: Iterable[str] = ()) -> str | None:
     for secret in sorted(set(secrets), key=len, reverse=True):
         text = text.replace(secret, "***")
     return _SHAPES.sub(_shape, text)
+
+
+def redact_recorded(outcome: R, secrets: Iterable[str]) -> R:
+    """``outcome`` (an action's or a notice's) with ``secrets`` and credential shapes masked in
+    everything it records: its reason, last result and each attempt's detail. Returns it."""
+    secrets = list(secrets)
+    outcome.reason = redact(outcome.reason, secrets)
+    outcome.last_result = redact(outcome.last_result, secrets)
+    for attempt in outcome.attempts:
+        attempt.detail = redact(attempt.detail, secrets) or ""
+    return outcome

@@ -16,7 +16,7 @@ from typing import Any, Callable, Collection, Mapping, Sequence
 
 from sopengine.channels import Channel, ChannelConfigError, Ok, OutboundAction, Permanent, Retryable, Target
 from sopengine.daemon.dispatcher import attempt_record
-from sopengine.daemon.redact import redact, secrets_named
+from sopengine.daemon.redact import redact_recorded, secrets_named
 from sopengine.daemon.retry import RetryPolicy
 from sopengine.model.operators import Operator, Roster
 from sopengine.notices.planning import TaskSlot, plan_notices
@@ -125,12 +125,7 @@ class NoticeDesk:
             outcome = self._one(notice, op, roster, now)
         except Exception as exc:  # one notice's bad data fails that notice alone
             outcome = NoticeOutcome(notice, states.FAILED, reason=f"cannot be sent: {type(exc).__name__}: {exc}")
-        secrets = secrets_named(op.notify_settings, self.env) if op is not None else set()
-        outcome.reason = redact(outcome.reason, secrets)
-        outcome.last_result = redact(outcome.last_result, secrets)
-        for attempt in outcome.attempts:
-            attempt.detail = redact(attempt.detail, secrets) or ""
-        return outcome
+        return redact_recorded(outcome, secrets_named(op.notify_settings, self.env) if op is not None else ())
 
     def _one(self, notice: StoredNotice, op: Operator | None, roster: Roster,
              now: Callable[[], datetime]) -> NoticeOutcome:
