@@ -26,6 +26,7 @@ from sopengine.kinds.base import PASTE
 from sopengine.kinds.survey import survey_text
 from sopengine.model.operators import Operator, Roster
 from sopengine.operators.tasks import OperatorTask, SheetRow, operator_task, unusable_task
+from sopengine.model.content import Attachment, image_type
 from sopengine.words import language, say, word
 from sopengine.rendering.actions import outbound
 from sopengine.cli.common import echo_bytes
@@ -52,14 +53,14 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 __all__ = [
-    "build_sheet", "Capabilities", "Channel", "ChannelConfigError", "ChannelContext", "ChannelFactory",
-    "check_env_setting", "check_robot_settings", "DB_OPTION", "echo_bytes", "env_setting", "errcode_result",
-    "HandedOver", "HandsOver", "hookimpl", "id_list_setting", "language", "Ok", "open_store", "Operator",
-    "operator_task", "OperatorInstruction", "OperatorTask", "outbound", "OutboundAction", "Part", "PartTraits",
-    "PASTE", "Permanent", "plugin_host", "post_json", "Quota", "RateLimit", "redact", "RegisterChannel",
-    "RegisterCommand", "RegisterEvent", "RegisterFilter", "RegisterKind", "render_template", "require_env",
-    "retry_after", "Retryable", "robot_address", "Roster", "safe_cell", "say", "SendResult", "SettingProblem",
-    "SettingsCheck", "Settled", "SheetRow", "SignedRobotChannel", "split_text", "status_result", "StepBase",
-    "survey_text", "table_csv", "Target", "TemplateProblem", "TextStep", "unusable_task", "UTF8_BOM", "word",
-    "workbook_bytes",
+    "Attachment", "build_sheet", "Capabilities", "Channel", "ChannelConfigError", "ChannelContext",
+    "ChannelFactory", "check_env_setting", "check_robot_settings", "DB_OPTION", "echo_bytes", "env_setting",
+    "errcode_result", "HandedOver", "HandsOver", "hookimpl", "id_list_setting", "image_type", "language", "Ok",
+    "open_store", "Operator", "operator_task", "OperatorInstruction", "OperatorTask", "outbound", "OutboundAction",
+    "Part", "PartTraits", "PASTE", "Permanent", "plugin_host", "post_json", "Quota", "RateLimit", "redact",
+    "RegisterChannel", "RegisterCommand", "RegisterEvent", "RegisterFilter", "RegisterKind", "render_template",
+    "require_env", "retry_after", "Retryable", "robot_address", "Roster", "safe_cell", "say", "SendResult",
+    "SettingProblem", "SettingsCheck", "Settled", "SheetRow", "SignedRobotChannel", "split_text", "status_result",
+    "StepBase", "survey_text", "table_csv", "Target", "TemplateProblem", "TextStep", "unusable_task", "UTF8_BOM",
+    "word", "workbook_bytes",
 ]

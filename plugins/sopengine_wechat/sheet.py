@@ -9,7 +9,7 @@ from typing import Mapping, Sequence
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from sopengine.plugin_api import SheetRow, language, say, table_csv, workbook_bytes
+from sopengine.plugin_api import SheetRow, image_type, language, say, table_csv, workbook_bytes
 
 
 def markdown(rows: Sequence[SheetRow], title: str) -> str:
@@ -68,21 +68,10 @@ def html_page(rows: Sequence[SheetRow], title: str, images: Mapping[str, bytes] 
     images to post inline (``images``: SHA-256 → bytes of the image files the tasks carry), in a
     Jinja2 template with every value escaped."""
     by_operator = [(op, [r for r in rows if r.task.operator == op]) for op in _operators(rows)]
-    inline = {sha: f"data:{_image_type(data)};base64," + base64.b64encode(data).decode("ascii")
+    inline = {sha: f"data:{image_type(data) or 'image/jpeg'};base64," + base64.b64encode(data).decode("ascii")
               for sha, data in (images or {}).items()}
     return _PAGES.get_template("sheet.html").render(title=title, by_operator=by_operator, say=say, inline=inline,
                                                     lang="zh-CN" if language() == "zh" else language())
-
-
-def _image_type(data: bytes) -> str:
-    """The media type of an image by its first bytes (loading let only images through)."""
-    if data.startswith(b"\x89PNG"):
-        return "image/png"
-    if data.startswith(b"GIF8"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return "image/jpeg"
 
 
 def _operators(rows: Sequence[SheetRow]) -> list[str]:

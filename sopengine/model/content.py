@@ -29,6 +29,21 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
+#: The first bytes of the images a page shows inline.
+IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"))
+
+
+def image_type(data: bytes) -> str | None:
+    """``image/png``, ``image/jpeg``, ``image/gif`` or ``image/webp`` by the bytes themselves
+    (never by a name someone wrote), else None."""
+    for magic, kind in IMAGE_MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
 def is_url(text: str) -> bool:
     return text.startswith(("https://", "http://"))
 

@@ -32,6 +32,7 @@ from sopengine.reports.execution import execution_report
 from sopengine.reports.ledger import figures
 from sopengine.reports.notices import kind_label as notice_kind, notice_summary, state_label as notice_state
 from sopengine.store import DataStore, NotFound, states
+from sopengine.model.content import image_type
 from sopengine.web.tokens import csrf_ok, csrf_value, token_hash
 from sopengine.words import language, say, speaking, state_label
 
@@ -64,21 +65,6 @@ log = logging.getLogger("sopengine.web")
 
 class SkipBody(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
-
-
-#: The first bytes of the images a page may show inline; anything else is downloaded.
-IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"))
-
-
-def sniffed_type(data: bytes) -> str:
-    """``image/png``, ``image/jpeg``, ``image/gif`` or ``image/webp`` by the bytes themselves (never
-    by a name someone wrote), else ``application/octet-stream``."""
-    for magic, kind in IMAGE_MAGIC:
-        if data.startswith(magic):
-            return kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return "application/octet-stream"
 
 
 def board_version(board: Any) -> str:
@@ -256,7 +242,7 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         data = store.media(sha256)
         if data is None:
             raise HTTPException(404)
-        kind = sniffed_type(data)
+        kind = image_type(data) or "application/octet-stream"  # anything but an image is downloaded
         headers = {"Cache-Control": "private, max-age=31536000, immutable"}
         if not kind.startswith("image/"):
             headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name or sha256[:12])}"
