@@ -110,7 +110,8 @@ def mentioned(step: StepBase, context: Mapping[str, Any]) -> tuple[str, ...]:
 class MembersSource(Protocol):
     """Where a kind that reads members finds them (the store)."""
 
-    def list_members(self, group_ids: Any = None, *, present: bool = False) -> list[Any]: ...
+    def list_members(self, group_ids: Any = None, *, present: bool = False,
+                     member_id: str | None = None) -> list[Any]: ...
 
     def member_facts_at(self, group_id: str, at: datetime) -> dict[str, dict[str, Any]]: ...
 
@@ -130,9 +131,8 @@ def member_now(group: Group, named: dict[str, Any], at: datetime, source: Member
     """The member a per-member action is for, as the store knows them at ``at`` (their template
     view), else as the action names them."""
     if source is not None and named.get("id"):
-        for m in source.list_members([group.id]):
-            if m.id == named["id"]:
-                return dict(m.template_view(at))
+        for m in source.list_members([group.id], member_id=str(named["id"])):  # one row, by key
+            return dict(m.template_view(at))
     return named
 
 

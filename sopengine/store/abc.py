@@ -241,8 +241,10 @@ class DataStore(ABC):
         facts kept as history; returns (written, unknown group ids)."""
 
     @abstractmethod
-    def list_members(self, group_ids: Collection[str] | None = None, *, present: bool = False) -> list[Member]:
-        """Members of these groups (all when None); ``present``: only those still in their group."""
+    def list_members(self, group_ids: Collection[str] | None = None, *, present: bool = False,
+                     member_id: str | None = None) -> list[Member]:
+        """Members of these groups (all when None); ``present``: only those still in their group;
+        ``member_id``: that member only."""
 
     @abstractmethod
     def update_member_stages(self, now: datetime, actor: str) -> list[str]:

@@ -274,12 +274,14 @@ def note_member_event(conn: Connection, group_id: str, name: str, occurred_at: d
 
 
 def list_members(store: Database, group_ids: Collection[str] | None = None, *,
-                 present: bool = False) -> list[Member]:
+                 present: bool = False, member_id: str | None = None) -> list[Member]:
     """Members of ``group_ids`` (all groups when None), by group and join time; ``present``: only
-    those still in their group."""
+    those still in their group; ``member_id``: that member only (read by key)."""
     q = select(members)
     if present:
         q = q.where(members.c.left_at.is_(None))
+    if member_id is not None:
+        q = q.where(members.c.member_id == member_id)
     with store.engine.connect() as conn:
         if group_ids is None:
             rows = list(conn.execute(q))

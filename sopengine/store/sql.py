@@ -144,8 +144,9 @@ class Store(Database, DataStore):
     def import_members(self, rows: Iterable[Any], now: datetime, actor: str = "cli") -> tuple[int, list[str]]:
         return _members.import_members(self, rows, now, actor)
 
-    def list_members(self, group_ids: Collection[str] | None = None, *, present: bool = False) -> list[Member]:
-        return _members.list_members(self, group_ids, present=present)
+    def list_members(self, group_ids: Collection[str] | None = None, *, present: bool = False,
+                     member_id: str | None = None) -> list[Member]:
+        return _members.list_members(self, group_ids, present=present, member_id=member_id)
 
     def update_member_stages(self, now: datetime, actor: str) -> list[str]:
         return _members.update_member_stages(self, now, actor)
