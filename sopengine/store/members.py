@@ -101,14 +101,23 @@ def _insert_planned(conn: Connection, planned: list[PlannedAction], version_id: 
         return 0
     have = set(conn.execute(select(actions.c.key).where(
         actions.c.group_id == member.group_id, actions.c.key.in_([a.key for a in planned]))).scalars())
+    rows = _journey_rows(planned, have, version_id, member, now)
+    insert_actions(conn, rows)
+    return len(rows)
+
+
+def _journey_rows(planned: list[PlannedAction], have: set[str], version_id: int, member: Member,
+                  now: datetime) -> list[dict[str, Any]]:
+    """The actions-table rows of ``planned`` whose keys are not in ``have`` (added to it), each
+    naming its member."""
     rows = []
     for a in planned:
         if a.key not in have:
+            have.add(a.key)
             row = action_row(a, version_id, now)
             row["data"] = {"member": {"id": member.id, "name": member.name}}
             rows.append(row)
-    insert_actions(conn, rows)
-    return len(rows)
+    return rows
 
 
 def _stage_row(conn: Connection, sop_id: str, member: Member) -> Any:
@@ -170,14 +179,11 @@ def plan_member_steps(store: Database, conn: Connection, now: datetime, group_id
                         fresh_stages.append({"sop_id": sop.id, "group_id": group.id, "member_id": member.id,
                                              "stage": stage, "since": to_db(now)})
             anchor = began.get(member.id) or member.joined_at
-            view = member.template_view(now)
-            for a in planner.member_actions(sop, group, member.id, anchor.astimezone(sop.timezone).date(), stage,
-                                            since.astimezone(sop.timezone).date() if since else None, member=view):
-                if a.due >= now and a.key not in have:
-                    have.add(a.key)
-                    action = action_row(a, version_id, now)
-                    action["data"] = {"member": {"id": member.id, "name": member.name}}
-                    new_rows.append(action)
+            planned = [a for a in planner.member_actions(
+                sop, group, member.id, anchor.astimezone(sop.timezone).date(), stage,
+                since.astimezone(sop.timezone).date() if since else None, member=member.template_view(now))
+                if a.due >= now]
+            new_rows += _journey_rows(planned, have, version_id, member, now)
         if fresh_stages:
             conn.execute(insert(member_stages), fresh_stages)
         insert_actions(conn, new_rows)
