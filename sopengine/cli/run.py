@@ -116,13 +116,14 @@ def _settings_at_startup(store: DataStore, host: PluginHost) -> list[Problem]:
     before anything is dispatched. The other groups still run."""
     from sopengine.checking.groups import settings_problems
 
-    checks = host.load_options(os.environ).channel_checks
+    from sopengine.loading.loader import notify_problems
+
+    options = host.load_options(os.environ)
     found = [p for group, sops in store.running_groups() for p in
-             settings_problems(group, sops, checks, unset_env_is_error=True)]
-    for op in store.roster().operators:  # where notices go: the same checks, for the person
-        check = checks.checks.get(op.notify_channel or "")
-        found += [Problem(f"operator {op.id}", 1, 1, f"operator {op.id!r}: notify ({op.notify_channel}): {p.message}")
-                  for p in (check(op.notify_settings, checks.env) if check is not None else ())]
+             settings_problems(group, sops, options.channel_checks, unset_env_is_error=True)]
+    for op in store.roster().operators:  # where notices go: the checks validate makes, for the person
+        found += [Problem(f"operator {op.id}", 1, 1, f"operator {op.id!r}: {message}")
+                  for _, message in notify_problems(op, options, unset_env_is_error=True)]
     for problem in found:
         click.echo(f"error: {problem.message}", err=True)
     return found

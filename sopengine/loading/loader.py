@@ -355,8 +355,10 @@ def _notice_defaults(doc: YamlDocument) -> tuple[NoticeSettings, list[Problem]]:
     return NoticeSettings().overlaid(model), problems
 
 
-def notify_problems(operator: Operator, options: LoadOptions) -> list[tuple[tuple[str, ...], str]]:
-    """What is wrong with where ``operator``'s notices go, each with the key under ``notify:``."""
+def notify_problems(operator: Operator, options: LoadOptions, *,
+                    unset_env_is_error: bool = False) -> list[tuple[tuple[str, ...], str]]:
+    """What is wrong with where ``operator``'s notices go, each with the key under ``notify:``. A
+    variable named but not set here is left to ``run`` (``unset_env_is_error``), where it counts."""
     if not operator.notify:
         return []
     channel = operator.notify_channel
@@ -373,7 +375,7 @@ def notify_problems(operator: Operator, options: LoadOptions) -> list[tuple[tupl
         return []
     found: list[tuple[tuple[str, ...], str]] = []
     for p in check(operator.notify_settings, options.channel_checks.env):
-        if p.unset_env:  # it may be set where the daemon runs: `run` refuses to start without it
+        if p.unset_env and not unset_env_is_error:  # it may be set where the daemon runs
             continue
         found.append(((p.key,) if p.key else (), f"notify ({channel}): {p.message}"))
     return found
