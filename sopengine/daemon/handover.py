@@ -32,10 +32,11 @@ class HandOverDesk:
     #: Tasks still waiting after the last round (the daemon wakes to ask again while any do).
     _waiting: int = 0
 
-    @property
-    def following(self) -> dict[str, HandsOver]:
-        """The channels that hand sends over and can say how they went."""
-        return {name: ch for name, ch in self.channels.items() if isinstance(ch, HandsOver)}
+    #: The channels that hand sends over and can say how they went (a daemon's channels are fixed).
+    following: dict[str, HandsOver] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.following = {name: ch for name, ch in self.channels.items() if isinstance(ch, HandsOver)}
 
     def step(self, now: Callable[[], datetime]) -> int:
         """Ask about waiting tasks when :data:`POLL_EVERY` has passed; returns actions settled."""

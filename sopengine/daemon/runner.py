@@ -114,7 +114,6 @@ class Daemon:
         self.notices.plan(now)
         self._heartbeat(now)
         claim_size = self._claim_size(now)
-        following = self.handover.following
         done = 0
         while not self._stop.is_set():
             claimed_at = self.clock.now()
@@ -133,7 +132,7 @@ class Daemon:
                     self.stats.add(o.state)
                     self.stats.dispatched += 1
                     done += 1
-                    if o.awaiting_operator and o.action.channel in following:
+                    if o.awaiting_operator and o.action.channel in self.handover.following:
                         self.handover.expect(self.clock.now())
 
             started = len(self.dispatcher.dispatch(claimed, partial(self._stopping, cutoff), record))
