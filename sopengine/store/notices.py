@@ -18,9 +18,9 @@ from sopengine.store import states
 from sopengine.store.bulk import in_chunks
 from sopengine.store.core import Database, write_audit, writing
 from sopengine.store.database import aware, to_db
-from sopengine.store.outcomes import AttemptRecord
+from sopengine.store.outcomes import AttemptRecord, write_attempts
 from sopengine.store.queries import StoredAction
-from sopengine.store.tables import actions, attempts, groups, notices, sops
+from sopengine.store.tables import actions, groups, notices, sops
 
 #: The states an operator task can still be done from: what a notice may be about.
 OPEN_TASK_STATES = frozenset({states.PLANNED, states.DUE, states.RETRYING, states.OVERDUE})
@@ -148,14 +148,7 @@ def record_notice(store: Database, outcome: NoticeOutcome, now: datetime, owner:
                                .values(values)).rowcount
         if not changed:
             return False
-        if outcome.attempts:
-            conn.execute(insert(attempts), [{
-                "action_key": n.key, "attempt_no": n.attempts + 1, "target": a.target, "owner": owner,
-                "idempotency_key": a.idempotency_key, "started_at": to_db(a.started_at),
-                "finished_at": to_db(a.finished_at), "outcome": a.outcome, "provider_id": a.provider_id,
-                "detail": a.detail,
-                "retry_after_s": int(a.retry_after.total_seconds()) if a.retry_after is not None else None,
-            } for a in outcome.attempts])
+        write_attempts(conn, [(n.key, n.attempts + 1, a) for a in outcome.attempts], owner)
         write_audit(conn, now, owner, [{"action_key": n.key, "from_state": states.DUE, "to_state": outcome.state,
                                         "detail": outcome.reason}])
     return True

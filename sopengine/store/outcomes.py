@@ -129,12 +129,19 @@ _OUTCOME_SET = (
 
 def _write_attempts(conn: Connection, outcomes: Sequence[Outcome], owner: str) -> None:
     """The delivery attempts of ``outcomes``, in bulk."""
+    write_attempts(conn, [(o.action.key, o.action.attempts + 1, att) for o in outcomes for att in o.attempts],
+                   owner)
+
+
+def write_attempts(conn: Connection, attempted: Sequence[tuple[str, int, AttemptRecord]], owner: str) -> None:
+    """Delivery attempts, each (the key it was for: an action's or a notice's, its attempt
+    number, the record), in bulk."""
     time_of = driver_time(conn)
     insert_rows(conn, "attempts", _ATTEMPT_COLUMNS, [(
-        o.action.key, o.action.attempts + 1, att.target, owner, att.idempotency_key,
+        key, number, att.target, owner, att.idempotency_key,
         time_of(to_db(att.started_at)), time_of(to_db(att.finished_at)), att.outcome, att.provider_id,
         att.detail[:2000], int(att.retry_after.total_seconds()) if att.retry_after else None,
-    ) for o in outcomes for att in o.attempts])
+    ) for key, number, att in attempted])
 
 
 _ATTEMPT_COLUMNS = ("action_key", "attempt_no", "target", "owner", "idempotency_key", "started_at", "finished_at",
