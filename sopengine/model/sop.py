@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -57,24 +57,6 @@ class Stage:
     id: str
     name: str = ""
     when: str | None = None
-
-
-def stage_of(stages: Sequence[Stage], member: Mapping[str, Any]) -> str | None:
-    """The first stage whose rule holds for ``member`` (its template view), else the one without
-    a rule, else None. A rule that cannot be evaluated for this member does not hold."""
-    from sopengine.rendering.templating import TemplateProblem, compile_condition
-
-    fallback = None
-    for stage in stages:
-        if stage.when is None:
-            fallback = fallback or stage.id
-            continue
-        try:
-            if compile_condition(stage.when)({"member": member}):
-                return stage.id
-        except TemplateProblem:
-            continue
-    return fallback
 
 
 class ThenModel(BaseModel):

@@ -14,7 +14,7 @@ from sopengine.kinds import StepBase
 from sopengine.model.actions import PlannedAction, PlanningError, Window
 from sopengine.model.group import Group
 from sopengine.model.sop import Sop
-from sopengine.planning.planner import action_key, life_window, matches, plan, plan_member
+from sopengine.planning.planner import action_key, life_window, matches, plan, plan_member, stage_of
 from sopengine.rendering.templating import TemplateProblem
 
 #: How far ahead a persistent SOP is planned; the daemon keeps extending it.
@@ -60,6 +60,10 @@ class LedgerPlanner:
                                member=member)
         except TemplateProblem as exc:
             raise PlanningError(getattr(exc, "step", None), str(exc)) from exc
+
+    def member_stage(self, sop: Sop, member: Mapping[str, Any]) -> str | None:
+        """The stage of ``sop``'s ``stages`` the member (their template view) is at, or None."""
+        return stage_of(sop.stages, member)
 
     def timing_of(self, sop: Sop, version_id: int, group: Group, window: Window) -> Hashable | None:
         """The key of the plan ``group`` shares with every group planned alike, or None when its

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import random
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 from weakref import WeakKeyDictionary
 
 from sopengine.model.actions import PlannedAction, PlanningError, Window
@@ -21,7 +21,7 @@ from sopengine.rendering.context import template_context, pool_for
 from sopengine.model.group import Group
 from sopengine.kinds import DissolutionStep, StepBase
 from sopengine.model.members import member_segment
-from sopengine.model.sop import Sop
+from sopengine.model.sop import Sop, Stage
 from sopengine.rendering.templating import TemplateProblem, compile_condition
 from sopengine.planning.timing import (
     cron_times, format_local_minute, local_midnight, parse_at, parse_days, resolve_local,
@@ -224,6 +224,22 @@ def plan(
             raise PlanningError(step.id, f"cannot be planned for group {group.id!r}: {exc}") from exc
     actions.sort(key=lambda a: (a.due, a.step_index, a.part_index))
     return actions
+
+
+def stage_of(stages: Sequence[Stage], member: Mapping[str, Any]) -> str | None:
+    """The first stage whose rule holds for ``member`` (its template view), else the one without
+    a rule, else None. A rule that cannot be evaluated for this member does not hold."""
+    fallback = None
+    for stage in stages:
+        if stage.when is None:
+            fallback = fallback or stage.id
+            continue
+        try:
+            if compile_condition(stage.when)({"member": member}):
+                return stage.id
+        except TemplateProblem:
+            continue
+    return fallback
 
 
 def _picks(step: StepBase, member: Mapping[str, Any], group: Group) -> bool:

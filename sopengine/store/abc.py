@@ -59,6 +59,9 @@ class Planner(Protocol):
         (those of ``stage`` counted from ``since``; ``only_stage``: those alone; ``member``: their
         template view, for the steps' ``where``)."""
 
+    def member_stage(self, sop: Sop, member: Mapping[str, Any]) -> str | None:
+        """The stage of ``sop``'s ``stages`` a member (their template view) is at, or None."""
+
     def timing_of(self, sop: Sop, version_id: int, group: Group, window: Window) -> Hashable | None:
         """A key shared by every group whose plan differs from this one's only by the group id
         (the store then plans once and copies), or None."""

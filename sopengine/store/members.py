@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sopengine.model.actions import PlannedAction
 from sopengine.model.group import Group
 from sopengine.model.members import Member, member_segment
-from sopengine.model.sop import Sop, stage_of
+from sopengine.model.sop import Sop
 from sopengine.store.bulk import action_row, insert_actions
 from sopengine.store.bulk import in_chunks
 from sopengine.store.core import Database, bump_revision, write_audit, writing
@@ -174,7 +174,7 @@ def plan_member_steps(store: Database, conn: Connection, now: datetime, group_id
                 if member.id in held:
                     stage, since = held[member.id].stage, aware(held[member.id].since)
                 else:
-                    stage, since = stage_of(sop.stages, member.template_view(now)), now
+                    stage, since = planner.member_stage(sop, member.template_view(now)), now
                     if stage is not None:
                         fresh_stages.append({"sop_id": sop.id, "group_id": group.id, "member_id": member.id,
                                              "stage": stage, "since": to_db(now)})
@@ -207,7 +207,7 @@ def update_member_stages(store: Database, now: datetime, actor: str) -> list[str
             for row in conn.execute(select(members).where(members.c.group_id == group.id,
                                                           members.c.left_at.is_(None))).all():
                 member = _member_of(row)
-                stage = stage_of(sop.stages, member.template_view(now))
+                stage = planner.member_stage(sop, member.template_view(now))
                 held = _stage_row(conn, sop.id, member)
                 if stage is None or (held is not None and held.stage == stage):
                     continue
