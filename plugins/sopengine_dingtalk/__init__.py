@@ -32,7 +32,8 @@ class DingTalkChannel(SignedRobotChannel):
 
     name = "dingtalk"
     mention_items = "mobiles"
-    #: What every robot carries, whatever its ``msgtype`` (an instance adds its escaping).
+    #: What every robot carries, whatever its ``msgtype`` (an instance adds its escaping). A robot
+    #: takes 20 messages a minute; past that it answers 130101 and then mutes for 10 minutes.
     capabilities = Capabilities(formats=frozenset(MSGTYPES), mentions=True, max_body_bytes=LIMIT,
                                 rate_limit=RateLimit(20, timedelta(minutes=1)),
                                 content=frozenset({"image_url", "link"}))
@@ -41,7 +42,6 @@ class DingTalkChannel(SignedRobotChannel):
         self.msgtype = str(context.options.get("msgtype", "text"))
         if self.msgtype not in MSGTYPES:
             raise ChannelConfigError(f"dingtalk msgtype must be one of {sorted(MSGTYPES)}, got {self.msgtype!r}")
-        # A robot takes 20 messages a minute; past that it answers 130101 and then mutes for 10 minutes.
         self.capabilities = replace(type(self).capabilities,
                                     escape=escape_markdown if self.msgtype == "markdown" else None)
         super().__init__(context)
