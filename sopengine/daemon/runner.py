@@ -108,10 +108,11 @@ class Daemon:
             log_state(self.log, key, before, after)
             self.stats.add_swept(after)
         self.store.extend_horizons(now)
-        self._carry_out_thens(now)
+        setup = self.store.setup_revision()  # read once a step, for all that plans from the ledger
+        setup = self._carry_out_thens(now, setup)
         self._move_member_stages(now)
         self.handover.step(self.clock.now)
-        self.notices.plan(now)
+        self.notices.plan(now, setup)
         self._heartbeat(now)
         claim_size = self._claim_size(now)
         done = 0
@@ -213,15 +214,18 @@ class Daemon:
         for line in self.store.update_member_stages(now, self.owner):
             self.log.info("stage", extra={"fields": {"detail": line}})
 
-    def _carry_out_thens(self, now: datetime) -> None:
-        """Each ended life's ``then:`` (a group moving to another SOP), once; a line each."""
-        revision = self.store.setup_revision()
+    def _carry_out_thens(self, now: datetime, revision: int) -> int:
+        """Each ended life's ``then:`` (a group moving to another SOP), once; a line each.
+        Returns the setup revision after them (``revision`` when none was carried out)."""
         if revision == self._then_revision and (self._then_at is None or now < self._then_at):
-            return  # nothing changed, and nothing is due yet
+            return revision  # nothing changed, and nothing is due yet
         done, self._then_at = self.store.apply_thens(now, self.owner)
-        self._then_revision = self.store.setup_revision()
+        if done:
+            revision = self.store.setup_revision()
+        self._then_revision = revision
         for line in done:
             self.log.info("then", extra={"fields": {"detail": line}})
+        return revision
 
     def _next_wakeup(self, now: datetime) -> datetime | None:
         """The next moment an action, a notice or a ``then:`` is due."""

@@ -55,11 +55,13 @@ class NoticeDesk:
     #: Whether anyone is reached by notices, or a notice waits (as of the last plan).
     _active: bool = True
 
-    def plan(self, now: datetime) -> int:
-        """Plan the notices of the tasks around ``now`` (when the ledger changed, or the span has
-        moved on); returns notice rows written. While nobody has ``notify:`` and no notice waits,
-        this reads only the ledger's revision, and the desk sends nothing."""
-        revision = self.store.setup_revision()  # a confirmation only takes tasks away: dispatch sees it
+    def plan(self, now: datetime, revision: int | None = None) -> int:
+        """Plan the notices of the tasks around ``now`` (when what is planned changed, or the span
+        has moved on); returns notice rows written. ``revision``: the store's setup revision, if
+        the caller has read it. While nobody has ``notify:`` and no notice waits, this reads only
+        that revision, and the desk sends nothing."""
+        if revision is None:  # a confirmation only takes tasks away: dispatch sees it
+            revision = self.store.setup_revision()
         if revision == self._planned_revision and (
                 not self._active or (self._planned_at is not None and now - self._planned_at < REPLAN_EVERY)):
             return 0
