@@ -78,19 +78,25 @@ def _member_of(r: Any) -> Member:
 
 def _journey_pairs(store: Database, conn: Connection, group_ids: Collection[str] | None,
                    staged_only: bool = False) -> list[tuple[Sop, int, Group]]:
-    """(SOP, version, group) of the live enrolled pairs whose SOP has per-member steps (and stages)."""
-    q = select(enrollments.c.sop_id, enrollments.c.group_id, enrollments.c.version_id).where(
-        enrollments.c.active.is_(True))
-    if group_ids is not None:
-        q = q.where(enrollments.c.group_id.in_(sorted(group_ids)))
+    """(SOP, version, group) of the live enrolled pairs whose SOP has per-member steps (and stages).
+    Only the versions that have such steps are looked for: an apply of 10,000 groups whose SOPs
+    have none reads the enrolled versions, not every pair."""
+    versions = [v for v in conn.execute(select(enrollments.c.version_id).where(
+        enrollments.c.active.is_(True)).distinct()).scalars()
+        if any(s.audience == "member" for s in store.sop_version(v, conn).steps)
+        and (not staged_only or store.sop_version(v, conn).stages)]
+    if not versions:
+        return []
+    q = select(enrollments.c.group_id, enrollments.c.version_id).where(
+        enrollments.c.active.is_(True), enrollments.c.version_id.in_(versions))
+    rows = (list(conn.execute(q)) if group_ids is None else
+            [r for chunk in in_chunks(conn, sorted(group_ids), spare=len(versions) + 4) for r in conn.execute(
+                q.where(enrollments.c.group_id.in_(chunk)))])
     out = []
-    for r in conn.execute(q).all():
-        sop = store.sop_version(r.version_id, conn)
-        if not any(s.audience == "member" for s in sop.steps) or (staged_only and not sop.stages):
-            continue
+    for r in rows:
         grow = conn.execute(select(groups).where(groups.c.id == r.group_id)).first()
         if grow is not None and grow.dissolved_at is None:
-            out.append((sop, r.version_id, group_from_row(grow)))
+            out.append((store.sop_version(r.version_id, conn), r.version_id, group_from_row(grow)))
     return out
 
 
