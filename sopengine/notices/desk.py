@@ -49,7 +49,6 @@ class NoticeDesk:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     env: Mapping[str, str] = field(default_factory=dict)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("sopengine.daemon"))
-    kinds: Mapping[str, Any] | None = None
     _planned_revision: int = -1
     _planned_at: datetime | None = None
     #: Whether anyone is reached by notices, or a notice waits (as of the last plan).
@@ -164,11 +163,9 @@ class NoticeDesk:
     def _context(self, notice: StoredNotice, op: Operator, roster: Roster, tasks: Sequence[StoredAction],
                  moment: datetime) -> dict[str, Any]:
         names = {g: row.group.name for g, row in self.store.groups_by_id({t.group_id for t in tasks}).items()}
-        labels = [kind_label(t.kind, t.part, self.kinds) if self.kinds is not None else kind_label(t.kind, t.part)
-                  for t in tasks]
-        said = [NoticeTask(t.key, t.due, names.get(t.group_id, t.group_id), label,
+        said = [NoticeTask(t.key, t.due, names.get(t.group_id, t.group_id), kind_label(t.kind, t.part),
                            tuple(roster.resolve(who).name for who in notice.tasks.get(t.key, ())))
-                for t, label in zip(tasks, labels)]
+                for t in tasks]
         return notice_context(notice.kind, op.name, said, notice.about, moment, op.notices.zone,
                               op.notices.workspace_url)
 
