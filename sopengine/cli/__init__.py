@@ -61,12 +61,22 @@ class SopengineGroup(click.Group):
             self._from_plugins = {n: c for n, c in plugin_host().commands.items() if n not in LAZY_COMMANDS}
         return self._from_plugins
 
+    def _plugin_help(self) -> dict[str, str]:
+        """Plugin command name → one-line help, cached while the installed plugins stay the same."""
+        if not hasattr(self, "_listed"):
+            from sopengine.cli.listing import plugin_command_help
+
+            self._listed = plugin_command_help(
+                lambda: {n: c.get_short_help_str(limit=60) for n, c in self._plugin_commands().items()})
+        return self._listed
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*LAZY_COMMANDS, *self._plugin_commands()})
+        return sorted({*LAZY_COMMANDS, *self._plugin_help()})
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """The command list, built-ins from :data:`SUMMARIES` (nothing imported to list them)."""
-        rows = [(name, SUMMARIES.get(name) or self._plugin_commands()[name].get_short_help_str(limit=60))
+        """The command list: built-ins from :data:`SUMMARIES`, plugins' from the listing cache
+        (so ``--help`` imports no command and, usually, no plugin)."""
+        rows = [(name, SUMMARIES.get(name) or self._plugin_help().get(name, ""))
                 for name in self.list_commands(ctx)]
         if rows:
             with formatter.section("Commands"):
