@@ -50,7 +50,7 @@ class PartTraits:
 class RelativeTiming(BaseModel):
     """``{step: live, by: 1h}``: timed from each occurrence of another step of the SOP."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     step: StepId = Field(description="The step this one is timed from (an at or cron step of the same SOP).")
     by: Duration = Field(description="How long before (or after) each of its occurrences.")
 
@@ -58,7 +58,7 @@ class RelativeTiming(BaseModel):
 class StepBase(BaseModel):
     """Fields common to every step (timing, rules, routing)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     #: Kind name in SOP files; set by each subclass.
     kind_name: ClassVar[str] = ""

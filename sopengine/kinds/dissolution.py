@@ -35,7 +35,7 @@ _INSTRUCTIONS = {"grey_avatar": "dissolution.grey_avatar", "dissolve": "dissolut
 class DissolutionSequence(BaseModel):
     """Offsets of the later parts from the notice."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     grey_avatar: Duration = timedelta(hours=1)
     rename: Duration = timedelta(hours=2)
     dissolve: Duration = timedelta(hours=24)

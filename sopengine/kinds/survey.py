@@ -15,7 +15,7 @@ from sopengine.kinds.base import StepBase
 class Question(BaseModel):
     """One survey question; with ``choices`` it is single-choice, without it open."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     ask: str
     choices: list[str] | None = None
 

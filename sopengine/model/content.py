@@ -52,7 +52,7 @@ class MediaFile(BaseModel):
     """An image or a file a step carries: a ``path`` inside the SOP's folder (with its size and
     SHA-256 once loaded) or a ``url``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     path: str | None = Field(None, description="As written, relative to the SOP file.")
     url: str | None = Field(None, description="An http(s) address, sent as it is.")
     name: str = Field(description="The file's name, as people see it.")
@@ -80,7 +80,7 @@ class MediaFile(BaseModel):
 class LinkCard(BaseModel):
     """A link card (图文链接): title, address, and optionally a description and a picture URL."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     title: str = Field(min_length=1, max_length=128, description="The card's title.")
     url: str = Field(pattern=r"^https?://", description="Where it opens (http or https).")
     description: str | None = Field(None, max_length=512, description="A line under the title.")
@@ -94,7 +94,7 @@ class MiniProgram(BaseModel):
     """A WeChat mini program card (小程序卡片): its title, ``appid``, the ``page`` it opens, and its
     cover ``picture`` (a path inside the SOP's folder, or a URL)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     title: str = Field(min_length=1, max_length=64, description="The card's title.")
     appid: str = Field(min_length=1, max_length=64, description="The mini program's appid (wx…).")
     page: str = Field(min_length=1, max_length=512, description="The page it opens, e.g. pages/index?from=sop.")

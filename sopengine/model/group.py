@@ -25,7 +25,7 @@ STRUCTURAL_KEYS = frozenset({"id", "name", "start", "tags", "channels", "vars", 
 class GroupModel(BaseModel):
     """One entry of a groups file. Keys beyond the listed ones are facts."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     id: GroupId
     name: str
     start: date

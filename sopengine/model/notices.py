@@ -47,7 +47,7 @@ def parse_clock(text: str) -> time:
 class NoticeFields(BaseModel):
     """The settings an operator entry may carry and a groups file's ``notices:`` may default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     digest: str | None = Field(None, description="When the day's tasks are sent to them (HH:MM, local), or `off`.")
     remind: str | None = Field(None, description="How long before each task they are reminded (`10m`), or `off`.")
     escalate: bool | None = Field(None, description="Whether the leads are told when their tasks go overdue.")

@@ -28,7 +28,7 @@ OperatorId = Annotated[str, StringConstraints(min_length=1, max_length=120, stri
 class OperatorModel(NoticeFields):
     """One entry of a groups file's ``operators:`` list (with their own notice settings)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     id: OperatorId = Field(description="A stable id: links and the ledger name the operator by it.")
     name: str = Field(min_length=1, max_length=200, description="The name people know them by (小雅).")
     role: Literal["lead"] | None = Field(None, description="`lead`: sees every group's tasks and the team's counts.")

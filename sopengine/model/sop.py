@@ -28,7 +28,7 @@ Lifetime = Annotated[str, StringConstraints(pattern=r"^\d+d$")]
 class MatchModel(BaseModel):
     """Which groups run the SOP: every tag listed, and ``where`` true over the facts."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     tags: list[str] = Field(default_factory=list)
     where: str | None = Field(None, description="Expression over `group` facts.")
 
@@ -36,7 +36,7 @@ class MatchModel(BaseModel):
 class PoolFile(BaseModel):
     """A pool kept in a file next to the SOP (a YAML list)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     file: str
 
 
@@ -44,7 +44,7 @@ class StageModel(BaseModel):
     """One stage of a member's life in the group (新人, 活跃, 沉默, 核心): the first stage whose
     ``when`` holds for a member is theirs; one without ``when`` takes everyone else."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     id: Identifier = Field(description="How steps name it (`stage: silent`).")
     name: str = Field("", description="What people call it (沉默).")
     when: str | None = Field(None, description="Expression over `member` (`member.days_silent >= 14`).")
@@ -62,7 +62,7 @@ class Stage:
 class ThenModel(BaseModel):
     """``then:``: what follows a group's life (a course group becomes an alumni group)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     move_to: Identifier | None = Field(None, description="The SOP the group moves to (it takes that SOP's "
                                                          "`match.tags`).")
     add_tags: list[str] = Field(default_factory=list, description="Tags the group gets.")
@@ -93,7 +93,7 @@ class Then:
 class SopHeader(BaseModel):
     """Top-level keys of an SOP file; ``steps`` are validated one by one by kind."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     sop: Identifier = Field(description="Id: lowercase letters, digits, '-'; unique across files.")
     title: str = ""
     description: str | None = None
