@@ -1,15 +1,16 @@
 """YAML documents that remember where every value came from.
 
-Loading goes through ruamel.yaml's round-trip loader (YAML 1.2, so ``on:`` is a
-string key, not ``True``) and keeps the parsed tree so any path into it can be
-turned back into a 1-based ``line:col``. Syntax errors and duplicate keys
-become :class:`~sopengine.model.problems.Problem` values, never tracebacks.
+Positions come from ruamel.yaml's round-trip loader (YAML 1.2, so ``on:`` is a
+string key, not ``True``): its parsed tree turns any path into a 1-based
+``line:col``. Syntax errors and duplicate keys become
+:class:`~sopengine.model.problems.Problem` values, never tracebacks. A plain,
+well-formed file is first read by libyaml (:mod:`sopengine.loading.fast_yaml`),
+and the round-trip reading runs only when a position is asked for.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -18,6 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from sopengine.loading.fast_yaml import plain_or_none
 from sopengine.model.problems import Problem, SopFileError
 
 Loc = Sequence[str | int]
@@ -30,20 +32,42 @@ MAX_DEPTH = 64
 MAX_ALIAS_VALUES = 100_000
 
 
-@dataclass(frozen=True)
 class YamlDocument:
-    """A parsed YAML file: ``tree`` keeps positions, :meth:`plain` drops them."""
+    """A parsed YAML file: :meth:`plain` gives its values, :meth:`position` where one was written.
 
-    path: Path
-    tree: Any
+    A document read by the fast path (:mod:`sopengine.loading.fast_yaml`) has its values but no
+    positions yet: the first :meth:`position` reads ``text`` again with the round-trip loader,
+    which keeps them (``tree``). A file without problems never pays for that.
+    """
+
+    def __init__(self, path: Path, tree: Any = None, *, text: str | None = None, plain: Any = None) -> None:
+        self.path = path
+        self._tree = tree
+        self._text = text
+        self._plain = plain
+        self._exact = text is None
+
+    @property
+    def tree(self) -> Any:
+        """The round-trip tree (CommentedMap/CommentedSeq with ``lc`` positions)."""
+        if not self._exact:
+            self._exact = True
+            try:
+                self._tree = _read_exact(self.name, self._text or "")
+            except SopFileError:
+                self._tree = None  # the fast path read it: positions fall back to 1:1
+        return self._tree
 
     @property
     def name(self) -> str:
         return str(self.path)
 
     def plain(self) -> Any:
-        """The document as plain dicts, lists, str, int, float, bool and None."""
-        return to_plain(self.tree)
+        """The document as plain dicts, lists, str, int, float, bool and None (the same object
+        on every call: treat it as read-only)."""
+        if self._plain is None:
+            self._plain = to_plain(self.tree)
+        return self._plain
 
     def position(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """1-based (line, col) of the value at ``loc`` (of its key if ``key``).
@@ -112,6 +136,14 @@ def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
     too_deep = _flow_depth_problem(name, text)
     if too_deep is not None:
         raise SopFileError([too_deep])
+    fast = plain_or_none(text, MAX_DEPTH)
+    if fast is not None:
+        return YamlDocument(path, text=text, plain=fast)
+    return YamlDocument(path, _read_exact(name, text))
+
+
+def _read_exact(name: str, text: str) -> Any:
+    """The round-trip tree of ``text``; SopFileError (positioned) on any syntax or bounds problem."""
     yaml = new_yaml()
     try:
         tree = yaml.load(text)
@@ -132,7 +164,7 @@ def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
     bounded = _bounds_problem(name, tree)
     if bounded is not None:
         raise SopFileError([bounded])
-    return YamlDocument(path, tree)
+    return tree
 
 
 def _flow_depth_problem(name: str, text: str) -> Problem | None:

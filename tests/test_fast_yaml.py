@@ -1,0 +1,99 @@
+"""The fast reading gives exactly what the round-trip loader gives, or leaves the file to it."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from sopengine.loading import fast_yaml
+from sopengine.loading.source import MAX_DEPTH, SopFileError, load_yaml, new_yaml, to_plain
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = sorted(p for folder in ("sops", "tests", "docs") for p in (ROOT / folder).rglob("*.y*ml"))
+
+
+def exact(text: str) -> object:
+    return to_plain(new_yaml().load(text))
+
+
+def test_the_corpus_is_large_enough_to_mean_something() -> None:
+    assert len(CORPUS) > 30
+    assert fast_yaml.AVAILABLE, "PyYAML was built without libyaml"
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_file_in_the_repository_reads_the_same(path: Path) -> None:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    fast = fast_yaml.plain_or_none(text, MAX_DEPTH)
+    if fast is None:
+        return  # left to the exact loader: nothing to compare
+    assert fast == exact(text)
+
+
+SAME = [
+    "on: 08:00\noff: yes\nno: n\n",  # YAML 1.2: no sexagesimal, no yes/no/on/off booleans
+    "a: [1, -2, +3, 0, 1.5, -.5, 1e3, 2., .inf, -.Inf, true, False, ~, null, '', \"x\"]\n",
+    "d: 2026-09-19\nt: 2026-09-19T08:00:00+08:00\nbad: 2026-02-30\n",  # dates stay text
+    "text: |\n  第一行\n  第二行\n\nfold: >-\n  a\n  b\nkeep: |+\n  x\n\n",
+    "? plain\n: value\n1: int key\n1.5: float key\nfalse: bool key\n~: null key\n",
+    "msg: 红包！ Q&A 50% #1 \"quoted\"\nurl: https://example.com/a?b=c#d  # comment\n",
+    "groups:\n- id: g1\n  tags: [fans]\n  vars: {host: 麦麦, n: 3}\n",
+    "empty_map: {}\nempty_seq: []\nnested: [[1, [2]], {a: {b: c}}]\n",
+    "'quoted key': 1\n\"08:00\": 2\n",
+]
+
+
+@pytest.mark.parametrize("text", SAME)
+def test_plain_documents_read_the_same(text: str) -> None:
+    fast = fast_yaml.plain_or_none(text, MAX_DEPTH)
+    assert fast is not None
+    assert fast == exact(text)
+
+
+LEFT_TO_THE_EXACT_LOADER = [
+    "a: 1\na: 2\n",  # a duplicate key: the exact loader reports it at its line
+    "a: &x {b: 1}\nc: *x\n",  # aliases
+    "<<: {a: 1}\nb: 2\n",  # merge keys
+    "a: !!str 1\n", "a: !custom x\n", "%YAML 1.1\n---\na: yes\n",  # tags and directives
+    "a: 0o17\n", "a: 0x1F\n", "a: 017\n", "a: 1_000\n", "a: 1_0.5\n",  # numbers not plain decimal
+    "? [a, b]\n: 1\n",  # a key that is not a scalar
+    "a: [\n", "a: b: c\n", "a:\n\tb: 1\n",  # syntax errors
+    "a: 1\n---\nb: 2\n", "", "# only a comment\n",
+]
+
+
+@pytest.mark.parametrize("text", LEFT_TO_THE_EXACT_LOADER)
+def test_anything_less_plain_is_left_to_the_exact_loader(text: str) -> None:
+    assert fast_yaml.plain_or_none(text, MAX_DEPTH) is None
+
+
+def test_nesting_deeper_than_the_limit_is_left_to_the_exact_loader() -> None:
+    deep = "".join("  " * i + f"k{i}:\n" for i in range(70)) + "  " * 70 + "v\n"
+    assert fast_yaml.plain_or_none(deep, MAX_DEPTH) is None
+    shallow = "".join("  " * i + f"k{i}:\n" for i in range(10)) + "  " * 10 + "v\n"
+    assert fast_yaml.plain_or_none(shallow, MAX_DEPTH) == exact(shallow)
+
+
+def test_nan_reads_as_nan() -> None:
+    fast = fast_yaml.plain_or_none("a: .nan\n", MAX_DEPTH)
+    assert fast is not None and math.isnan(fast["a"])
+
+
+def test_positions_are_found_only_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "groups.yaml"
+    path.write_text("groups:\n  - id: g1\n    tags: [fans]\n    start: 2026-09-19\n", encoding="utf-8")
+    doc = load_yaml(path)
+    assert doc._tree is None and not doc._exact  # read by libyaml: no tree yet
+    assert doc.plain()["groups"][0]["start"] == "2026-09-19"
+    assert doc.position(["groups", 0, "start"]) == (4, 12)
+    assert doc.position(["groups", 0, "tags"], key=True) == (3, 5)
+
+
+def test_syntax_errors_keep_their_position(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("sop:\n  id: x\n  name: a: b\n", encoding="utf-8")
+    with pytest.raises(SopFileError) as caught:
+        load_yaml(path)
+    assert (caught.value.problems[0].line, caught.value.problems[0].col) == (3, 10)
