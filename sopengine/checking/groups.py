@@ -134,42 +134,47 @@ def settings_problems(group: Group, running: Iterable[Sop], channels: ChannelChe
 
 
 class FactChecks:
-    """Trial renders of each SOP's steps with one group's facts, remembered per shape of facts:
-    groups with the same fact names (and the same values of the facts the SOP reads) render alike."""
+    """Trial renders of each SOP's steps with one group's facts, remembered per step and shape of
+    facts: groups with the same fact names (and the same values of the facts the step reads)
+    render that step alike. So a step that reads no fact renders once per SOP, not once per group."""
 
     def __init__(self) -> None:
         self._read: dict[int, frozenset[str]] = {}
-        self._seen: dict[tuple[Any, ...], list[tuple[str, str, list[str]]]] = {}
+        self._seen: dict[tuple[Any, ...], tuple[str, str, list[str]] | None] = {}
 
     def problems(self, group: Group, running: Iterable[Sop]) -> list[Problem]:
         out: list[Problem] = []
         view = group.template_view()
+        names, own_vars, pools = frozenset(view), repr(sorted(group.vars.items())), frozenset(group.pools)
         for sop in running:
-            read = self._facts_read(sop)
-            shape = (id(sop), frozenset(view), tuple((n, repr(view.get(n))) for n in sorted(read)),
-                     repr(sorted(group.vars.items())), frozenset(group.pools))
-            found = self._seen.get(shape)
-            if found is None:
-                found = self._seen[shape] = list(self._render(sop, group, view))
-            for step_id, message, missing in found:
+            for step in sop.steps:
+                read = self._facts_read(step)
+                shape = (id(step), names, tuple((n, repr(view.get(n))) for n in sorted(read)), own_vars, pools)
+                if shape not in self._seen:
+                    self._seen[shape] = self._render(sop, step, group, view)
+                found = self._seen[shape]
+                if found is None:
+                    continue
+                step_id, message, missing = found
                 line, _ = sop.positions.get(step_id, (1, 1))
                 lacks = f"lacks fact {', '.join(map(repr, missing))}: " if missing else ""
                 out.append(group.problem(("id",), f"{lacks}SOP {sop.id!r} step {step_id!r} "
                                                   f"({sop.path or sop.id}:{line}) cannot be rendered: {message}"))
         return out
 
-    def _facts_read(self, sop: Sop) -> frozenset[str]:
-        read = self._read.get(id(sop))
+    def _facts_read(self, step: Any) -> frozenset[str]:
+        read = self._read.get(id(step))
         if read is None:
-            read = self._read[id(sop)] = frozenset(name for step in sop.steps for name in _facts_used(step))
+            read = self._read[id(step)] = frozenset(_facts_used(step))
         return read
 
     @staticmethod
-    def _render(sop: Sop, group: Group, view: Mapping[str, Any]) -> Iterator[tuple[str, str, list[str]]]:
-        for step in sop.steps:
-            for _, message in trial_render(sop, step, group):
-                yield step.id, message, sorted(_facts_used(step) - set(view))
-                break  # one problem per step and group: the first says what to fix
+    def _render(sop: Sop, step: Any, group: Group, view: Mapping[str, Any]) -> tuple[str, str, list[str]] | None:
+        """The step's first problem rendered for ``group`` (one per step and group: the first says
+        what to fix), or None."""
+        for _, message in trial_render(sop, step, group):
+            return step.id, message, sorted(_facts_used(step) - set(view))
+        return None
 
 
 def _facts_used(step: Any) -> set[str]:

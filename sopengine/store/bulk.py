@@ -46,6 +46,27 @@ def action_row(a: PlannedAction, version_id: int, now: datetime) -> dict[str, An
     }
 
 
+def planned_tuples(conn: Connection, planned: Iterable[PlannedAction], version_id: int, now: datetime
+                   ) -> list[tuple[Any, ...]]:
+    """Freshly planned actions as prepared rows (:func:`prepare`'s tuples, no dict between),
+    leaving out those whose deadline is already past ``now`` (a first plan's "before the engine
+    ran this group")."""
+    time_of = driver_time(conn)
+    now_db = to_db(now)
+    updated = time_of(now_db)
+    out: list[tuple[Any, ...]] = []
+    for a in planned:
+        due = to_db(a.due)
+        deadline = due + a.grace
+        if deadline < now_db:
+            continue
+        stored_due = time_of(due)
+        out.append((a.key, a.sop, a.step, a.part, a.group, a.kind, a.channel, stored_due, time_of(deadline),
+                    states.PLANNED, stored_due, 0, 0, a.occurrence, a.day, a.step_index, a.part_index,
+                    None if a.item is None else json_text(a.item), None, version_id, updated))
+    return out
+
+
 def item_json(value: Any) -> str | None:
     """JSON text as the ledger stores it (:data:`.database.json_text`); None stays SQL NULL."""
     return None if value is None else json_text(value)

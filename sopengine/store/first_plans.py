@@ -16,7 +16,7 @@ or concurrent apply never doubles an action.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Hashable
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, literal, select, true
@@ -26,7 +26,7 @@ from sopengine.model.group import Group
 from sopengine.model.actions import Window
 from sopengine.model.sop import Sop
 from sopengine.store.abc import Planner
-from sopengine.store.bulk import action_row, insert_actions
+from sopengine.store.bulk import action_row, insert_prepared, planned_tuples
 from sopengine.store.database import to_db
 from sopengine.store.tables import KEY_INDEX, actions
 
@@ -58,6 +58,10 @@ def split_key(key: str) -> tuple[str, str]:
     return head, tail
 
 
+#: Longer than quiet hours can defer an action (see :meth:`FirstPlans._still_possible`).
+QUIET_MARGIN = timedelta(days=2)
+
+
 @dataclass
 class _Timing:
     rows: list[dict[str, Any]]
@@ -72,7 +76,7 @@ class FirstPlans:
     now: datetime
     planner: Planner
     _timings: dict[Hashable, _Timing] = field(default_factory=dict)
-    _single: list[dict[str, Any]] = field(default_factory=list)
+    _single: list[tuple[Any, ...]] = field(default_factory=list)  # prepared rows (bulk.prepare)
 
     def add(self, sop: Sop, group: Group, window: Window, version_id: int) -> int:
         """Plan a new pair; returns how many actions it gets (written at the next flush).
@@ -83,17 +87,26 @@ class FirstPlans:
         timing_key = self.planner.timing_of(sop, version_id, group, window)
         timing = self._timings.get(timing_key) if timing_key is not None else None
         if timing is None:
-            now_db = to_db(self.now)
-            rows = [r for r in (action_row(a, version_id, self.now)
-                                for a in self.planner.plan(sop, group, window)) if r["deadline"] >= now_db]
+            planned = self.planner.plan(sop, group, self._still_possible(sop, window))
             if timing_key is None:
-                self._single += rows
+                prepared = planned_tuples(self.conn, planned, version_id, self.now)
+                self._single += prepared
                 if len(self._single) >= BATCH_ROWS:
                     self._flush_single()
-                return len(rows)
+                return len(prepared)
+            now_db = to_db(self.now)
+            rows = [r for r in (action_row(a, version_id, self.now) for a in planned) if r["deadline"] >= now_db]
             timing = self._timings[timing_key] = _Timing(rows)
         timing.groups.append(group.id)
         return len(timing.rows)
+
+    def _still_possible(self, sop: Sop, window: Window) -> Window:
+        """``window`` without the stretch whose actions are certainly over (due + grace before now):
+        a group that started months ago is not planned from its day 0 only to drop it. The margin
+        covers quiet hours, which defer a time by less than a day."""
+        grace = max((step.grace for step in sop.steps), default=timedelta(0))
+        start = self.now - grace - QUIET_MARGIN
+        return Window(start, window.end) if start > window.start else window
 
     def add_rows(self, timing_key: Any, rows: list[dict[str, Any]], group_id: str) -> None:
         """Queue ``rows`` (planned for some group of the timing ``timing_key``) to be copied to ``group_id``."""
@@ -107,7 +120,7 @@ class FirstPlans:
         return self._flush_single() + self._flush_timings()
 
     def _flush_single(self) -> int:
-        inserted = insert_actions(self.conn, self._single)
+        inserted = insert_prepared(self.conn, self._single)
         self._single.clear()
         return inserted
 

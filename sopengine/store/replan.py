@@ -12,7 +12,8 @@ An edit of one step for 10,000 groups concerns a million rows, so:
 - only steps whose definition changed are compared: when nothing but some steps
   differ between the version a pair was planned with and the new one (and
   neither the group nor the planning window changed), every other step would
-  plan exactly what is stored, so its actions are not read at all;
+  plan exactly what is stored, so its actions are not read at all; a pair with
+  no change at all is not planned either (its actions still to come are counted);
 - rows are read 500 groups per query, groups sharing a timing share one plan;
 - writes are collected and issued as a few set-based statements.
 """
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Hashable, Mapping, Sequence
 
-from sqlalchemy import Integer, Text, and_, bindparam, or_, select, true, type_coerce, update
+from sqlalchemy import Integer, Text, and_, bindparam, func, or_, select, true, type_coerce, update
 from sqlalchemy.engine import Connection
 
 from sopengine.model.definition import sop_definition, step_fingerprint
@@ -126,7 +127,12 @@ class Replans:
         for scope, scoped in by_scope.items():
             for start in range(0, len(scoped), CHUNK):
                 chunk = scoped[start:start + CHUNK]
-                stored = self._stored([g.id for _, g, _ in chunk], scope) if scope != frozenset() else {}
+                if scope == frozenset():  # nothing that plans changed: what is stored stands, unplanned
+                    counts = self._still_to_come([g.id for _, g, _ in chunk])
+                    for n, group, _ in chunk:
+                        changes[n] = PairChange(self.sop.id, group.id, unchanged=counts.get(group.id, 0))
+                    continue
+                stored = self._stored([g.id for _, g, _ in chunk], scope)
                 for n, group, window in chunk:
                     changes[n] = self._compare(group, window, stored.get(group.id, {}), scope)
         self._write([(g, w) for g, w, _ in pairs])
@@ -169,6 +175,15 @@ class Replans:
         for row in fetch_tuples(self.conn, query):  # plain tuples: a re-apply may read a million
             out.setdefault(row[2], {})[row[1]] = row
         return out
+
+    def _still_to_come(self, group_ids: list[str]) -> dict[str, int]:
+        """group → its planned (not event) actions of this SOP that are due from now on and not
+        cancelled: what an unchanged pair counts as unchanged, read instead of planned again."""
+        query = (select(actions.c.group_id, func.count()).where(
+            actions.c.sop_id == self.sop.id, actions.c.group_id.in_(group_ids), actions.c.data.is_(None),
+            self._raw(actions.c.due) >= self._now_stored, actions.c.state != states.CANCELLED)
+            .group_by(actions.c.group_id))
+        return {str(group): int(count) for group, count in fetch_tuples(self.conn, query)}
 
     def _raw(self, column: Any, as_type: Any = Integer) -> Any:
         """SQLite: the column as stored (integer instants, JSON text), compared as such: converting
