@@ -76,15 +76,38 @@ def run_apply(paths: tuple[Path, ...], groups_file: Path | None, db_url: str | N
     return report, [*ws.problems, *report.problems]
 
 
+#: Most (SOP, group) rows the apply table shows; beyond, one row per SOP (JSON lists every pair).
+PAIRS_SHOWN = 50
+
+
 def print_report(report: ApplyReport, console: Console | None = None) -> None:
-    table = Table(title="apply", show_edge=False)
-    for column in ("SOP", "group", "added", "changed", "cancelled", "unchanged"):  # ids fold, never cut
-        table.add_column(column, justify="right" if column not in ("SOP", "group") else "left",
-                         overflow="fold" if column in ("SOP", "group") else "ellipsis")
-    for p in report.pairs:
-        if p.added or p.changed or p.cancelled or p.unchanged:
+    """The apply table: a row per (SOP, group) that has actions, or per SOP when there are more
+    than :data:`PAIRS_SHOWN` of those (then the title counts the pairs that changed)."""
+    pairs = [p for p in report.pairs if p.added or p.changed or p.cancelled or p.unchanged]
+    by_sop = len(pairs) > PAIRS_SHOWN
+    touched = sum(1 for p in pairs if p.added or p.changed or p.cancelled)
+    table = Table(title="apply" + (f" by SOP: {len(pairs)} groups × SOPs, {touched} changed" if by_sop else ""),
+                  show_edge=False)
+    first = ("SOP", "groups") if by_sop else ("SOP", "group")
+    widest_sop = min(max((len(p.sop) for p in pairs), default=3), 28) if by_sop else None
+    for column in (*first, "added", "changed", "cancelled", "unchanged"):  # ids fold, never cut
+        table.add_column(column, justify="left" if column in ("SOP", "group") else "right",
+                         overflow="fold" if column in ("SOP", "group") else "ellipsis",
+                         min_width=widest_sop if column == "SOP" else None)
+    if by_sop:
+        sums: dict[str, list[int]] = {}
+        for p in pairs:
+            row = sums.setdefault(p.sop, [0] * 5)
+            for i, n in enumerate((1, p.added, p.changed, p.cancelled, p.unchanged)):
+                row[i] += n
+        for sop, row in sums.items():
+            table.add_row(sop, *map(str, row))
+    else:
+        for p in pairs:
             table.add_row(p.sop, p.group, str(p.added), str(p.changed), str(p.cancelled), str(p.unchanged))
     (console or Console(stderr=False)).print(table)
+    if by_sop:
+        click.echo("every group's counts: --format json (or markdown for a pull request)")
     click.echo(f"added {report.total('added')}, changed {report.total('changed')}, "
                f"cancelled {report.total('cancelled')}, unchanged {report.total('unchanged')}"
                + (f"; new SOP versions: {', '.join(report.new_versions)}" if report.new_versions else ""))

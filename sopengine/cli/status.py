@@ -37,6 +37,36 @@ def status_table(rows: Sequence[PairStatus], title: str = "status", zones: Mappi
     return table
 
 
+#: Most (SOP, group) rows the status table shows; beyond, one row per SOP, then the pairs that
+#: need someone (late, failed, missed), up to this many again.
+PAIRS_SHOWN = 50
+_TROUBLE = (states.OVERDUE, states.MISSED, states.FAILED)
+
+
+def by_sop(rows: Sequence[PairStatus]) -> list[PairStatus]:
+    """One summed row per SOP (its ``group`` says how many groups); next due the earliest."""
+    grouped: dict[str, list[PairStatus]] = {}
+    for r in rows:
+        grouped.setdefault(r.sop, []).append(r)
+    out: list[PairStatus] = []
+    for sop, pairs in grouped.items():
+        counts: dict[str, int] = {}
+        for r in pairs:
+            for state, n in r.counts.items():
+                counts[state] = counts.get(state, 0) + n
+        dues = [r.next_due for r in pairs if r.next_due is not None]
+        out.append(PairStatus(sop, f"{len(pairs)} groups", counts, min(dues) if dues else None,
+                              sum(r.late for r in pairs), False, False))
+    return out
+
+
+def needing_someone(rows: Sequence[PairStatus]) -> list[PairStatus]:
+    """The pairs with late, overdue, missed or failed actions, the most of them first."""
+    trouble = [r for r in rows if r.late or any(r.counts.get(s) for s in _TROUBLE)]
+    trouble.sort(key=lambda r: -(r.late + sum(r.counts.get(s, 0) for s in _TROUBLE)))
+    return trouble
+
+
 def wide_console() -> Console:
     """A console that keeps tables readable when output is piped (not 80 columns)."""
     console = Console()
@@ -63,8 +93,18 @@ def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
                   r.next_due.astimezone(zone_of(r.sop, zones, tz)) if r.next_due else "", r.paused, r.dissolved]
                  for r in rows]
         echo_sheet(fmt, "status", headers, cells)
-    else:
+    elif len(rows) <= PAIRS_SHOWN:
         wide_console().print(status_table(rows, zones=zones, tz=tz))
+    else:
+        console = wide_console()
+        console.print(status_table(by_sop(rows), title=f"status by SOP: {len(rows)} groups × SOPs",
+                                   zones=zones, tz=tz))
+        trouble = needing_someone(rows)
+        if trouble:
+            console.print(status_table(trouble[:PAIRS_SHOWN], zones=zones, tz=tz, title=(
+                f"needing someone: {len(trouble)} groups × SOPs" + (
+                    f" (the {PAIRS_SHOWN} with the most)" if len(trouble) > PAIRS_SHOWN else ""))))
+        click.echo("every group's counts: --format json, csv or xlsx")
 
 
 @click.command("actions")
