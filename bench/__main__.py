@@ -19,13 +19,14 @@ from . import aps
 from .fixtures import Settings
 from .report import Row, print_table, to_json
 
-NAMES = ("apply", "burst", "idle", "reapply", "plan", "pg", "workspace", "members")
+NAMES = ("apply", "burst", "idle", "reapply", "plan", "pg", "workspace", "members", "fleet", "startup")
 
 
 def runners() -> dict[str, Callable[[Settings], list[Row]]]:
-    from . import apply_bench, burst, idle, members, pg, plan_cmd, reapply, workspace
+    from . import apply_bench, burst, fleet_apply, idle, members, pg, plan_cmd, reapply, startup, workspace
     return {"apply": apply_bench.run, "burst": burst.run, "idle": idle.run, "reapply": reapply.run,
-            "plan": plan_cmd.run, "pg": pg.run, "workspace": workspace.run, "members": members.run}
+            "plan": plan_cmd.run, "pg": pg.run, "workspace": workspace.run, "members": members.run,
+            "fleet": fleet_apply.run, "startup": startup.run}
 
 
 def revision() -> str:

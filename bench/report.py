@@ -88,3 +88,11 @@ def print_table(rows: Sequence[Row], title: str) -> None:
 def to_json(rows: Sequence[Row], settings: Mapping[str, Any]) -> str:
     return json.dumps({"settings": dict(settings), "rows": [asdict(r) for r in rows]},
                       ensure_ascii=False, indent=2, default=str)
+
+
+def spread(values: Sequence[float]) -> str:
+    """The range of repeated runs, for the note beside a median (``1.20–1.41 s over 3``)."""
+    if len(values) < 2:
+        return "1 run"
+    low, high = min(values), max(values)
+    return f"{secs(low)}–{secs(high)} over {len(values)}"
