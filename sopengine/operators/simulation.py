@@ -86,10 +86,11 @@ class SimulatedOperators:
             return
         group_ops = self.store.group_operators_of({a.group_id for a in waiting}, live=False)
         roster = self.store.roster()
+        done: list[tuple[str, datetime, str]] = []
         for a in waiting:
             at = self.confirm_at(a.key, a.due, a.deadline)
             if at is None or at > now:
                 continue
             refs = group_ops.get(a.group_id) or ("simulated",)
-            self.store.mark_done(a.key, at, actor=f"operator:{roster.resolve(refs[0]).id}")
-            self.confirmed += 1
+            done.append((a.key, at, f"operator:{roster.resolve(refs[0]).id}"))
+        self.confirmed += len(self.store.mark_done_many(done))  # one transaction, as one step of the clock

@@ -127,6 +127,12 @@ class DataStore(ABC):
         """An operator confirms a task."""
 
     @abstractmethod
+    def mark_done_many(self, done: Sequence[tuple[str, datetime, str]]) -> dict[str, str]:
+        """Confirm many tasks at once, each (key, when, actor), in one transaction; returns key →
+        previous state for those confirmed (unknown keys and states that cannot be confirmed are
+        left out, and left alone)."""
+
+    @abstractmethod
     def skip(self, key: str, reason: str, now: datetime, actor: str = "cli") -> str:
         """Skip an action, with the reason."""
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from sopengine.model.group import Group
@@ -13,9 +13,9 @@ from sopengine.kinds import StepBase
 from sopengine.model.sop import Sop
 from sopengine.store.members import cancel_member_steps, member_ident, note_member_event, plan_member_steps
 from sopengine.store import states
-from sopengine.store.bulk import action_row, insert_actions
+from sopengine.store.bulk import action_row, driver_time, insert_actions, insert_rows
 from sopengine.store.abc import Planner
-from sopengine.store.core import Database, bump_revision, write_audit, writing
+from sopengine.store.core import AUDIT_COLUMNS, Database, bump_revision, write_audit, writing
 from sopengine.store.database import aware, to_db
 from sopengine.store.records import group_from_row
 from sopengine.store.tables import actions, by_key, enrollments, events, fact_history, groups, sops
@@ -70,6 +70,49 @@ def mark_done(store: Database, key: str, now: datetime, actor: str = "operator")
     """An operator confirms a task was done."""
     return transition(store, key, states.DONE, states.OPERATOR_DONE_FROM, now, actor=actor,
                       reason="confirmed by operator")
+
+
+#: Keys looked up per statement (with their groups: at most twice as many bound values).
+_KEYS_PER_READ = 300
+
+
+def _group_of(key: str) -> str:
+    """The group a key names (``sop/step[/part]/group/local due``); text not shaped like a key
+    names no group, so it finds nothing."""
+    segments = key.split("/")
+    return segments[-2] if len(segments) >= 4 else ""
+
+
+def mark_done_many(store: Database, done: Sequence[tuple[str, datetime, str]]) -> dict[str, str]:
+    """Confirm many tasks in one transaction: each (key, when, actor) as :func:`mark_done` would,
+    with one audit row each. Returns key → previous state for those confirmed; a key that is
+    unknown or in a state that cannot be confirmed is left as it is (and out of the result)."""
+    wanted = {key: (at, actor) for key, at, actor in done}
+    if not wanted:
+        return {}
+    confirmed: dict[str, str] = {}
+    with writing(store) as conn:
+        found: list[Any] = []
+        ordered = sorted(wanted)
+        for keys in (ordered[i:i + _KEYS_PER_READ] for i in range(0, len(ordered), _KEYS_PER_READ)):
+            found += conn.execute(
+                select(actions.c.id, actions.c.key, actions.c.state, actions.c.group_id, actions.c.sop_id)
+                .where(actions.c.group_id.in_(sorted({_group_of(k) for k in keys})), actions.c.key.in_(keys))
+                .with_for_update()).all()  # through the (group, step, key) index, by group
+        rows = [r for r in found if r.state in states.OPERATOR_DONE_FROM]
+        if not rows:
+            return {}
+        stamp = driver_time(conn)
+        conn.execute(update(actions).where(actions.c.id == bindparam("b_id")).values(
+            state=states.DONE, reason="confirmed by operator", updated_at=bindparam("b_at"),
+            finished_at=bindparam("b_at"), lease_owner=None, lease_expires_at=None),  # locked since read
+            [{"b_id": r.id, "b_at": to_db(wanted[r.key][0])} for r in rows])
+        insert_rows(conn, "audit", AUDIT_COLUMNS, [
+            (stamp(to_db(wanted[r.key][0])), wanted[r.key][1], r.key, r.group_id, r.sop_id, r.state, states.DONE,
+             "confirmed by operator") for r in rows])
+        bump_revision(conn, setup=False)
+        confirmed = {r.key: str(r.state) for r in rows}
+    return confirmed
 
 
 def skip(store: Database, key: str, reason: str, now: datetime, actor: str = "cli") -> str:

@@ -59,6 +59,9 @@ class Store(Database, DataStore):
     def mark_done(self, key: str, now: datetime, actor: str = "operator") -> str:
         return _commands.mark_done(self, key, now, actor)
 
+    def mark_done_many(self, done: Sequence[tuple[str, datetime, str]]) -> dict[str, str]:
+        return _commands.mark_done_many(self, done)
+
     def skip(self, key: str, reason: str, now: datetime, actor: str = "cli") -> str:
         return _commands.skip(self, key, reason, now, actor)
 

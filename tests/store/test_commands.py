@@ -1,0 +1,51 @@
+"""Confirmations in bulk: what a clock step of simulated operators (or a batch of ✓) does."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from sopengine.store import states
+from sopengine.store.apply import apply
+from sopengine.store.database import to_db
+from sopengine.store.tables import audit
+
+from .camp_world import at, camp, groups, rows
+
+
+def test_many_confirmations_are_one_transaction_with_an_audit_row_each(store):
+    apply(store, [camp()], groups(2), at(0))
+    before = rows(store)
+    keys = sorted(k for k, r in before.items() if r.step == "rules")
+    other = sorted(k for k, r in before.items() if r.step == "topic")[0]
+    revision = store.revision()
+    done = store.mark_done_many([(keys[0], at(0, 11), "operator:xiaoya"), (keys[1], at(0, 12), "operator:ajie"),
+                                 ("camp/rules/nope/2026-09-19T10:00", at(0, 12), "operator:ajie")])
+    assert done == {keys[0]: states.PLANNED, keys[1]: states.PLANNED}
+    after = rows(store)
+    assert [after[k].state for k in keys] == [states.DONE, states.DONE]
+    assert (after[keys[0]].finished_at, after[keys[1]].finished_at) == (to_db(at(0, 11)), to_db(at(0, 12)))
+    assert after[other].state == before[other].state  # only the keys named
+    assert store.revision() == revision + 1  # one bump for the batch
+    with store.engine.connect() as conn:
+        trail = {r.action_key: r for r in conn.execute(select(audit).where(audit.c.action_key.in_(keys)))}
+    assert {trail[k].actor for k in keys} == {"operator:xiaoya", "operator:ajie"}
+    assert all(trail[k].to_state == states.DONE and trail[k].from_state == states.PLANNED for k in keys)
+
+
+def test_what_cannot_be_confirmed_is_left_alone(store):
+    apply(store, [camp()], groups(1), at(0))
+    key = sorted(k for k, r in rows(store).items() if r.step == "rules")[0]
+    store.skip(key, "not this time", at(0, 9))
+    assert store.mark_done_many([(key, at(0, 11), "operator:xiaoya")]) == {}
+    assert rows(store)[key].state == states.SKIPPED
+    assert store.mark_done_many([]) == {}
+
+
+def test_a_batch_larger_than_one_read_confirms_every_key(store):
+    many = groups(40)
+    apply(store, [camp()], many, at(0))
+    keys = sorted(k for k, r in rows(store).items() if r.step in ("morning", "topic", "rules"))
+    assert len(keys) > 300
+    done = store.mark_done_many([(k, at(0, 11), "operator:xiaoya") for k in keys])
+    assert set(done) == set(keys)
+    assert all(r.state == states.DONE for k, r in rows(store).items() if k in set(keys))
