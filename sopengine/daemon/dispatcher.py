@@ -34,6 +34,8 @@ RECORD_EVERY = 200
 RECORD_SECONDS = 0.25
 #: Files kept in memory between sends (each at most 20 MB; a burst sends the same few).
 MEDIA_KEPT = 8
+#: Group rows kept between batches (a few MB): the groups a day's sends go to, read once.
+GROUPS_KEPT = 20_000
 
 
 @dataclass
@@ -46,9 +48,9 @@ class Dispatcher:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     #: Where the variables group settings name are read: their values are redacted from reasons.
     env: Mapping[str, str] = field(default_factory=dict)
-    _prepared_groups: dict[str, StoredGroup] = field(default_factory=dict, repr=False)
+    _groups: dict[str, StoredGroup] = field(default_factory=dict, repr=False)
     _media_cache: dict[str, bytes | None] = field(default_factory=dict, repr=False)
-    _prepared_revision: int = -1
+    _groups_revision: int = -1
 
     def dispatch(self, claimed: Sequence[ClaimedAction], stop: Callable[[], bool] = lambda: False,
                  record: Callable[[list[Outcome]], None] | None = None) -> list[Outcome]:
@@ -82,14 +84,13 @@ class Dispatcher:
         """Load the SOP versions (templates compiled) and group rows the next actions need, ahead
         of time (while idle), so a burst starts sending at once and reads no group rows.
 
-        The group rows hold until the store's revision moves (every change to a group moves it:
-        apply, facts, events, pause, dissolution); each is used once, then let go."""
+        The group rows are kept (up to :data:`GROUPS_KEPT`) until the store's setup revision moves
+        (every change to a group moves it: apply, facts, events, pause, dissolution; a person's
+        confirmation does not)."""
         try:
-            revision = self.store.revision()  # read first: the rows below are at least this recent
-            self._prepared_groups = self.store.groups_by_id(set(due.group_ids)) if due.group_ids else {}
-            self._prepared_revision = revision
+            self._group_rows(set(due.group_ids))
         except SQLAlchemyError:  # only a head start: dispatching reads them itself
-            self._prepared_groups = {}
+            self._groups = {}
         for version_id in due.version_ids:
             try:
                 sop = self.store.sop_version(version_id)
@@ -108,17 +109,17 @@ class Dispatcher:
         return self._media_cache[sha256]
 
     def _group_rows(self, ids: set[str]) -> dict[str, StoredGroup]:
-        """Stored groups by id: prepared ones while the revision they were read at holds, else read now."""
-        rows: dict[str, StoredGroup] = {}
-        if self._prepared_groups:
-            if self.store.revision() == self._prepared_revision:
-                rows = {i: self._prepared_groups.pop(i) for i in ids & self._prepared_groups.keys()}
-            else:
-                self._prepared_groups = {}
-        missing = ids - rows.keys()
+        """Stored groups by id: those kept while the setup revision they were read at holds, the
+        rest read now (and kept)."""
+        revision = self.store.setup_revision()  # read first: rows read below are at least this recent
+        if revision != self._groups_revision:
+            self._groups, self._groups_revision = {}, revision
+        missing = ids - self._groups.keys()
         if missing:
-            rows.update(self.store.groups_by_id(missing))
-        return rows
+            if len(self._groups) + len(missing) > GROUPS_KEPT:
+                self._groups = {}
+            self._groups.update(self.store.groups_by_id(missing))
+        return {i: self._groups[i] for i in ids if i in self._groups}
 
     def _recent_sends(self, claimed: Sequence[ClaimedAction],
                       rows: Mapping[str, StoredGroup]) -> dict[str, list[datetime]]:

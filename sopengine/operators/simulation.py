@@ -16,8 +16,6 @@ from sopengine.store import DataStore
 DEFAULT_SPEC = "on_time=0.85,late=0.1,never=0.05"
 #: How far back a step looks for tasks still waiting (a virtual clock can leap a day).
 LOOK_BACK = timedelta(days=3)
-#: The states of a task a person can still confirm.
-WAITING = ("due", "overdue")
 #: Confirmed on time: this long after due at most (within any grace of 30 minutes or more).
 ON_TIME_WITHIN = timedelta(minutes=25)
 #: Confirmed late: this long after the deadline at most.
@@ -80,8 +78,7 @@ class SimulatedOperators:
         return None
 
     def __call__(self, now: datetime) -> None:
-        waiting = [a for channel in self.channels
-                   for a in self.store.channel_actions(channel, now - LOOK_BACK, now, in_states=WAITING)]
+        waiting = self.store.awaiting_confirmation(self.channels, now - LOOK_BACK, now)
         if not waiting:
             return
         group_ops = self.store.group_operators_of({a.group_id for a in waiting}, live=False)

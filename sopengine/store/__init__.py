@@ -21,12 +21,13 @@ from sopengine.store.notices import NoticeOutcome, StoredNotice
 from sopengine.store.outcomes import AttemptRecord, Outcome
 from sopengine.store.queries import ActionView, GroupView, Health, PairStatus, StoredAction
 from sopengine.store.records import (
-    ActionRecord, Confirmation, DayStats, ExecutionRecord, StoredGroup, TokenGrant,
+    ActionRecord, AwaitingTask, Confirmation, DayStats, ExecutionRecord, StoredGroup, TokenGrant,
 )
 from sopengine.store.sql import Store
 
 __all__ = [
-    "ActionRecord", "ActionView", "ApplyReport", "AttemptRecord", "ClaimedAction", "Confirmation", "DataStore",
+    "ActionRecord", "ActionView", "ApplyReport", "AttemptRecord", "AwaitingTask", "ClaimedAction", "Confirmation",
+    "DataStore",
     "DayStats", "default_path", "default_url", "DueSoon", "ExecutionRecord", "GroupView", "Health", "NotFound",
     "NoticeOutcome", "Outcome", "PairStatus", "Planner", "states", "Store", "StoredAction", "StoredGroup",
     "StoredNotice", "StoreUnavailable", "TokenGrant",

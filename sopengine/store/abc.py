@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from sopengine.store.notices import NoticeOutcome, StoredNotice
     from sopengine.store.outcomes import Outcome
     from sopengine.store.queries import ActionView, GroupView, Health, PairStatus, StoredAction, StoredGroup
-    from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, HandedRecord, TokenGrant
+    from sopengine.store.records import (
+        AwaitingTask, Confirmation, DayStats, ExecutionRecord, HandedRecord, TokenGrant,
+    )
 
 
 class Planner(Protocol):
@@ -168,6 +170,12 @@ class DataStore(ABC):
                         in_states: Collection[str] | None = None) -> list[StoredAction]:
         """A channel's actions due in ``[since, until)`` (of ``group_ids`` only, in ``in_states``
         only, when given), with what rendering them needs."""
+
+    @abstractmethod
+    def awaiting_confirmation(self, channels: Collection[str], since: datetime, until: datetime
+                              ) -> list[AwaitingTask]:
+        """Operator tasks of ``channels`` due in ``[since, until)``, handed over or overdue and not
+        yet confirmed (key, group, due, deadline only: a confirmation is decided on those)."""
 
     @abstractmethod
     def groups_by_id(self, ids: set[str]) -> dict[str, StoredGroup]:

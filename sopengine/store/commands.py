@@ -72,15 +72,15 @@ def mark_done(store: Database, key: str, now: datetime, actor: str = "operator")
                       reason="confirmed by operator")
 
 
-#: Keys looked up per statement (with their groups: at most twice as many bound values).
+#: Keys looked up per statement (with their groups and steps: at most three times as many values).
 _KEYS_PER_READ = 300
 
 
-def _group_of(key: str) -> str:
-    """The group a key names (``sop/step[/part]/group/local due``); text not shaped like a key
-    names no group, so it finds nothing."""
+def _segments(key: str) -> tuple[str, str]:
+    """(group, step) a key names (``sop/step[/part]/group/local due``); text not shaped like a
+    key names none, so it finds nothing."""
     segments = key.split("/")
-    return segments[-2] if len(segments) >= 4 else ""
+    return (segments[-2], segments[1]) if len(segments) >= 4 else ("", "")
 
 
 def mark_done_many(store: Database, done: Sequence[tuple[str, datetime, str]]) -> dict[str, str]:
@@ -97,8 +97,9 @@ def mark_done_many(store: Database, done: Sequence[tuple[str, datetime, str]]) -
         for keys in (ordered[i:i + _KEYS_PER_READ] for i in range(0, len(ordered), _KEYS_PER_READ)):
             found += conn.execute(
                 select(actions.c.id, actions.c.key, actions.c.state, actions.c.group_id, actions.c.sop_id)
-                .where(actions.c.group_id.in_(sorted({_group_of(k) for k in keys})), actions.c.key.in_(keys))
-                .with_for_update()).all()  # through the (group, step, key) index, by group
+                .where(actions.c.group_id.in_(sorted({_segments(k)[0] for k in keys})),
+                       actions.c.step.in_(sorted({_segments(k)[1] for k in keys})), actions.c.key.in_(keys))
+                .with_for_update()).all()  # through the (group, step, key) index: groups × steps probes
         rows = [r for r in found if r.state in states.OPERATOR_DONE_FROM]
         if not rows:
             return {}

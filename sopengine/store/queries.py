@@ -13,7 +13,7 @@ from sopengine.store import states
 from sopengine.model.group import Group
 from sopengine.model.sop import Sop
 from sopengine.store.core import Database
-from sopengine.store.records import ActionRecord, StoredGroup, group_from_row
+from sopengine.store.records import ActionRecord, AwaitingTask, StoredGroup, group_from_row
 from sopengine.store.bulk import in_chunks
 from sopengine.store.database import aware, to_db
 from sopengine.store.tables import actions, attempts, by_key, groups, sops
@@ -145,6 +145,17 @@ def channel_actions(store: Database, channel: str, since: datetime, until: datet
     return [StoredAction(r.key, r.sop_id, r.step, r.part, r.group_id, r.kind, r.channel, aware(r.due),
                          aware(r.deadline), r.day, r.occurrence, r.item, r.data,
                          r.version_id, r.state, r.reason) for r in rows]
+
+
+def awaiting_confirmation(store: Database, channels: Collection[str], since: datetime, until: datetime
+                          ) -> list[AwaitingTask]:
+    """Tasks of ``channels`` due in ``[since, until)`` that are handed over (due) or overdue and not
+    yet confirmed: four columns, read through the claim index by state, not whole actions."""
+    q = select(actions.c.key, actions.c.group_id, actions.c.due, actions.c.deadline).where(
+        actions.c.state.in_((states.DUE, states.OVERDUE)), actions.c.channel.in_(sorted(channels)),
+        actions.c.due >= to_db(since), actions.c.due < to_db(until))
+    with store.engine.connect() as conn:
+        return [AwaitingTask(key, group, aware(due), aware(deadline)) for key, group, due, deadline in conn.execute(q)]
 
 
 def groups_by_id(store: Database, ids: set[str]) -> dict[str, StoredGroup]:

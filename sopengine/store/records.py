@@ -107,6 +107,16 @@ class DayStats:
 
 
 @dataclass(frozen=True)
+class AwaitingTask:
+    """An operator task handed over and not yet confirmed: what a confirmation is decided on."""
+
+    key: str
+    group_id: str
+    due: datetime
+    deadline: datetime
+
+
+@dataclass(frozen=True)
 class HandedRecord:
     """An action a channel handed to a person to send, waiting for the provider's word."""
 

@@ -14,7 +14,9 @@ from sopengine.model.members import Member
 from sopengine.model.notices import PlannedNotice
 from sopengine.model.operators import Operator, Roster
 from sopengine.model.sop import Sop
-from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, HandedRecord, TokenGrant
+from sopengine.store.records import (
+    AwaitingTask, Confirmation, DayStats, ExecutionRecord, HandedRecord, TokenGrant,
+)
 from sopengine.store import apply as _apply, claims as _claims, commands as _commands, ledger as _ledger
 from sopengine.store import handover as _handover, media as _media, members as _members, notices as _notices
 from sopengine.store import thens as _thens
@@ -90,6 +92,10 @@ class Store(Database, DataStore):
                         group_ids: Collection[str] | None = None,
                         in_states: Collection[str] | None = None) -> list[_queries.StoredAction]:
         return _queries.channel_actions(self, channel, since, until, group_ids, in_states)
+
+    def awaiting_confirmation(self, channels: Collection[str], since: datetime, until: datetime
+                              ) -> list[AwaitingTask]:
+        return _queries.awaiting_confirmation(self, channels, since, until)
 
     def groups_by_id(self, ids: set[str]) -> dict[str, _queries.StoredGroup]:
         return _queries.groups_by_id(self, ids)

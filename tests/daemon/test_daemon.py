@@ -372,17 +372,19 @@ def test_while_idle_the_daemon_prepares_the_sop_versions_and_groups_due_next(sto
     event.listen(store.engine, "before_cursor_execute",
                  lambda _c, _cur, sql, *_: group_reads.append(sql) if "FROM groups" in sql else None)
     assert set(dispatcher._group_rows({"g0"})) == {"g0"} and group_reads == []  # prepared: nothing read
-    assert dispatcher._group_rows({"g0"})["g0"].paused is False and len(group_reads) == 1  # used once, let go
-    set_paused(store, group="g1", paused=True, now=at(0))  # moves the revision: prepared rows are stale
-    assert dispatcher._group_rows({"g1"})["g1"].paused is True and len(group_reads) == 2
+    rules = next(k for k in rows(store) if k.startswith("camp/rules/g0/"))
+    store.mark_done(rules, at(0, 10), actor="operator:xiaoya")  # a person's ✓ changes no group
+    assert dispatcher._group_rows({"g0", "g1"})["g0"].paused is False and group_reads == []  # still kept
+    set_paused(store, group="g1", paused=True, now=at(0))  # moves the setup revision: kept rows are stale
+    assert dispatcher._group_rows({"g1"})["g1"].paused is True and len(group_reads) == 1
 
 
 def test_a_dissolution_moves_the_revision(store):
-    """Prepared group rows hold while the revision does: dissolving a group must move it."""
+    """Kept group rows hold while the setup revision does: dissolving a group must move it."""
     apply(store, [camp()], groups(1), at(0))
-    before = store.revision()
+    before = store.setup_revision()
     run_virtual(store, RecordingChannel(), at(0), at(12))
-    assert store.revision() > before
+    assert store.setup_revision() > before
     with store.engine.connect() as conn:
         assert conn.execute(select(groups_table.c.dissolved_at)).scalar_one() is not None
 

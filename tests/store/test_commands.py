@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from sopengine.store import states
 from sopengine.store.apply import apply
+from sopengine.store.claims import claim_due
 from sopengine.store.database import to_db
 from sopengine.store.tables import audit
 
@@ -49,3 +52,15 @@ def test_a_batch_larger_than_one_read_confirms_every_key(store):
     done = store.mark_done_many([(k, at(0, 11), "operator:xiaoya") for k in keys])
     assert set(done) == set(keys)
     assert all(r.state == states.DONE for k, r in rows(store).items() if k in set(keys))
+
+
+def test_tasks_awaiting_confirmation_are_the_handed_over_and_overdue_ones_of_the_window(store):
+    apply(store, [camp()], groups(2), at(0))
+    claim_due(store, at(0, 10), "d1", 100, timedelta(minutes=5))  # the 10:00 rules become due
+    waiting = store.awaiting_confirmation(["wechat"], at(0), at(1))
+    assert sorted(t.key for t in waiting) == sorted(k for k, r in rows(store).items() if r.step == "rules")
+    assert all(t.due == at(0, 10) and t.deadline > t.due for t in waiting)
+    assert store.awaiting_confirmation(["wechat"], at(1), at(2)) == []  # outside the window
+    assert store.awaiting_confirmation(["wecom"], at(0), at(1)) == []  # another channel
+    store.mark_done_many([(t.key, at(0, 11), "operator:xiaoya") for t in waiting])
+    assert store.awaiting_confirmation(["wechat"], at(0), at(1)) == []  # confirmed: no longer awaited
