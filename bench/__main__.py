@@ -19,14 +19,16 @@ from . import aps
 from .fixtures import Settings
 from .report import Row, print_table, to_json
 
-NAMES = ("apply", "burst", "idle", "reapply", "plan", "pg", "workspace", "members", "fleet", "startup")
+NAMES = ("apply", "burst", "idle", "reapply", "plan", "pg", "workspace", "members", "fleet", "startup", "simulation")
 
 
 def runners() -> dict[str, Callable[[Settings], list[Row]]]:
-    from . import apply_bench, burst, fleet_apply, idle, members, pg, plan_cmd, reapply, startup, workspace
+    from . import (
+        apply_bench, burst, fleet_apply, idle, members, pg, plan_cmd, reapply, simulation, startup, workspace,
+    )
     return {"apply": apply_bench.run, "burst": burst.run, "idle": idle.run, "reapply": reapply.run,
             "plan": plan_cmd.run, "pg": pg.run, "workspace": workspace.run, "members": members.run,
-            "fleet": fleet_apply.run, "startup": startup.run}
+            "fleet": fleet_apply.run, "startup": startup.run, "simulation": simulation.run}
 
 
 def revision() -> str:
