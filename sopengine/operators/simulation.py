@@ -61,6 +61,9 @@ class SimulatedOperators:
     spec: SimulationSpec = field(default_factory=SimulationSpec)
     seed: int = 0
     confirmed: int = 0
+    _decided: dict[str, datetime | None] = field(default_factory=dict, repr=False)
+    _actor_of: dict[str, str] = field(default_factory=dict, repr=False)
+    _actors_revision: int = -1
 
     def fate(self, key: str) -> float:
         """A number in [0, 1) fixed by the seed and the key."""
@@ -81,13 +84,27 @@ class SimulatedOperators:
         waiting = self.store.awaiting_confirmation(self.channels, now - LOOK_BACK, now)
         if not waiting:
             return
-        group_ops = self.store.group_operators_of({a.group_id for a in waiting}, live=False)
-        roster = self.store.roster()
+        actors = self._actors({a.group_id for a in waiting})
+        decided, self._decided = self._decided, {}
         done: list[tuple[str, datetime, str]] = []
         for a in waiting:
-            at = self.confirm_at(a.key, a.due, a.deadline)
-            if at is None or at > now:
-                continue
-            refs = group_ops.get(a.group_id) or ("simulated",)
-            done.append((a.key, at, f"operator:{roster.resolve(refs[0]).id}"))
+            at = decided[a.key] if a.key in decided else self.confirm_at(a.key, a.due, a.deadline)
+            self._decided[a.key] = at  # only the tasks still waiting are remembered
+            if at is not None and at <= now:
+                done.append((a.key, at, actors.get(a.group_id, "operator:simulated")))
         self.confirmed += len(self.store.mark_done_many(done))  # one transaction, as one step of the clock
+
+    def _actors(self, group_ids: set[str]) -> dict[str, str]:
+        """Who confirms each group's tasks (its first operator), read again only when the setup
+        revision moves (a groups file applied, a roster changed)."""
+        revision = self.store.setup_revision()
+        if revision != self._actors_revision:
+            self._actor_of, self._actors_revision = {}, revision
+        missing = group_ids - self._actor_of.keys()
+        if missing:
+            group_ops = self.store.group_operators_of(missing, live=False)
+            roster = self.store.roster()
+            for group_id in missing:
+                refs = group_ops.get(group_id) or ("simulated",)
+                self._actor_of[group_id] = f"operator:{roster.resolve(refs[0]).id}"
+        return self._actor_of

@@ -67,8 +67,10 @@ class LedgerPlanner:
 
     def timing_of(self, sop: Sop, version_id: int, group: Group, window: Window) -> Hashable | None:
         """The key of the plan ``group`` shares with every group planned alike, or None when its
-        plan is its own (per-group pools, or shuffled steps seeded by the group id)."""
-        if group.pools or any(s.shuffle for s in sop.steps):
+        plan is its own: a step picks from a pool the group overrides, or shuffles (seeded by the
+        group id). A pool the group overrides but no step picks from is read only when rendering,
+        at dispatch, so it plans nothing differently."""
+        if any(s.shuffle or (s.pick is not None and s.pick in group.pools) for s in sop.steps):
             return None
         return (sop.id, version_id, group.start, group.quiet, window)
 
