@@ -8,13 +8,15 @@ the parts an event triggers — is decided here, without I/O or a clock of its o
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any, Hashable, Mapping
+from typing import Any, Hashable, Mapping, Sequence
 
 from sopengine.kinds import StepBase
 from sopengine.model.actions import PlannedAction, PlanningError, Window
 from sopengine.model.group import Group
 from sopengine.model.sop import Sop
-from sopengine.planning.planner import action_key, life_window, matches, plan, plan_member, stage_of
+from sopengine.planning.planner import (
+    action_key, life_window, matches, pick_order, plan, plan_member, stage_of,
+)
 from sopengine.rendering.templating import TemplateProblem
 
 #: How far ahead a persistent SOP is planned; the daemon keeps extending it.
@@ -73,6 +75,20 @@ class LedgerPlanner:
         if any(s.shuffle or (s.pick is not None and s.pick in group.pools) for s in sop.steps):
             return None
         return (sop.id, version_id, group.start, group.quiet, window)
+
+    def shared_timing(self, sop: Sop, version_id: int, group: Group, window: Window
+                      ) -> tuple[Hashable, Mapping[str, Sequence[Any]]] | None:
+        """A first plan's shared key, with the group's own items for the pick steps whose pool it
+        overrides or shuffles (see :meth:`timing_of`): the store copies the timing's plan and
+        gives each copy its own items. A group with an empty pool to pick from plans alone."""
+        picks: dict[str, Sequence[Any]] = {}
+        for step in sop.steps:
+            if step.pick is not None and (step.shuffle or step.pick in group.pools):
+                items = pick_order(sop, group, step)
+                if not items:
+                    return None
+                picks[step.id] = items
+        return (sop.id, version_id, group.start, group.quiet, window, frozenset(picks)), picks
 
     def event_actions(self, sop: Sop, step: StepBase, step_index: int, group: Group, occurred_at: datetime,
                       first_due: datetime | None = None) -> list[PlannedAction]:

@@ -293,20 +293,25 @@ def _plan_step(sop: Sop, group: Group, window: Window, step: StepBase, step_inde
     anchors = occurrence_anchors(sop, step, group, window.end - earliest_offset, calendars)
     items = pick_order(sop, group, step)
     channel = step.channel or sop.channel
+    # what each part keeps across occurrences: its offset, whether quiet hours move it, its key's prefix
+    shapes = [(part_index, part, offset, quiet is not None and not step_is_manual(step, part),
+               f"{sop.id}/{step.id}/{part}/{group.id}/" if part else f"{sop.id}/{step.id}/{group.id}/")
+              for part_index, (part, offset) in enumerate(parts)]
+    start, end = window.start, window.end
     for occurrence, anchor in enumerate(anchors):
-        if anchor + latest_offset < window.start:
+        if anchor + latest_offset < start:
             continue
         local_anchor = anchor.astimezone(tz)
         day = (local_anchor.date() - group.start).days
         item = items[occurrence % len(items)] if items else None
         context = None
-        for part_index, (part, offset) in enumerate(parts):
+        for part_index, part, offset, deferred, prefix in shapes:
             due = anchor + offset
-            if quiet is not None and not step_is_manual(step, part):
-                due = quiet.defer(due, tz)
-            if due not in window:
+            if deferred:
+                due = quiet.defer(due, tz)  # type: ignore[union-attr]  # deferred only with quiet hours
+            if not start <= due < end:
                 continue
-            key = action_key(sop.id, step.id, part, group.id, due, tz)
+            key = prefix + format_local_minute(due, tz)
             if key in keys:  # two occurrences deferred to the same end of quiet hours
                 continue
             keys.add(key)

@@ -68,6 +68,12 @@ class Planner(Protocol):
         """A key shared by every group whose plan differs from this one's only by the group id
         (the store then plans once and copies), or None."""
 
+    def shared_timing(self, sop: Sop, version_id: int, group: Group, window: Window
+                      ) -> tuple[Hashable, Mapping[str, Sequence[Any]]] | None:
+        """For a first plan: a key shared by every group whose plan differs from this one's only by
+        the group id and by the items its pick steps take, with those items (step id → the
+        group's pool in pick order); None when the group's plan is its own."""
+
     def event_actions(self, sop: Sop, step: StepBase, step_index: int, group: Group, occurred_at: datetime,
                       first_due: datetime | None = None) -> list[PlannedAction]:
         """The actions an event at ``occurred_at`` triggers for the ``on:`` step ``step``

@@ -1,13 +1,15 @@
 """Planning new (SOP, group) pairs in bulk: one plan per timing, copied to every group inside SQL.
 
 An agency enrolls thousands of groups at once, and most share their timing
-(same start day, quiet hours and window, no per-group pools or shuffles), so
+(same start day, quiet hours and window), so
 their actions differ only in the group: the key's group segment and the
 ``group_id`` column. Such a timing is planned once; its rows go into a
 temporary table, the groups into another, and one ``INSERT … SELECT`` writes
 every group's copy. The database then does what Python would otherwise do a
 million times: build the row and bind its 22 parameters. Pairs that cannot
-share (their own pools or shuffles) are planned one by one and bulk-inserted.
+share are planned one by one and bulk-inserted. Groups that pick from pools of their own (or
+shuffled) still share their timing: their items go into a third temporary table, and each
+copy of a pick step takes the group's item at its occurrence (``occurrence % pool length``).
 
 Keys are unique in the ledger and inserts skip keys that exist, so a repeated
 or concurrent apply never doubles an action.
@@ -17,9 +19,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Hashable
+from typing import Any, Hashable, Mapping, Sequence
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, literal, select, true
+from sqlalchemy import (
+    Column, Integer, MetaData, String, Table, Text, and_, func, insert, join, literal, select, true,
+)
 from sqlalchemy.engine import Connection
 
 from sopengine.model.group import Group
@@ -50,6 +54,16 @@ _timing_groups = Table(
     Column("group_id", String(120), nullable=False),
     prefixes=["TEMPORARY"],
 )
+_timing_picks = Table(
+    "sopengine_timing_picks", _temp,
+    Column("timing", Integer, nullable=False),
+    Column("group_id", String(120), nullable=False),
+    Column("step", String(120), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("item", actions.c.item.type),
+    prefixes=["TEMPORARY"],
+)
 
 
 def split_key(key: str) -> tuple[str, str]:
@@ -66,6 +80,8 @@ QUIET_MARGIN = timedelta(days=2)
 class _Timing:
     rows: list[dict[str, Any]]
     groups: list[str] = field(default_factory=list)
+    #: group → pick step → the group's items in pick order (its copies take theirs, not the plan's)
+    picks: dict[str, Mapping[str, Sequence[Any]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -84,7 +100,8 @@ class FirstPlans:
         Occurrences whose due + grace already passed belong to before the engine ran this
         group and are left out.
         """
-        timing_key = self.planner.timing_of(sop, version_id, group, window)
+        shared = self.planner.shared_timing(sop, version_id, group, window)
+        timing_key, picks = shared if shared is not None else (None, {})
         timing = self._timings.get(timing_key) if timing_key is not None else None
         if timing is None:
             planned = self.planner.plan(sop, group, self._still_possible(sop, window))
@@ -98,6 +115,8 @@ class FirstPlans:
             rows = [r for r in (action_row(a, version_id, self.now) for a in planned) if r["deadline"] >= now_db]
             timing = self._timings[timing_key] = _Timing(rows)
         timing.groups.append(group.id)
+        if picks:
+            timing.picks[group.id] = picks
         return len(timing.rows)
 
     def _still_possible(self, sop: Sop, window: Window) -> Window:
@@ -130,25 +149,40 @@ class FirstPlans:
         if not timings:
             return 0
         conn = self.conn
+        picks = [{"timing": n, "group_id": g, "step": step, "position": i, "count": len(items), "item": item}
+                 for n, t in enumerate(timings) for g, steps in t.picks.items()
+                 for step, items in steps.items() for i, item in enumerate(items)]
         _timing_rows.create(conn)
         _timing_groups.create(conn)
+        if picks:
+            _timing_picks.create(conn)
         try:
             conn.execute(insert(_timing_rows), [
                 {"timing": n, **dict(zip(("key_head", "key_tail"), split_key(r["key"]))), **{c: r[c] for c in _COPIED}}
                 for n, t in enumerate(timings) for r in t.rows])
             conn.execute(insert(_timing_groups), [{"timing": n, "group_id": g}
                                                    for n, t in enumerate(timings) for g in t.groups])
-            return _insert_copies(conn)
+            if picks:
+                conn.execute(insert(_timing_picks), picks)
+            return _insert_copies(conn, with_picks=bool(picks))
         finally:
+            if picks:
+                _timing_picks.drop(conn)
             _timing_groups.drop(conn)
             _timing_rows.drop(conn)
 
 
-def _insert_copies(conn: Connection) -> int:
-    r, g = _timing_rows.c, _timing_groups.c
+def _insert_copies(conn: Connection, *, with_picks: bool = False) -> int:
+    r, g, p = _timing_rows.c, _timing_groups.c, _timing_picks.c
     key = r.key_head + literal("/") + g.group_id + literal("/") + r.key_tail
-    copies = (select(key, g.group_id, *(r[c] for c in _COPIED))
-              .join_from(_timing_groups, _timing_rows, r.timing == g.timing)
+    columns: list[Any] = [r[c] for c in _COPIED]
+    joined = join(_timing_groups, _timing_rows, r.timing == g.timing)
+    if with_picks:  # a pick step's copy takes the group's own item at its occurrence
+        columns[_COPIED.index("item")] = func.coalesce(p.item, r.item).label("item")
+        joined = joined.outerjoin(_timing_picks, and_(
+            p.timing == g.timing, p.group_id == g.group_id, p.step == r.step,
+            p.position == r.occurrence % p.count))
+    copies = (select(key, g.group_id, *columns).select_from(joined)
               # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT. No ORDER BY: sorting a
               # million rows costs more than writing them, and ids need not follow group order.
               .where(true()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -198,3 +199,51 @@ def test_a_dry_run_reports_what_the_apply_would_do_and_writes_nothing(store):
     assert g0.samples["changed"][0].startswith("camp/topic/g0/") and len(g0.samples["added"]) == 3
     g1 = next(p for p in dry.pairs if p.group == "g1")  # no longer tagged: its future is cancelled
     assert g1.cancelled and g1.samples["cancelled"][0].startswith("camp/")
+
+
+PICKING = CAMP + """
+  - id: topic-pick
+    kind: topic
+    cron: "0 21 * * *"
+    days: 1-9
+    pick: topics
+    text: "{{ item }}"
+  - id: tip-shuffled
+    kind: message
+    cron: "0 12 * * *"
+    days: 1-9
+    pick: tips
+    shuffle: true
+    text: "{{ item }}"
+pools:
+  topics: [甲, 乙, 丙, 丁]
+  tips: [一, 二, 三]
+"""
+
+
+def test_groups_with_pools_of_their_own_share_one_plan_and_keep_their_own_items(store):
+    """Four groups of one timing: two override the picked pool, one a pool nobody picks from, one
+    nothing; the shuffled pool is each group's own order. Every stored item is what planning the
+    group on its own gives, and the timing was planned once."""
+    from sopengine.planning.ledger_planner import LedgerPlanner
+
+    sop = camp(PICKING)
+    base = groups(4)
+    pools = [{"topics": ["一号话题", "二号话题"]}, {"topics": ["独一个"]}, {"unused": ["x"]}, {}]
+    many = [dataclasses.replace(g, pools=p) for g, p in zip(base, pools)]
+    planned: list[str] = []
+
+    class Counting(LedgerPlanner):
+        def plan(self, sop, group, window):  # type: ignore[no-untyped-def]
+            planned.append(group.id)
+            return super().plan(sop, group, window)
+
+    store.planner = Counting()
+    apply(store, [sop], many, at(0))
+    stored = rows(store)
+    whole = LedgerPlanner()
+    for g in many:
+        alone = whole.plan(sop, g, whole.first_window(sop, g, at(0)))
+        assert {a.key: a.item for a in alone} == {k: r.item for k, r in stored.items() if r.group_id == g.id}
+    assert {r.item for r in stored.values() if r.group_id == "g1" and r.step == "topic-pick"} == {"独一个"}
+    assert len(planned) < len(many)  # shared: not every group planned on its own
