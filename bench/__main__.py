@@ -19,16 +19,19 @@ from . import aps
 from .fixtures import Settings
 from .report import Row, print_table, to_json
 
-NAMES = ("apply", "burst", "idle", "reapply", "plan", "pg", "workspace", "members", "fleet", "startup", "simulation")
+NAMES = ("apply", "burst", "idle", "reapply", "plan", "pg", "workspace", "members", "fleet", "startup", "simulation",
+         "horizon")
 
 
 def runners() -> dict[str, Callable[[Settings], list[Row]]]:
     from . import (
-        apply_bench, burst, fleet_apply, idle, members, pg, plan_cmd, reapply, simulation, startup, workspace,
+        apply_bench, burst, fleet_apply, horizon, idle, members, pg, plan_cmd, reapply, simulation, startup,
+        workspace,
     )
     return {"apply": apply_bench.run, "burst": burst.run, "idle": idle.run, "reapply": reapply.run,
             "plan": plan_cmd.run, "pg": pg.run, "workspace": workspace.run, "members": members.run,
-            "fleet": fleet_apply.run, "startup": startup.run, "simulation": simulation.run}
+            "fleet": fleet_apply.run, "startup": startup.run, "simulation": simulation.run,
+            "horizon": horizon.run}
 
 
 def revision() -> str:

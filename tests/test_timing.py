@@ -126,3 +126,17 @@ def test_what_only_croniter_knows_is_left_to_it() -> None:
     for expr in ("0 9 L * *", "0 9 * * 5#2"):
         assert cron_times(expr, date(2026, 1, 1), date(2026, 3, 31)) == _croniter_times(
             expr, date(2026, 1, 1), date(2026, 3, 31))
+
+
+@pytest.mark.parametrize("expr", ["0 8 * * *", "30 20 * * 1-6", "0 10 1 * *", "0 9 29 2 *", "0 10 1 1,4,7,10 *",
+                                  "*/20 8-9 */3 * 0"])
+def test_cron_counts_agree_with_the_times_listed(expr: str) -> None:
+    import random
+
+    from sopengine.planning.timing import cron_count
+
+    rng = random.Random(expr)
+    for _ in range(60):
+        first = date.fromordinal(date(2023, 1, 1).toordinal() + rng.randrange(1500))
+        last = date.fromordinal(first.toordinal() + rng.randrange(-3, 1600))
+        assert cron_count(expr, first, last) == len(cron_times(expr, first, last)), (first, last)

@@ -10,6 +10,7 @@ window, so clipping a window never changes an action.
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_left
 import random
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -24,7 +25,7 @@ from sopengine.model.members import member_segment
 from sopengine.model.sop import Sop, Stage
 from sopengine.rendering.templating import TemplateProblem, compile_condition
 from sopengine.planning.timing import (
-    cron_times, format_local_minute, local_midnight, parse_at, parse_days, resolve_local,
+    cron_count, cron_times, fixed_offset, format_local_minute, local_midnight, parse_at, parse_days, resolve_local,
 )
 
 #: How many days a plan of a persistent SOP covers by default (day 0 to day 30).
@@ -142,6 +143,41 @@ def occurrence_anchors(
         if not anchors or anchors[-1] != instant:  # a moved occurrence meeting one already there is one
             anchors.append(instant)
     return anchors
+
+
+def anchors_since(sop: Sop, step: StepBase, group: Group, since: datetime, until: datetime,
+                  calendars: CalendarLookup = calendar_for) -> tuple[int, list[datetime]]:
+    """(how many occurrences come before ``since``, the due instants of those from ``since`` up
+    to ``until``): what :func:`occurrence_anchors` gives, cut at ``since``.
+
+    A plain cron step (no holiday rules, no listed days) in a zone that keeps one offset counts
+    the occurrences before ``since`` without listing them, so planning a day ahead for a group
+    four years old costs what it costs for a new one."""
+    tz = sop.timezone
+    if step.cron is not None and step.before is None and step.after is None:
+        days = parse_days(step.days).clip(sop.lifetime)
+        uses_calendar = bool(sop.calendar and (step.skip or step.only or step.on_holiday))
+        first = group.start + timedelta(days=days.first)
+        since_day = since.astimezone(tz).date()
+        last = until.astimezone(tz).date()
+        if days.last is not None:
+            last = min(last, group.start + timedelta(days=days.last))
+        if not uses_calendar and days.listed is None and first < since_day <= last and fixed_offset(tz, first, last):
+            before = cron_count(step.cron, first, since_day - timedelta(days=1))
+            if before is not None:
+                anchors = []
+                for t in cron_times(step.cron, since_day, last):
+                    instant = resolve_local(t, tz)
+                    if instant >= until:
+                        break
+                    if instant < since:
+                        before += 1
+                    else:
+                        anchors.append(instant)
+                return before, anchors
+    anchors = occurrence_anchors(sop, step, group, until, calendars)
+    cut = bisect_left(anchors, since)
+    return cut, anchors[cut:]
 
 
 #: How far an occurrence may move to find a working day (the longest Chinese holiday is 8 days).
@@ -290,7 +326,8 @@ def _plan_step(sop: Sop, group: Group, window: Window, step: StepBase, step_inde
     parts = step.parts()
     latest_offset = max(offset for _, offset in parts)
     earliest_offset = min(offset for _, offset in parts)
-    anchors = occurrence_anchors(sop, step, group, window.end - earliest_offset, calendars)
+    skipped, anchors = anchors_since(sop, step, group, window.start - latest_offset, window.end - earliest_offset,
+                                     calendars)
     items = pick_order(sop, group, step)
     channel = step.channel or sop.channel
     # what each part keeps across occurrences: its offset, whether quiet hours move it, its key's prefix
@@ -298,9 +335,7 @@ def _plan_step(sop: Sop, group: Group, window: Window, step: StepBase, step_inde
                f"{sop.id}/{step.id}/{part}/{group.id}/" if part else f"{sop.id}/{step.id}/{group.id}/")
               for part_index, (part, offset) in enumerate(parts)]
     start, end = window.start, window.end
-    for occurrence, anchor in enumerate(anchors):
-        if anchor + latest_offset < start:
-            continue
+    for occurrence, anchor in enumerate(anchors, start=skipped):
         local_anchor = anchor.astimezone(tz)
         day = (local_anchor.date() - group.start).days
         item = items[occurrence % len(items)] if items else None

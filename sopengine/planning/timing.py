@@ -167,6 +167,27 @@ class _CronCalendar:
                     and (self.weekdays is None or day.isoweekday() % 7 in self.weekdays))
         return day.day in self.days or day.isoweekday() % 7 in self.weekdays
 
+    def count(self, first: date, last: date) -> int:
+        """How many times it fires on dates ``first``..``last`` inclusive, from cached counts of
+        whole years and per-day running counts of months (a span of years costs a few steps)."""
+        if last < first:
+            return 0
+        if first.year == last.year and first.month == last.month:
+            running = _running_days(self, first.year, first.month)
+            return (running[last.day] - running[first.day - 1]) * len(self.clock)
+        running = _running_days(self, first.year, first.month)
+        days = running[-1] - running[first.day - 1]
+        day = _next_month(first)
+        while (day.year, day.month) != (last.year, last.month):
+            if day.month == 1 and last.year > day.year:
+                days += _firing_days_of_year(self, day.year)
+                day = date(day.year + 1, 1, 1)
+                continue
+            days += _running_days(self, day.year, day.month)[-1]
+            day = _next_month(day)
+        days += _running_days(self, last.year, last.month)[last.day]
+        return days * len(self.clock)
+
     def times(self, first: date, last: date) -> list[datetime]:
         out: list[datetime] = []
         day = first
@@ -178,6 +199,27 @@ class _CronCalendar:
 
 
 _DAY = timedelta(days=1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+
+
+@lru_cache(maxsize=16384)
+def _running_days(calendar: _CronCalendar, year: int, month: int) -> tuple[int, ...]:
+    """Running counts of the days of ``month`` the calendar fires on: item ``d`` is how many of
+    days 1..d fire (item 0 is 0)."""
+    running = [0]
+    day, end = date(year, month, 1), _next_month(date(year, month, 1))
+    while day < end:
+        running.append(running[-1] + calendar.fires_on(day))
+        day += _DAY
+    return tuple(running)
+
+
+@lru_cache(maxsize=4096)
+def _firing_days_of_year(calendar: _CronCalendar, year: int) -> int:
+    return sum(_running_days(calendar, year, month)[-1] for month in range(1, 13))
 
 
 @lru_cache(maxsize=1024)
@@ -200,6 +242,35 @@ def _cron_calendar(expr: str) -> _CronCalendar | None:
     weekdays = values(fields[4])
     return _CronCalendar(clock, values(fields[3]), values(fields[2]),
                          None if weekdays is None else frozenset(d % 7 for d in weekdays))
+
+
+def cron_count(expr: str, first: date, last: date) -> int | None:
+    """How many times ``expr`` fires on dates ``first``..``last`` inclusive, without listing them;
+    None when only croniter can tell (see :func:`_cron_calendar`)."""
+    calendar = _cron_calendar(expr)
+    if calendar is None:
+        return None
+    return calendar.count(first, last) if first <= last else 0
+
+
+@lru_cache(maxsize=4096)
+def _year_offset(tz: tzinfo, year: int) -> timedelta | None:
+    """The UTC offset ``tz`` keeps all through ``year`` (sampled every day at noon), or None
+    when it changes in that year (summer time, a new standard offset)."""
+    day = date(year, 1, 1)
+    offset = datetime.combine(day, time(12), tz).utcoffset()
+    while day.year == year:
+        if datetime.combine(day, time(12), tz).utcoffset() != offset:
+            return None
+        day += _DAY
+    return offset
+
+
+def fixed_offset(tz: tzinfo, first: date, last: date) -> bool:
+    """Whether ``tz`` keeps one UTC offset from ``first`` through ``last`` (so every wall time
+    there is one instant, and distinct wall times distinct instants)."""
+    offsets = {_year_offset(tz, year) for year in range(first.year, last.year + 1)}
+    return len(offsets) == 1 and None not in offsets
 
 
 @lru_cache(maxsize=65536)
