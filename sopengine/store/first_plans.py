@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Hashable, Mapping, Sequence
 
 from sqlalchemy import (
-    Column, Integer, MetaData, String, Table, Text, and_, func, insert, join, literal, select, true,
+    Column, Integer, MetaData, String, Table, Text, and_, func, join, literal, select, true,
 )
 from sqlalchemy.engine import Connection
 
@@ -30,7 +30,7 @@ from sopengine.model.group import Group
 from sopengine.model.actions import Window
 from sopengine.model.sop import Sop
 from sopengine.store.abc import Planner
-from sopengine.store.bulk import action_row, insert_prepared, planned_tuples
+from sopengine.store.bulk import action_row, insert_dicts, insert_prepared, planned_tuples
 from sopengine.store.database import to_db
 from sopengine.store.tables import KEY_INDEX, actions
 
@@ -157,13 +157,13 @@ class FirstPlans:
         if picks:
             _timing_picks.create(conn)
         try:
-            conn.execute(insert(_timing_rows), [
+            # at the driver level (COPY on PostgreSQL): a fleet's timings hold hundreds of thousands of rows
+            insert_dicts(conn, _timing_rows, [
                 {"timing": n, **dict(zip(("key_head", "key_tail"), split_key(r["key"]))), **{c: r[c] for c in _COPIED}}
                 for n, t in enumerate(timings) for r in t.rows])
-            conn.execute(insert(_timing_groups), [{"timing": n, "group_id": g}
-                                                   for n, t in enumerate(timings) for g in t.groups])
-            if picks:
-                conn.execute(insert(_timing_picks), picks)
+            insert_dicts(conn, _timing_groups, [{"timing": n, "group_id": g}
+                                                for n, t in enumerate(timings) for g in t.groups])
+            insert_dicts(conn, _timing_picks, picks)
             return _insert_copies(conn, with_picks=bool(picks))
         finally:
             if picks:
