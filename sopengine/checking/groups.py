@@ -135,8 +135,9 @@ def settings_problems(group: Group, running: Iterable[Sop], channels: ChannelChe
 
 class FactChecks:
     """Trial renders of each SOP's steps with one group's facts, remembered per step and shape of
-    facts: groups with the same fact names (and the same values of the facts the step reads)
-    render that step alike. So a step that reads no fact renders once per SOP, not once per group."""
+    facts: groups with the same fact names (and the same values of the facts the step reads, its
+    id, name and start aside) render that step alike. So a step that reads no fact renders once
+    per SOP, not once per group."""
 
     def __init__(self) -> None:
         self._read: dict[int, frozenset[str]] = {}
@@ -149,7 +150,8 @@ class FactChecks:
         for sop in running:
             for step in sop.steps:
                 read = self._facts_read(step)
-                shape = (id(step), names, tuple((n, repr(view.get(n))) for n in sorted(read)), own_vars, pools)
+                shape = (id(step), names, tuple((n, _shape_of(n, view.get(n))) for n in sorted(read)), own_vars,
+                         pools)
                 if shape not in self._seen:
                     self._seen[shape] = self._render(sop, step, group, view)
                 found = self._seen[shape]
@@ -175,6 +177,16 @@ class FactChecks:
         for _, message in trial_render(sop, step, group):
             return step.id, message, sorted(_facts_used(step) - set(view))
         return None
+
+
+#: Facts every group has, always text: a template renders alike for any value of them, so
+#: groups differing only there share one trial render (else every ``{{ group.name }}`` renders
+#: once per group).
+_ALWAYS_TEXT = frozenset({"id", "name", "start"})
+
+
+def _shape_of(name: str, value: Any) -> str:
+    return "text" if name in _ALWAYS_TEXT and isinstance(value, str) else repr(value)
 
 
 def _facts_used(step: Any) -> set[str]:
