@@ -18,3 +18,14 @@ def test_quick_bench_runs_and_prints_the_table() -> None:
     for section in ("1 apply", "2 burst", "5 plan latency", "7 workspace"):
         assert section in out, out
     assert "ERROR" not in out, out
+
+
+def test_the_end_to_end_sections_run() -> None:
+    """Sections 9–12 (apply of a fleet, start-up, a virtual life, horizon by age) at CI size."""
+    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", "fleet,startup,simulation,horizon"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    for section in ("9 apply end to end", "10 start-up", "11 virtual life", "12 horizon by age"):
+        assert section in out, out
+    assert "ERROR" not in out, out
