@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Hashable, Mapping, Sequence
+from typing import Any, Callable, Hashable, Mapping, Sequence
 
 from sqlalchemy import (
     Column, Integer, MetaData, String, Table, Text, and_, func, join, literal, select, true,
@@ -30,8 +30,10 @@ from sopengine.model.group import Group
 from sopengine.model.actions import Window
 from sopengine.model.sop import Sop
 from sopengine.store.abc import Planner
-from sopengine.store.bulk import action_row, insert_dicts, insert_prepared, planned_tuples
-from sopengine.store.database import to_db
+from sopengine.store.bulk import (
+    JSON_COLUMNS, TIME_COLUMNS, action_row, driver_time, insert_dicts, insert_prepared, insert_rows, planned_tuples,
+)
+from sopengine.store.database import json_text, to_db
 from sopengine.store.tables import KEY_INDEX, actions
 
 #: Rows of pairs planned one by one, collected before one bulk insert.
@@ -158,8 +160,9 @@ class FirstPlans:
             _timing_picks.create(conn)
         try:
             # at the driver level (COPY on PostgreSQL): a fleet's timings hold hundreds of thousands of rows
-            insert_dicts(conn, _timing_rows, [
-                {"timing": n, **dict(zip(("key_head", "key_tail"), split_key(r["key"]))), **{c: r[c] for c in _COPIED}}
+            time_of = driver_time(conn)
+            insert_rows(conn, _timing_rows.name, [c.name for c in _timing_rows.columns], [
+                (n, *split_key(r["key"]), *(_driver_value(c, r[c], time_of) for c in _COPIED))
                 for n, t in enumerate(timings) for r in t.rows])
             insert_dicts(conn, _timing_groups, [{"timing": n, "group_id": g}
                                                 for n, t in enumerate(timings) for g in t.groups])
@@ -170,6 +173,15 @@ class FirstPlans:
                 _timing_picks.drop(conn)
             _timing_groups.drop(conn)
             _timing_rows.drop(conn)
+
+
+def _driver_value(column: str, value: Any, time_of: Callable[[datetime], Any]) -> Any:
+    """A timing row's value as the driver takes it (instants and JSON as the ledger stores them)."""
+    if value is None:
+        return None
+    if column in TIME_COLUMNS:
+        return time_of(value)
+    return json_text(value) if column in JSON_COLUMNS else value
 
 
 def _insert_copies(conn: Connection, *, with_picks: bool = False) -> int:
