@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Hashable, Mapping, Sequence
 
 from sqlalchemy import (
-    Column, Integer, MetaData, String, Table, Text, and_, func, join, literal, select, true,
+    Column, Index, Integer, MetaData, String, Table, Text, and_, func, join, literal, select, true,
 )
 from sqlalchemy.engine import Connection
 
@@ -66,6 +66,10 @@ _timing_picks = Table(
     Column("item", actions.c.item.type),
     prefixes=["TEMPORARY"],
 )
+Index("ix_sopengine_timing_rows", _timing_rows.c.timing)
+# what a copy of a pick step looks its group's item up by (created and dropped with the table)
+Index("ix_sopengine_timing_picks", _timing_picks.c.timing, _timing_picks.c.group_id, _timing_picks.c.step,
+      _timing_picks.c.position)
 
 
 def split_key(key: str) -> tuple[str, str]:
