@@ -97,3 +97,21 @@ def test_syntax_errors_keep_their_position(tmp_path: Path) -> None:
     with pytest.raises(SopFileError) as caught:
         load_yaml(path)
     assert (caught.value.problems[0].line, caught.value.problems[0].col) == (3, 10)
+
+
+def test_very_deep_block_nesting_never_reaches_libyaml(tmp_path: Path) -> None:
+    """libyaml's composer recurses in C: 200,000 nested ``- `` on one line would crash the
+    process. Such text is read the exact way, which says it is too deep (in a subprocess here,
+    so that a crash fails this test instead of ending the run)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "deep.yaml"
+    path.write_text("- " * 200_000 + "x\n", encoding="utf-8")
+    assert fast_yaml.plain_or_none(path.read_text(encoding="utf-8"), MAX_DEPTH) is None
+    script = ("import sys; from pathlib import Path; from sopengine.loading.source import load_yaml, SopFileError\n"
+              "try:\n    load_yaml(Path(sys.argv[1]))\nexcept SopFileError as e:\n    print(e.problems[0].message)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "nested deeper than" in done.stdout
+    assert fast_yaml.plain_or_none(" " * 250 + "a: 1\n", MAX_DEPTH) is None  # indented very far: exact reading

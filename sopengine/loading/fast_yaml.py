@@ -116,6 +116,10 @@ _PlainLoader.yaml_constructors = {None: _any}
 
 #: Text that may hold a tag (``!foo``, ``!!str``), an anchor (``&name``, so aliases too) or a
 #: directive (``%YAML 1.1`` changes the scalar rules): such files are read exactly.
+#: Text that may nest deeply in block style: a line indented very far, or many ``- `` / ``? ``
+#: opened on one line. libyaml's composer recurses in C, so such a file (which the exact reading
+#: reports as too deep, without crashing) must never reach it; flow nesting is bounded before.
+_DEEP = re.compile(r"^[ \t]{200}|(?:[-?][ \t]+){100}", re.MULTILINE)
 _UNUSUAL = re.compile(r"(?:^|[\s\[{,:-])[!&]|^%", re.MULTILINE)
 
 
@@ -126,7 +130,7 @@ def plain_or_none(text: str, max_depth: int) -> Any | None:
     ``None`` is also what an empty document gives, so an empty text is left to the exact
     reading too.
     """
-    if not AVAILABLE or not text.strip() or _UNUSUAL.search(text) is not None:
+    if not AVAILABLE or not text.strip() or _UNUSUAL.search(text) is not None or _DEEP.search(text) is not None:
         return None
     loader = _PlainLoader(text)
     try:
