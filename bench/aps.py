@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from .fixtures import sqlite_engine
 from .report import percentile
@@ -57,12 +57,19 @@ def _scheduler(path: Path, grace: float | None = 1.0) -> tuple[Any, Any]:
 
 def add_seconds(path: Path, jobs: Sequence[tuple[str, datetime]]) -> float:
     """Seconds to add ``jobs`` (id, run date) as one-shot DateTrigger jobs to a paused scheduler."""
+    def add(sched: Any) -> None:
+        for job_id, when in jobs:
+            sched.add_job(ran, "date", run_date=when, id=job_id)
+    return _adding_seconds(path, add)
+
+
+def _adding_seconds(path: Path, add: Callable[[Any], None]) -> float:
+    """Seconds ``add(scheduler)`` takes on a paused scheduler with a fresh SQLAlchemyJobStore."""
     sched, engine = _scheduler(path)
     sched.start(paused=True)
     try:
         t = time.perf_counter()
-        for job_id, when in jobs:
-            sched.add_job(ran, "date", run_date=when, id=job_id)
+        add(sched)
         return time.perf_counter() - t
     finally:
         sched.shutdown(wait=False)
@@ -113,17 +120,10 @@ def _cron_fields(expr: str) -> dict[str, str]:
 
 def add_triggers_seconds(path: Path, jobs: Sequence[tuple[str, Any]]) -> float:
     """Seconds to add ``jobs`` (id, trigger) to a paused scheduler's SQLAlchemyJobStore."""
-    sched, engine = _scheduler(path)
-    sched.start(paused=True)
-    try:
-        t = time.perf_counter()
+    def add(sched: Any) -> None:
         for job_id, trigger in jobs:
             sched.add_job(ran, trigger, id=job_id)
-        return time.perf_counter() - t
-    finally:
-        sched.shutdown(wait=False)
-        engine.dispose()
-        remove(path)
+    return _adding_seconds(path, add)
 
 
 @dataclass
