@@ -99,19 +99,31 @@ def test_syntax_errors_keep_their_position(tmp_path: Path) -> None:
     assert (caught.value.problems[0].line, caught.value.problems[0].col) == (3, 10)
 
 
-def test_very_deep_block_nesting_never_reaches_libyaml(tmp_path: Path) -> None:
-    """libyaml's composer recurses in C: 200,000 nested ``- `` on one line would crash the
-    process. Such text is read the exact way, which says it is too deep (in a subprocess here,
-    so that a crash fails this test instead of ending the run)."""
+@pytest.mark.parametrize("text", [
+    "- " * 200_000 + "x\n",  # block nesting on one line
+    "x: [a 'b, " + "[" * 300_000 + "]" * 300_000 + "]\n",  # flow nesting the bracket count misses
+    'x: ["a\\" ", ' + "[" * 300_000 + "]" * 300_000 + "]\n",  # after an escaped quote
+], ids=["block", "flow-after-quote", "flow-after-escaped-quote"])
+def test_nesting_of_any_depth_is_reported_never_a_crash(tmp_path: Path, text: str) -> None:
+    """libyaml's composer would recurse in C (and crash the process) on these. The fast reading
+    builds from events with its own stack and stops at the limit; the exact reading reports
+    the file as too deep or broken. Run in a subprocess, so a crash fails this test instead of
+    ending the run."""
     import subprocess
     import sys
 
     path = tmp_path / "deep.yaml"
-    path.write_text("- " * 200_000 + "x\n", encoding="utf-8")
-    assert fast_yaml.plain_or_none(path.read_text(encoding="utf-8"), MAX_DEPTH) is None
+    path.write_text(text, encoding="utf-8")
+    assert fast_yaml.plain_or_none(text, MAX_DEPTH) is None
     script = ("import sys; from pathlib import Path; from sopengine.loading.source import load_yaml, SopFileError\n"
               "try:\n    load_yaml(Path(sys.argv[1]))\nexcept SopFileError as e:\n    print(e.problems[0].message)\n")
     done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "nested deeper than" in done.stdout
-    assert fast_yaml.plain_or_none(" " * 250 + "a: 1\n", MAX_DEPTH) is None  # indented very far: exact reading
+    assert "nested deeper than" in done.stdout or "YAML syntax error" in done.stdout
+
+
+@pytest.mark.parametrize("text", ["a:\tb\n", "a: b\t\n", "a: b\t# c\n", '["a":b]\n', "['a':b]\n",
+                                  "\ufeff%YAML 1.1\n---\non: yes\n"])
+def test_what_ruamel_reads_otherwise_is_left_to_it(text: str) -> None:
+    """Tabs ruamel rejects, quoted keys glued to their colon, a directive behind a BOM."""
+    assert fast_yaml.plain_or_none(text, MAX_DEPTH) is None

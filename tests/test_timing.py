@@ -123,7 +123,7 @@ def test_cron_times_agree_with_croniter(seed: int) -> None:
 
 
 def test_what_only_croniter_knows_is_left_to_it() -> None:
-    for expr in ("0 9 L * *", "0 9 * * 5#2"):
+    for expr in ("0 9 L * *", "0 9 * * 5#2", "0 12 15W * *", "0 12 1W * *"):
         assert cron_times(expr, date(2026, 1, 1), date(2026, 3, 31)) == _croniter_times(
             expr, date(2026, 1, 1), date(2026, 3, 31))
 

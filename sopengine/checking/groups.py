@@ -8,6 +8,7 @@ These checks find such mistakes when files are validated, each at the groups fil
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from sopengine.planning.calendars import calendar_for, unpublished_years
@@ -135,12 +136,12 @@ def settings_problems(group: Group, running: Iterable[Sop], channels: ChannelChe
 
 class FactChecks:
     """Trial renders of each SOP's steps with one group's facts, remembered per step and shape of
-    facts: groups with the same fact names (and the same values of the facts the step reads, its
-    id, name and start aside) render that step alike. So a step that reads no fact renders once
-    per SOP, not once per group."""
+    facts: groups with the same fact names (and the same values of the facts the step reads, but
+    an id, name or start it only shows) render that step alike. So a step that reads no fact
+    renders once per SOP, not once per group."""
 
     def __init__(self) -> None:
-        self._read: dict[int, frozenset[str]] = {}
+        self._read: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
         self._seen: dict[tuple[Any, ...], tuple[str, str, list[str]] | None] = {}
 
     def problems(self, group: Group, running: Iterable[Sop]) -> list[Problem]:
@@ -149,9 +150,9 @@ class FactChecks:
         names, own_vars, pools = frozenset(view), repr(sorted(group.vars.items())), frozenset(group.pools)
         for sop in running:
             for step in sop.steps:
-                read = self._facts_read(step)
-                shape = (id(step), names, tuple((n, _shape_of(n, view.get(n))) for n in sorted(read)), own_vars,
-                         pools)
+                read, shown = self._facts_read(step)
+                shape = (id(step), names, tuple((n, "text" if n in shown and isinstance(view.get(n), str)
+                                                 else repr(view.get(n))) for n in sorted(read)), own_vars, pools)
                 if shape not in self._seen:
                     self._seen[shape] = self._render(sop, step, group, view)
                 found = self._seen[shape]
@@ -164,10 +165,11 @@ class FactChecks:
                                                   f"({sop.path or sop.id}:{line}) cannot be rendered: {message}"))
         return out
 
-    def _facts_read(self, step: Any) -> frozenset[str]:
+    def _facts_read(self, step: Any) -> tuple[frozenset[str], frozenset[str]]:
+        """(the facts ``step`` reads, those of them it only shows as they are)."""
         read = self._read.get(id(step))
         if read is None:
-            read = self._read[id(step)] = frozenset(_facts_used(step))
+            read = self._read[id(step)] = (frozenset(_facts_used(step)), _only_shown(step))
         return read
 
     @staticmethod
@@ -179,14 +181,23 @@ class FactChecks:
         return None
 
 
-#: Facts every group has, always text: a template renders alike for any value of them, so
-#: groups differing only there share one trial render (else every ``{{ group.name }}`` renders
-#: once per group).
-_ALWAYS_TEXT = frozenset({"id", "name", "start"})
+#: Facts every group has, always text: a template that only shows one (``{{ group.name }}``)
+#: renders alike for any value, so groups differing only there share one trial render (else
+#: every such step renders once per group). Any other use (a filter, a test, an index) counts
+#: its value.
+_ALWAYS_TEXT = ("id", "name", "start")
 
 
-def _shape_of(name: str, value: Any) -> str:
-    return "text" if name in _ALWAYS_TEXT and isinstance(value, str) else repr(value)
+def _only_shown(step: Any) -> frozenset[str]:
+    """Which of :data:`_ALWAYS_TEXT` ``step`` uses only as ``{{ group.NAME }}`` (never in ``when``)."""
+    sources = [source for _, source in step.all_templates()]
+    out = []
+    for name in _ALWAYS_TEXT:
+        uses = sum(len(re.findall(rf"\bgroup\.{name}\b", src)) for src in sources)
+        shown = sum(len(re.findall(rf"\{{\{{-?\s*group\.{name}\s*-?\}}\}}", src)) for src in sources)
+        if uses == shown and not (step.when and re.search(rf"\bgroup\.{name}\b", step.when)):
+            out.append(name)
+    return frozenset(out)
 
 
 def _facts_used(step: Any) -> set[str]:

@@ -58,7 +58,9 @@ class SopengineGroup(click.Group):
         if not hasattr(self, "_from_plugins"):
             from sopengine.cli.runtime import plugin_host
 
-            self._from_plugins = {n: c for n, c in plugin_host().commands.items() if n not in LAZY_COMMANDS}
+            host = plugin_host()
+            self._host_failed = bool(host.failures)
+            self._from_plugins = {n: c for n, c in host.commands.items() if n not in LAZY_COMMANDS}
         return self._from_plugins
 
     def _plugin_help(self) -> dict[str, str]:
@@ -66,8 +68,11 @@ class SopengineGroup(click.Group):
         if not hasattr(self, "_listed"):
             from sopengine.cli.listing import plugin_command_help
 
-            self._listed = plugin_command_help(
-                lambda: {n: c.get_short_help_str(limit=60) for n, c in self._plugin_commands().items()})
+            def load() -> tuple[dict[str, str], bool]:
+                commands = {n: c.get_short_help_str(limit=60) for n, c in self._plugin_commands().items()}
+                return commands, not self._host_failed
+
+            self._listed = plugin_command_help(load)
         return self._listed
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -63,9 +63,12 @@ def _source_stamp(module: str) -> str:
     return "\n".join(stamps)
 
 
-def plugin_command_help(load: Callable[[], dict[str, str]], path: Path | None = None) -> dict[str, str]:
+def plugin_command_help(load: Callable[[], tuple[dict[str, str], bool]], path: Path | None = None
+                        ) -> dict[str, str]:
     """Plugin command name → one-line help: from the cache when it matches what is installed,
-    else from ``load()`` (which loads the plugins), written back for next time."""
+    else from ``load()`` (which loads the plugins: their commands, and whether every plugin
+    loaded), written back for next time only when every plugin did. A plugin that failed (a
+    dependency missing, say) may load later with nothing the fingerprint sees changing."""
     path = path or cache_path()
     key = fingerprint()
     try:
@@ -74,7 +77,9 @@ def plugin_command_help(load: Callable[[], dict[str, str]], path: Path | None = 
             return {str(k): str(v) for k, v in cached["commands"].items()}
     except (OSError, ValueError, AttributeError):
         pass
-    commands = load()
+    commands, complete = load()
+    if not complete:
+        return commands
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

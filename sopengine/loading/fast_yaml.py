@@ -53,14 +53,12 @@ _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _PlainLoader(_Base):
-    """libyaml parsing, ruamel's YAML 1.2 scalar rules, plain values or :class:`NotPlain`."""
+    """libyaml's parser with ruamel's YAML 1.2 scalar rules (only its events are used)."""
 
     yaml_implicit_resolvers = _yaml_12_resolvers()
-    yaml_constructors: dict[str | None, Any] = {}
 
 
-def _scalar(loader: Any, node: Any) -> Any:
-    tag, value = node.tag, node.value
+def _scalar(tag: str, value: str) -> Any:
     if tag == "tag:yaml.org,2002:str" or tag == "tag:yaml.org,2002:timestamp":
         return value  # dates stay text, as in the exact loader
     if tag == "tag:yaml.org,2002:int":
@@ -77,87 +75,85 @@ def _scalar(loader: Any, node: Any) -> Any:
         return value in ("true", "True", "TRUE")
     if tag == "tag:yaml.org,2002:null":
         return None
-    raise NotPlain(f"tag {tag}")
+    raise NotPlain(f"tag {tag}")  # a merge key (<<) among them
 
 
 def _plain_key(key: Any) -> Any:
     return key if isinstance(key, (int, float, bool, str)) else str(key)
 
 
-def _mapping(loader: Any, node: Any) -> Any:
-    if node.tag != "tag:yaml.org,2002:map":
-        raise NotPlain(f"tag {node.tag}")
-    out: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-            raise NotPlain("complex or merge key")
-        key = _plain_key(_scalar(loader, key_node))
-        if key in out:
-            raise NotPlain("duplicate key")
-        out[key] = loader.construct_object(value_node, deep=True)
-    return out
+_NO_KEY = object()
 
-
-def _sequence(loader: Any, node: Any) -> Any:
-    if node.tag != "tag:yaml.org,2002:seq":
-        raise NotPlain(f"tag {node.tag}")
-    return [loader.construct_object(child, deep=True) for child in node.value]
-
-
-def _any(loader: Any, node: Any) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return _scalar(loader, node)
-    if isinstance(node, yaml.MappingNode):
-        return _mapping(loader, node)
-    return _sequence(loader, node)
-
-
-_PlainLoader.yaml_constructors = {None: _any}
-
-#: Text that may hold a tag (``!foo``, ``!!str``), an anchor (``&name``, so aliases too) or a
-#: directive (``%YAML 1.1`` changes the scalar rules): such files are read exactly.
-#: Text that may nest deeply in block style: a line indented very far, or many ``- `` / ``? ``
-#: opened on one line. libyaml's composer recurses in C, so such a file (which the exact reading
-#: reports as too deep, without crashing) must never reach it; flow nesting is bounded before.
-_DEEP = re.compile(r"^[ \t]{200}|(?:[-?][ \t]+){100}", re.MULTILINE)
-_UNUSUAL = re.compile(r"(?:^|[\s\[{,:-])[!&]|^%", re.MULTILINE)
+#: Text the fast reading leaves to the exact one: a tag (``!foo``, ``!!str``), an anchor
+#: (``&name``, so aliases too), a directive (``%YAML 1.1`` changes the scalar rules), a tab
+#: (ruamel rejects some that libyaml takes), a byte-order mark (which hides a directive from
+#: this pattern) and a quoted key glued to its colon (``["a":b]``, also read differently).
+_UNUSUAL = re.compile(r"(?:^|[\s\[{,:-])[!&]|^%|\t|\ufeff|[\"']:[^\s]", re.MULTILINE)
 
 
 def plain_or_none(text: str, max_depth: int) -> Any | None:
     """The document in ``text`` as plain values, or ``None`` when it must be read exactly
     (any error, anything unusual, or nesting deeper than ``max_depth``).
 
-    ``None`` is also what an empty document gives, so an empty text is left to the exact
-    reading too.
+    Values are built from libyaml's event stream with an explicit stack (libyaml parses without
+    recursion, and so does this), so no nesting, however deep, can exhaust the C stack: past
+    ``max_depth`` the exact reading takes over and reports it. ``None`` is also what an empty
+    document gives, so an empty text is left to the exact reading too.
     """
-    if not AVAILABLE or not text.strip() or _UNUSUAL.search(text) is not None or _DEEP.search(text) is not None:
+    if not AVAILABLE or not text.strip() or _UNUSUAL.search(text) is not None:
         return None
     loader = _PlainLoader(text)
     try:
-        if not loader.check_node():
-            return None
-        node = loader.get_node()
-        if loader.check_node():
-            return None  # several documents: the exact loader says so
-        if _deeper_than(node, max_depth):
-            return None
-        return loader.construct_document(node)
-    except (yaml.YAMLError, NotPlain, RecursionError, TypeError, ValueError):
+        return _build(loader, max_depth)
+    except (yaml.YAMLError, NotPlain, TypeError, ValueError):
         return None
     finally:
         loader.dispose()
 
 
-def _deeper_than(root: Any, limit: int) -> bool:
-    stack = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, yaml.ScalarNode):
+def _build(loader: Any, max_depth: int) -> Any | None:
+    """The one document of the stream as plain values (None: several, or none)."""
+    loader.get_event()  # stream start
+    if loader.check_event(yaml.StreamEndEvent):
+        return None
+    loader.get_event()  # document start
+    stack: list[list[Any]] = []  # [container, pending key] per open collection
+    root: Any = _NO_KEY
+    while root is _NO_KEY:
+        event = loader.get_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise NotPlain("anchor or alias")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if event.tag is not None and not event.implicit:
+                raise NotPlain(f"tag {event.tag}")
+            if len(stack) >= max_depth:
+                return None
+            stack.append([{} if isinstance(event, yaml.MappingStartEvent) else [], _NO_KEY])
             continue
-        if depth > limit:
-            return True
-        if isinstance(node, yaml.MappingNode):
-            stack += [(v, depth + 1) for _, v in node.value]
+        if isinstance(event, yaml.ScalarEvent):
+            if event.tag is not None and event.tag != "!":
+                raise NotPlain(f"tag {event.tag}")
+            tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            value, is_scalar = _scalar(tag, event.value), True
+        else:  # the end of a mapping or a sequence
+            value, is_scalar = stack.pop()[0], False
+        if not stack:
+            root = value
+            continue
+        parent = stack[-1]
+        if isinstance(parent[0], list):
+            parent[0].append(value)
+        elif parent[1] is _NO_KEY:
+            if not is_scalar:
+                raise NotPlain("a key that is not a scalar")
+            key = _plain_key(value)
+            if key in parent[0]:
+                raise NotPlain("duplicate key")
+            parent[1] = key
         else:
-            stack += [(v, depth + 1) for v in node.value]
-    return False
+            parent[0][parent[1]] = value
+            parent[1] = _NO_KEY
+    loader.get_event()  # document end
+    if not loader.check_event(yaml.StreamEndEvent):
+        return None  # several documents: the exact loader says so
+    return root

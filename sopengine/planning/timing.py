@@ -225,7 +225,10 @@ def _firing_days_of_year(calendar: _CronCalendar, year: int) -> int:
 @lru_cache(maxsize=1024)
 def _cron_calendar(expr: str) -> _CronCalendar | None:
     """``expr`` as a :class:`_CronCalendar`, or None when it uses what only croniter knows
-    (``L``, ``#``, seconds, names it expands to anything but numbers) or never fires."""
+    (``W``, ``L``, ``#``, names it expands to anything but numbers) or never fires."""
+    written = str(expr).split()
+    if len(written) != 5 or any(c in written[2].lower() for c in "wl?") or "#" in written[4]:
+        return None  # nearest weekday (15W), last day (L): croniter's own rules
     fields, nth_weekday = croniter.expand(expr)
     if nth_weekday or len(fields) != 5 or any(not isinstance(v, int) for f in fields for v in f if v != "*"):
         return None

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Hashable, Mapping, Sequence
 
 from sqlalchemy import (
-    Column, Index, Integer, MetaData, String, Table, Text, and_, func, join, literal, select, true,
+    Column, Index, Integer, MetaData, String, Table, Text, and_, case, join, literal, select, true,
 )
 from sqlalchemy.engine import Connection
 
@@ -194,7 +194,8 @@ def _insert_copies(conn: Connection, *, with_picks: bool = False) -> int:
     columns: list[Any] = [r[c] for c in _COPIED]
     joined = join(_timing_groups, _timing_rows, r.timing == g.timing)
     if with_picks:  # a pick step's copy takes the group's own item at its occurrence
-        columns[_COPIED.index("item")] = func.coalesce(p.item, r.item).label("item")
+        # a group's own item may be null: whether the group has a pick row decides, not its item
+        columns[_COPIED.index("item")] = case((p.step.is_not(None), p.item), else_=r.item).label("item")
         joined = joined.outerjoin(_timing_picks, and_(
             p.timing == g.timing, p.group_id == g.group_id, p.step == r.step,
             p.position == r.occurrence % p.count))

@@ -228,8 +228,9 @@ def test_groups_with_pools_of_their_own_share_one_plan_and_keep_their_own_items(
     from sopengine.planning.ledger_planner import LedgerPlanner
 
     sop = camp(PICKING)
-    base = groups(4)
-    pools = [{"topics": ["一号话题", "二号话题"]}, {"topics": ["独一个"]}, {"unused": ["x"]}, {}]
+    base = groups(5)
+    pools = [{"topics": ["一号话题", "二号话题"]}, {"topics": ["独一个"]}, {"unused": ["x"]}, {},
+             {"topics": [None, "有一个是空的"]}]
     many = [dataclasses.replace(g, pools=p) for g, p in zip(base, pools)]
     planned: list[str] = []
 
