@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sopengine import load_workspace
-from sopengine.loading.members_file import MemberRow as Row
+from sopengine.model.members import Member as Row
 from sopengine.daemon.clock import VirtualClock
 from sopengine.daemon.runner import Daemon
 from sopengine_wechat import WeChatTaskChannel

@@ -90,7 +90,7 @@ steps:
 
 
 def test_then_at_a_step_starts_a_journey_for_each_member(store, host, tmp_path):
-    from sopengine.loading.members_file import MemberRow as Row
+    from sopengine.model.members import Member as Row
 
     camp = CAMP.replace("then: {move_to: alumni, add_tags: [graduated], remove_tags: [camp]}",
                         "then: {members_to: followup, at: morning}")

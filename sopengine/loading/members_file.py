@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -23,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sopengine.loading.facts_file import cell_value, read_spreadsheet_text
 from sopengine.loading.spreadsheets import xlsx_rows
+from sopengine.model.members import Member
 from sopengine.model.problems import Problem, SopFileError
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -39,20 +39,7 @@ TIME_COLUMNS = ("joined_at", "left_at", "last_active_at")
 _TAG_SPLIT = re.compile(r"[,，、;；\s]+")
 
 
-@dataclass
-class MemberRow:
-    """One member as a file gives them."""
-
-    group_id: str
-    id: str
-    name: str
-    joined_at: datetime | None = None
-    left_at: datetime | None = None
-    tags: tuple[str, ...] = ()
-    facts: dict[str, Any] = field(default_factory=dict)
-
-
-def load_members(path: Path, zone: ZoneInfo, group: str | None = None) -> list[MemberRow]:
+def load_members(path: Path, zone: ZoneInfo, group: str | None = None) -> list[Member]:
     """The members of the file at ``path``; SopFileError (with every problem) if any cell is bad."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
@@ -69,7 +56,7 @@ def load_members(path: Path, zone: ZoneInfo, group: str | None = None) -> list[M
 
 
 def _table(path: Path, header_cells: Sequence[Any], numbered: Iterable[tuple[int, Sequence[Any]]],
-           zone: ZoneInfo, group: str | None) -> list[MemberRow]:
+           zone: ZoneInfo, group: str | None) -> list[Member]:
     header = [str(h).strip() if h is not None else "" for h in header_cells]
     where = {name: next((i for i, h in enumerate(header) if h.lower() in aliases), None)
              for name, aliases in COLUMNS.items()}
@@ -82,7 +69,7 @@ def _table(path: Path, header_cells: Sequence[Any], numbered: Iterable[tuple[int
     if problems:
         raise SopFileError(problems)
     known = {i for i in where.values() if i is not None}
-    out: list[MemberRow] = []
+    out: list[Member] = []
     for line, cells in numbered:
         def cell(name: str, cells: Sequence[Any] = cells) -> Any:
             i = where[name]
@@ -92,8 +79,8 @@ def _table(path: Path, header_cells: Sequence[Any], numbered: Iterable[tuple[int
         ident = cell("id") if where["id"] is not None else cell("name")
         if ident is None:
             continue
-        row = MemberRow(str(cell("group") or group).strip(), str(cell_value(ident)).strip(),
-                        str(cell("name") or ident).strip())
+        times: dict[str, datetime] = {}
+        facts: dict[str, Any] = {}
         for name in TIME_COLUMNS:
             value = cell(name)
             if value is None:
@@ -105,18 +92,19 @@ def _table(path: Path, header_cells: Sequence[Any], numbered: Iterable[tuple[int
                                         f"row {line}, column {header[where[name] or 0]!r}: {exc}"))
                 continue
             if name == "last_active_at":
-                row.facts[name] = moment.isoformat()
+                facts[name] = moment.isoformat()
             else:
-                setattr(row, name, moment)
-        if cell("tags") is not None:
-            row.tags = tuple(t for t in _TAG_SPLIT.split(str(cell("tags"))) if t)
+                times[name] = moment
         if cell("messages") is not None:
-            row.facts["messages"] = cell_value(cell("messages"))
+            facts["messages"] = cell_value(cell("messages"))
         for i, name in enumerate(header):
             if i in known or not name or i >= len(cells) or cells[i] is None or str(cells[i]).strip() == "":
                 continue
-            row.facts[name] = cell_value(cells[i])
-        out.append(row)
+            facts[name] = cell_value(cells[i])
+        tags = tuple(t for t in _TAG_SPLIT.split(str(cell("tags"))) if t) if cell("tags") is not None else ()
+        out.append(Member(str(cell("group") or group).strip(), str(cell_value(ident)).strip(),
+                          str(cell("name") or ident).strip(), times.get("joined_at"), times.get("left_at"),
+                          tags, facts))
     if problems:
         raise SopFileError(problems)
     return out

@@ -259,8 +259,8 @@ class DataStore(ABC):
         (a line per one carried out, when the next is due)."""
 
     @abstractmethod
-    def import_members(self, rows: Iterable[Any], now: datetime, actor: str = "cli") -> tuple[int, list[str]]:
-        """Upsert members (rows with group_id, id, name, joined_at, left_at, tags, facts), their
+    def import_members(self, rows: Iterable[Member], now: datetime, actor: str = "cli") -> tuple[int, list[str]]:
+        """Upsert members (as a members file gives them: group, id, name, joined, left, tags, facts), their
         facts kept as history; returns (written, unknown group ids)."""
 
     @abstractmethod

@@ -25,7 +25,7 @@ from sopengine.store.tables import (
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def import_members(store: Database, rows: Iterable[Any], now: datetime,
+def import_members(store: Database, rows: Iterable[Member], now: datetime,
                    actor: str = "cli") -> tuple[int, list[str]]:
     """Upsert the members ``rows`` give (each with ``group_id``, ``id``, ``name``, ``joined_at``,
     ``left_at``, ``tags``, ``facts``), keeping each import of their facts as history. Returns

@@ -150,7 +150,7 @@ class Store(Database, DataStore):
     def apply_thens(self, now: datetime, actor: str) -> tuple[list[str], datetime | None]:
         return _thens.apply_thens(self, now, actor)
 
-    def import_members(self, rows: Iterable[Any], now: datetime, actor: str = "cli") -> tuple[int, list[str]]:
+    def import_members(self, rows: Iterable[Member], now: datetime, actor: str = "cli") -> tuple[int, list[str]]:
         return _members.import_members(self, rows, now, actor)
 
     def list_members(self, group_ids: Collection[str] | None = None, *, present: bool = False,
