@@ -12,7 +12,7 @@ applies safe without a prior lookup.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import Column, Table
 from sqlalchemy.engine import Connection, Dialect
@@ -107,6 +107,14 @@ def in_chunks(conn: Connection, values: Sequence[Any], spare: int = 4) -> Iterat
     step = _parameter_limit(conn) - spare
     for start in range(0, len(values), step):
         yield values[start:start + step]
+
+
+def rows_in(conn: Connection, query: Any, column: Any, values: Collection[Any] | None) -> list[Any]:
+    """The rows of ``query``: all of them when ``values`` is None, else those whose ``column`` is
+    one of ``values`` (read :func:`in_chunks` at a time, sorted, so any number of ids fits)."""
+    if values is None:
+        return list(conn.execute(query))
+    return [r for chunk in in_chunks(conn, sorted(values)) for r in conn.execute(query.where(column.in_(chunk)))]
 
 
 def _parameter_limit(conn: Connection) -> int:

@@ -14,7 +14,7 @@ from sopengine.model.group import Group
 from sopengine.model.members import Member, member_segment
 from sopengine.model.sop import Sop
 from sopengine.store.bulk import action_row, insert_actions
-from sopengine.store.bulk import in_chunks
+from sopengine.store.bulk import in_chunks, rows_in
 from sopengine.store.core import Database, bump_revision, write_audit, writing
 from sopengine.store.database import aware, to_db
 from sopengine.store.records import group_from_row
@@ -295,11 +295,7 @@ def list_members(store: Database, group_ids: Collection[str] | None = None, *,
     if member_id is not None:
         q = q.where(members.c.member_id == member_id)
     with store.engine.connect() as conn:
-        if group_ids is None:
-            rows = list(conn.execute(q))
-        else:
-            rows = [r for chunk in in_chunks(conn, sorted(group_ids))
-                    for r in conn.execute(q.where(members.c.group_id.in_(chunk)))]
+        rows = rows_in(conn, q, members.c.group_id, group_ids)
     out = [_member_of(r) for r in rows]
     out.sort(key=lambda m: (m.group_id, m.joined_at is None, m.joined_at or EPOCH, m.id))
     return out

@@ -12,7 +12,7 @@ from sqlalchemy import and_, insert, or_, select, update
 from sopengine.model.notices import NoticeSettings
 from sopengine.model.operators import Operator, Roster
 from sopengine.store import states
-from sopengine.store.bulk import in_chunks
+from sopengine.store.bulk import in_chunks, rows_in
 from sopengine.store.commands import NotFound, transition
 from sopengine.store.core import Database, writing
 from sopengine.store.database import aware, to_db
@@ -39,11 +39,7 @@ def group_operators_of(store: Database, group_ids: Collection[str] | None = None
     if live:
         query = query.where(groups.c.dissolved_at.is_(None))
     with store.engine.connect() as conn:
-        if group_ids is None:
-            rows = conn.execute(query).all()
-        else:
-            rows = [r for chunk in in_chunks(conn, list(group_ids))
-                    for r in conn.execute(query.where(groups.c.id.in_(chunk)))]
+        rows = rows_in(conn, query, groups.c.id, group_ids)
     return {r.id: tuple(r.operators or ()) for r in rows}
 
 

@@ -14,7 +14,7 @@ from sopengine.model.group import Group
 from sopengine.model.sop import Sop
 from sopengine.store.core import Database
 from sopengine.store.records import ActionRecord, AwaitingTask, StoredGroup, group_from_row
-from sopengine.store.bulk import in_chunks
+from sopengine.store.bulk import rows_in
 from sopengine.store.database import aware, to_db
 from sopengine.store.tables import actions, attempts, by_key, groups, sops
 
@@ -136,11 +136,7 @@ def channel_actions(store: Database, channel: str, since: datetime, until: datet
     if in_states is not None:
         q = q.where(actions.c.state.in_(sorted(in_states)))
     with store.engine.connect() as conn:
-        if group_ids is None:
-            rows = list(conn.execute(q))
-        else:
-            rows = [r for chunk in in_chunks(conn, sorted(group_ids))
-                    for r in conn.execute(q.where(actions.c.group_id.in_(chunk)))]
+        rows = rows_in(conn, q, actions.c.group_id, group_ids)
     rows.sort(key=lambda r: (aware(r.due), r.step_index, r.part_index, r.id))
     return [StoredAction(r.key, r.sop_id, r.step, r.part, r.group_id, r.kind, r.channel, aware(r.due),
                          aware(r.deadline), r.day, r.occurrence, r.item, r.data,
