@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.store import Store
@@ -18,18 +17,13 @@ from sopengine.store.tables import actions
 
 from . import aps
 from .fixtures import (
-    APPLY_NOW, Settings, camp, camp_groups, cloned_rows, db_tuples, host, raw_sqlite, template_actions,
+    APPLY_NOW, Settings, camp, camp_groups, cloned_rows, db_tuples, host, raw_sqlite, remove_db, template_actions,
 )
 from .report import Row, median_runs, rate, ratio, secs
 
 TARGET_RATE = 100_000
 TARGET_VS_APS = 50.0
 TARGET_VS_RAW = 0.5
-
-
-def remove_db(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def apply_once(settings: Settings, n: int, run: int, keep: bool) -> tuple[float, int]:

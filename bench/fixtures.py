@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import sqlite3
+import subprocess
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -204,3 +207,20 @@ def ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
+
+
+def remove_db(path: Path) -> None:
+    """Delete a SQLite file and whatever it left beside it (WAL, shared memory, journal)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def timed_command(args: list[str], cwd: Path) -> float:
+    """Wall seconds of one run of ``args`` as a user runs it (bytecode caching on); raises if it fails."""
+    t = time.perf_counter()
+    done = subprocess.run(args, cwd=cwd, capture_output=True, timeout=3600,
+                          env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
+    seconds = time.perf_counter() - t
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} exited {done.returncode}: {done.stderr.decode()[-500:]}")
+    return seconds

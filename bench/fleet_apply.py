@@ -9,9 +9,7 @@ re-apply within 1×.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -19,7 +17,7 @@ from pathlib import Path
 from .fleet import write_fleet
 from .plan_cmd import command
 from .report import Row, median_runs, ratio, secs, spread
-from .fixtures import Settings
+from .fixtures import Settings, remove_db, timed_command
 
 TARGET_APPLY = 2.0
 TARGET_NOOP = 1.0
@@ -29,24 +27,9 @@ C_LOADER = ("import sys, yaml, pathlib\n"
             "    yaml.load(pathlib.Path(p).read_text(encoding='utf-8'), Loader=yaml.CSafeLoader)\n")
 
 
-def _remove(db: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-
-
-def _timed(args: list[str], cwd: Path) -> float:
-    t = time.perf_counter()
-    done = subprocess.run(args, cwd=cwd, capture_output=True, timeout=3600,
-                          env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
-    seconds = time.perf_counter() - t
-    if done.returncode not in (0,):
-        raise RuntimeError(f"{' '.join(args)} exited {done.returncode}: {done.stderr.decode()[-500:]}")
-    return seconds
-
-
 def _raw_copy(source: Path, target: Path) -> tuple[float, int]:
     """(seconds, rows) of ``INSERT … SELECT`` of ``source``'s actions into an empty twin table."""
-    _remove(target)
+    remove_db(target)
     with sqlite3.connect(source) as src:
         schema = [sql for (sql,) in src.execute(
             "SELECT sql FROM sqlite_master WHERE tbl_name = 'actions' AND sql IS NOT NULL")]
@@ -62,7 +45,7 @@ def _raw_copy(source: Path, target: Path) -> tuple[float, int]:
         return time.perf_counter() - t, rows
     finally:
         conn.close()
-        _remove(target)
+        remove_db(target)
 
 
 def run(settings: Settings) -> list[Row]:
@@ -73,18 +56,18 @@ def run(settings: Settings) -> list[Row]:
     files = [str(groups), *map(str, sorted(sops.glob("*.yaml")))]
     apply_args = [*command(), "apply", str(sops), "--groups", str(groups), "--db", f"sqlite:///{db}",
                   "--now", NOW, "--format", "json"]
-    _timed([*command(), "validate", str(sops), str(groups)], folder)  # warm bytecode and caches: not timed
+    timed_command([*command(), "validate", str(sops), str(groups)], folder)  # warm bytecode and caches: not timed
     runs = []
     for _ in range(settings.repeat):
-        _remove(db)
-        yaml_s = _timed([sys.executable, "-c", C_LOADER, *files], folder)
-        apply_s = _timed(apply_args, folder)
-        noop_s = _timed(apply_args, folder)
-        table_s = _timed(apply_args[:-2], folder)
+        remove_db(db)
+        yaml_s = timed_command([sys.executable, "-c", C_LOADER, *files], folder)
+        apply_s = timed_command(apply_args, folder)
+        noop_s = timed_command(apply_args, folder)
+        table_s = timed_command(apply_args[:-2], folder)
         raw_s, rows = _raw_copy(db, folder / "raw.db")
         runs.append({"apply_s": apply_s, "noop_s": noop_s, "table_s": table_s, "yaml_s": yaml_s,
                      "raw_s": raw_s, "rows": rows, "floor_s": yaml_s + raw_s})
-    _remove(db)
+    remove_db(db)
     m = median_runs(runs)
     floor = m["floor_s"]
     subject = f"{n:,} groups, starts over 365 days, own topic pools, 5 SOPs ({int(m['rows']):,} actions)"

@@ -13,8 +13,7 @@ from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.store import Store
 from sopengine.store.apply import apply, extend_horizons
 
-from .fixtures import ROOT, SH, Settings, host
-from .fleet_apply import _remove
+from .fixtures import ROOT, SH, Settings, host, remove_db
 from .report import Row, median_runs, secs
 
 TARGET_RATIO = 1.5
@@ -39,7 +38,7 @@ def one_day(settings: Settings, age_days: int, n: int, run: int) -> float:
     start = (now - timedelta(days=age_days)).date()
     gs = [dataclasses.replace(template, id=f"fans-{age_days}-{i}", start=start) for i in range(n)]
     db = settings.workdir / f"horizon-{age_days}-{run}.db"
-    _remove(db)
+    remove_db(db)
     store = Store.open(f"sqlite:///{db}", host().kinds, planner=LedgerPlanner())
     try:
         apply(store, [sop], gs, now)
@@ -52,7 +51,7 @@ def one_day(settings: Settings, age_days: int, n: int, run: int) -> float:
         return seconds
     finally:
         store.close()
-        _remove(db)
+        remove_db(db)
 
 
 def run(settings: Settings) -> list[Row]:

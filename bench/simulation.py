@@ -14,8 +14,7 @@ import time
 from pathlib import Path
 
 from .burst import daemon_burst
-from .fixtures import CAMP_FILE, ROOT, Settings
-from .fleet_apply import _remove, _timed
+from .fixtures import CAMP_FILE, ROOT, Settings, remove_db, timed_command
 from .plan_cmd import command
 from .report import Row, median_runs, rate, secs, spread
 
@@ -51,17 +50,17 @@ def run(settings: Settings) -> list[Row]:
             "--simulate-operators", "--db", f"sqlite:///{db}", "-q"]
     runs = []
     for i in range(settings.repeat):
-        _remove(db)
-        seconds = _timed(args, folder)
+        remove_db(db)
+        seconds = timed_command(args, folder)
         dispatched = _dispatched(db)
         burst_db = folder / f"burst-{i}.db"
-        _remove(burst_db)
+        remove_db(burst_db)
         t = time.perf_counter()
         burst = daemon_burst(f"sqlite:///{burst_db}", burst_n)
-        _remove(burst_db)
+        remove_db(burst_db)
         runs.append({"seconds": seconds, "dispatched": dispatched, "rate": dispatched / seconds,
                      "burst_rate": burst["throughput"], "burst_wall_s": time.perf_counter() - t})
-    _remove(db)
+    remove_db(db)
     m = median_runs(runs)
     share = m["rate"] / m["burst_rate"]
     return [

@@ -7,9 +7,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .fixtures import CAMP_FILE, Settings
+from .fixtures import CAMP_FILE, Settings, timed_command
 from .fleet import write_fleet
-from .fleet_apply import _timed
 from .plan_cmd import command, one_group_file
 from .report import Row, median_runs, ratio, secs, spread
 
@@ -33,8 +32,8 @@ def run(settings: Settings) -> list[Row]:
         "big_table_s": [*command(), "plan", str(sops), "--groups", str(groups)],
     }
     for args in commands.values():
-        _timed(args, Path(folder))  # warm bytecode and caches, as any earlier run would: not timed
-    runs = [{name: _timed(args, Path(folder)) for name, args in commands.items()}
+        timed_command(args, Path(folder))  # warm bytecode and caches, as any earlier run would: not timed
+    runs = [{name: timed_command(args, Path(folder)) for name, args in commands.items()}
             for _ in range(max(settings.repeat, 3))]
     m = median_runs(runs)
     help_ratio = m["help_s"] / m["python_s"]
