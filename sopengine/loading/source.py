@@ -133,10 +133,7 @@ def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
         raise SopFileError([Problem(name, 1, 1, f"cannot read file: {exc.strerror}")]) from None
     if len(text) > MAX_FILE_BYTES:
         raise SopFileError([Problem(name, 1, 1, f"file is larger than {MAX_FILE_BYTES // 2**20} MiB")])
-    too_deep = _flow_depth_problem(name, text)
-    if too_deep is not None:
-        raise SopFileError([too_deep])
-    fast = plain_or_none(text, MAX_DEPTH)
+    fast = plain_or_none(text, MAX_DEPTH)  # stops at MAX_DEPTH on its own, without recursing
     if fast is not None:
         return YamlDocument(path, text=text, plain=fast)
     return YamlDocument(path, _read_exact(name, text))
@@ -144,6 +141,9 @@ def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
 
 def _read_exact(name: str, text: str) -> Any:
     """The round-trip tree of ``text``; SopFileError (positioned) on any syntax or bounds problem."""
+    too_deep = _flow_depth_problem(name, text)  # the round-trip parser recurses: bound it first
+    if too_deep is not None:
+        raise SopFileError([too_deep])
     yaml = new_yaml()
     try:
         tree = yaml.load(text)
