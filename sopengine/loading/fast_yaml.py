@@ -9,10 +9,11 @@ the plain values the loader validates. Positions come later, only if a problem m
 This reading must give exactly what the round-trip loader gives, so it takes no chances: it
 resolves scalars with ruamel.yaml's own YAML 1.2 rules (``on:`` stays a string, ``08:00`` stays
 text), keeps dates as text, and gives up (returns ``None``) on anything less plain. That is a
-syntax error, a duplicate key, an anchor or alias, an explicit tag or directive, a merge key, a number that
-is not plain decimal (``0o17``, ``0x1F``, ``1_000``), a key that is not a scalar, or nesting
-deeper than the limit. The caller then reads the file the slow, exact way, which reports any
-error at its line.
+syntax error, a duplicate key, an anchor or alias, an explicit tag or directive, a merge key, a
+number that is not plain decimal (``0o17``, ``0x1F``, ``1_000``), a key that is not a scalar, a
+tab or byte-order mark, or nesting deeper than the limit. The caller then reads the file the
+slow, exact way, which reports any error at its line. Values are built from libyaml's event
+stream, never through its composer, which recurses in C.
 """
 
 from __future__ import annotations
