@@ -29,9 +29,8 @@ COLUMNS = (
     "attempts", "progress", "occurrence", "day", "step_index", "part_index", "item", "data", "version_id",
     "updated_at",
 )
-#: Columns of an action that hold instants, and JSON, in the driver's form (see :func:`prepare`).
-TIME_COLUMNS = frozenset({"due", "deadline", "next_attempt_at", "updated_at"})
-JSON_COLUMNS = frozenset({"item", "data"})
+_TIMES = frozenset({"due", "deadline", "next_attempt_at", "updated_at"})
+_JSON = frozenset({"item", "data"})
 CHUNK = 20_000
 
 
@@ -86,7 +85,7 @@ def prepare(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[Any,
     """Rows as tuples in :data:`COLUMNS` order, values already in the driver's formats."""
     time_of = driver_time(conn)
     converters: list[Callable[[Any], Any] | None] = [
-        time_of if c in TIME_COLUMNS else item_json if c in JSON_COLUMNS else None for c in COLUMNS]
+        time_of if c in _TIMES else item_json if c in _JSON else None for c in COLUMNS]
     return [tuple(conv(r.get(c)) if conv and r.get(c) is not None else r.get(c)
                   for c, conv in zip(COLUMNS, converters)) for r in rows]
 
@@ -171,7 +170,7 @@ def insert_prepared(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
     if not rows:
         return 0
     cast = "::json" if conn.dialect.name == "postgresql" else ""
-    values = ", ".join(f"{marker(conn)}{cast}" if c in JSON_COLUMNS else marker(conn) for c in COLUMNS)
+    values = ", ".join(f"{marker(conn)}{cast}" if c in _JSON else marker(conn) for c in COLUMNS)
     sql = (f"INSERT INTO actions ({', '.join(COLUMNS)}) VALUES ({values})"
            f" ON CONFLICT ({', '.join(KEY_INDEX)}) DO NOTHING")
     inserted = 0

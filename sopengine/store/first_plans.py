@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Hashable, Mapping, Sequence
+from typing import Any, Hashable, Mapping, Sequence
 
 from sqlalchemy import (
     Column, Index, Integer, MetaData, String, Table, Text, and_, case, join, literal, select, true,
@@ -31,9 +31,9 @@ from sopengine.model.actions import Window
 from sopengine.model.sop import Sop
 from sopengine.store.abc import Planner
 from sopengine.store.bulk import (
-    JSON_COLUMNS, TIME_COLUMNS, action_row, driver_time, insert_dicts, insert_prepared, insert_rows, planned_tuples,
+    COLUMNS, action_row, insert_dicts, insert_prepared, insert_rows, planned_tuples, prepare,
 )
-from sopengine.store.database import json_text, to_db
+from sopengine.store.database import to_db
 from sopengine.store.tables import KEY_INDEX, actions
 
 #: Rows of pairs planned one by one, collected before one bulk insert.
@@ -42,6 +42,8 @@ BATCH_ROWS = 20_000
 _COPIED = ("sop_id", "step", "part", "kind", "channel", "due", "deadline", "state", "next_attempt_at", "attempts",
            "progress", "occurrence", "day", "step_index", "part_index", "item", "version_id",
            "updated_at")
+#: Where each of :data:`_COPIED` stands in a prepared row (:func:`.bulk.prepare`, in COLUMNS order).
+_COPIED_AT = tuple(COLUMNS.index(c) for c in _COPIED)
 _temp = MetaData()
 _timing_rows = Table(
     "sopengine_timing_rows", _temp,
@@ -164,10 +166,9 @@ class FirstPlans:
             _timing_picks.create(conn)
         try:
             # at the driver level (COPY on PostgreSQL): a fleet's timings hold hundreds of thousands of rows
-            time_of = driver_time(conn)
             insert_rows(conn, _timing_rows.name, [c.name for c in _timing_rows.columns], [
-                (n, *split_key(r["key"]), *(_driver_value(c, r[c], time_of) for c in _COPIED))
-                for n, t in enumerate(timings) for r in t.rows])
+                (n, *split_key(r["key"]), *(values[i] for i in _COPIED_AT))
+                for n, t in enumerate(timings) for r, values in zip(t.rows, prepare(conn, t.rows))])
             insert_dicts(conn, _timing_groups, [{"timing": n, "group_id": g}
                                                 for n, t in enumerate(timings) for g in t.groups])
             insert_dicts(conn, _timing_picks, picks)
@@ -177,15 +178,6 @@ class FirstPlans:
                 _timing_picks.drop(conn)
             _timing_groups.drop(conn)
             _timing_rows.drop(conn)
-
-
-def _driver_value(column: str, value: Any, time_of: Callable[[datetime], Any]) -> Any:
-    """A timing row's value as the driver takes it (instants and JSON as the ledger stores them)."""
-    if value is None:
-        return None
-    if column in TIME_COLUMNS:
-        return time_of(value)
-    return json_text(value) if column in JSON_COLUMNS else value
 
 
 def _insert_copies(conn: Connection, *, with_picks: bool = False) -> int:
