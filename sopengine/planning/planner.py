@@ -25,7 +25,8 @@ from sopengine.model.members import member_segment
 from sopengine.model.sop import Sop, Stage
 from sopengine.rendering.templating import TemplateProblem, compile_condition
 from sopengine.planning.timing import (
-    cron_count, cron_times, fixed_offset, format_local_minute, local_midnight, parse_at, parse_days, resolve_local,
+    DaySpec, cron_count, cron_times, fixed_offset, format_local_minute, local_midnight, parse_at, parse_days,
+    resolve_local,
 )
 
 #: How many days a plan of a persistent SOP covers by default (day 0 to day 30).
@@ -108,10 +109,7 @@ def occurrence_anchors(
     tz = sop.timezone
     naive: Iterable[datetime]
     if step.cron is not None:
-        days = parse_days(step.days).clip(sop.lifetime)
-        first = group.start + timedelta(days=days.first)
-        horizon = until.astimezone(tz).date()
-        last = horizon if days.last is None else min(horizon, group.start + timedelta(days=days.last))
+        days, first, last = _cron_dates(sop, step, group, until)
         naive = cron_times(step.cron, first, last)
         if days.listed is not None:
             naive = [t for t in naive if days.contains((t.date() - group.start).days)]
@@ -145,6 +143,14 @@ def occurrence_anchors(
     return anchors
 
 
+def _cron_dates(sop: Sop, step: StepBase, group: Group, until: datetime) -> tuple[DaySpec, date, date]:
+    """(the step's days, its first and last local date before ``until``) for a cron step."""
+    days = parse_days(step.days).clip(sop.lifetime)
+    horizon = until.astimezone(sop.timezone).date()
+    last = horizon if days.last is None else min(horizon, group.start + timedelta(days=days.last))
+    return days, group.start + timedelta(days=days.first), last
+
+
 def anchors_since(sop: Sop, step: StepBase, group: Group, since: datetime, until: datetime,
                   calendars: CalendarLookup = calendar_for) -> tuple[int, list[datetime]]:
     """(how many occurrences come before ``since``, the due instants of those from ``since`` up
@@ -155,13 +161,9 @@ def anchors_since(sop: Sop, step: StepBase, group: Group, since: datetime, until
     four years old costs what it costs for a new one."""
     tz = sop.timezone
     if step.cron is not None and step.before is None and step.after is None:
-        days = parse_days(step.days).clip(sop.lifetime)
+        days, first, last = _cron_dates(sop, step, group, until)
         uses_calendar = bool(sop.calendar and (step.skip or step.only or step.on_holiday))
-        first = group.start + timedelta(days=days.first)
         since_day = since.astimezone(tz).date()
-        last = until.astimezone(tz).date()
-        if days.last is not None:
-            last = min(last, group.start + timedelta(days=days.last))
         if not uses_calendar and days.listed is None and first < since_day <= last and fixed_offset(tz, first, last):
             before = cron_count(step.cron, first, since_day - timedelta(days=1))
             if before is not None:
