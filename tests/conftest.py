@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.plugins import load_plugins
 from sopengine.store import Store
+from sopengine.store import pair_counts
 
 from .pg import PostgresServer, start_postgres
 
@@ -82,6 +83,9 @@ def host():  # type: ignore[no-untyped-def]
 def store(store_url, host) -> Iterator[Store]:  # type: ignore[no-untyped-def]
     s = Store.open(store_url, host.kinds, planner=LedgerPlanner())
     yield s
+    # whatever the test did, the counts status reads agree with counting every action
+    with s.engine.connect() as conn:
+        assert pair_counts.drift(conn) == {}
     s.close()
 
 

@@ -27,7 +27,7 @@ from sopengine.store.thens import merged_tags, then_tags_of
 from sopengine.model.actions import PlanningError, Window
 from sopengine.model.problems import Problem
 from sopengine.model.sop import Sop
-from sopengine.store import states
+from sopengine.store import pair_counts, states
 from sopengine.store.core import Database, bump_revision, write_audit, writing
 from sopengine.store.bulk import action_row, in_chunks, insert_actions, insert_dicts
 from sopengine.store.database import aware, bulk_cache, to_db
@@ -109,6 +109,7 @@ def _apply(store: Database, sop_list: Sequence[Sop], group_list: Sequence[Group]
         plan_member_steps(store, conn, now, [g.id for g in live])  # members' journeys in newly joined SOPs
         if dry_run:
             raise _DryRun
+        pair_counts.fold(conn)  # an apply's deltas are many: fold them now, not at the daemon's next idle
         if report.changed_anything:
             bump_revision(conn)
 

@@ -18,7 +18,7 @@ from sqlalchemy import Column, Table
 from sqlalchemy.engine import Connection, Dialect
 
 from sopengine.model.actions import PlannedAction
-from sopengine.store import states
+from sopengine.store import pair_counts, states
 from sopengine.store.database import json_text, to_db
 from sopengine.store.tables import KEY_INDEX
 from sopengine.store.timestamps import to_micros
@@ -29,6 +29,7 @@ COLUMNS = (
     "attempts", "progress", "occurrence", "day", "step_index", "part_index", "item", "data", "version_id",
     "updated_at",
 )
+_SOP, _GROUP, _STATE = (COLUMNS.index(c) for c in ("sop_id", "group_id", "state"))
 _TIMES = frozenset({"due", "deadline", "next_attempt_at", "updated_at"})
 _JSON = frozenset({"item", "data"})
 CHUNK = 20_000
@@ -175,7 +176,14 @@ def insert_prepared(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
            f" ON CONFLICT ({', '.join(KEY_INDEX)}) DO NOTHING")
     inserted = 0
     for start in range(0, len(rows), CHUNK):
-        inserted += max(conn.exec_driver_sql(sql, list(rows[start:start + CHUNK])).rowcount, 0)
+        chunk = rows[start:start + CHUNK]
+        written = max(conn.exec_driver_sql(sql, list(chunk)).rowcount, 0)
+        if pair_counts.counts_inserts(conn):
+            if written == len(chunk):
+                pair_counts.count_inserted(conn, pair_counts.tally((r[_SOP], r[_GROUP], r[_STATE]) for r in chunk))
+            else:  # some keys were there already: which ones, only the table can say
+                pair_counts.recount_groups(conn, {r[_GROUP] for r in chunk})
+        inserted += written
     return inserted
 
 

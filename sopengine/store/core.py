@@ -22,6 +22,7 @@ from sopengine.store.abc import Planner
 from sopengine.store.database import (
     StoreUnavailable, create_store_engine, default_url, migrate, read_revision, safe_url, to_db,
 )
+from sopengine.store import pair_counts
 from sopengine.store.bulk import driver_time, insert_rows
 from sopengine.store.tables import meta, sop_versions
 
@@ -104,12 +105,16 @@ class Database:
         return {s.id: step_fingerprint(sop, s) for s in sop.steps}
 
     def checkpoint(self) -> None:
-        """Copy SQLite's write-ahead log back into the database file, without waiting for
-        anyone (PASSIVE). The daemon calls it when it goes idle, so checkpoint I/O happens
-        between bursts rather than inside them. Nothing to do on other backends."""
+        """Tidy up between bursts; the daemon calls it when it goes idle, so the work happens
+        then rather than inside a burst. SQLite: copy the write-ahead log back into the database
+        file, without waiting for anyone (PASSIVE). PostgreSQL: fold the count deltas the
+        triggers appended (:func:`.pair_counts.fold`)."""
         if self.dialect == "sqlite":
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        else:
+            with self.engine.begin() as conn:
+                pair_counts.fold(conn)
 
     def revision(self) -> int:
         """Change counter; a daemon re-reads the ledger when it moves."""

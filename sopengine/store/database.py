@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
 
+from sopengine.store import pair_counts
 from sopengine.store.tables import meta
 
 ENV_VAR = "SOPENGINE_DB"
@@ -132,6 +133,7 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
         if conn.execute(select(meta.c.key).where(meta.c.key == "revision")).first() is None:
             conn.execute(meta.insert().values(key="revision", value="0"))  # bump_revision only increments
+        pair_counts.install(conn)  # a migration rebuilding the actions table drops its triggers
         if conn.dialect.name == "sqlite":
             _planner_statistics(conn)
 
@@ -139,10 +141,12 @@ def migrate(engine: Engine) -> None:
 #: What SQLite's planner should assume of a ledger, as ``ANALYZE`` writes it into sqlite_stat1 (rows
 #: of a million actions: a state matches a fifth of them, a state and instant about twenty, and with
 #: its step and part about ten, an id one; a group about a hundred, a step of a group about ten, a key
-#: one). Without them it takes "this state" to be
+#: one; of the half still waiting, an SOP's about a tenth, a pair's about fifty). Without them it
+#: takes "this state" to be
 #: as selective as "this group" and reads a group's planned actions through the claim index, that is
 #: every planned action.
-PLANNER_STATISTICS = {"ix_actions_claim": "1000000 200000 20 10 10 1", "ux_actions_group_step_key": "1000000 100 10 1"}
+PLANNER_STATISTICS = {"ix_actions_claim": "1000000 200000 20 10 10 1", "ux_actions_group_step_key": "1000000 100 10 1",
+                      "ix_actions_waiting": "500000 50000 50 1"}
 
 
 def _planner_statistics(conn: Connection) -> None:

@@ -17,6 +17,7 @@ or concurrent apply never doubles an action.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Hashable, Mapping, Sequence
@@ -29,6 +30,7 @@ from sqlalchemy.engine import Connection
 from sopengine.model.group import Group
 from sopengine.model.actions import Window
 from sopengine.model.sop import Sop
+from sopengine.store import pair_counts
 from sopengine.store.abc import Planner
 from sopengine.store.bulk import (
     COLUMNS, action_row, insert_dicts, insert_prepared, insert_rows, planned_tuples, prepare,
@@ -172,12 +174,31 @@ class FirstPlans:
             insert_dicts(conn, _timing_groups, [{"timing": n, "group_id": g}
                                                 for n, t in enumerate(timings) for g in t.groups])
             insert_dicts(conn, _timing_picks, picks)
-            return _insert_copies(conn, with_picks=bool(picks))
+            inserted = _insert_copies(conn, with_picks=bool(picks))
+            _count_copies(conn, timings, inserted)
+            return inserted
         finally:
             if picks:
                 _timing_picks.drop(conn)
             _timing_groups.drop(conn)
             _timing_rows.drop(conn)
+
+
+def _count_copies(conn: Connection, timings: Sequence[_Timing], inserted: int) -> None:
+    """Count the copies just inserted: each timing's rows by SOP and state, once per group of it, when
+    every copy went in; else (some keys were there already) the groups' actions again."""
+    if not pair_counts.counts_inserts(conn):
+        return
+    if inserted == sum(len(t.rows) * len(t.groups) for t in timings):
+        counts: Counter[tuple[str, str, str]] = Counter()
+        for t in timings:
+            per_group = Counter((r["sop_id"], r["state"]) for r in t.rows)
+            for group_id in t.groups:
+                for (sop_id, state), n in per_group.items():
+                    counts[sop_id, group_id, state] += n
+        pair_counts.count_inserted(conn, counts)
+    else:
+        pair_counts.recount_groups(conn, {g for t in timings for g in t.groups})
 
 
 def _insert_copies(conn: Connection, *, with_picks: bool = False) -> int:
