@@ -20,18 +20,18 @@ from .fixtures import Settings
 from .report import Row, print_table, to_json
 
 NAMES = ("apply", "burst", "idle", "reapply", "plan", "pg", "workspace", "members", "fleet", "startup", "simulation",
-         "horizon")
+         "horizon", "reads")
 
 
 def runners() -> dict[str, Callable[[Settings], list[Row]]]:
     from . import (
-        apply_bench, burst, fleet_apply, horizon, idle, members, pg, plan_cmd, reapply, simulation, startup,
-        workspace,
+        apply_bench, burst, fleet_apply, horizon, idle, members, pg, plan_cmd, reads, reapply, simulation,
+        startup, workspace,
     )
     return {"apply": apply_bench.run, "burst": burst.run, "idle": idle.run, "reapply": reapply.run,
             "plan": plan_cmd.run, "pg": pg.run, "workspace": workspace.run, "members": members.run,
             "fleet": fleet_apply.run, "startup": startup.run, "simulation": simulation.run,
-            "horizon": horizon.run}
+            "horizon": horizon.run, "reads": reads.run}
 
 
 def revision() -> str:
@@ -60,6 +60,8 @@ def parse(argv: Sequence[str] | None) -> tuple[Settings, list[str], str | None, 
     p.add_argument("--pg-n", help="group counts for the PostgreSQL apply (default: as --n)")
     p.add_argument("--idle-seconds", type=float, help="idle sampling time (default 30; --quick: 3)")
     p.add_argument("--idle-actions", type=int, help="planned actions the idle daemon holds (default 1,000,000)")
+    p.add_argument("--read-actions", type=int,
+                   help="actions in the ledger section 13 reads (default 10,000,000; --quick: 20,000)")
     p.add_argument("--burst", type=int, help="actions in the burst (default 10,000; --quick: 1,000)")
     p.add_argument("--aps-sample", type=int, help="APScheduler jobs actually added for the apply rate (default 20,000)")
     p.add_argument("--no-aps", action="store_true", help="skip the APScheduler comparisons")
@@ -78,6 +80,7 @@ def parse(argv: Sequence[str] | None) -> tuple[Settings, list[str], str | None, 
     s.repeat = a.repeat or s.repeat
     s.burst_n = a.burst or s.burst_n
     s.idle_actions = a.idle_actions or s.idle_actions
+    s.read_actions = a.read_actions or s.read_actions
     s.idle_seconds = a.idle_seconds if a.idle_seconds is not None else s.idle_seconds
     s.aps_sample = a.aps_sample or s.aps_sample
     s.pg_url = a.pg_url

@@ -19,10 +19,10 @@ import sys
 import threading
 import time
 from collections import Counter
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
-from typing import Any, ContextManager
+from typing import Any, ContextManager, Iterator
 
 import httpx
 
@@ -65,16 +65,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def measure(url: str, total_actions: int) -> dict[str, Any]:
-    gs, mine, day = fleet(total_actions)
-    store = Store.open(url, host().kinds, planner=LedgerPlanner())
-    t = time.perf_counter()
-    report = store.apply([camp()], gs, APPLY_NOW, roster=[Operator(f"op{i:04d}", f"运营{i}")
-                                                          for i in range(len(gs) // mine + 1)])
-    filled = time.perf_counter() - t
-    token = new_token()
-    store.add_token(token_hash(token), "op0000", False, APPLY_NOW, None)
-    store.close()
+@contextmanager
+def served(url: str, token: str) -> Iterator[tuple[httpx.Client, list[dict[str, Any]]]]:
+    """A real ``sopengine serve`` over ``url`` (a subprocess on a free loopback port), up and
+    answering: a client holding ``token``, and the server's request log lines as they come."""
     port = free_port()
     env = {**os.environ, "SOPENGINE_DB": url}
     command = [sys.executable, "-m", "sopengine", "serve", "--port", str(port), "--tz", "Asia/Shanghai"]
@@ -83,9 +77,9 @@ def measure(url: str, total_actions: int) -> dict[str, Any]:
     reader = threading.Thread(target=lambda: [logged.append(json.loads(line)) for line in server.stderr
                                               if line.startswith("{")], daemon=True)  # type: ignore[union-attr]
     reader.start()
-    base = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"},
+                          timeout=120) as c:
             deadline = time.monotonic() + 60
             while True:
                 try:
@@ -96,29 +90,43 @@ def measure(url: str, total_actions: int) -> dict[str, Any]:
                 if time.monotonic() > deadline:
                     raise RuntimeError("sopengine serve did not come up")
                 time.sleep(0.1)
-            tasks = c.get("/api/tasks", params={"date": day.isoformat()}).json()["tasks"]
-            for _ in range(5):  # warm up: templates compiled, SOP version cached
-                c.get("/", params={"date": day.isoformat()})
-            page_rtt: list[float] = []
-            mark = len(logged)
-            for _ in range(PAGE_SAMPLES):
-                t = time.perf_counter()
-                r = c.get("/", params={"date": day.isoformat()}, headers={"Cookie": f"sopengine_token={token}"})
-                page_rtt.append(time.perf_counter() - t)
-                assert r.status_code == 200, r.status_code
-            page_logged = [e["ms"] for e in logged[mark:] if e.get("path") == "/"]
-            confirm_rtt: list[float] = []
-            mark = len(logged)
-            for task in tasks[:CONFIRM_SAMPLES]:
-                t = time.perf_counter()
-                r = c.post(f"/api/tasks/{task['key']}/done")
-                confirm_rtt.append(time.perf_counter() - t)
-                assert r.status_code == 200, r.text
-            time.sleep(0.5)  # the last log lines
-            confirm_logged = [e["ms"] for e in logged[mark:] if str(e.get("path", "")).endswith("/done")]
+            yield c, logged
     finally:
         server.terminate()
         server.wait(30)
+
+
+def measure(url: str, total_actions: int) -> dict[str, Any]:
+    gs, mine, day = fleet(total_actions)
+    store = Store.open(url, host().kinds, planner=LedgerPlanner())
+    t = time.perf_counter()
+    report = store.apply([camp()], gs, APPLY_NOW, roster=[Operator(f"op{i:04d}", f"运营{i}")
+                                                          for i in range(len(gs) // mine + 1)])
+    filled = time.perf_counter() - t
+    token = new_token()
+    store.add_token(token_hash(token), "op0000", False, APPLY_NOW, None)
+    store.close()
+    with served(url, token) as (c, logged):
+        tasks = c.get("/api/tasks", params={"date": day.isoformat()}).json()["tasks"]
+        for _ in range(5):  # warm up: templates compiled, SOP version cached
+            c.get("/", params={"date": day.isoformat()})
+        page_rtt: list[float] = []
+        mark = len(logged)
+        for _ in range(PAGE_SAMPLES):
+            t = time.perf_counter()
+            r = c.get("/", params={"date": day.isoformat()}, headers={"Cookie": f"sopengine_token={token}"})
+            page_rtt.append(time.perf_counter() - t)
+            assert r.status_code == 200, r.status_code
+        page_logged = [e["ms"] for e in logged[mark:] if e.get("path") == "/"]
+        confirm_rtt: list[float] = []
+        mark = len(logged)
+        for task in tasks[:CONFIRM_SAMPLES]:
+            t = time.perf_counter()
+            r = c.post(f"/api/tasks/{task['key']}/done")
+            confirm_rtt.append(time.perf_counter() - t)
+            assert r.status_code == 200, r.text
+        time.sleep(0.5)  # the last log lines
+        confirm_logged = [e["ms"] for e in logged[mark:] if str(e.get("path", "")).endswith("/done")]
     return {"groups": len(gs), "actions": report.total("added"), "tasks": len(tasks), "fill_s": filled,
             "page_p50": percentile(page_logged, 50), "page_p99": percentile(page_logged, 99),
             "page_rtt_p99": percentile(page_rtt, 99) * 1000, "confirm_p50": percentile(confirm_logged, 50),

@@ -152,3 +152,40 @@ def test_sqlite_claims_read_each_range_of_the_claim_index_in_order(tmp_path):
         "SEARCH actions USING INDEX ix_actions_claim (state=? AND next_attempt_at<?)"] * 2 + [
         "SEARCH actions USING INDEX ix_actions_claim (state=?)"]
     assert [p for p in plan if "TEMP B-TREE" in p] == ["USE TEMP B-TREE FOR ORDER BY"]  # the merge only
+
+
+def test_head_revision_names_the_newest_migration():
+    from alembic.script import ScriptDirectory
+
+    from sopengine.store.database import HEAD_REVISION, migration_config
+
+    assert ScriptDirectory.from_config(migration_config()).get_current_head() == HEAD_REVISION
+
+
+def test_counts_are_filled_from_the_actions_already_there_and_their_triggers_reinstall(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from sopengine.store import pair_counts
+    from sopengine.store.database import create_store_engine, migration_config
+
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = migration_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0017")
+        for n, state in enumerate(["planned", "planned", "done"]):
+            conn.execute(text(
+                "INSERT INTO actions (key, sop_id, step, group_id, kind, channel, due, deadline, state,"
+                " next_attempt_at, attempts, progress, occurrence, day, step_index, part_index, version_id,"
+                " updated_at) VALUES (:key, 's', 'st', 'g', 'message', 'wechat', 0, 0, :state, 0, 0, 0, 0, 0, 0, 0,"
+                " 1, 0)"), {"key": f"s/st/g/{n}", "state": state})
+    migrate(engine)
+    with engine.begin() as conn:
+        assert pair_counts.read(conn) == {("s", "g"): {"planned": 2, "done": 1}}
+        conn.exec_driver_sql("DROP TRIGGER actions_count_update")  # as rebuilding the table would
+        pair_counts.install(conn)  # what migrate does after every upgrade
+        pair_counts.install(conn)
+        conn.exec_driver_sql("UPDATE actions SET state = 'done' WHERE state = 'planned'")
+        assert pair_counts.read(conn) == {("s", "g"): {"done": 3}}
+        assert pair_counts.drift(conn) == {}
