@@ -16,7 +16,6 @@ import hashlib
 import statistics
 import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from sopengine.model.group import Group
@@ -142,8 +141,5 @@ def rows_of(m: dict[str, Any]) -> Iterator[Row]:
 def run(settings: Settings) -> list[Row]:
     total = 20_000 if settings.quick else settings.read_actions
     path = settings.workdir / "reads.db"
-    remove_db(path)
-    try:
-        return list(rows_of(measure(f"sqlite:///{path}", total)))
-    finally:
-        remove_db(Path(path))
+    remove_db(path)  # left in the scratch folder afterwards: gone with it, unless --keep
+    return list(rows_of(measure(f"sqlite:///{path}", total)))
