@@ -8,7 +8,7 @@ word every task alike. The clock is given (``now``), never read here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Collection, Mapping
 from zoneinfo import ZoneInfo
 
@@ -96,10 +96,12 @@ def viewer_groups(store: DataStore, viewer: Viewer) -> set[str] | None:
 
 
 def build_board(store: DataStore, readers: Mapping[str, OperatorsOf], viewer: Viewer, day: date, zone: ZoneInfo,
-                now: datetime, *, undo_window: timedelta = UNDO_WINDOW, cache: RenderCache | None = None) -> Board:
+                now: datetime, *, undo_window: timedelta = UNDO_WINDOW, cache: RenderCache | None = None,
+                in_states: Collection[str] | None = None, limit: int | None = None) -> Board:
     """``viewer``'s tasks due on ``day`` in ``zone`` on every channel people work (``readers``: a
     channel's way of naming who does a group's tasks); a lead's board holds everyone's. A
-    confirmation the viewer made less than ``undo_window`` ago can be taken back."""
+    confirmation the viewer made less than ``undo_window`` ago can be taken back. ``in_states``,
+    ``limit``: only tasks in those states, the first ``limit`` of each channel by time."""
     board = Board(day, zone, viewer)
     group_ids = viewer_groups(store, viewer)
     if group_ids is not None and not group_ids:
@@ -107,7 +109,8 @@ def build_board(store: DataStore, readers: Mapping[str, OperatorsOf], viewer: Vi
     refs: Collection[str] | None = None if viewer.lead else viewer.operator.refs
     rows: list[SheetRow] = []
     for channel, read in sorted(readers.items()):
-        rows += build_sheet(store, channel, day, zone, read, operator=refs, group_ids=group_ids, cache=cache)
+        rows += build_sheet(store, channel, day, zone, read, operator=refs, group_ids=group_ids, cache=cache,
+                            in_states=in_states, limit=limit)
     rows.sort(key=lambda r: r.local_time)
     done_keys = [r.task.key for r in rows if r.state == "done"]
     confirmed = store.confirmations(done_keys) if done_keys else {}
@@ -121,6 +124,12 @@ def build_board(store: DataStore, readers: Mapping[str, OperatorsOf], viewer: Vi
     return board
 
 
+#: The column of a lead's team table (open, overdue, done) a task in each state counts in, as the
+#: board's sections place them; the other states (failed, missed, skipped, cancelled) need
+#: attention instead and are not counted there.
+TEAM_COLUMN = {"planned": 0, "due": 0, "retrying": 0, "overdue": 1, "done": 2, "sent": 2}
+
+
 @dataclass(frozen=True)
 class TeamLine:
     """One operator's day at a glance, for the lead."""
@@ -131,18 +140,26 @@ class TeamLine:
     done: int
 
 
-def team_counts(board: Board, roster: Roster, group_operators: Mapping[str, tuple[str, ...]]) -> list[TeamLine]:
-    """Per operator (declared, or named in a group): their open, overdue and done counts on a
-    lead's board (a task of a group with several operators counts for each)."""
-    tally: dict[str, list[int]] = {}
+def team_counts(tally: Mapping[tuple[str, str], int], roster: Roster,
+                group_operators: Mapping[str, tuple[str, ...]]) -> list[TeamLine]:
+    """Per operator (declared, or named in a group): their open, overdue and done counts among a
+    day's tasks (``tally``: :func:`day_tally`), a task of a group with several operators counting
+    for each. Counted from the ledger, not from a rendered board, so a fleet's day costs a count
+    per group: a task whose ``when:`` turns out false counts as open until its time, when the
+    daemon skips it."""
+    lines: dict[str, list[int]] = {}
     people = {op.id: op for op in roster.everyone(ref for refs in group_operators.values() for ref in refs)}
-    for t in board.tasks:
-        for ref in group_operators.get(t.row.task.group_id, ()):
-            counts = tally.setdefault(roster.resolve(ref).id, [0, 0, 0])
-            if t.section == "done":
-                counts[2] += 1
-            elif t.section == "overdue":
-                counts[1] += 1
-            elif t.section in ("now", "next"):
-                counts[0] += 1
-    return [TeamLine(op, *tally.get(op.id, [0, 0, 0])) for op in people.values()]
+    for (group_id, state), n in tally.items():
+        column = TEAM_COLUMN.get(state)
+        if column is None:
+            continue
+        for ref in group_operators.get(group_id, ()):
+            lines.setdefault(roster.resolve(ref).id, [0, 0, 0])[column] += n
+    return [TeamLine(op, *lines.get(op.id, [0, 0, 0])) for op in people.values()]
+
+
+def day_tally(store: DataStore, readers: Mapping[str, OperatorsOf], day: date, zone: ZoneInfo
+              ) -> dict[tuple[str, str], int]:
+    """(group, state) → how many tasks of the channels people work are due on ``day`` in ``zone``."""
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    return store.channel_tally(set(readers), start, start + timedelta(days=1))

@@ -56,15 +56,17 @@ def _group_fingerprint(group: Group) -> str:
 def build_sheet(store: DataStore, channel: str, local_day: date, zone: ZoneInfo,
                 operators_of: Callable[[Mapping[str, Any]], Sequence[str]], *,
                 operator: Collection[str] | None = None, show_all: bool = False,
-                group_ids: Collection[str] | None = None, cache: RenderCache | None = None) -> list[SheetRow]:
+                group_ids: Collection[str] | None = None, cache: RenderCache | None = None,
+                in_states: Collection[str] | None = None, limit: int | None = None) -> list[SheetRow]:
     """The tasks of ``channel`` due on ``local_day`` in ``zone``, in time order.
 
     ``operators_of`` reads who does a group's tasks from its settings for ``channel`` (every one
     of them sees the task); ``operator``: only the tasks of the person called by any of these
     refs (their id and name); ``group_ids``: only these groups' (read through the group index);
-    ``cache``: tasks rendered before, reused while nothing they depend on has changed."""
+    ``cache``: tasks rendered before, reused while nothing they depend on has changed;
+    ``in_states``, ``limit``: only tasks in those states, the first ``limit`` by time (read so)."""
     start = datetime.combine(local_day, time(0), tzinfo=zone)
-    stored = store.channel_actions(channel, start, start + timedelta(days=1), group_ids)
+    stored = store.channel_actions(channel, start, start + timedelta(days=1), group_ids, in_states, limit)
     group_rows = store.groups_by_id({a.group_id for a in stored})
     fingerprints: dict[str, str] = {}
     rows: list[SheetRow] = []

@@ -173,9 +173,15 @@ class DataStore(ABC):
     @abstractmethod
     def channel_actions(self, channel: str, since: datetime, until: datetime,
                         group_ids: Collection[str] | None = None,
-                        in_states: Collection[str] | None = None) -> list[StoredAction]:
+                        in_states: Collection[str] | None = None, limit: int | None = None) -> list[StoredAction]:
         """A channel's actions due in ``[since, until)`` (of ``group_ids`` only, in ``in_states``
-        only, when given), with what rendering them needs."""
+        only, the first ``limit`` by due time, when given), with what rendering them needs."""
+
+    @abstractmethod
+    def channel_tally(self, channels: Collection[str], since: datetime, until: datetime
+                      ) -> dict[tuple[str, str], int]:
+        """(group, state) → how many actions of ``channels`` are due in ``[since, until)``: a
+        day's figures without reading its actions."""
 
     @abstractmethod
     def awaiting_confirmation(self, channels: Collection[str], since: datetime, until: datetime

@@ -90,8 +90,13 @@ class Store(Database, DataStore):
 
     def channel_actions(self, channel: str, since: datetime, until: datetime,
                         group_ids: Collection[str] | None = None,
-                        in_states: Collection[str] | None = None) -> list[_queries.StoredAction]:
-        return _queries.channel_actions(self, channel, since, until, group_ids, in_states)
+                        in_states: Collection[str] | None = None,
+                        limit: int | None = None) -> list[_queries.StoredAction]:
+        return _queries.channel_actions(self, channel, since, until, group_ids, in_states, limit)
+
+    def channel_tally(self, channels: Collection[str], since: datetime, until: datetime
+                      ) -> dict[tuple[str, str], int]:
+        return _queries.channel_tally(self, channels, since, until)
 
     def awaiting_confirmation(self, channels: Collection[str], since: datetime, until: datetime
                               ) -> list[AwaitingTask]:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from sopengine.channels import OperatorsOf
 from sopengine.daemon.logs import log_state
 from sopengine.operators.board import (
-    NEEDS_A_PERSON, SECTIONS, UNDO_WINDOW, Viewer, build_board, team_counts, viewer_groups,
+    NEEDS_A_PERSON, SECTIONS, UNDO_WINDOW, Viewer, build_board, day_tally, team_counts, viewer_groups,
 )
 from sopengine.operators.sheet import RenderCache
 from sopengine.reports.execution import execution_report
@@ -51,6 +51,8 @@ LEAD_GROUPS_SHOWN = 300
 #: The day's notices a lead's page reads (counted), and the failed ones it lists.
 LEAD_NOTICES_READ = 5000
 LEAD_NOTICES_SHOWN = 50
+#: The tasks needing someone (failed, missed, overdue) a lead's page lists; the rest are counted.
+LEAD_NEEDING_SHOWN = 100
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -197,9 +199,12 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         for s in SECTIONS:
             sections[s] = board.sections[s][:max(0, MAX_TASKS_SHOWN - shown)]
             shown += len(sections[s])
-        return {"board": board, "sections": sections, "hidden": len(board.tasks) - shown, "day": day,
-                "version": board_version(board),
-                "yesterday": day - timedelta(days=1), "tomorrow": day + timedelta(days=1),
+        return {"board": board, "sections": sections, "hidden": len(board.tasks) - shown,
+                "version": board_version(board), **day_context(day)}
+
+    def day_context(day: date) -> dict[str, Any]:
+        """What a page of one day shows around it: the day, the days either side, today."""
+        return {"day": day, "yesterday": day - timedelta(days=1), "tomorrow": day + timedelta(days=1),
                 "today": now().astimezone(zone).date()}
 
     # --- entering ---------------------------------------------------------------------------
@@ -268,19 +273,25 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
 
     @app.get("/lead", response_class=HTMLResponse, include_in_schema=False)
     def lead_view(request: Request, viewer: LeadDep, day_param: DayParam = None) -> Response:
-        context = board_context(viewer, day_of(day_param))
-        board = context["board"]
+        # bounded by the page, not by the fleet's day: the team's figures are counted in SQL and
+        # only the tasks listed as needing someone are read and rendered
+        day = day_of(day_param)
+        context = day_context(day)
+        tally = day_tally(store, readers, day, zone)
         group_ops = store.group_operators_of()
-        team = team_counts(board, store.roster(), group_ops)
-        needing = [t for t in board.tasks if t.row.state in NEEDS_A_PERSON]
-        start = datetime.combine(context["day"], datetime.min.time(), tzinfo=zone)
+        team = team_counts(tally, store.roster(), group_ops)
+        needing = build_board(store, readers, viewer, day, zone, now(), undo_window=undo_window, cache=rendered,
+                              in_states=NEEDS_A_PERSON, limit=LEAD_NEEDING_SHOWN).tasks[:LEAD_NEEDING_SHOWN]
+        needing_total = sum(n for (_, state), n in tally.items() if state in NEEDS_A_PERSON)
+        start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
         records, operator_of = figures(store, readers, start, start + timedelta(days=1))
         execution, execution_total = execution_report(records, "operator", zone, operator_of)
         shown = sorted(group_ops)[:LEAD_GROUPS_SHOWN]
         stored = store.groups_by_id(set(shown))
         calendars = [stored[g].group for g in shown if g in stored]
         told = store.list_notices(since=start, until=start + timedelta(days=1), limit=LEAD_NOTICES_READ)
-        return page(request, "lead.html", viewer, team=team, needing=needing, calendars=calendars,
+        return page(request, "lead.html", viewer, team=team, needing=needing, needing_total=needing_total,
+                    calendars=calendars,
                     execution=execution, execution_total=execution_total, notices=notice_summary(told),
                     failed_notices=[n for n in told if n.state in ("failed", "missed")][:LEAD_NOTICES_SHOWN],
                     more_groups=max(0, len(group_ops) - len(shown)), **context)
