@@ -185,20 +185,3 @@ def test_an_apply_of_many_groups_is_reported_by_sop():
     assert fan.replace("│", " ").split()[1:] == [str(PAIRS_SHOWN + 1), "31", "0", "0", str(30 * PAIRS_SHOWN)]
     camp = next(line for line in text.splitlines() if line.strip().startswith("camp"))
     assert camp.replace("│", " ").split()[1:] == ["1", "0", "2", "0", "5"]
-
-
-def test_status_of_many_groups_sums_by_sop_and_lists_those_needing_someone():
-    from datetime import datetime, timezone
-
-    from sopengine.cli.status import by_sop, needing_someone
-    from sopengine.store import PairStatus
-
-    early, late = datetime(2026, 10, 1, tzinfo=timezone.utc), datetime(2026, 10, 2, tzinfo=timezone.utc)
-    rows = [PairStatus("fan", "g1", {"planned": 3, "done": 1}, late, 0, False, False),
-            PairStatus("fan", "g2", {"planned": 2, "failed": 1}, early, 0, False, False),
-            PairStatus("camp", "c1", {"overdue": 4}, None, 2, False, False)]
-    fan, camp = by_sop(rows)
-    assert (fan.sop, fan.group, fan.counts, fan.next_due, fan.late) == (
-        "fan", "2 groups", {"planned": 5, "done": 1, "failed": 1}, early, 0)
-    assert (camp.group, camp.counts, camp.next_due, camp.late) == ("1 groups", {"overdue": 4}, None, 2)
-    assert [r.group for r in needing_someone(rows)] == ["c1", "g2"]

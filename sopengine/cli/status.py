@@ -40,31 +40,6 @@ def status_table(rows: Sequence[PairStatus], title: str = "status", zones: Mappi
 #: Most (SOP, group) rows the status table shows; beyond, one row per SOP, then the pairs that
 #: need someone (late, failed, missed), up to this many again.
 PAIRS_SHOWN = 50
-_TROUBLE = (states.OVERDUE, states.MISSED, states.FAILED)
-
-
-def by_sop(rows: Sequence[PairStatus]) -> list[PairStatus]:
-    """One summed row per SOP (its ``group`` says how many groups); next due the earliest."""
-    grouped: dict[str, list[PairStatus]] = {}
-    for r in rows:
-        grouped.setdefault(r.sop, []).append(r)
-    out: list[PairStatus] = []
-    for sop, pairs in grouped.items():
-        counts: dict[str, int] = {}
-        for r in pairs:
-            for state, n in r.counts.items():
-                counts[state] = counts.get(state, 0) + n
-        dues = [r.next_due for r in pairs if r.next_due is not None]
-        out.append(PairStatus(sop, f"{len(pairs)} groups", counts, min(dues) if dues else None,
-                              sum(r.late for r in pairs), False, False))
-    return out
-
-
-def needing_someone(rows: Sequence[PairStatus]) -> list[PairStatus]:
-    """The pairs with late, overdue, missed or failed actions, the most of them first."""
-    trouble = [r for r in rows if r.late or any(r.counts.get(s) for s in _TROUBLE)]
-    trouble.sort(key=lambda r: -(r.late + sum(r.counts.get(s, 0) for s in _TROUBLE)))
-    return trouble
 
 
 def wide_console() -> Console:
@@ -82,8 +57,22 @@ def wide_console() -> Console:
 def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, fmt: str) -> None:
     """Counts by state per SOP and group, next due (in each SOP's zone), late, failed and missed."""
     store = open_store(db_url, plugin_host(), create=False)
-    rows = store.status(current_time(now))
+    at = current_time(now)
     zones = store.sop_zones()
+    if fmt == "table":
+        # a fleet's table is summed in the database: no row per pair is read, let alone drawn
+        summary = store.status_summary(at, PAIRS_SHOWN)
+        if summary.pairs > PAIRS_SHOWN:
+            console = wide_console()
+            console.print(status_table(summary.by_sop, title=f"status by SOP: {summary.pairs} groups × SOPs",
+                                       zones=zones, tz=tz))
+            if summary.needing:
+                console.print(status_table(summary.needing, zones=zones, tz=tz, title=(
+                    f"needing someone: {summary.needing_total} groups × SOPs" + (
+                        f" (the {PAIRS_SHOWN} with the most)" if summary.needing_total > PAIRS_SHOWN else ""))))
+            click.echo("every group's counts: --format json, csv or xlsx")
+            return
+    rows = store.status(at)
     if fmt == "json":
         echo_json([{**r.to_json(), "next_due": r.next_due.astimezone(zone_of(r.sop, zones, tz)).isoformat()
                     if r.next_due else None} for r in rows])
@@ -93,18 +82,8 @@ def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
                   r.next_due.astimezone(zone_of(r.sop, zones, tz)) if r.next_due else "", r.paused, r.dissolved]
                  for r in rows]
         echo_sheet(fmt, "status", headers, cells)
-    elif len(rows) <= PAIRS_SHOWN:
-        wide_console().print(status_table(rows, zones=zones, tz=tz))
     else:
-        console = wide_console()
-        console.print(status_table(by_sop(rows), title=f"status by SOP: {len(rows)} groups × SOPs",
-                                   zones=zones, tz=tz))
-        trouble = needing_someone(rows)
-        if trouble:
-            console.print(status_table(trouble[:PAIRS_SHOWN], zones=zones, tz=tz, title=(
-                f"needing someone: {len(trouble)} groups × SOPs" + (
-                    f" (the {PAIRS_SHOWN} with the most)" if len(trouble) > PAIRS_SHOWN else ""))))
-        click.echo("every group's counts: --format json, csv or xlsx")
+        wide_console().print(status_table(rows, zones=zones, tz=tz))
 
 
 @click.command("actions")

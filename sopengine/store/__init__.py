@@ -19,7 +19,8 @@ from sopengine.store.database import StoreUnavailable, default_path, default_url
 from sopengine.store.ledger import DueSoon
 from sopengine.store.notices import NoticeOutcome, StoredNotice
 from sopengine.store.outcomes import AttemptRecord, Outcome
-from sopengine.store.queries import ActionView, GroupView, Health, PairStatus, StoredAction
+from sopengine.store.queries import ActionView, GroupView, Health, StoredAction
+from sopengine.store.status import PairStatus, StatusSummary
 from sopengine.store.records import (
     ActionRecord, AwaitingTask, Confirmation, DayStats, ExecutionRecord, StoredGroup, TokenGrant,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "ActionRecord", "ActionView", "ApplyReport", "AttemptRecord", "AwaitingTask", "ClaimedAction", "Confirmation",
     "DataStore",
     "DayStats", "default_path", "default_url", "DueSoon", "ExecutionRecord", "GroupView", "Health", "NotFound",
-    "NoticeOutcome", "Outcome", "PairStatus", "Planner", "states", "Store", "StoredAction", "StoredGroup",
+    "NoticeOutcome", "Outcome", "PairStatus", "Planner", "StatusSummary", "states", "Store", "StoredAction",
+    "StoredGroup",
     "StoredNotice", "StoreUnavailable", "TokenGrant",
 ]

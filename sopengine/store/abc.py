@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from sopengine.store.ledger import DueSoon
     from sopengine.store.notices import NoticeOutcome, StoredNotice
     from sopengine.store.outcomes import Outcome
-    from sopengine.store.queries import ActionView, GroupView, Health, PairStatus, StoredAction, StoredGroup
+    from sopengine.store.queries import ActionView, GroupView, Health, StoredAction, StoredGroup
+    from sopengine.store.status import PairStatus, StatusSummary
     from sopengine.store.records import (
         AwaitingTask, Confirmation, DayStats, ExecutionRecord, HandedRecord, TokenGrant,
     )
@@ -208,6 +209,11 @@ class DataStore(ABC):
     @abstractmethod
     def status(self, now: datetime) -> list[PairStatus]:
         """Per (SOP, group): counts by state, next due, late."""
+
+    @abstractmethod
+    def status_summary(self, now: datetime, limit: int) -> StatusSummary:
+        """:meth:`status` summed by SOP, with the ``limit`` pairs needing someone most (late,
+        overdue, missed, failed), worked out in the database: a fleet's status at a glance."""
 
     @abstractmethod
     def health(self, now: datetime, alive_within: float = 60.0) -> Health:

@@ -22,9 +22,9 @@ call :func:`count_inserted`. A row inserted behind the store's back on SQLite is
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Mapping
+from typing import Collection, Iterable, Mapping
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from sopengine.store.tables import actions, pair_count_deltas, pair_counts
@@ -152,18 +152,50 @@ def fold(conn: Connection) -> int:
 
 
 def read(conn: Connection, sop_id: str | None = None) -> dict[tuple[str, str], dict[str, int]]:
-    """(SOP, group) → state → count, of every pair holding actions (of ``sop_id`` only, if given)."""
-    parts = [select(t.c.sop_id, t.c.group_id, t.c.state, t.c.n) for t in (pair_counts, pair_count_deltas)]
-    if sop_id is not None:
-        parts = [p.where(p.selected_columns.sop_id == sop_id) for p in parts]
-    both = union_all(*parts).subquery()
+    """(SOP, group) → state → count, of every pair holding actions (of ``sop_id`` only, if given).
+
+    The counts are read at the driver level and the (few) deltas added here: a fleet's ledger has
+    hundreds of thousands of count rows, and SQLAlchemy's per-row work, or a union grouped in
+    SQL, would cost more than reading them."""
     out: dict[tuple[str, str], dict[str, int]] = {}
-    for s, g, state, n in conn.execute(
-            select(both.c.sop_id, both.c.group_id, both.c.state, func.sum(both.c.n))
-            .group_by(both.c.sop_id, both.c.group_id, both.c.state)):
-        if n:
-            out.setdefault((s, g), {})[state] = int(n)
+    for table in (pair_counts, pair_count_deltas):
+        q = select(table.c.sop_id, table.c.group_id, table.c.state, table.c.n)
+        if sop_id is not None:
+            q = q.where(table.c.sop_id == sop_id)
+        result = conn.execute(q)
+        try:
+            rows = result.cursor.fetchall()
+        finally:
+            result.close()
+        for s, g, state, n in rows:
+            if n:
+                by_state = out.get((s, g))
+                if by_state is None:
+                    by_state = out[s, g] = {}
+                by_state[state] = by_state.get(state, 0) + n
+    for key in [key for key, by_state in out.items() if not any(by_state.values())]:
+        del out[key]
+    for by_state in out.values():
+        for state in [state for state, n in by_state.items() if not n]:
+            del by_state[state]
     return out
+
+
+def read_pairs(conn: Connection, pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], dict[str, int]]:
+    """:func:`read` of these (SOP, group) pairs only (a few: read through their groups)."""
+    wanted = set(pairs)
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    group_ids = sorted({g for _, g in wanted})
+    for start in range(0, len(group_ids), _RECOUNT_CHUNK):
+        chunk = group_ids[start:start + _RECOUNT_CHUNK]
+        for table in (pair_counts, pair_count_deltas):
+            for s, g, state, n in conn.execute(select(table.c.sop_id, table.c.group_id, table.c.state, table.c.n)
+                                               .where(table.c.group_id.in_(chunk))):
+                if (s, g) in wanted and n:
+                    by_state = out.setdefault((s, g), {})
+                    by_state[state] = by_state.get(state, 0) + n
+    return {pair: {state: n for state, n in by_state.items() if n} for pair, by_state in out.items()
+            if any(by_state.values())}
 
 
 def tally(rows: Iterable[tuple[str, str, str]]) -> Counter[tuple[str, str, str]]:

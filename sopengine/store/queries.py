@@ -7,17 +7,16 @@ from datetime import datetime
 from typing import Any, Collection
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, and_, bindparam, column, func, or_, select, text
+from sqlalchemy import and_, func, or_, select
 
-from sopengine.store import pair_counts, states
+from sopengine.store import states
 from sopengine.model.group import Group
 from sopengine.model.sop import Sop
 from sopengine.store.core import Database
 from sopengine.store.records import ActionRecord, AwaitingTask, StoredGroup, group_from_row
 from sopengine.store.bulk import rows_in
 from sopengine.store.database import aware, to_db
-from sopengine.store.tables import WAITING_STATES, actions, attempts, by_key, groups, sops
-from sopengine.store.timestamps import UtcDateTime
+from sopengine.store.tables import actions, attempts, by_key, groups, sops
 
 
 @dataclass(frozen=True)
@@ -68,71 +67,6 @@ def list_actions(store: Database, *, group: str | None = None, sop: str | None =
     with store.engine.connect() as conn:
         return [ActionView(r.key, r.group_id, r.sop_id, r.step, r.part, r.kind, r.channel, aware(r.due),
                            r.state, r.attempts, r.last_result, r.reason) for r in conn.execute(q)]
-
-
-@dataclass(frozen=True)
-class PairStatus:
-    """Counts by state of one (SOP, group) pair, with its next due and lateness."""
-
-    sop: str
-    group: str
-    counts: dict[str, int]
-    next_due: datetime | None
-    late: int
-    paused: bool
-    dissolved: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return {"sop": self.sop, "group": self.group, "counts": self.counts,
-                "next_due": self.next_due.isoformat() if self.next_due else None, "late": self.late,
-                "paused": self.paused, "dissolved": self.dissolved}
-
-
-def status(store: Database, now: datetime) -> list[PairStatus]:
-    """Per (SOP, group): counts by state, next due, and how many are late (due, not yet done).
-
-    Bounded by pairs, not actions: the counts come from :mod:`.pair_counts`, each pair's next due
-    and late waiting actions from a seek in the waiting index, and late handed-over tasks from the
-    claim index's range of those states (past due, so as few as nobody has confirmed).
-    """
-    now_db = to_db(now)
-    with store.engine.connect() as conn:
-        counts = pair_counts.read(conn)
-        nexts: dict[tuple[str, str], datetime] = {}
-        late: dict[tuple[str, str], int] = {}
-        for s, g, first, n in conn.execute(_WAITING_BY_PAIR, {"now": now_db}):
-            if first is not None:
-                nexts[s, g] = first
-            if n:
-                late[s, g] = n
-        for s, g, n in conn.execute(
-                select(actions.c.sop_id, actions.c.group_id, func.count())
-                .where(actions.c.state.in_((states.DUE, states.OVERDUE)), actions.c.due < now_db)
-                .group_by(actions.c.sop_id, actions.c.group_id)):
-            late[s, g] = late.get((s, g), 0) + n
-        paused_groups = set(conn.execute(select(groups.c.id).where(groups.c.paused.is_(True))).scalars())
-        paused_sops = set(conn.execute(select(sops.c.id).where(sops.c.paused.is_(True))).scalars())
-        dissolved = set(conn.execute(select(groups.c.id).where(groups.c.dissolved_at.is_not(None))).scalars())
-    return [PairStatus(s, g, c, aware(nexts.get((s, g))), late.get((s, g), 0),
-                       g in paused_groups or s in paused_sops, g in dissolved)
-            for (s, g), c in sorted(counts.items())]
-
-
-_WAITING = f"state IN ({', '.join(repr(s) for s in WAITING_STATES)})"
-#: Each pair with actions still to be sent: its earliest due and how many are due before ``now``,
-#: each a seek in ``ix_actions_waiting`` (whose condition the subqueries repeat word for word, as
-#: SQLite needs to use a partial index). Pairs come from the counts, deltas included.
-_WAITING_BY_PAIR = text(f"""
-    SELECT p.sop_id, p.group_id,
-        (SELECT min(a.due) FROM actions a
-            WHERE a.sop_id = p.sop_id AND a.group_id = p.group_id AND a.{_WAITING}),
-        (SELECT count(*) FROM actions a
-            WHERE a.sop_id = p.sop_id AND a.group_id = p.group_id AND a.{_WAITING} AND a.due < :now)
-    FROM (SELECT sop_id, group_id FROM pair_counts WHERE {_WAITING} AND n > 0
-          UNION SELECT sop_id, group_id FROM pair_count_deltas WHERE {_WAITING}) AS p
-    """).bindparams(bindparam("now", type_=UtcDateTime())).columns(
-        column("sop_id", String), column("group_id", String), column("first", UtcDateTime()),
-        column("late", Integer))
 
 
 def attempt_count(store: Database, key: str) -> int:

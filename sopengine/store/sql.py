@@ -19,7 +19,7 @@ from sopengine.store.records import (
 )
 from sopengine.store import apply as _apply, claims as _claims, commands as _commands, ledger as _ledger
 from sopengine.store import handover as _handover, media as _media, members as _members, notices as _notices
-from sopengine.store import thens as _thens
+from sopengine.store import status as _status, thens as _thens
 from sopengine.store import outcomes as _outcomes, people as _people, queries as _queries, workers as _workers
 from sopengine.store.abc import DataStore
 from sopengine.store.core import Database
@@ -114,8 +114,11 @@ class Store(Database, DataStore):
     def sop_zones(self) -> dict[str, ZoneInfo]:
         return _queries.sop_zones(self)
 
-    def status(self, now: datetime) -> list[_queries.PairStatus]:
-        return _queries.status(self, now)
+    def status(self, now: datetime) -> list[_status.PairStatus]:
+        return _status.status(self, now)
+
+    def status_summary(self, now: datetime, limit: int) -> _status.StatusSummary:
+        return _status.status_summary(self, now, limit)
 
     def health(self, now: datetime, alive_within: float = 60.0) -> _queries.Health:
         return _queries.health(self, now, alive_within)

@@ -93,3 +93,33 @@ def test_times_are_shown_in_each_sops_zone_or_tz(store_url, sops_dir):
     health = cli("health", "--now", NOW, db=store_url).stdout
     assert "next due: 2026-09-19 10:00 (Asia/Shanghai)" in health
     assert cli("status", "--tz", "Mars/Olympus", db=store_url).exit_code == 2
+
+
+def test_the_status_of_many_groups_is_summed_by_sop_and_lists_those_needing_someone(store_url, host):
+    from datetime import timedelta
+
+    from sopengine.planning.ledger_planner import LedgerPlanner
+    from sopengine.store import Store, states
+    from sopengine.store.claims import claim_due
+    from sopengine.store.outcomes import Outcome, record_outcomes
+
+    from ..store.camp_world import at, camp, groups
+
+    store = Store.open(store_url, host.kinds, planner=LedgerPlanner())
+    try:
+        store.apply([camp()], groups(60), at(0))
+        now = at(1, 8)
+        claimed = claim_due(store, now, "a", 3, timedelta(minutes=1))
+        record_outcomes(store, [Outcome(c, states.FAILED) for c in claimed], now, "a")
+    finally:
+        store.close()
+
+    shown = cli("status", "--now", "2026-09-20T09:00+08:00", db=store_url)
+
+    assert shown.exit_code == 0, shown.output
+    assert "status by SOP: 60 groups × SOPs" in shown.stdout
+    camp_line = next(line for line in shown.stdout.splitlines() if line.strip().startswith("camp"))
+    assert "60 groups" in camp_line
+    assert "needing someone: 60 groups × SOPs (the 50 with" in " ".join(shown.stdout.split())
+    pairs = json.loads(cli("status", "--format", "json", db=store_url).stdout)
+    assert len(pairs) == 60
