@@ -45,6 +45,10 @@ CHUNK_GROUPS = 2000
 RUNS = 3
 
 
+def _operator(group: int) -> str:
+    return f"op{group // GROUPS_PER_OPERATOR:04d}"
+
+
 def _state(group: int, index: int, due: datetime) -> str:
     """A past task's fate, spread evenly by a hash; the future's is planned."""
     if due >= NOW:
@@ -85,11 +89,10 @@ def populate(url: str, total: int) -> tuple[int, int, str]:
         operators = [Operator(f"op{i:04d}", f"运营{i}") for i in range(len(gs) // GROUPS_PER_OPERATOR + 1)]
         apply(store, [camp()], [template_group()], NOW, roster=operators)  # the SOP's version, the roster
         version_id = camp_version(store, NOW)
-        bulk_insert(store, groups, group_rows(gs, NOW))
+        bulk_insert(store, groups, [{**row, "operators": [_operator(n)]} for n, row in enumerate(group_rows(gs, NOW))])
         bulk_insert(store, enrollments, [{"sop_id": camp().id, "group_id": g.id, "planned_until": to_db(NOW),
                                           "version_id": version_id, "active": True} for g in gs])
-        bulk_insert(store, group_operators, [{"group_id": g.id, "operator": f"op{n // GROUPS_PER_OPERATOR:04d}"}
-                                             for n, g in enumerate(gs)])
+        bulk_insert(store, group_operators, [{"group_id": g.id, "operator": _operator(n)} for n, g in enumerate(gs)])
         written = 0
         for start in range(0, len(gs), CHUNK_GROUPS):
             rows = _rows(store, gs[start:start + CHUNK_GROUPS], start, len(gs), per, version_id)

@@ -49,7 +49,7 @@ def operators_command(ctx: click.Context, fmt: str, tz: ZoneInfo | None, db_url:
     today's open, overdue and done tasks. Subcommands: link, revoke."""
     if ctx.invoked_subcommand is not None:
         return
-    from sopengine.operators.board import day_tally, team_counts
+    from sopengine.operators.board import day_span, task_tally, team_counts
 
     host = plugin_host()
     store = open_store(db_url, host, create=False)
@@ -57,8 +57,9 @@ def operators_command(ctx: click.Context, fmt: str, tz: ZoneInfo | None, db_url:
         roster, group_ops = _roster(store)
         at = current_time(now)
         zone = ZoneInfo(str(common_zone(store.sop_zones(), tz)))
-        lines = team_counts(day_tally(store, host.operator_readers(), at.astimezone(zone).date(), zone),
-                            roster, group_ops)
+        readers = host.operator_readers()
+        tallies = store.execution_tally(*day_span(at.astimezone(zone).date(), zone))
+        lines = team_counts(task_tally(tallies, readers), roster, group_ops)
     finally:
         store.close()
     groups_of = {line.operator.id: sorted(g for g, refs in group_ops.items() if set(refs) & line.operator.refs)

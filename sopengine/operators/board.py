@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Collection, Mapping
+from typing import Any, Collection, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from sopengine.channels import OperatorsOf
 from sopengine.model.operators import Operator, Roster
 from sopengine.operators.sheet import RenderCache, build_sheet
 from sopengine.operators.tasks import SheetRow
-from sopengine.store import Confirmation, DataStore
+from sopengine.store import Confirmation, DataStore, ExecutionTally
 
 #: The board's sections, in the order a page shows them.
 SECTIONS = ("now", "overdue", "attention", "next", "done")
@@ -143,7 +143,7 @@ class TeamLine:
 def team_counts(tally: Mapping[tuple[str, str], int], roster: Roster,
                 group_operators: Mapping[str, tuple[str, ...]]) -> list[TeamLine]:
     """Per operator (declared, or named in a group): their open, overdue and done counts among a
-    day's tasks (``tally``: :func:`day_tally`), a task of a group with several operators counting
+    day's tasks (``tally``: :func:`task_tally`), a task of a group with several operators counting
     for each. Counted from the ledger, not from a rendered board, so a fleet's day costs a count
     per group: a task whose ``when:`` turns out false counts as open until its time, when the
     daemon skips it."""
@@ -158,8 +158,17 @@ def team_counts(tally: Mapping[tuple[str, str], int], roster: Roster,
     return [TeamLine(op, *lines.get(op.id, [0, 0, 0])) for op in people.values()]
 
 
-def day_tally(store: DataStore, readers: Mapping[str, OperatorsOf], day: date, zone: ZoneInfo
-              ) -> dict[tuple[str, str], int]:
-    """(group, state) → how many tasks of the channels people work are due on ``day`` in ``zone``."""
+def task_tally(tallies: Iterable[ExecutionTally], readers: Mapping[str, OperatorsOf]) -> dict[tuple[str, str], int]:
+    """(group, state) → how many of ``tallies`` (a day's :meth:`DataStore.execution_tally`) are
+    tasks, on the channels people work (``readers``): what :func:`team_counts` counts."""
+    out: dict[tuple[str, str], int] = {}
+    for t in tallies:
+        if t.channel in readers:
+            out[t.group_id, t.state] = out.get((t.group_id, t.state), 0) + t.n
+    return out
+
+
+def day_span(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instants a local day starts and ends at."""
     start = datetime.combine(day, time(0), tzinfo=zone)
-    return store.channel_tally(set(readers), start, start + timedelta(days=1))
+    return start, start + timedelta(days=1)

@@ -16,7 +16,7 @@ from datetime import datetime, tzinfo
 from typing import Any, Callable, Iterable, Literal
 
 from sopengine.words import say
-from sopengine.store import ExecutionRecord
+from sopengine.store import ExecutionRecord, ExecutionTally
 
 By = Literal["operator", "sop", "group", "day"]
 #: Field names of a line, in the order tables show them (JSON and CSV use these names).
@@ -56,20 +56,29 @@ class ExecutionLine:
         return round(statistics.median(self.delays) / 60, 1) if self.delays else None
 
     def add(self, record: ExecutionRecord) -> None:
-        self.assigned += 1
-        state = record.state
-        if state in ("done", "sent"):
-            self.done += 1
-            finished = record.finished_at or record.due
-            if finished <= record.deadline:
-                self.on_time += 1
-            else:
-                self.late += 1
+        finished = record.finished_at or record.due
+        done = record.state in ("done", "sent")
+        self._count(record.state, done and finished <= record.deadline, 1)
+        if done:
             self.delays.append(max(0.0, (finished - record.due).total_seconds()))
+
+    def add_tally(self, tally: ExecutionTally) -> None:
+        """Count ``tally.n`` alike actions at once. A tally keeps no delays: a line made of
+        tallies has no median delay."""
+        self._count(tally.state, bool(tally.on_time), tally.n)
+
+    def _count(self, state: str, on_time: bool, n: int) -> None:
+        self.assigned += n
+        if state in ("done", "sent"):
+            self.done += n
+            if on_time:
+                self.on_time += n
+            else:
+                self.late += n
         elif state in ("overdue", "missed", "failed", "skipped"):
-            setattr(self, state, getattr(self, state) + 1)
+            setattr(self, state, getattr(self, state) + n)
         else:
-            self.open += 1
+            self.open += n
 
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, **{name: getattr(self, name) for name in COUNTS},
@@ -77,8 +86,8 @@ class ExecutionLine:
                 "median_delay_minutes": self.median_delay_minutes}
 
 
-def who_did(record: ExecutionRecord, operators_of: Callable[[str], tuple[str, ...]], manual: Callable[[str], bool],
-            resolve: Callable[[str], str]) -> str:
+def who_did(record: ExecutionRecord | ExecutionTally, operators_of: Callable[[str], tuple[str, ...]],
+            manual: Callable[[str], bool], resolve: Callable[[str], str]) -> str:
     """The operator an action counts for: who confirmed it, else the first of its group's
     operators on a channel people work, else the catalogue's ``who.automatic`` (（自动发送）)."""
     if record.confirmed_by and record.confirmed_by.startswith("operator:"):
@@ -100,6 +109,21 @@ def execution_report(records: Iterable[ExecutionRecord], by: By, zone: tzinfo,
         label = label_of(r, by, zone, operator_of)
         lines.setdefault(label, ExecutionLine(label)).add(r)
         total.add(r)
+    return [lines[k] for k in sorted(lines)], total
+
+
+def operator_execution(tallies: Iterable[ExecutionTally], operator_of: Callable[[ExecutionTally], str]
+                       ) -> tuple[list[ExecutionLine], ExecutionLine]:
+    """:func:`execution_report` by operator, of tallies (:meth:`DataStore.execution_tally`)
+    rather than records: a fleet's day at the cost of its groups, without median delays."""
+    lines: dict[str, ExecutionLine] = {}
+    total = ExecutionLine(say("report.total"))
+    for t in tallies:
+        if t.state in NOT_COUNTED:
+            continue
+        label = operator_of(t)
+        lines.setdefault(label, ExecutionLine(label)).add_tally(t)
+        total.add_tally(t)
     return [lines[k] for k in sorted(lines)], total
 
 

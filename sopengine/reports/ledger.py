@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable, Collection
+from typing import Callable, Collection, Iterable, Mapping
 
-from sopengine.reports.execution import who_did
-from sopengine.store import DataStore, ExecutionRecord
+from sopengine.reports.execution import ExecutionLine, operator_execution, who_did
+from sopengine.model.operators import Roster
+from sopengine.store import DataStore, ExecutionRecord, ExecutionTally
 
 
 def figures(store: DataStore, manual: Collection[str], since: datetime | None,
@@ -21,3 +22,16 @@ def figures(store: DataStore, manual: Collection[str], since: datetime | None,
                        lambda ref: roster.resolve(ref).name)
 
     return records, operator_of
+
+
+def tally_figures(tallies: Iterable[ExecutionTally], manual: Collection[str],
+                  group_ops: Mapping[str, tuple[str, ...]], roster: Roster
+                  ) -> tuple[list[ExecutionLine], ExecutionLine]:
+    """Execution by operator of ``tallies`` (:meth:`DataStore.execution_tally`), each counted for
+    who confirmed it, else its group's first operator (``group_ops``) on a channel people work
+    (``manual``): what a lead's page shows of a fleet's day."""
+    def operator_of(tally: ExecutionTally) -> str:
+        return who_did(tally, lambda g: group_ops.get(g, ()), manual.__contains__,
+                       lambda ref: roster.resolve(ref).name)
+
+    return operator_execution(tallies, operator_of)

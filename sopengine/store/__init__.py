@@ -22,14 +22,15 @@ from sopengine.store.outcomes import AttemptRecord, Outcome
 from sopengine.store.queries import ActionView, GroupView, Health, StoredAction
 from sopengine.store.status import PairStatus, StatusSummary
 from sopengine.store.records import (
-    ActionRecord, AwaitingTask, Confirmation, DayStats, ExecutionRecord, StoredGroup, TokenGrant,
+    ActionRecord, AwaitingTask, Confirmation, DayStats, ExecutionRecord, ExecutionTally, StoredGroup, TokenGrant,
 )
 from sopengine.store.sql import Store
 
 __all__ = [
     "ActionRecord", "ActionView", "ApplyReport", "AttemptRecord", "AwaitingTask", "ClaimedAction", "Confirmation",
     "DataStore",
-    "DayStats", "default_path", "default_url", "DueSoon", "ExecutionRecord", "GroupView", "Health", "NotFound",
+    "DayStats", "default_path", "default_url", "DueSoon", "ExecutionRecord", "ExecutionTally", "GroupView", "Health",
+    "NotFound",
     "NoticeOutcome", "Outcome", "PairStatus", "Planner", "StatusSummary", "states", "Store", "StoredAction",
     "StoredGroup",
     "StoredNotice", "StoreUnavailable", "TokenGrant",

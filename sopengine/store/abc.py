@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sopengine.store.queries import ActionView, GroupView, Health, StoredAction, StoredGroup
     from sopengine.store.status import PairStatus, StatusSummary
     from sopengine.store.records import (
-        AwaitingTask, Confirmation, DayStats, ExecutionRecord, HandedRecord, TokenGrant,
+        AwaitingTask, Confirmation, DayStats, ExecutionRecord, ExecutionTally, HandedRecord, TokenGrant,
     )
 
 
@@ -179,12 +179,6 @@ class DataStore(ABC):
         only, the first ``limit`` by due time, when given), with what rendering them needs."""
 
     @abstractmethod
-    def channel_tally(self, channels: Collection[str], since: datetime, until: datetime
-                      ) -> dict[tuple[str, str], int]:
-        """(group, state) → how many actions of ``channels`` are due in ``[since, until)``: a
-        day's figures without reading its actions."""
-
-    @abstractmethod
     def awaiting_confirmation(self, channels: Collection[str], since: datetime, until: datetime
                               ) -> list[AwaitingTask]:
         """Operator tasks of ``channels`` due in ``[since, until)``, handed over or overdue and not
@@ -259,6 +253,11 @@ class DataStore(ABC):
     @abstractmethod
     def execution_records(self, since: datetime | None, until: datetime | None) -> list[ExecutionRecord]:
         """Every action due in ``[since, until)`` with its state, finish and who confirmed it."""
+
+    @abstractmethod
+    def execution_tally(self, since: datetime, until: datetime) -> list[ExecutionTally]:
+        """:meth:`execution_records` of ``[since, until)`` counted in the database, alike ones
+        together: what a day's figures of a whole fleet are read from."""
 
     @abstractmethod
     def group_days(self, group_id: str, first: date, last: date, zone: tzinfo) -> list[DayStats]:

@@ -4,19 +4,20 @@ workspace links (hashes only), and who confirmed what."""
 from __future__ import annotations
 
 import hmac
+import json
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Collection, Iterable
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import Text, and_, case, cast, func, insert, or_, select, update
 
 from sopengine.model.notices import NoticeSettings
 from sopengine.model.operators import Operator, Roster
 from sopengine.store import states
-from sopengine.store.bulk import in_chunks, rows_in
+from sopengine.store.bulk import fetch_tuples, in_chunks, rows_in
 from sopengine.store.commands import NotFound, transition
 from sopengine.store.core import Database, writing
 from sopengine.store.database import aware, to_db
-from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, TokenGrant
+from sopengine.store.records import Confirmation, DayStats, ExecutionRecord, ExecutionTally, TokenGrant
 from sopengine.store.tables import (
     actions, audit, by_key, events, fact_history, group_operators, groups, operator_tokens,
 )
@@ -39,8 +40,12 @@ def group_operators_of(store: Database, group_ids: Collection[str] | None = None
     if live:
         query = query.where(groups.c.dissolved_at.is_(None))
     with store.engine.connect() as conn:
-        rows = rows_in(conn, query, groups.c.id, group_ids)
-    return {r.id: tuple(r.operators or ()) for r in rows}
+        if group_ids is not None:
+            return {r.id: tuple(r.operators or ()) for r in rows_in(conn, query, groups.c.id, group_ids)}
+        # every group of a fleet: read at the driver level, the JSON decoded here (SQLAlchemy's
+        # per-row processing would cost more than the reading)
+        rows = fetch_tuples(conn, query.with_only_columns(groups.c.id, cast(groups.c.operators, Text)))
+    return {group_id: tuple(json.loads(text) or ()) if text else () for group_id, text in rows}
 
 
 def groups_of_operator(store: Database, refs: Iterable[str]) -> set[str]:
@@ -115,16 +120,37 @@ def undo_done(store: Database, key: str, now: datetime, actor: str, within: time
 def execution_records(store: Database, since: datetime | None, until: datetime | None) -> list[ExecutionRecord]:
     """Every action due in ``[since, until)`` (either end open when None), with who confirmed it."""
     q = select(actions.c.key, actions.c.sop_id, actions.c.group_id, actions.c.step, actions.c.channel,
-               actions.c.due, actions.c.deadline, actions.c.state, actions.c.finished_at)
+               actions.c.due, actions.c.deadline, actions.c.state, actions.c.finished_at, _confirmer())
     if since is not None:
         q = q.where(actions.c.due >= to_db(since))
     if until is not None:
         q = q.where(actions.c.due < to_db(until))
     with store.engine.connect() as conn:
         rows = conn.execute(q.order_by(actions.c.due, actions.c.id)).all()
-    done = confirmations(store, [r.key for r in rows if r.state == states.DONE])
     return [ExecutionRecord(r.key, r.sop_id, r.group_id, r.step, r.channel, aware(r.due), aware(r.deadline), r.state,
-                            aware(r.finished_at), done[r.key].actor if r.key in done else None) for r in rows]
+                            aware(r.finished_at), r.confirmed_by) for r in rows]
+
+
+def execution_tally(store: Database, since: datetime, until: datetime) -> list[ExecutionTally]:
+    """The actions due in ``[since, until)`` counted by group, channel, state, finishing by the
+    deadline and confirmer, in one grouped query over a range of the due index."""
+    finished = func.coalesce(actions.c.finished_at, actions.c.due)
+    on_time = case((actions.c.state.in_((states.DONE, states.SENT)), finished <= actions.c.deadline)).label("on_time")
+    rows = (select(actions.c.group_id, actions.c.channel, actions.c.state, on_time, _confirmer())
+            .where(actions.c.due >= to_db(since), actions.c.due < to_db(until)).subquery())
+    q = (select(rows.c.group_id, rows.c.channel, rows.c.state, rows.c.on_time, rows.c.confirmed_by, func.count())
+         .group_by(rows.c.group_id, rows.c.channel, rows.c.state, rows.c.on_time, rows.c.confirmed_by))
+    with store.engine.connect() as conn:
+        return [ExecutionTally(g, channel, state, None if ok is None else bool(ok), by, int(n))
+                for g, channel, state, ok, by, n in conn.execute(q)]
+
+
+def _confirmer() -> Any:
+    """Who confirmed a done action: its latest ``done`` in the audit, a seek in the audit's action
+    index per done action inside the reading query (a fleet's day holds tens of thousands)."""
+    latest = (select(audit.c.actor).where(audit.c.action_key == actions.c.key, audit.c.to_state == states.DONE)
+              .order_by(audit.c.id.desc()).limit(1).correlate(actions).scalar_subquery())
+    return case((actions.c.state == states.DONE, latest)).label("confirmed_by")
 
 
 def group_days(store: Database, group_id: str, first: date, last: date, zone: tzinfo) -> list[DayStats]:

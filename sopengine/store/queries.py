@@ -82,6 +82,10 @@ class StoredAction(ActionRecord):
     reason: str | None
 
 
+#: The order of a task sheet: by due time, then the SOP's order of steps and parts.
+_SHEET_ORDER = (actions.c.due, actions.c.step_index, actions.c.part_index, actions.c.id)
+
+
 def channel_actions(store: Database, channel: str, since: datetime, until: datetime,
                     group_ids: Collection[str] | None = None,
                     in_states: Collection[str] | None = None, limit: int | None = None) -> list[StoredAction]:
@@ -102,23 +106,6 @@ def channel_actions(store: Database, channel: str, since: datetime, until: datet
     return [StoredAction(r.key, r.sop_id, r.step, r.part, r.group_id, r.kind, r.channel, aware(r.due),
                          aware(r.deadline), r.day, r.occurrence, r.item, r.data,
                          r.version_id, r.state, r.reason) for r in rows]
-
-
-#: The order of a task sheet: by due time, then the SOP's order of steps and parts.
-_SHEET_ORDER = (actions.c.due, actions.c.step_index, actions.c.part_index, actions.c.id)
-
-
-def channel_tally(store: Database, channels: Collection[str], since: datetime, until: datetime
-                  ) -> dict[tuple[str, str], int]:
-    """(group, state) → how many actions of ``channels`` are due in ``[since, until)``, counted
-    in SQL over a range of the due index."""
-    if not channels:
-        return {}
-    q = (select(actions.c.group_id, actions.c.state, func.count())
-         .where(actions.c.channel.in_(sorted(channels)), actions.c.due >= to_db(since), actions.c.due < to_db(until))
-         .group_by(actions.c.group_id, actions.c.state))
-    with store.engine.connect() as conn:
-        return {(group_id, state): int(n) for group_id, state, n in conn.execute(q)}
 
 
 def awaiting_confirmation(store: Database, channels: Collection[str], since: datetime, until: datetime

@@ -127,3 +127,18 @@ class HandedRecord:
     due: datetime
     deadline: datetime
     reminded: bool
+
+
+@dataclass(frozen=True)
+class ExecutionTally:
+    """How many actions of one group, channel and state, alike for an execution report (finished
+    by their deadline or not; confirmed by the same person or by nobody): a span's figures
+    without an object per action."""
+
+    group_id: str
+    channel: str
+    state: str
+    #: For done (or sent) actions: whether they finished by their deadline; else None.
+    on_time: bool | None
+    confirmed_by: str | None
+    n: int

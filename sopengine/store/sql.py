@@ -15,7 +15,7 @@ from sopengine.model.notices import PlannedNotice
 from sopengine.model.operators import Operator, Roster
 from sopengine.model.sop import Sop
 from sopengine.store.records import (
-    AwaitingTask, Confirmation, DayStats, ExecutionRecord, HandedRecord, TokenGrant,
+    AwaitingTask, Confirmation, DayStats, ExecutionRecord, ExecutionTally, HandedRecord, TokenGrant,
 )
 from sopengine.store import apply as _apply, claims as _claims, commands as _commands, ledger as _ledger
 from sopengine.store import handover as _handover, media as _media, members as _members, notices as _notices
@@ -94,10 +94,6 @@ class Store(Database, DataStore):
                         limit: int | None = None) -> list[_queries.StoredAction]:
         return _queries.channel_actions(self, channel, since, until, group_ids, in_states, limit)
 
-    def channel_tally(self, channels: Collection[str], since: datetime, until: datetime
-                      ) -> dict[tuple[str, str], int]:
-        return _queries.channel_tally(self, channels, since, until)
-
     def awaiting_confirmation(self, channels: Collection[str], since: datetime, until: datetime
                               ) -> list[AwaitingTask]:
         return _queries.awaiting_confirmation(self, channels, since, until)
@@ -151,6 +147,9 @@ class Store(Database, DataStore):
 
     def execution_records(self, since: datetime | None, until: datetime | None) -> list[ExecutionRecord]:
         return _people.execution_records(self, since, until)
+
+    def execution_tally(self, since: datetime, until: datetime) -> list[ExecutionTally]:
+        return _people.execution_tally(self, since, until)
 
     def group_days(self, group_id: str, first: date, last: date, zone: tzinfo) -> list[DayStats]:
         return _people.group_days(self, group_id, first, last, zone)

@@ -25,11 +25,11 @@ from pydantic import BaseModel, Field
 from sopengine.channels import OperatorsOf
 from sopengine.daemon.logs import log_state
 from sopengine.operators.board import (
-    NEEDS_A_PERSON, SECTIONS, UNDO_WINDOW, Viewer, build_board, day_tally, team_counts, viewer_groups,
+    NEEDS_A_PERSON, SECTIONS, UNDO_WINDOW, Viewer, build_board, day_span, task_tally, team_counts,
+    viewer_groups,
 )
 from sopengine.operators.sheet import RenderCache
-from sopengine.reports.execution import execution_report
-from sopengine.reports.ledger import figures
+from sopengine.reports.ledger import tally_figures
 from sopengine.reports.notices import kind_label as notice_kind, notice_summary, state_label as notice_state
 from sopengine.store import DataStore, NotFound, states
 from sopengine.model.content import image_type
@@ -273,23 +273,26 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
 
     @app.get("/lead", response_class=HTMLResponse, include_in_schema=False)
     def lead_view(request: Request, viewer: LeadDep, day_param: DayParam = None) -> Response:
-        # bounded by the page, not by the fleet's day: the team's figures are counted in SQL and
-        # only the tasks listed as needing someone are read and rendered
+        # bounded by the page, not by the fleet's day: the team's and execution figures are counted in SQL,
+        # and only the tasks listed as needing someone are read and rendered
         day = day_of(day_param)
         context = day_context(day)
-        tally = day_tally(store, readers, day, zone)
-        group_ops = store.group_operators_of()
-        team = team_counts(tally, store.roster(), group_ops)
+        start, end = day_span(day, zone)
+        tallies = store.execution_tally(start, end)  # the day, read once
+        tally = task_tally(tallies, readers)
+        group_ops, roster = store.group_operators_of(), store.roster()
+        team = team_counts(tally, roster, group_ops)
         needing = build_board(store, readers, viewer, day, zone, now(), undo_window=undo_window, cache=rendered,
                               in_states=NEEDS_A_PERSON, limit=LEAD_NEEDING_SHOWN).tasks[:LEAD_NEEDING_SHOWN]
         needing_total = sum(n for (_, state), n in tally.items() if state in NEEDS_A_PERSON)
-        start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
-        records, operator_of = figures(store, readers, start, start + timedelta(days=1))
-        execution, execution_total = execution_report(records, "operator", zone, operator_of)
+        # dissolved groups' operators too: a group dissolved today still had its tasks
+        day_ops = {**store.group_operators_of({t.group_id for t in tallies} - group_ops.keys(), live=False),
+                   **group_ops}
+        execution, execution_total = tally_figures(tallies, readers, day_ops, roster)
         shown = sorted(group_ops)[:LEAD_GROUPS_SHOWN]
         stored = store.groups_by_id(set(shown))
         calendars = [stored[g].group for g in shown if g in stored]
-        told = store.list_notices(since=start, until=start + timedelta(days=1), limit=LEAD_NOTICES_READ)
+        told = store.list_notices(since=start, until=end, limit=LEAD_NOTICES_READ)
         return page(request, "lead.html", viewer, team=team, needing=needing, needing_total=needing_total,
                     calendars=calendars,
                     execution=execution, execution_total=execution_total, notices=notice_summary(told),
