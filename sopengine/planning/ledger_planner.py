@@ -17,9 +17,11 @@ from sopengine.model.sop import Sop
 from sopengine.planning.planner import (
     action_key, life_window, matches, pick_order, plan, plan_member, stage_of,
 )
+from sopengine.planning.timing import local_midnight
 from sopengine.rendering.templating import TemplateProblem
 
-#: How far ahead a persistent SOP is planned; the daemon keeps extending it.
+#: How far ahead a pair is planned when its life reaches further (a persistent SOP, a long
+#: lifetime); the daemon keeps extending it.
 PERSISTENT_HORIZON = timedelta(days=35)
 
 
@@ -33,17 +35,39 @@ class LedgerPlanner:
         return matches(sop, group)
 
     def first_window(self, sop: Sop, group: Group, now: datetime) -> Window:
-        """A lifetime SOP's whole life; a persistent SOP's first day up to ``now`` + horizon."""
+        """From the pair's first day up to a horizon ahead of ``now`` (or of that first day, if
+        later), at a local midnight so that applies on one day agree; a lifetime SOP no further
+        than its life's end. A lifetime SOP whose ``then: at:`` waits for a step is planned to
+        its end at once: the ledger's last action of that step says when its life is over."""
         life = life_window(sop, group)
-        if sop.lifetime is not None:
+        if sop.lifetime is not None and sop.then is not None and sop.then.at is not None:
             return life
-        return Window(life.start, max(life.start, now) + self.horizon)
+        ahead = local_midnight((max(life.start, now) + self.horizon).astimezone(sop.timezone).date()
+                               + timedelta(days=1), sop.timezone)
+        if sop.lifetime is None:
+            return Window(life.start, max(life.start, now) + self.horizon)
+        return Window(life.start, min(life.end, ahead))
+
+    def life_end(self, sop: Sop, group: Group) -> datetime | None:
+        """When the pair's last action can be due: its life's end (dissolution included), or
+        None for a persistent SOP, which has none."""
+        return None if sop.lifetime is None else life_window(sop, group).end
+
+    def extension(self, sop: Sop, group: Group, planned_until: datetime, now: datetime) -> Window:
+        """What a rolling pair planned up to ``planned_until`` plans next as of ``now``: up to a
+        horizon ahead, no further than its life's end (empty once there)."""
+        end = now + self.horizon
+        life_end = self.life_end(sop, group)
+        if life_end is not None:
+            end = min(end, life_end)
+        return Window(planned_until, max(planned_until, end))
 
     def replanning_window(self, sop: Sop, window: Window, planned_until: datetime | None) -> Window:
-        """The window a re-plan covers: a persistent SOP's ``window``, stretched to what the ledger
-        already holds (``planned_until``: a daemon extends the horizon as time passes, and an apply
-        run with an earlier ``now`` must re-derive those actions, never take them for removed)."""
-        if sop.lifetime is not None or planned_until is None or planned_until <= window.end:
+        """The window a re-plan covers: ``window``, stretched to what the ledger already holds
+        (``planned_until``: a daemon extends a rolling pair's horizon as time passes, and an
+        apply run with an earlier ``now`` must re-derive those actions, never take them for
+        removed)."""
+        if planned_until is None or planned_until <= window.end:
             return window
         return Window(window.start, planned_until)
 

@@ -40,7 +40,7 @@ class Planner(Protocol):
     Every method that plans raises :class:`~sopengine.model.actions.PlanningError` naming the
     step when a step cannot be planned."""
 
-    #: How far ahead of now a persistent SOP is kept planned.
+    #: How far ahead of now a rolling pair (a persistent SOP, a long life) is kept planned.
     horizon: timedelta
 
     def matches(self, sop: Sop, group: Group) -> bool:
@@ -51,6 +51,13 @@ class Planner(Protocol):
 
     def replanning_window(self, sop: Sop, window: Window, planned_until: datetime | None) -> Window:
         """The window a re-plan covers, given what the ledger already holds of the pair."""
+
+    def life_end(self, sop: Sop, group: Group) -> datetime | None:
+        """When the pair's last action can be due (None: never, a persistent SOP). A pair
+        planned to an earlier instant rolls: the daemon plans it further as time passes."""
+
+    def extension(self, sop: Sop, group: Group, planned_until: datetime, now: datetime) -> Window:
+        """What a rolling pair planned up to ``planned_until`` plans next as of ``now``."""
 
     def plan(self, sop: Sop, group: Group, window: Window) -> list[PlannedAction]:
         """The pair's timed actions due in ``window``, unrendered, sorted by due."""
@@ -98,7 +105,8 @@ class DataStore(ABC):
 
     @abstractmethod
     def extend_horizons(self, now: datetime) -> int:
-        """Plan persistent SOPs further ahead as time passes; returns actions added."""
+        """Plan rolling pairs (persistent SOPs, lives longer than the horizon) further ahead as
+        time passes; returns actions added."""
 
     # --- the daemon's work ---------------------------------------------------------------------
     @abstractmethod

@@ -32,7 +32,7 @@ from sopengine.store.core import Database, bump_revision, write_audit, writing
 from sopengine.store.bulk import action_row, in_chunks, insert_actions, insert_dicts
 from sopengine.store.database import aware, bulk_cache, to_db
 from sopengine.store.first_plans import FirstPlans
-from sopengine.store.replan import NO_LONGER_MATCHES, Enrollment, PairChange, Replans
+from sopengine.store.replan import NO_LONGER_MATCHES, Enrollment, PairChange, Replans, rolls
 from sopengine.store.records import group_from_row
 from sopengine.store.tables import actions, enrollments, group_operators, groups, sop_versions, sops
 from sopengine.store.tables import operators as operators_table
@@ -139,7 +139,7 @@ def _sync_sop(store: Database, conn: Connection, sop: Sop, version_id: int, live
             replans.append((group, planner.replanning_window(sop, window, aware(held.planned_until)), held))
             continue
         new_enrollments.append({"sop_id": sop.id, "group_id": group.id, "active": True,
-                                "persistent": sop.lifetime is None, "planned_until": to_db(window.end),
+                                "rolling": rolls(planner, sop, group, window), "planned_until": to_db(window.end),
                                 "version_id": version_id})
         # a new pair's keys are new: its group id is in each of them
         report.pairs.append(PairChange(sop.id, group.id, added=first_plans.add(sop, group, window, version_id)))
@@ -258,7 +258,7 @@ def _extensions() -> tuple[Any, Any]:
     """(whether any pair needs planning further, the pairs that do, locked), built once: the
     daemon asks every step, and most steps nothing is due (``threshold`` is a parameter)."""
     threshold: Any = bindparam("threshold")
-    due = and_(enrollments.c.active.is_(True), enrollments.c.persistent.is_(True),
+    due = and_(enrollments.c.active.is_(True), enrollments.c.rolling.is_(True),
                enrollments.c.planned_until < threshold, groups.c.dissolved_at.is_(None))
     joined = enrollments.join(groups, groups.c.id == enrollments.c.group_id)
     return (select(enrollments.c.sop_id).select_from(joined).where(due).limit(1),
@@ -266,8 +266,9 @@ def _extensions() -> tuple[Any, Any]:
 
 
 def extend_horizons(store: Database, now: datetime) -> int:
-    """Plan persistent SOPs further ahead as time passes; returns actions added. Takes the write
-    lock only when some pair is due for it."""
+    """Plan rolling pairs (persistent SOPs, long lives) further ahead as time passes, in steps a
+    horizon long whatever a group's age; returns actions added. A pair planned to its life's end
+    stops rolling. Takes the write lock only when some pair is due for it."""
     planner = store.planner_or_raise()
     threshold = {"threshold": to_db(now + planner.horizon - timedelta(days=1))}
     any_due, pairs = _extensions()
@@ -280,10 +281,10 @@ def extend_horizons(store: Database, now: datetime) -> int:
         for row in due:
             sop = store.sop_version(row.version_id, conn)
             group = group_from_row(row)
-            window = Window(aware(row.planned_until), now + planner.horizon)
+            window = planner.extension(sop, group, aware(row.planned_until), now)
             rows = [action_row(a, row.version_id, now) for a in planner.plan(sop, group, window)]
             added += insert_actions(conn, rows)
             conn.execute(update(enrollments).where(and_(enrollments.c.sop_id == row.sop_id,
                                                         enrollments.c.group_id == row.group_id))
-                         .values(planned_until=to_db(window.end)))
+                         .values(planned_until=to_db(window.end), rolling=rolls(planner, sop, group, window)))
     return added

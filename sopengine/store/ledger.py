@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import and_, bindparam, case, false, literal, not_, select, update
+from sqlalchemy import and_, bindparam, case, false, func, literal, not_, select, update
 from sqlalchemy.engine import Connection
 
 from sopengine.store import states
 from sopengine.store.core import Database, write_audit, writing
 from sopengine.store.database import aware, to_db
-from sopengine.store.tables import CLAIM_ORDER, actions, attempts, groups, sops
+from sopengine.store.tables import CLAIM_ORDER, actions, attempts, enrollments, groups, sops
 
 
 def sweep_deadlines(store: Database, now: datetime, manual_channels: Iterable[str],
@@ -81,10 +81,25 @@ def next_wakeup(store: Database, now: datetime) -> datetime | None:
     now_db = to_db(now)
     with store.engine.connect() as conn:
         times = [conn.execute(statement, {"now": now_db}).scalar() for statement in _wakeup_statements()]
+        rolling = conn.execute(_NEXT_TO_EXTEND).scalar() if store.planner is not None else None
     # the deadline sweep uses "deadline < now", and a claim takes over a lease once it has run
     # out ("lease_expires_at < now"): wake just after those
     found = [t if i in _SOONEST_AS_IS else t + timedelta(seconds=1) for i, t in enumerate(times) if t is not None]
+    if rolling is not None and store.planner is not None:
+        # a rolling pair is extended once its plan ends less than a horizon less a day ahead
+        # (:func:`.apply.extend_horizons`): wake just after, even when nothing planned falls due
+        # before (a life with a step a month). One already past was just extended, or cannot be.
+        extend_at = rolling - store.planner.horizon + timedelta(days=1, seconds=1)
+        if extend_at > now_db:
+            found.append(extend_at)
     return aware(min(found)) if found else None
+
+
+#: The soonest end of a rolling pair's plan (of a live group).
+_NEXT_TO_EXTEND = (select(func.min(enrollments.c.planned_until))
+                   .select_from(enrollments.join(groups, groups.c.id == enrollments.c.group_id))
+                   .where(enrollments.c.active.is_(True), enrollments.c.rolling.is_(True),
+                          groups.c.dissolved_at.is_(None)))
 
 
 #: Which of :func:`_wakeup_statements` give a moment as it is (the others: a deadline or a lease end).

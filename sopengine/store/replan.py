@@ -53,6 +53,12 @@ SAMPLES = 3
 _CHANGED = ("item", "channel", "deadline", "kind", "occurrence", "step_index", "part_index")
 
 
+def rolls(planner: Planner, sop: Sop, group: Group, window: Window) -> bool:
+    """Whether a pair planned through ``window`` still has more of its life to plan."""
+    end = planner.life_end(sop, group)
+    return end is None or window.end < end
+
+
 @dataclass
 class PairChange:
     """What one apply did to one (SOP, group) pair."""
@@ -256,8 +262,8 @@ class Replans:
         else:
             self._new += [{**template.entries[i].row, "key": f"{template.entries[i].head}/{group.id}/"
                            f"{template.entries[i].tail}", "group_id": group.id} for i in new]
-        # a persistent SOP's window ends at its horizon: what lies beyond was not planned here
-        until = self._stored_time(to_db(window.end)) if self.sop.lifetime is None else None
+        # a rolling pair's window ends at its horizon: what lies beyond was not planned here
+        until = self._stored_time(to_db(window.end)) if rolls(self.planner, self.sop, group, window) else None
         for key, row in stored.items():
             if (key not in wanted and row[_STATE] == states.PLANNED and row[_DUE] >= now
                     and (until is None or row[_DUE] < until)):
@@ -277,8 +283,9 @@ class Replans:
         conn.execute(update(enrollments).where(and_(enrollments.c.sop_id == self.sop.id,
                                                     enrollments.c.group_id == bindparam("b_group")))
                      .values(planned_until=bindparam("b_until"), version_id=version, active=True,
-                             persistent=self.sop.lifetime is None),
-                     [{"b_group": g.id, "b_until": to_db(w.end)} for g, w in pairs])
+                             rolling=bindparam("b_rolling")),
+                     [{"b_group": g.id, "b_until": to_db(w.end), "b_rolling": rolls(self.planner, self.sop, g, w)}
+                      for g, w in pairs])
         # each write re-checks the state it read: on PostgreSQL a daemon may have claimed a row since
         if self._changed:
             conn.execute(update(actions).where(actions.c.id == bindparam("b_id"),

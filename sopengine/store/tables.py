@@ -98,7 +98,9 @@ enrollments = Table(
     Column("planned_until", UtcDateTime, nullable=False),
     Column("version_id", Integer, nullable=False),
     Column("active", Boolean, nullable=False, default=True),
-    Column("persistent", Boolean, nullable=False, default=False),
+    #: Planned only up to ``planned_until``, which the daemon moves ahead as time passes (a
+    #: persistent SOP, or a life reaching beyond the horizon); else planned to the life's end.
+    Column("rolling", Boolean, nullable=False, default=False),
     #: When the SOP's ``then:`` was carried out for this group (once).
     Column("then_done_at", UtcDateTime),
 )
