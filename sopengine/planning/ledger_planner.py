@@ -35,18 +35,23 @@ class LedgerPlanner:
         return matches(sop, group)
 
     def first_window(self, sop: Sop, group: Group, now: datetime) -> Window:
-        """From the pair's first day up to a horizon ahead of ``now`` (or of that first day, if
-        later), at a local midnight so that applies on one day agree; a lifetime SOP no further
-        than its life's end. A lifetime SOP whose ``then: at:`` waits for a step is planned to
-        its end at once: the ledger's last action of that step says when its life is over."""
+        """From the pair's first day up to the horizon ahead of ``now`` (:meth:`ahead`), and for a
+        lifetime SOP no further than its life's end: empty for a group whose start is further
+        off, which the daemon plans when its start comes within the horizon. A lifetime SOP whose
+        ``then: at:`` waits for a step is planned to its end at once: the ledger's last action of
+        that step says when its life is over."""
         life = life_window(sop, group)
         if sop.lifetime is not None and sop.then is not None and sop.then.at is not None:
             return life
-        ahead = local_midnight((max(life.start, now) + self.horizon).astimezone(sop.timezone).date()
-                               + timedelta(days=1), sop.timezone)
-        if sop.lifetime is None:
-            return Window(life.start, max(life.start, now) + self.horizon)
-        return Window(life.start, min(life.end, ahead))
+        end = self.ahead(sop, now) if sop.lifetime is None else min(life.end, self.ahead(sop, now))
+        return Window(life.start, max(life.start, end))
+
+    def ahead(self, sop: Sop, now: datetime) -> datetime:
+        """How far a rolling pair is planned as of ``now``: the local midnight after now plus the
+        horizon. Whole days, so that every apply and extension on one day agrees, and groups that
+        start on one day share their windows (planned once, copied)."""
+        day = (now + self.horizon).astimezone(sop.timezone).date()
+        return local_midnight(day + timedelta(days=1), sop.timezone)
 
     def life_end(self, sop: Sop, group: Group) -> datetime | None:
         """When the pair's last action can be due: its life's end (dissolution included), or
@@ -54,9 +59,9 @@ class LedgerPlanner:
         return None if sop.lifetime is None else life_window(sop, group).end
 
     def extension(self, sop: Sop, group: Group, planned_until: datetime, now: datetime) -> Window:
-        """What a rolling pair planned up to ``planned_until`` plans next as of ``now``: up to a
-        horizon ahead, no further than its life's end (empty once there)."""
-        end = now + self.horizon
+        """What a rolling pair planned up to ``planned_until`` plans next as of ``now``: up to
+        :meth:`ahead`, no further than its life's end (empty once there)."""
+        end = self.ahead(sop, now)
         life_end = self.life_end(sop, group)
         if life_end is not None:
             end = min(end, life_end)

@@ -29,7 +29,7 @@ from sopengine.model.problems import Problem
 from sopengine.model.sop import Sop
 from sopengine.store import pair_counts, states
 from sopengine.store.core import Database, bump_revision, write_audit, writing
-from sopengine.store.bulk import action_row, in_chunks, insert_actions, insert_dicts
+from sopengine.store.bulk import in_chunks, insert_dicts
 from sopengine.store.database import aware, bulk_cache, to_db
 from sopengine.store.first_plans import FirstPlans
 from sopengine.store.replan import NO_LONGER_MATCHES, Enrollment, PairChange, Replans, rolls
@@ -253,38 +253,52 @@ def _unenroll(conn: Connection, sop_id: str, group_id: str, now: datetime, actor
     return change
 
 
+#: Rolling pairs one daemon step extends at most: the write lock is held for a bounded time, and
+#: the daemon wakes again at once for the rest (:func:`.ledger.next_wakeup`).
+EXTEND_BATCH = 2000
+
+
 @lru_cache(maxsize=1)
 def _extensions() -> tuple[Any, Any]:
-    """(whether any pair needs planning further, the pairs that do, locked), built once: the
+    """(whether any pair needs planning further, the first pairs that do, locked), built once: the
     daemon asks every step, and most steps nothing is due (``threshold`` is a parameter)."""
     threshold: Any = bindparam("threshold")
     due = and_(enrollments.c.active.is_(True), enrollments.c.rolling.is_(True),
                enrollments.c.planned_until < threshold, groups.c.dissolved_at.is_(None))
     joined = enrollments.join(groups, groups.c.id == enrollments.c.group_id)
     return (select(enrollments.c.sop_id).select_from(joined).where(due).limit(1),
-            select(enrollments, groups).select_from(joined).where(due).with_for_update(of=enrollments))
+            select(enrollments, groups).select_from(joined).where(due)
+            .order_by(enrollments.c.planned_until, enrollments.c.sop_id, enrollments.c.group_id)
+            .limit(EXTEND_BATCH).with_for_update(of=enrollments))
 
 
 def extend_horizons(store: Database, now: datetime) -> int:
-    """Plan rolling pairs (persistent SOPs, long lives) further ahead as time passes, in steps a
-    horizon long whatever a group's age; returns actions added. A pair planned to its life's end
-    stops rolling. Takes the write lock only when some pair is due for it."""
+    """Plan rolling pairs (persistent SOPs, long lives, groups starting later) further ahead as
+    time passes; returns actions added. Each pair plans the stretch from where its plan ends to
+    the horizon, whatever the group's age, and pairs alike share one plan copied in SQL (a new
+    pair's way); at most :data:`EXTEND_BATCH` pairs a call. A pair planned to its life's end stops
+    rolling. Takes the write lock only when some pair is due for it."""
     planner = store.planner_or_raise()
     threshold = {"threshold": to_db(now + planner.horizon - timedelta(days=1))}
     any_due, pairs = _extensions()
     with store.engine.connect() as conn:
         if conn.execute(any_due, threshold).first() is None:
             return 0
-    added = 0
     with writing(store) as conn:  # an apply re-planning or un-enrolling a pair waits, or is waited for
-        due = conn.execute(pairs, threshold).all()
-        for row in due:
+        stretches = FirstPlans(conn, now, planner, drops_over=False)
+        ends: list[dict[str, Any]] = []
+        added = 0
+        for row in conn.execute(pairs, threshold).all():
             sop = store.sop_version(row.version_id, conn)
             group = group_from_row(row)
             window = planner.extension(sop, group, aware(row.planned_until), now)
-            rows = [action_row(a, row.version_id, now) for a in planner.plan(sop, group, window)]
-            added += insert_actions(conn, rows)
-            conn.execute(update(enrollments).where(and_(enrollments.c.sop_id == row.sop_id,
-                                                        enrollments.c.group_id == row.group_id))
-                         .values(planned_until=to_db(window.end), rolling=rolls(planner, sop, group, window)))
+            added += stretches.add(sop, group, window, row.version_id)
+            ends.append({"b_sop": row.sop_id, "b_group": row.group_id, "b_until": to_db(window.end),
+                         "b_rolling": rolls(planner, sop, group, window)})
+        stretches.flush()
+        if not ends:  # an apply un-enrolled them meanwhile
+            return 0
+        conn.execute(update(enrollments).where(and_(enrollments.c.sop_id == bindparam("b_sop"),
+                                                    enrollments.c.group_id == bindparam("b_group")))
+                     .values(planned_until=bindparam("b_until"), rolling=bindparam("b_rolling")), ends)
     return added

@@ -47,11 +47,11 @@ def action_row(a: PlannedAction, version_id: int, now: datetime) -> dict[str, An
     }
 
 
-def planned_tuples(conn: Connection, planned: Iterable[PlannedAction], version_id: int, now: datetime
-                   ) -> list[tuple[Any, ...]]:
+def planned_tuples(conn: Connection, planned: Iterable[PlannedAction], version_id: int, now: datetime,
+                   *, drops_over: bool = True) -> list[tuple[Any, ...]]:
     """Freshly planned actions as prepared rows (:func:`prepare`'s tuples, no dict between),
     leaving out those whose deadline is already past ``now`` (a first plan's "before the engine
-    ran this group")."""
+    ran this group"), unless ``drops_over`` is false."""
     time_of = driver_time(conn)
     now_db = to_db(now)
     updated = time_of(now_db)
@@ -59,7 +59,7 @@ def planned_tuples(conn: Connection, planned: Iterable[PlannedAction], version_i
     for a in planned:
         due = to_db(a.due)
         deadline = due + a.grace
-        if deadline < now_db:
+        if drops_over and deadline < now_db:
             continue
         stored_due = time_of(due)
         out.append((a.key, a.sop, a.step, a.part, a.group, a.kind, a.channel, stored_due, time_of(deadline),

@@ -96,11 +96,16 @@ class _Timing:
 
 @dataclass
 class FirstPlans:
-    """Collects the first plans of new pairs; :meth:`flush` writes them. One per apply transaction."""
+    """Collects the first plans of new pairs, or a rolling pair's next stretch; :meth:`flush`
+    writes them. One per transaction."""
 
     conn: Connection
     now: datetime
     planner: Planner
+    #: Whether what is certainly over (due + grace before ``now``) is left out: true of a new
+    #: pair (that belongs to before the engine ran it); a rolling pair's stretch keeps it, so
+    #: what a stopped daemon did not plan in time is recorded as missed, not lost.
+    drops_over: bool = True
     _timings: dict[Hashable, _Timing] = field(default_factory=dict)
     _single: list[tuple[Any, ...]] = field(default_factory=list)  # prepared rows (bulk.prepare)
 
@@ -114,15 +119,16 @@ class FirstPlans:
         timing_key, picks = shared if shared is not None else (None, {})
         timing = self._timings.get(timing_key) if timing_key is not None else None
         if timing is None:
-            planned = self.planner.plan(sop, group, self._still_possible(sop, window))
+            planned = self.planner.plan(sop, group, self._still_possible(sop, window) if self.drops_over else window)
             if timing_key is None:
-                prepared = planned_tuples(self.conn, planned, version_id, self.now)
+                prepared = planned_tuples(self.conn, planned, version_id, self.now, drops_over=self.drops_over)
                 self._single += prepared
                 if len(self._single) >= BATCH_ROWS:
                     self._flush_single()
                 return len(prepared)
             now_db = to_db(self.now)
-            rows = [r for r in (action_row(a, version_id, self.now) for a in planned) if r["deadline"] >= now_db]
+            rows = [r for r in (action_row(a, version_id, self.now) for a in planned)
+                    if not self.drops_over or r["deadline"] >= now_db]
             timing = self._timings[timing_key] = _Timing(rows)
         timing.groups.append(group.id)
         if picks:

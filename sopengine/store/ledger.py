@@ -88,10 +88,8 @@ def next_wakeup(store: Database, now: datetime) -> datetime | None:
     if rolling is not None and store.planner is not None:
         # a rolling pair is extended once its plan ends less than a horizon less a day ahead
         # (:func:`.apply.extend_horizons`): wake just after, even when nothing planned falls due
-        # before (a life with a step a month). One already past was just extended, or cannot be.
-        extend_at = rolling - store.planner.horizon + timedelta(days=1, seconds=1)
-        if extend_at > now_db:
-            found.append(extend_at)
+        # before (a life with a step a month); one already due is left of a step's batch
+        found.append(max(rolling - store.planner.horizon + timedelta(days=1, seconds=1), now_db + timedelta(seconds=1)))
     return aware(min(found)) if found else None
 
 

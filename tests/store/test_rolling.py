@@ -119,3 +119,24 @@ def test_a_life_whose_then_waits_for_a_step_is_planned_to_its_end_at_once(store)
 
     assert len(rows(store)) == len(plan(sop, groups(1)[0], render=False))
     assert not enrollment(store).rolling
+
+
+def test_a_group_starting_beyond_the_horizon_is_planned_as_its_start_comes_near(store):
+    import dataclasses
+    from datetime import date
+
+    from sopengine.store.apply import extend_horizons
+
+    sop = camp()  # ten days
+    later = [dataclasses.replace(g, start=date(2026, 12, 19)) for g in groups(2)]  # three months on
+    apply(store, [sop], later, at(0))
+    assert rows(store) == {} and enrollment(store).rolling
+
+    assert extend_horizons(store, at(50)) == 0  # its start is still beyond the horizon
+    assert extend_horizons(store, at(60)) > 0  # now within: its first days
+    assert enrollment(store).rolling
+    extend_horizons(store, at(70))
+
+    whole = {a.key for g in later for a in plan(sop, g, render=False)}
+    assert set(rows(store)) == whole
+    assert not enrollment(store).rolling
