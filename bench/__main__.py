@@ -62,6 +62,8 @@ def parse(argv: Sequence[str] | None) -> tuple[Settings, list[str], str | None, 
     p.add_argument("--idle-actions", type=int, help="planned actions the idle daemon holds (default 1,000,000)")
     p.add_argument("--read-actions", type=int,
                    help="actions in the ledger section 13 reads (default 10,000,000; --quick: 20,000)")
+    p.add_argument("--fleet-large", type=int,
+                   help="groups of section 9's large fleet, applied once (default 100,000; 0: skip it)")
     p.add_argument("--burst", type=int, help="actions in the burst (default 10,000; --quick: 1,000)")
     p.add_argument("--aps-sample", type=int, help="APScheduler jobs actually added for the apply rate (default 20,000)")
     p.add_argument("--no-aps", action="store_true", help="skip the APScheduler comparisons")
@@ -81,6 +83,7 @@ def parse(argv: Sequence[str] | None) -> tuple[Settings, list[str], str | None, 
     s.burst_n = a.burst or s.burst_n
     s.idle_actions = a.idle_actions or s.idle_actions
     s.read_actions = a.read_actions or s.read_actions
+    s.fleet_large = a.fleet_large if a.fleet_large is not None else s.fleet_large
     s.idle_seconds = a.idle_seconds if a.idle_seconds is not None else s.idle_seconds
     s.aps_sample = a.aps_sample or s.aps_sample
     s.pg_url = a.pg_url

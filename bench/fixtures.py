@@ -48,6 +48,8 @@ class Settings:
     idle_seconds: float = 30.0
     #: Actions in the ledger that section 13 reads.
     read_actions: int = 10_000_000
+    #: Groups of the large fleet section 9 applies once (0: skip it).
+    fleet_large: int = 100_000
     aps_sample: int = 20_000
     pg_url: str | None = None
     #: Group counts for the PostgreSQL apply (default: ``ns``).
@@ -227,3 +229,20 @@ def timed_command(args: list[str], cwd: Path, accept: tuple[int, ...] = (0,)) ->
     if done.returncode not in accept:
         raise RuntimeError(f"{' '.join(args)} exited {done.returncode}: {done.stderr.decode()[-500:]}")
     return seconds
+
+
+def measured_command(args: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, peak resident MB) of one run of ``args`` as :func:`timed_command` runs it;
+    the peak is the kernel's own for that process (``wait4``), not a sample."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
+    assert proc.stderr is not None
+    errors = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}: {errors.decode()[-500:]}")
+    return seconds, usage.ru_maxrss / 1024
+

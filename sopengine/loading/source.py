@@ -64,10 +64,18 @@ class YamlDocument:
 
     def plain(self) -> Any:
         """The document as plain dicts, lists, str, int, float, bool and None (the same object
-        on every call: treat it as read-only)."""
+        on every call, until :meth:`forget_values`: treat it as read-only)."""
         if self._plain is None:
-            self._plain = to_plain(self.tree)
+            fast = plain_or_none(self._text, MAX_DEPTH) if not self._exact and self._text is not None else None
+            self._plain = fast if fast is not None else to_plain(self.tree)
         return self._plain
+
+    def forget_values(self) -> None:
+        """Let go of the values once what they build is built: a groups file of 100,000 groups
+        holds hundreds of megabytes of them, where its text is a tenth of that. Positions are
+        read from the text as before; :meth:`plain`, if asked again, reads it again."""
+        if self._text is not None:
+            self._plain = None
 
     def position(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """1-based (line, col) of the value at ``loc`` (of its key if ``key``).

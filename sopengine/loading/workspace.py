@@ -120,6 +120,7 @@ def load_workspace(
             declared, problems = operators_and_problems(doc, options or LoadOptions())
             ws.operators += declared
             ws.problems += problems
+            doc.forget_values()  # the groups are built: their entries keep the text, for positions
         elif isinstance(top, dict) and "sop" in top:
             sop_docs.append((doc, text))
         else:
