@@ -185,3 +185,17 @@ def test_an_apply_of_many_groups_is_reported_by_sop():
     assert fan.replace("│", " ").split()[1:] == [str(PAIRS_SHOWN + 1), "31", "0", "0", str(30 * PAIRS_SHOWN)]
     camp = next(line for line in text.splitlines() if line.strip().startswith("camp"))
     assert camp.replace("│", " ").split()[1:] == ["1", "0", "2", "0", "5"]
+
+
+def test_a_long_json_array_is_printed_an_item_a_line_and_reads_back_the_same(capsys):
+    import json
+
+    from sopengine.cli.common import ITEMS_INDENTED, echo_json
+
+    items = [{"group": f"群{i}", "counts": {"planned": i}} for i in range(ITEMS_INDENTED + 1)]
+    echo_json(items)
+    out = capsys.readouterr().out
+
+    assert json.loads(out) == items
+    lines = out.splitlines()
+    assert len(lines) == len(items) + 2 and "群7" in lines[8]

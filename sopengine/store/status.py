@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Collection
+from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, column, select, text
 from sqlalchemy.engine import Connection
@@ -100,21 +100,23 @@ def _pair_statuses(conn: Connection, now: datetime, counts: dict[tuple[str, str]
                    ) -> list[PairStatus]:
     """The statuses of the pairs ``counts`` holds, in (SOP, group) order."""
     now_db = to_db(now)
-    wanted: Collection[tuple[str, str]] | None = counts.keys() if len(counts) <= _FEW_PAIRS else None
+    few = len(counts) <= _FEW_PAIRS
     nexts: dict[tuple[str, str], datetime] = {}
     late: dict[tuple[str, str], int] = {}
-    for s, g, first, n in conn.execute(_WAITING_BY_PAIR, {"now": now_db}):
-        if wanted is not None and (s, g) not in wanted:
-            continue
+    waiting = ([(s, g, *conn.execute(_WAITING_OF_PAIR, {"sop": s, "group": g, "now": now_db}).one())
+                for s, g in counts] if few else conn.execute(_WAITING_BY_PAIR, {"now": now_db}))
+    for s, g, first, n in waiting:
         if first is not None:
             nexts[s, g] = first
         if n:
             late[s, g] = n
     # by state alone, so the claim index serves it (a condition on due would draw SQLite to the
     # due index, whose range before now is most of the ledger); past due is checked here
-    for s, g, due in conn.execute(select(actions.c.sop_id, actions.c.group_id, actions.c.due)
-                                  .where(actions.c.state.in_(_HANDED_OVER))):
-        if due < now_db:
+    handed = select(actions.c.sop_id, actions.c.group_id, actions.c.due).where(actions.c.state.in_(_HANDED_OVER))
+    if few:
+        handed = handed.where(actions.c.group_id.in_(sorted({g for _, g in counts})))
+    for s, g, due in conn.execute(handed):
+        if due < now_db and (s, g) in counts:
             late[s, g] = late.get((s, g), 0) + 1
     paused_groups = set(conn.execute(select(groups.c.id).where(groups.c.paused.is_(True))).scalars())
     paused_sops = set(conn.execute(select(sops.c.id).where(sops.c.paused.is_(True))).scalars())
@@ -124,8 +126,8 @@ def _pair_statuses(conn: Connection, now: datetime, counts: dict[tuple[str, str]
             for (s, g), c in sorted(counts.items())]
 
 
-#: Below this many pairs, the statuses asked for are picked from the per-pair readings.
-_FEW_PAIRS = 1000
+#: Up to this many pairs, each is read on its own (seeks) rather than every pair at once.
+_FEW_PAIRS = 200
 
 _WAITING = f"state IN ({', '.join(repr(s) for s in WAITING_STATES)})"
 _PAIRS_WAITING = f"""SELECT sop_id, group_id FROM pair_counts WHERE {_WAITING} AND n > 0
@@ -141,6 +143,12 @@ _WAITING_COLUMNS = f"""p.sop_id, p.group_id,
 _WAITING_BY_PAIR = text(f"SELECT {_WAITING_COLUMNS} FROM ({_PAIRS_WAITING}) AS p").bindparams(
     bindparam("now", type_=UtcDateTime())).columns(
     column("sop_id", String), column("group_id", String), column("first", UtcDateTime()), column("late", Integer))
+#: One pair's earliest waiting due and how many waiting are due before ``now``: two seeks.
+_WAITING_OF_PAIR = text(f"""SELECT
+        (SELECT min(a.due) FROM actions a WHERE a.sop_id = :sop AND a.group_id = :group AND a.{_WAITING}),
+        (SELECT count(*) FROM actions a WHERE a.sop_id = :sop AND a.group_id = :group AND a.{_WAITING}
+            AND a.due < :now)""").bindparams(bindparam("now", type_=UtcDateTime())).columns(
+    column("first", UtcDateTime()), column("late", Integer))
 _HANDED = ", ".join(repr(s) for s in _HANDED_OVER)
 _TROUBLES = ", ".join(repr(s) for s in TROUBLE)
 _NEEDING = f"""SELECT sop_id, group_id, sum(n) AS weight FROM (

@@ -63,3 +63,21 @@ def test_the_summary_sums_the_pairs_and_picks_those_needing_someone_most(store):
     check(store, now)  # PostgreSQL: the outcomes' deltas not yet folded
     store.checkpoint()
     check(store, now)
+
+
+def test_a_fleets_status_read_all_at_once_says_what_each_pair_read_alone_says(store):
+    from sopengine.store.status import _FEW_PAIRS
+
+    apply(store, [camp()], groups(_FEW_PAIRS + 10), at(0))
+    now = at(1, 8).astimezone(UTC)
+    claimed = claim_due(store, now, "a", 50, LEASE)
+    record_outcomes(store, [Outcome(c, states.OVERDUE if n % 2 else states.RETRYING, next_attempt_at=now)
+                            for n, c in enumerate(claimed)], now, "a")
+    later = now + timedelta(hours=3)
+
+    every = store.status(later)  # more pairs than are read one by one
+    assert len(every) > _FEW_PAIRS
+    needing = store.status_summary(later, 5).needing  # a few: read one by one
+    by_pair = {(p.sop, p.group): p for p in every}
+    assert needing and all(by_pair[p.sop, p.group] == p for p in needing)
+    assert sum(p.late for p in every) > 0 and any(p.next_due for p in every)
