@@ -259,10 +259,12 @@ def groups_from_document(doc: YamlDocument) -> list[Group]:
     return groups
 
 
-def groups_and_problems(doc: YamlDocument) -> tuple[list[Group], list[Problem]]:
+def groups_and_problems(doc: YamlDocument, *, consume: bool = False) -> tuple[list[Group], list[Problem]]:
     """The valid groups of a parsed groups document, and the problems of the others: one bad
     entry never keeps the good ones from being planned. SopFileError when the file as a whole
-    is not a groups file."""
+    is not a groups file. ``consume``: each entry's values are let go once its group is built
+    (the caller then lets go of the document's values: :meth:`YamlDocument.forget_values`), so
+    100,000 groups never sit in memory twice."""
     data = doc.plain()
     if not isinstance(data, dict) or "groups" not in data:
         raise SopFileError([doc.problem((), "a groups file needs a top-level mapping with `groups:`")])
@@ -276,6 +278,8 @@ def groups_and_problems(doc: YamlDocument) -> tuple[list[Group], list[Problem]]:
     groups: list[Group] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
+        if consume and i:
+            raw[i - 1] = None  # the previous entry's problems, if any, are placed: let it go
         try:
             model = GroupModel.model_validate(item)
         except ValidationError as exc:

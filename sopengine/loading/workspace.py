@@ -111,7 +111,7 @@ def load_workspace(
             if named and doc.path.resolve() not in named:
                 continue  # replaced by the groups files named
             try:
-                good, problems = groups_and_problems(doc)
+                good, problems = groups_and_problems(doc, consume=True)
             except SopFileError as exc:
                 ws.problems += exc.problems
                 continue

@@ -112,11 +112,14 @@ def awaiting_confirmation(store: Database, channels: Collection[str], since: dat
                           ) -> list[AwaitingTask]:
     """Tasks of ``channels`` due in ``[since, until)`` that are handed over (due) or overdue and not
     yet confirmed: four columns, read through the claim index by state, not whole actions."""
+    # the span is checked here, not in SQL: a condition on due would draw SQLite to the due index,
+    # whose range is every action of the span, where the states' range holds only these tasks
     q = select(actions.c.key, actions.c.group_id, actions.c.due, actions.c.deadline).where(
-        actions.c.state.in_((states.DUE, states.OVERDUE)), actions.c.channel.in_(sorted(channels)),
-        actions.c.due >= to_db(since), actions.c.due < to_db(until))
+        actions.c.state.in_((states.DUE, states.OVERDUE)), actions.c.channel.in_(sorted(channels)))
+    first, end = to_db(since), to_db(until)
     with store.engine.connect() as conn:
-        return [AwaitingTask(key, group, aware(due), aware(deadline)) for key, group, due, deadline in conn.execute(q)]
+        return [AwaitingTask(key, group, aware(due), aware(deadline)) for key, group, due, deadline in conn.execute(q)
+                if first <= due < end]
 
 
 def groups_by_id(store: Database, ids: set[str]) -> dict[str, StoredGroup]:
