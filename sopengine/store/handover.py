@@ -27,13 +27,14 @@ def handed_over(store: Database, channels: Collection[str], limit: int) -> list[
     (a provider id recorded), not leased by a daemon sending it now."""
     if not channels:
         return []
-    q = (select(actions.c.key, actions.c.channel, actions.c.group_id, actions.c.provider_id, actions.c.due,
-                actions.c.deadline)
+    # read by state through the claim index and put in order here: ordered by due in SQL, SQLite
+    # would walk the due index from the ledger's first action, through everything long done
+    q = (select(actions.c.id, actions.c.key, actions.c.channel, actions.c.group_id, actions.c.provider_id,
+                actions.c.due, actions.c.deadline)
          .where(actions.c.channel.in_(sorted(channels)), actions.c.state.in_(WAITING_FOR_PROVIDER),
-                actions.c.provider_id.is_not(None), actions.c.lease_owner.is_(None))
-         .order_by(actions.c.due, actions.c.id).limit(limit))
+                actions.c.provider_id.is_not(None), actions.c.lease_owner.is_(None)))
     with store.engine.connect() as conn:
-        rows = conn.execute(q).all()
+        rows = sorted(conn.execute(q).all(), key=lambda r: (r.due, r.id))[:limit]
         reminded: set[str] = set()
         for chunk in in_chunks(conn, [r.key for r in rows]):
             reminded.update(conn.execute(select(audit.c.action_key).where(
