@@ -33,6 +33,7 @@ from sopengine.reports.ledger import tally_figures
 from sopengine.reports.notices import kind_label as notice_kind, notice_summary, state_label as notice_state
 from sopengine.store import DataStore, NotFound, states
 from sopengine.model.content import image_type
+from sopengine.model.operators import Roster
 from sopengine.web.tokens import csrf_ok, csrf_value, token_hash
 from sopengine.words import language, say, speaking, state_label
 
@@ -121,9 +122,20 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         grant = store.token_grant(token_hash(token), now())
         if grant is None:
             return None
-        roster = store.roster()
-        operator = roster.resolve(grant.operator)
+        operator = current_roster().resolve(grant.operator)
         return Viewer(operator, grant.lead or operator.is_lead)
+
+    known: dict[int, Roster] = {}
+
+    def current_roster() -> Roster:
+        """The store's roster, read again only when the store has changed (an apply of the groups
+        file bumps its revision): every request needs it, and hundreds of operators take ms."""
+        revision = store.revision()
+        roster = known.get(revision)
+        if roster is None:
+            known.clear()
+            roster = known[revision] = store.roster()
+        return roster
 
     def need_viewer(request: Request) -> Viewer:
         viewer = viewer_of(token_of(request))
@@ -280,7 +292,7 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         start, end = day_span(day, zone)
         tallies = store.execution_tally(start, end)  # the day, read once
         tally = task_tally(tallies, readers)
-        group_ops, roster = store.group_operators_of(), store.roster()
+        group_ops, roster = store.group_operators_of(), current_roster()
         team = team_counts(tally, roster, group_ops)
         needing = build_board(store, readers, viewer, day, zone, now(), undo_window=undo_window, cache=rendered,
                               in_states=NEEDS_A_PERSON, limit=LEAD_NEEDING_SHOWN).tasks[:LEAD_NEEDING_SHOWN]
