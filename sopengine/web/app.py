@@ -128,9 +128,10 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
     known: dict[int, Roster] = {}
 
     def current_roster() -> Roster:
-        """The store's roster, read again only when the store has changed (an apply of the groups
-        file bumps its revision): every request needs it, and hundreds of operators take ms."""
-        revision = store.revision()
+        """The store's roster, read again only when what is planned has changed (an apply of the
+        groups file moves the setup revision; a confirmation does not): every request needs it,
+        and hundreds of operators take milliseconds to read."""
+        revision = store.setup_revision()
         roster = known.get(revision)
         if roster is None:
             known.clear()

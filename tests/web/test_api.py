@@ -210,3 +210,19 @@ def test_the_workspace_speaks_english_when_asked(workspace, host):
     assert bad.status_code == 401 and "personal link" in bad.text
     with workspace.client("xiaoya") as c:  # the other app, made for Chinese, still speaks it
         assert "我的任务" in c.get("/").text
+
+
+def test_a_renamed_operator_is_known_by_the_new_name_once_the_groups_file_is_applied(workspace, sops_dir, host):
+    import dataclasses
+
+    from sopengine import load_workspace
+
+    with workspace.client("xiaoya") as c:
+        before = c.get("/api/me").json()["name"]
+        c.post(f"/api/tasks/{tasks(workspace, 'xiaoya')[0]['key']}/done")  # a confirmation: nothing to re-read
+        assert c.get("/api/me").json()["name"] == before
+    ws = load_workspace([sops_dir], [sops_dir / "groups.yaml"], host.load_options())
+    renamed = [dataclasses.replace(op, name="小雅老师") if op.id == "xiaoya" else op for op in ws.operators]
+    workspace.store.apply(ws.sops, ws.groups, NOON, roster=renamed)
+    with workspace.client("xiaoya") as c:
+        assert c.get("/api/me").json()["name"] == "小雅老师"
