@@ -73,9 +73,9 @@ class YamlDocument:
     def forget_values(self) -> None:
         """Let go of the values once what they build is built: a groups file of 100,000 groups
         holds hundreds of megabytes of them, where its text is a tenth of that. Positions are
-        read from the text as before; :meth:`plain`, if asked again, reads it again."""
-        if self._text is not None:
-            self._plain = None
+        read from the text (or the round-trip tree) as before; :meth:`plain`, if asked again, reads
+        them again."""
+        self._plain = None
 
     def position(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """1-based (line, col) of the value at ``loc`` (of its key if ``key``).

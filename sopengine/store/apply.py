@@ -12,7 +12,7 @@ import dataclasses
 from functools import lru_cache
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import and_, bindparam, delete, insert, select, update
@@ -274,12 +274,16 @@ def _extensions() -> tuple[Any, Any]:
 
 def extend_horizons(store: Database, now: datetime) -> int:
     """Plan rolling pairs (persistent SOPs, long lives, groups starting later) further ahead as
-    time passes; returns actions added. Each pair plans the stretch from where its plan ends to
-    the horizon, whatever the group's age, and pairs alike share one plan copied in SQL (a new
-    pair's way); at most :data:`EXTEND_BATCH` pairs a call. A pair planned to its life's end stops
-    rolling. Takes the write lock only when some pair is due for it."""
+    time passes; returns the actions planned for them.
+
+    A pair is extended as soon as its plan ends less than a horizon ahead: its ends being whole
+    days, that is once a day, and an apply on the same day finds its window as it left it. Each
+    pair plans the stretch from where its plan ends to the horizon, whatever the group's age,
+    and pairs alike share one plan copied in SQL (a new pair's way); at most
+    :data:`EXTEND_BATCH` pairs a call. A pair planned to its life's end stops rolling. Takes the
+    write lock only when some pair is due for it."""
     planner = store.planner_or_raise()
-    threshold = {"threshold": to_db(now + planner.horizon - timedelta(days=1))}
+    threshold = {"threshold": to_db(now + planner.horizon)}
     any_due, pairs = _extensions()
     with store.engine.connect() as conn:
         if conn.execute(any_due, threshold).first() is None:

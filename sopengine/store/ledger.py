@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import and_, bindparam, case, false, func, literal, not_, select, update
+from sqlalchemy import and_, bindparam, case, false, literal, not_, select, update
 from sqlalchemy.engine import Connection
 
 from sopengine.store import states
@@ -86,18 +86,20 @@ def next_wakeup(store: Database, now: datetime) -> datetime | None:
     # out ("lease_expires_at < now"): wake just after those
     found = [t if i in _SOONEST_AS_IS else t + timedelta(seconds=1) for i, t in enumerate(times) if t is not None]
     if rolling is not None and store.planner is not None:
-        # a rolling pair is extended once its plan ends less than a horizon less a day ahead
+        # a rolling pair is extended once its plan ends less than a horizon ahead
         # (:func:`.apply.extend_horizons`): wake just after, even when nothing planned falls due
         # before (a life with a step a month); one already due is left of a step's batch
-        found.append(max(rolling - store.planner.horizon + timedelta(days=1, seconds=1), now_db + timedelta(seconds=1)))
+        found.append(max(rolling - store.planner.horizon + timedelta(seconds=1), now_db + timedelta(seconds=1)))
     return aware(min(found)) if found else None
 
 
-#: The soonest end of a rolling pair's plan (of a live group).
-_NEXT_TO_EXTEND = (select(func.min(enrollments.c.planned_until))
+#: The soonest end of a rolling pair's plan (of a live group): the first entry of a range of
+#: ``ix_enrollments_rolling`` in order, not the minimum of every one.
+_NEXT_TO_EXTEND = (select(enrollments.c.planned_until)
                    .select_from(enrollments.join(groups, groups.c.id == enrollments.c.group_id))
-                   .where(enrollments.c.active.is_(True), enrollments.c.rolling.is_(True),
-                          groups.c.dissolved_at.is_(None)))
+                   .where(enrollments.c.rolling.is_(True), enrollments.c.active.is_(True),
+                          groups.c.dissolved_at.is_(None))
+                   .order_by(enrollments.c.planned_until).limit(1))
 
 
 #: Which of :func:`_wakeup_statements` give a moment as it is (the others: a deadline or a lease end).

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Collection, Iterable, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.engine import Connection
 
 from sopengine.store.tables import actions, pair_count_deltas, pair_counts
@@ -93,6 +93,8 @@ def install(conn: Connection) -> None:
 
 def rebuild(conn: Connection) -> None:
     """Count every action again from scratch (a migration's backfill; a repair)."""
+    if conn.dialect.name == "postgresql":  # no action may change between the clearing and the count
+        conn.exec_driver_sql("LOCK TABLE actions IN SHARE MODE")
     conn.execute(pair_count_deltas.delete())
     conn.execute(pair_counts.delete())
     conn.execute(pair_counts.insert().from_select(
@@ -154,25 +156,25 @@ def fold(conn: Connection) -> int:
 def read(conn: Connection, sop_id: str | None = None) -> dict[tuple[str, str], dict[str, int]]:
     """(SOP, group) → state → count, of every pair holding actions (of ``sop_id`` only, if given).
 
-    The counts are read at the driver level and the (few) deltas added here: a fleet's ledger has
-    hundreds of thousands of count rows, and SQLAlchemy's per-row work, or a union grouped in
-    SQL, would cost more than reading them."""
+    Both tables are read in one statement (one snapshot) at the driver level, and summed here: a
+    fleet's ledger has hundreds of thousands of count rows, and SQLAlchemy's per-row work, or
+    grouping them in SQL, would cost more than reading them."""
     out: dict[tuple[str, str], dict[str, int]] = {}
-    for table in (pair_counts, pair_count_deltas):
-        q = select(table.c.sop_id, table.c.group_id, table.c.state, table.c.n)
-        if sop_id is not None:
-            q = q.where(table.c.sop_id == sop_id)
-        result = conn.execute(q)
-        try:
-            rows = result.cursor.fetchall()
-        finally:
-            result.close()
-        for s, g, state, n in rows:
-            if n:
-                by_state = out.get((s, g))
-                if by_state is None:
-                    by_state = out[s, g] = {}
-                by_state[state] = by_state.get(state, 0) + n
+    parts = [select(t.c.sop_id, t.c.group_id, t.c.state, t.c.n) for t in (pair_counts, pair_count_deltas)]
+    if sop_id is not None:
+        parts = [p.where(p.selected_columns.sop_id == sop_id) for p in parts]
+    # one statement, one snapshot: a fold committing between two readings would be lost to both
+    result = conn.execute(union_all(*parts))
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    for s, g, state, n in rows:
+        if n:
+            by_state = out.get((s, g))
+            if by_state is None:
+                by_state = out[s, g] = {}
+            by_state[state] = by_state.get(state, 0) + n
     for key in [key for key, by_state in out.items() if not any(by_state.values())]:
         del out[key]
     for by_state in out.values():
@@ -188,12 +190,12 @@ def read_pairs(conn: Connection, pairs: Collection[tuple[str, str]]) -> dict[tup
     group_ids = sorted({g for _, g in wanted})
     for start in range(0, len(group_ids), _RECOUNT_CHUNK):
         chunk = group_ids[start:start + _RECOUNT_CHUNK]
-        for table in (pair_counts, pair_count_deltas):
-            for s, g, state, n in conn.execute(select(table.c.sop_id, table.c.group_id, table.c.state, table.c.n)
-                                               .where(table.c.group_id.in_(chunk))):
-                if (s, g) in wanted and n:
-                    by_state = out.setdefault((s, g), {})
-                    by_state[state] = by_state.get(state, 0) + n
+        both = union_all(*(select(t.c.sop_id, t.c.group_id, t.c.state, t.c.n).where(t.c.group_id.in_(chunk))
+                           for t in (pair_counts, pair_count_deltas)))
+        for s, g, state, n in conn.execute(both):
+            if (s, g) in wanted and n:
+                by_state = out.setdefault((s, g), {})
+                by_state[state] = by_state.get(state, 0) + n
     return {pair: {state: n for state, n in by_state.items() if n} for pair, by_state in out.items()
             if any(by_state.values())}
 

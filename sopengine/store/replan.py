@@ -108,6 +108,8 @@ class Replans:
     _revived: list[dict[str, Any]] = field(default_factory=list)
     _audits: list[dict[str, Any]] = field(default_factory=list)
     _scopes: dict[int, frozenset[str] | None] = field(default_factory=dict)
+    #: Group → how far its pair was planned, as stored (past it, what is over is still written).
+    _planned_until: dict[str, Any] = field(default_factory=dict)
     _copies: FirstPlans = field(init=False)
 
     def __post_init__(self) -> None:
@@ -129,6 +131,7 @@ class Replans:
         by_scope: dict[frozenset[str] | None, list[tuple[int, Group, Window]]] = {}
         for n, (group, window, enrollment) in enumerate(pairs):
             by_scope.setdefault(self._scope(window, enrollment), []).append((n, group, window))
+            self._planned_until[group.id] = self._stored_time(enrollment.planned_until)
         changes: dict[int, PairChange] = {}
         for scope, scoped in by_scope.items():
             for start in range(0, len(scoped), CHUNK):
@@ -231,7 +234,9 @@ class Replans:
             wanted.add(key)
             row = stored.get(key)
             if row is None:
-                if entry.deadline >= now:
+                # beyond what the ledger held (a rolling pair stretched), even what is over goes
+                # in, to be recorded as missed: a daemon would have planned it in its time
+                if entry.deadline >= now or entry.due >= self._planned_until.get(group.id, entry.due):
                     new.append(index)
                     change.sample("added", key)
                 continue

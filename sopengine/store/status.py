@@ -161,8 +161,10 @@ _NEEDING = f"""SELECT sop_id, group_id, sum(n) AS weight FROM (
 def _per_pair(conn: Connection) -> str:
     """The common table expressions the summary reads: ``pair_state`` (counts), ``waiting`` (next
     due and late waiting, per pair), ``handed`` (late handed-over tasks, per pair). The counts are
-    read as they are when no delta waits to be folded in (always, on SQLite), else summed."""
-    pending = conn.execute(select(pair_count_deltas.c.n).limit(1)).first() is not None
+    read as they are on SQLite (which keeps them without deltas), summed with the deltas else."""
+    # SQLite's triggers keep the counts themselves (no deltas, ever); on PostgreSQL deltas may be
+    # committed between any two statements, so they are always summed in
+    pending = conn.dialect.name != "sqlite"
     pair_state = ("SELECT sop_id, group_id, state, sum(n) AS n FROM (SELECT sop_id, group_id, state, n FROM"
                   f" pair_counts UNION ALL SELECT sop_id, group_id, state, n FROM {pair_count_deltas.name}) AS c"
                   " GROUP BY sop_id, group_id, state HAVING sum(n) <> 0") if pending else (

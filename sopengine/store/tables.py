@@ -104,6 +104,8 @@ enrollments = Table(
     #: When the SOP's ``then:`` was carried out for this group (once).
     Column("then_done_at", UtcDateTime),
 )
+#: When the first rolling pair is next due for planning further: a range, not every enrollment.
+Index("ix_enrollments_rolling", enrollments.c.rolling, enrollments.c.active, enrollments.c.planned_until)
 
 actions = Table(
     "actions", metadata,
@@ -169,6 +171,7 @@ pair_counts = Table(
     Column("state", String(16), primary_key=True),
     Column("n", Integer, nullable=False),
 )
+Index("ix_pair_counts_group", pair_counts.c.group_id)
 #: Changes to :data:`pair_counts` not yet folded into it (PostgreSQL's triggers append them).
 pair_count_deltas = Table(
     "pair_count_deltas", metadata,

@@ -295,8 +295,15 @@ def create_app(store: DataStore, readers: Mapping[str, OperatorsOf], *, zone: Zo
         tally = task_tally(tallies, readers)
         group_ops, roster = store.group_operators_of(), current_roster()
         team = team_counts(tally, roster, group_ops)
-        needing = build_board(store, readers, viewer, day, zone, now(), undo_window=undo_window, cache=rendered,
-                              in_states=NEEDS_A_PERSON, limit=LEAD_NEEDING_SHOWN).tasks[:LEAD_NEEDING_SHOWN]
+        # as the board's sections order them: overdue first (still to be done), then the failed
+        # and missed; each read up to what the page lists
+        needing: list[Any] = []
+        for wanted in ({states.OVERDUE}, NEEDS_A_PERSON - {states.OVERDUE}):
+            if len(needing) < LEAD_NEEDING_SHOWN:
+                needing += build_board(store, readers, viewer, day, zone, now(), undo_window=undo_window,
+                                       cache=rendered, in_states=wanted,
+                                       limit=LEAD_NEEDING_SHOWN - len(needing)).tasks
+        needing = needing[:LEAD_NEEDING_SHOWN]
         needing_total = sum(n for (_, state), n in tally.items() if state in NEEDS_A_PERSON)
         # dissolved groups' operators too: a group dissolved today still had its tasks
         day_ops = {**store.group_operators_of({t.group_id for t in tallies} - group_ops.keys(), live=False),

@@ -140,3 +140,19 @@ def test_a_group_starting_beyond_the_horizon_is_planned_as_its_start_comes_near(
     whole = {a.key for g in later for a in plan(sop, g, render=False)}
     assert set(rows(store)) == whole
     assert not enrollment(store).rolling
+
+
+def test_an_apply_catching_up_on_a_stopped_daemon_writes_what_it_missed_to_be_recorded_as_missed(store):
+    import dataclasses
+    from datetime import date
+
+    sop = camp(LONG)
+    later = [dataclasses.replace(groups(1)[0], start=date(2026, 11, 18))]  # day 60 from at(0)
+    apply(store, [sop], later, at(0))
+    assert rows(store) == {}
+
+    apply(store, [sop], later, at(70))  # no daemon ran meanwhile
+
+    whole = {a.key: a for a in plan(sop, later[0], render=False)}
+    first_days = {k for k, a in whole.items() if a.due < at(70)}
+    assert first_days and first_days <= set(rows(store))

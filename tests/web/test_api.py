@@ -226,3 +226,29 @@ def test_a_renamed_operator_is_known_by_the_new_name_once_the_groups_file_is_app
     workspace.store.apply(ws.sops, ws.groups, NOON, roster=renamed)
     with workspace.client("xiaoya") as c:
         assert c.get("/api/me").json()["name"] == "小雅老师"
+
+
+def test_the_lead_page_lists_overdue_tasks_before_failed_ones_however_early_those_failed(workspace):
+    import re
+
+    from sqlalchemy import update
+
+    from sopengine.store import states
+    from sopengine.store.tables import actions, by_key
+    from sopengine.web.tokens import new_token, token_hash
+
+    store = workspace.store
+    failed_key = sorted(tasks(workspace, "xiaoya"), key=lambda t: t["due"])[0]["key"]  # the day's first
+    with store.engine.begin() as conn:  # as the daemon records a task it could not hand over
+        conn.execute(update(actions).where(by_key(failed_key)).values(state=states.FAILED, reason="发不出去"))
+    store.sweep_deadlines(NOON + timedelta(days=1), ["wechat"], "test")  # the others: overdue
+    lead = new_token()
+    store.add_token(token_hash(lead), "nuannuan", True, NOON, None)
+    workspace.tokens["lead"] = lead
+
+    with workspace.client("lead") as c:
+        listed = re.findall(r'id="task-([^"]+)"', c.get("/lead").text)
+
+    overdue = [k for k in listed if k != failed_key]
+    assert failed_key in listed and overdue
+    assert listed.index(failed_key) > listed.index(overdue[0])
