@@ -11,6 +11,7 @@ applies safe without a prior lookup.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
@@ -180,7 +181,7 @@ def insert_prepared(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
         written = max(conn.exec_driver_sql(sql, list(chunk)).rowcount, 0)
         if pair_counts.counts_inserts(conn):
             if written == len(chunk):
-                pair_counts.count_inserted(conn, pair_counts.tally((r[_SOP], r[_GROUP], r[_STATE]) for r in chunk))
+                pair_counts.count_inserted(conn, Counter((r[_SOP], r[_GROUP], r[_STATE]) for r in chunk))
             else:  # some keys were there already: which ones, only the table can say
                 pair_counts.recount_groups(conn, {r[_GROUP] for r in chunk})
         inserted += written

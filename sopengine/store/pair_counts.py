@@ -21,8 +21,7 @@ call :func:`count_inserted`. A row inserted behind the store's back on SQLite is
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Collection, Iterable, Mapping
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from sqlalchemy import func, select, union_all
 from sqlalchemy.engine import Connection
@@ -159,50 +158,39 @@ def read(conn: Connection, sop_id: str | None = None) -> dict[tuple[str, str], d
     Both tables are read in one statement (one snapshot) at the driver level, and summed here: a
     fleet's ledger has hundreds of thousands of count rows, and SQLAlchemy's per-row work, or
     grouping them in SQL, would cost more than reading them."""
-    out: dict[tuple[str, str], dict[str, int]] = {}
     parts = [select(t.c.sop_id, t.c.group_id, t.c.state, t.c.n) for t in (pair_counts, pair_count_deltas)]
     if sop_id is not None:
         parts = [p.where(p.selected_columns.sop_id == sop_id) for p in parts]
     # one statement, one snapshot: a fold committing between two readings would be lost to both
     result = conn.execute(union_all(*parts))
     try:
-        rows = result.cursor.fetchall()
+        return _summed(result.cursor.fetchall())
     finally:
         result.close()
-    for s, g, state, n in rows:
-        if n:
-            by_state = out.get((s, g))
-            if by_state is None:
-                by_state = out[s, g] = {}
-            by_state[state] = by_state.get(state, 0) + n
-    for key in [key for key, by_state in out.items() if not any(by_state.values())]:
-        del out[key]
-    for by_state in out.values():
-        for state in [state for state, n in by_state.items() if not n]:
-            del by_state[state]
-    return out
 
 
 def read_pairs(conn: Connection, pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], dict[str, int]]:
     """:func:`read` of these (SOP, group) pairs only (a few: read through their groups)."""
     wanted = set(pairs)
-    out: dict[tuple[str, str], dict[str, int]] = {}
     group_ids = sorted({g for _, g in wanted})
+    rows = []
     for start in range(0, len(group_ids), _RECOUNT_CHUNK):
         chunk = group_ids[start:start + _RECOUNT_CHUNK]
         both = union_all(*(select(t.c.sop_id, t.c.group_id, t.c.state, t.c.n).where(t.c.group_id.in_(chunk))
                            for t in (pair_counts, pair_count_deltas)))
-        for s, g, state, n in conn.execute(both):
-            if (s, g) in wanted and n:
-                by_state = out.setdefault((s, g), {})
-                by_state[state] = by_state.get(state, 0) + n
+        rows += [r for r in conn.execute(both) if (r[0], r[1]) in wanted]
+    return _summed(rows)
+
+
+def _summed(rows: Iterable[Sequence[Any]]) -> dict[tuple[str, str], dict[str, int]]:
+    """(SOP, group, state, n) rows (counts and deltas) summed by pair and state, zeros left out."""
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for s, g, state, n in rows:
+        if n:
+            by_state = out.setdefault((s, g), {})
+            by_state[state] = by_state.get(state, 0) + n
     return {pair: {state: n for state, n in by_state.items() if n} for pair, by_state in out.items()
             if any(by_state.values())}
-
-
-def tally(rows: Iterable[tuple[str, str, str]]) -> Counter[tuple[str, str, str]]:
-    """Counts of (SOP, group, state) triples: what :func:`count_inserted` takes."""
-    return Counter(rows)
 
 
 def drift(conn: Connection) -> dict[tuple[str, str, str], tuple[int, int]]:
