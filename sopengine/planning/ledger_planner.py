@@ -43,8 +43,7 @@ class LedgerPlanner:
         life = life_window(sop, group)
         if sop.lifetime is not None and sop.then is not None and sop.then.at is not None:
             return life
-        end = self.ahead(sop, now) if sop.lifetime is None else min(life.end, self.ahead(sop, now))
-        return Window(life.start, max(life.start, end))
+        return Window(life.start, max(life.start, self._planned_end(sop, life, now)))
 
     def ahead(self, sop: Sop, now: datetime) -> datetime:
         """How far a rolling pair is planned as of ``now``: the local midnight after now plus the
@@ -61,11 +60,14 @@ class LedgerPlanner:
     def extension(self, sop: Sop, group: Group, planned_until: datetime, now: datetime) -> Window:
         """What a rolling pair planned up to ``planned_until`` plans next as of ``now``: up to
         :meth:`ahead`, no further than its life's end (empty once there)."""
-        end = self.ahead(sop, now)
-        life_end = self.life_end(sop, group)
-        if life_end is not None:
-            end = min(end, life_end)
+        end = self._planned_end(sop, life_window(sop, group), now)
         return Window(planned_until, max(planned_until, end))
+
+    def _planned_end(self, sop: Sop, life: Window, now: datetime) -> datetime:
+        """How far a rolling pair whose life is ``life`` is planned as of ``now``: :meth:`ahead`,
+        and for a lifetime SOP no further than its life's end."""
+        ahead = self.ahead(sop, now)
+        return ahead if sop.lifetime is None else min(ahead, life.end)
 
     def replanning_window(self, sop: Sop, window: Window, planned_until: datetime | None) -> Window:
         """The window a re-plan covers: ``window``, stretched to what the ledger already holds

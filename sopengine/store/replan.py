@@ -236,7 +236,7 @@ class Replans:
             if row is None:
                 # beyond what the ledger held (a rolling pair stretched), even what is over goes
                 # in, to be recorded as missed: a daemon would have planned it in its time
-                if entry.deadline >= now or entry.due >= self._planned_until.get(group.id, entry.due):
+                if entry.deadline >= now or entry.due >= self._planned_until[group.id]:
                     new.append(index)
                     change.sample("added", key)
                 continue
