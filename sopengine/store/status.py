@@ -132,23 +132,27 @@ _FEW_PAIRS = 200
 _WAITING = f"state IN ({', '.join(repr(s) for s in WAITING_STATES)})"
 _PAIRS_WAITING = f"""SELECT sop_id, group_id FROM pair_counts WHERE {_WAITING} AND n > 0
           UNION SELECT sop_id, group_id FROM {pair_count_deltas.name} WHERE {_WAITING}"""
-_WAITING_COLUMNS = f"""p.sop_id, p.group_id,
-        (SELECT min(a.due) FROM actions a
-            WHERE a.sop_id = p.sop_id AND a.group_id = p.group_id AND a.{_WAITING}) AS first,
-        (SELECT count(*) FROM actions a
-            WHERE a.sop_id = p.sop_id AND a.group_id = p.group_id AND a.{_WAITING} AND a.due < :now) AS late"""
-#: Each pair with actions still to be sent: its earliest due and how many are due before ``now``,
-#: each a seek in ``ix_actions_waiting`` (whose condition the subqueries repeat word for word, as
-#: SQLite needs to use a partial index). Pairs come from the counts, deltas included.
+
+
+def _waiting_of(sop: str, group: str) -> str:
+    """The earliest waiting due (``first``) and how many waiting are due before ``:now``
+    (``late``) of the pair ``sop``, ``group`` (SQL expressions): two seeks in
+    ``ix_actions_waiting``, whose condition they repeat word for word, as SQLite needs to use a
+    partial index."""
+    pair = f"a.sop_id = {sop} AND a.group_id = {group} AND a.{_WAITING}"
+    return (f"(SELECT min(a.due) FROM actions a WHERE {pair}) AS first,"
+            f" (SELECT count(*) FROM actions a WHERE {pair} AND a.due < :now) AS late")
+
+
+_WAITING_COLUMNS = f"p.sop_id, p.group_id, {_waiting_of('p.sop_id', 'p.group_id')}"
+#: Each pair with actions still to be sent, its earliest due and late count (:func:`_waiting_of`).
+#: Pairs come from the counts, deltas included.
 _WAITING_BY_PAIR = text(f"SELECT {_WAITING_COLUMNS} FROM ({_PAIRS_WAITING}) AS p").bindparams(
     bindparam("now", type_=UtcDateTime())).columns(
     column("sop_id", String), column("group_id", String), column("first", UtcDateTime()), column("late", Integer))
-#: One pair's earliest waiting due and how many waiting are due before ``now``: two seeks.
-_WAITING_OF_PAIR = text(f"""SELECT
-        (SELECT min(a.due) FROM actions a WHERE a.sop_id = :sop AND a.group_id = :group AND a.{_WAITING}),
-        (SELECT count(*) FROM actions a WHERE a.sop_id = :sop AND a.group_id = :group AND a.{_WAITING}
-            AND a.due < :now)""").bindparams(bindparam("now", type_=UtcDateTime())).columns(
-    column("first", UtcDateTime()), column("late", Integer))
+#: One pair's (``:sop``, ``:group``).
+_WAITING_OF_PAIR = text(f"SELECT {_waiting_of(':sop', ':group')}").bindparams(
+    bindparam("now", type_=UtcDateTime())).columns(column("first", UtcDateTime()), column("late", Integer))
 _HANDED = ", ".join(repr(s) for s in _HANDED_OVER)
 _TROUBLES = ", ".join(repr(s) for s in TROUBLE)
 _NEEDING = f"""SELECT sop_id, group_id, sum(n) AS weight FROM (
