@@ -128,7 +128,8 @@ def moved(row: dict[str, Any], placeholder: datetime, due: datetime) -> dict[str
     """``row`` (planned at ``placeholder``) due at ``due`` instead, key and grace kept in step."""
     tz = camp().timezone
     naive = due.astimezone(timezone.utc).replace(tzinfo=None)
-    return {**row, "key": row["key"].replace(format_local_minute(placeholder, tz), format_local_minute(due, tz)),
+    return {**row, "key_tail": row["key_tail"].replace(format_local_minute(placeholder, tz),
+                                                        format_local_minute(due, tz)),
             "due": naive, "next_attempt_at": naive, "deadline": naive + (row["deadline"] - row["due"])}
 
 

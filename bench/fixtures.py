@@ -142,7 +142,8 @@ def raw_sqlite(path: str) -> sqlite3.Connection:
 
 def db_tuples(store: Store, table: Table, rows: Iterable[dict[str, Any]]) -> tuple[str, list[tuple[Any, ...]]]:
     """(INSERT statement, rows as DB-API tuples converted exactly as SQLAlchemy stores them)."""
-    cols = [c for c in table.columns if not (c.primary_key and c.autoincrement is True and c.name == "id")]
+    cols = [c for c in table.columns if not (c.primary_key and c.autoincrement is True and c.name == "id")
+            and c.computed is None]  # a generated column (the actions' key) is the database's to write
     defaults = {c.name: c.default.arg for c in cols if c.default is not None and not callable(c.default.arg)}
     out = driver_values(store.engine.dialect, cols, ({**defaults, **r} for r in rows))
     sql = f"INSERT INTO {table.name} ({', '.join(c.name for c in cols)}) VALUES ({', '.join('?' * len(cols))})"

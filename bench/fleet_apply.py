@@ -35,6 +35,7 @@ def _raw_copy(source: Path, target: Path) -> tuple[float, int]:
     with sqlite3.connect(source) as src:
         schema = [sql for (sql,) in src.execute(
             "SELECT sql FROM sqlite_master WHERE tbl_name = 'actions' AND sql IS NOT NULL")]
+        src_columns = src.execute("PRAGMA table_info(actions)").fetchall()
     conn = sqlite3.connect(target)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
@@ -42,7 +43,8 @@ def _raw_copy(source: Path, target: Path) -> tuple[float, int]:
             conn.execute(sql)
         conn.execute("ATTACH DATABASE ? AS src", (str(source),))
         t = time.perf_counter()
-        rows = conn.execute("INSERT INTO main.actions SELECT * FROM src.actions").rowcount
+        columns = ", ".join(f'"{name}"' for _, name, *_ in src_columns)  # not the generated key
+        rows = conn.execute(f"INSERT INTO main.actions ({columns}) SELECT {columns} FROM src.actions").rowcount
         conn.commit()
         return time.perf_counter() - t, rows
     finally:

@@ -29,7 +29,7 @@ from sopengine.model.problems import Problem
 from sopengine.model.sop import Sop
 from sopengine.store import pair_counts, states
 from sopengine.store.core import Database, bump_revision, write_audit, writing
-from sopengine.store.bulk import in_chunks, insert_dicts
+from sopengine.store.bulk import first_fill, in_chunks, insert_dicts
 from sopengine.store.database import aware, bulk_cache, to_db
 from sopengine.store.first_plans import FirstPlans
 from sopengine.store.replan import NO_LONGER_MATCHES, Enrollment, PairChange, Replans, rolls
@@ -96,17 +96,18 @@ def _apply(store: Database, sop_list: Sequence[Sop], group_list: Sequence[Group]
         stored_groups = _sync_groups(conn, group_list, now, report)
         live = [g for g in group_list if stored_groups[g.id][0] is None]
         updated = {gid for gid, (_, changed) in stored_groups.items() if changed}
-        for sop in sop_list:
-            pairs, versions = len(report.pairs), len(report.new_versions)
-            try:
-                with conn.begin_nested():  # one SOP that cannot be planned leaves the others applied
-                    keep_media(conn, [sop], now)
-                    version_id = _sync_version(conn, sop, now, report)
-                    _sync_sop(store, conn, sop, version_id, live, updated, now, actor, report)
-            except PlanningError as exc:
-                del report.pairs[pairs:], report.new_versions[versions:]
-                report.problems.append(sop.problem(getattr(exc, "step", None), f"not applied: {exc}"))
-        plan_member_steps(store, conn, now, [g.id for g in live])  # members' journeys in newly joined SOPs
+        with first_fill(conn):
+            for sop in sop_list:
+                pairs, versions = len(report.pairs), len(report.new_versions)
+                try:
+                    with conn.begin_nested():  # one SOP that cannot be planned leaves the others applied
+                        keep_media(conn, [sop], now)
+                        version_id = _sync_version(conn, sop, now, report)
+                        _sync_sop(store, conn, sop, version_id, live, updated, now, actor, report)
+                except PlanningError as exc:
+                    del report.pairs[pairs:], report.new_versions[versions:]
+                    report.problems.append(sop.problem(getattr(exc, "step", None), f"not applied: {exc}"))
+            plan_member_steps(store, conn, now, [g.id for g in live])  # members' journeys in newly joined SOPs
         if dry_run:
             raise _DryRun
         pair_counts.fold(conn)  # an apply's deltas are many: fold them now, not at the daemon's next idle

@@ -5,28 +5,29 @@ thousands of outcomes a second; SQLAlchemy's per-row type processing costs
 more than the database itself there. So rows are prepared once as tuples in
 the driver's own formats and written in one ``executemany`` (SQLite) or one
 ``COPY`` (PostgreSQL). Planned actions are inserted with ``INSERT … ON
-CONFLICT (key) DO NOTHING`` on both, which also makes concurrent or repeated
+CONFLICT DO NOTHING`` on the key's unique index on both, which also makes concurrent or repeated
 applies safe without a prior lookup.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, Table, select
 from sqlalchemy.engine import Connection, Dialect
 
 from sopengine.model.actions import PlannedAction
 from sopengine.store import pair_counts, states
-from sopengine.store.database import json_text, to_db
-from sopengine.store.tables import KEY_INDEX
+from sopengine.store.database import json_text, planner_statistics, to_db
+from sopengine.store.tables import KEY_INDEX, actions, key_tail
 from sopengine.store.timestamps import to_micros
 
 #: Columns written for a planned action, in order.
 COLUMNS = (
-    "key", "sop_id", "step", "part", "group_id", "kind", "channel", "due", "deadline", "state", "next_attempt_at",
+    "key_tail", "sop_id", "step", "part", "group_id", "kind", "channel", "due", "deadline", "state", "next_attempt_at",
     "attempts", "progress", "occurrence", "day", "step_index", "part_index", "item", "data", "version_id",
     "updated_at",
 )
@@ -40,8 +41,8 @@ def action_row(a: PlannedAction, version_id: int, now: datetime) -> dict[str, An
     """The actions-table row of a freshly planned action."""
     due = to_db(a.due)
     return {
-        "key": a.key, "sop_id": a.sop, "step": a.step, "part": a.part, "group_id": a.group, "kind": a.kind,
-        "channel": a.channel, "due": due, "deadline": due + a.grace, "state": states.PLANNED,
+        "key_tail": key_tail(a.key), "sop_id": a.sop, "step": a.step, "part": a.part, "group_id": a.group,
+        "kind": a.kind, "channel": a.channel, "due": due, "deadline": due + a.grace, "state": states.PLANNED,
         "next_attempt_at": due, "attempts": 0, "progress": 0, "occurrence": a.occurrence, "day": a.day,
         "step_index": a.step_index, "part_index": a.part_index, "item": a.item, "version_id": version_id,
         "updated_at": to_db(now),
@@ -63,7 +64,7 @@ def planned_tuples(conn: Connection, planned: Iterable[PlannedAction], version_i
         if drops_over and deadline < now_db:
             continue
         stored_due = time_of(due)
-        out.append((a.key, a.sop, a.step, a.part, a.group, a.kind, a.channel, stored_due, time_of(deadline),
+        out.append((key_tail(a.key), a.sop, a.step, a.part, a.group, a.kind, a.channel, stored_due, time_of(deadline),
                     states.PLANNED, stored_due, 0, 0, a.occurrence, a.day, a.step_index, a.part_index,
                     None if a.item is None else json_text(a.item), None, version_id, updated))
     return out
@@ -191,3 +192,26 @@ def insert_prepared(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
 def insert_actions(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
     """Insert rows (dicts keyed by :data:`COLUMNS`; missing keys are NULL); returns rows inserted."""
     return insert_prepared(conn, prepare(conn, rows))
+
+
+@contextmanager
+def first_fill(conn: Connection) -> Iterator[None]:
+    """Around the inserts of an apply: on SQLite, when the ledger holds no action yet, the actions'
+    indexes other than the unique one are dropped for the fill and built once after it.
+
+    Building an index from all its rows sorts them and packs its pages; keeping it while rows come
+    in scattered order splits pages, and once a fleet's indexes outgrow the page cache every insert
+    reads and writes pages all over them. The unique index stays: inserts skip keys through it. All
+    of it is inside the apply's transaction: a failed apply rolls back to the indexes it found, and
+    readers see them throughout. If the body raises, the indexes are left to that rollback.
+    """
+    if conn.dialect.name != "sqlite" or conn.execute(select(actions.c.id).limit(1)).first() is not None:
+        yield
+        return
+    deferred = sorted((index for index in actions.indexes if not index.unique), key=lambda index: str(index.name))
+    for index in deferred:
+        index.drop(conn)
+    yield
+    for index in deferred:
+        index.create(conn)
+    planner_statistics(conn)  # dropping an index dropped its statistics

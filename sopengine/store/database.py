@@ -121,7 +121,7 @@ def bulk_cache(conn: Connection) -> Iterator[None]:
 #: The newest migration's revision. A store already there opens without importing alembic or
 #: reading the migration scripts, a tenth of a second of every command's start; a test checks it
 #: names the scripts' head.
-HEAD_REVISION = "0021"
+HEAD_REVISION = "0022"
 
 
 def migrate(engine: Engine) -> None:
@@ -138,22 +138,21 @@ def migrate(engine: Engine) -> None:
             conn.execute(meta.insert().values(key="revision", value="0"))  # bump_revision only increments
         pair_counts.install(conn)  # a migration rebuilding the actions table drops its triggers
         if conn.dialect.name == "sqlite":
-            _planner_statistics(conn)
+            planner_statistics(conn)
 
 
 #: What SQLite's planner should assume of a ledger, as ``ANALYZE`` writes it into sqlite_stat1 (rows
 #: of a million actions: a state matches a fifth of them, a state and instant about twenty, and with
 #: its step and part about ten, an id one; a group about a hundred, a step of a group about ten, a key
-#: one; of the half still waiting, an SOP's about a tenth, a pair's about fifty; an instant about
-#: twenty). Without them it
-#: takes "this state" to be
-#: as selective as "this group" and reads a group's planned actions through the claim index, that is
-#: every planned action.
-PLANNER_STATISTICS = {"ix_actions_claim": "1000000 200000 20 10 10 1", "ux_actions_group_step_key": "1000000 100 10 1",
+#: tail one, and with its SOP one; of the half still waiting, an SOP's about a tenth, a pair's about
+#: fifty; an instant about twenty). Without them it takes "this state" to be as selective as "this
+#: group" and reads a group's planned actions through the claim index, that is every planned action.
+PLANNER_STATISTICS = {"ix_actions_claim": "1000000 200000 20 10 10 1",
+                      "ux_actions_group_step_key": "1000000 100 10 1 1",
                       "ix_actions_waiting": "500000 50000 50 1", "ix_actions_due": "1000000 20"}
 
 
-def _planner_statistics(conn: Connection) -> None:
+def planner_statistics(conn: Connection) -> None:
     """Write :data:`PLANNER_STATISTICS` for each index that has none (an ``ANALYZE`` wrote real ones)."""
     conn.exec_driver_sql("ANALYZE sqlite_schema")  # creates sqlite_stat1 if missing, and nothing else
     # after every upgrade: rebuilding a table (a migration dropping a column) drops its statistics,

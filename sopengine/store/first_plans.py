@@ -2,7 +2,7 @@
 
 An agency enrolls thousands of groups at once, and most share their timing
 (same start day, quiet hours and window), so
-their actions differ only in the group: the key's group segment and the
+their actions differ only in the group: the key tail's group segment and the
 ``group_id`` column. Such a timing is planned once; its rows go into a
 temporary table, the groups into another, and one ``INSERT … SELECT`` writes
 every group's copy. The database then does what Python would otherwise do a
@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, Hashable, Mapping, Sequence
 
 from sqlalchemy import (
-    Column, Index, Integer, MetaData, String, Table, Text, and_, case, join, literal, select, true,
+    Column, Index, Integer, MetaData, String, Table, Text, and_, case, join, select, true,
 )
 from sqlalchemy.engine import Connection
 
@@ -36,11 +36,11 @@ from sopengine.store.bulk import (
     COLUMNS, action_row, insert_dicts, insert_prepared, insert_rows, planned_tuples, prepare,
 )
 from sopengine.store.database import to_db
-from sopengine.store.tables import KEY_INDEX, actions
+from sopengine.store.tables import KEY_INDEX, actions, around_group
 
 #: Rows of pairs planned one by one, collected before one bulk insert.
 BATCH_ROWS = 20_000
-#: Columns a copy takes from its timing's plan unchanged (all but id, key and group_id).
+#: Columns a copy takes from its timing's plan unchanged (all but id, key tail and group_id).
 _COPIED = ("sop_id", "step", "part", "kind", "channel", "due", "deadline", "state", "next_attempt_at", "attempts",
            "progress", "occurrence", "day", "step_index", "part_index", "item", "version_id",
            "updated_at")
@@ -50,7 +50,8 @@ _temp = MetaData()
 _timing_rows = Table(
     "sopengine_timing_rows", _temp,
     Column("timing", Integer, nullable=False),
-    Column("key_head", Text, nullable=False), Column("key_tail", Text, nullable=False),
+    # a copy's key tail is key_before + its group + key_after (see tables.around_group)
+    Column("key_before", Text, nullable=False), Column("key_after", Text, nullable=False),
     *(Column(name, actions.c[name].type) for name in _COPIED),
     prefixes=["TEMPORARY"],
 )
@@ -175,7 +176,7 @@ class FirstPlans:
         try:
             # at the driver level (COPY on PostgreSQL): a fleet's timings hold hundreds of thousands of rows
             insert_rows(conn, _timing_rows.name, [c.name for c in _timing_rows.columns], [
-                (n, *split_key(r["key"]), *(values[i] for i in _COPIED_AT))
+                (n, *around_group(r["key_tail"]), *(values[i] for i in _COPIED_AT))
                 for n, t in enumerate(timings) for r, values in zip(t.rows, prepare(conn, t.rows))])
             insert_dicts(conn, _timing_groups, [{"timing": n, "group_id": g}
                                                 for n, t in enumerate(timings) for g in t.groups])
@@ -209,7 +210,7 @@ def _count_copies(conn: Connection, timings: Sequence[_Timing], inserted: int) -
 
 def _insert_copies(conn: Connection, *, with_picks: bool = False) -> int:
     r, g, p = _timing_rows.c, _timing_groups.c, _timing_picks.c
-    key = r.key_head + literal("/") + g.group_id + literal("/") + r.key_tail
+    tail = r.key_before + g.group_id + r.key_after
     columns: list[Any] = [r[c] for c in _COPIED]
     joined = join(_timing_groups, _timing_rows, r.timing == g.timing)
     if with_picks:  # a pick step's copy takes the group's own item at its occurrence
@@ -218,11 +219,11 @@ def _insert_copies(conn: Connection, *, with_picks: bool = False) -> int:
         joined = joined.outerjoin(_timing_picks, and_(
             p.timing == g.timing, p.group_id == g.group_id, p.step == r.step,
             p.position == r.occurrence % p.count))
-    copies = (select(key, g.group_id, *columns).select_from(joined)
+    copies = (select(tail, g.group_id, *columns).select_from(joined)
               # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT. No ORDER BY: sorting a
               # million rows costs more than writing them, and ids need not follow group order.
               .where(true()))
-    statement = _upsert_module(conn).insert(actions).from_select(["key", "group_id", *_COPIED], copies)
+    statement = _upsert_module(conn).insert(actions).from_select(["key_tail", "group_id", *_COPIED], copies)
     return max(conn.execute(statement.on_conflict_do_nothing(index_elements=list(KEY_INDEX))).rowcount, 0)
 
 

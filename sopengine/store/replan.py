@@ -38,7 +38,7 @@ from sopengine.store.core import write_audit
 from sopengine.store.database import to_db
 from sopengine.store.abc import Planner
 from sopengine.store.first_plans import FirstPlans, split_key
-from sopengine.store.tables import actions, enrollments, sop_versions
+from sopengine.store.tables import actions, enrollments, key_tail, sop_versions
 
 #: Group ids per ``IN (…)`` list (well under every backend's parameter limit).
 CHUNK = 500
@@ -265,8 +265,9 @@ class Replans:
         if new and timing_key is not None:  # copied inside SQL, like a first plan
             self._copies.add_rows((timing_key, tuple(new)), rows, group.id)
         else:
-            self._new += [{**template.entries[i].row, "key": f"{template.entries[i].head}/{group.id}/"
-                           f"{template.entries[i].tail}", "group_id": group.id} for i in new]
+            self._new += [{**template.entries[i].row, "group_id": group.id,
+                           "key_tail": key_tail(f"{template.entries[i].head}/{group.id}/{template.entries[i].tail}")}
+                          for i in new]
         # a rolling pair's window ends at its horizon: what lies beyond was not planned here
         until = self._stored_time(to_db(window.end)) if rolls(self.planner, self.sop, group, window) else None
         for key, row in stored.items():

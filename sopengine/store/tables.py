@@ -7,8 +7,8 @@ the migrated schema and this metadata agree.
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON, Boolean, Column, ColumnElement, Date, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
-    Text, UniqueConstraint, and_,
+    JSON, Boolean, Column, ColumnElement, Computed, Date, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+    Table, Text, UniqueConstraint, and_,
 )
 
 from sopengine.store import states
@@ -107,10 +107,17 @@ enrollments = Table(
 #: When the first rolling pair is next due for planning further: a range, not every enrollment.
 Index("ix_enrollments_rolling", enrollments.c.rolling, enrollments.c.active, enrollments.c.planned_until)
 
+#: An action's key from its columns: ``sop/step/`` and the stored tail (no id contains a slash).
+KEY_EXPRESSION = "sop_id || '/' || step || '/' || key_tail"
+
 actions = Table(
     "actions", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(400), nullable=False),
+    #: What follows the SOP and step in the key (``[part/][m.ID/]group/local due``): only this is
+    #: stored, and the key is worked out from it (virtual on SQLite). The SOP and step are columns
+    #: anyway, so storing them again in every key cost each action about 60 bytes, index included.
+    Column("key_tail", String(400), nullable=False),
+    Column("key", String(400), Computed(KEY_EXPRESSION), nullable=False),
     Column("sop_id", String(80), nullable=False),
     Column("step", String(80), nullable=False),
     Column("part", String(40)),
@@ -148,7 +155,7 @@ actions = Table(
 #: claim reads its batch off one index range in order instead of sorting every due action.
 CLAIM_ORDER = (actions.c.next_attempt_at, actions.c.step_index, actions.c.part_index, actions.c.id)
 Index("ix_actions_claim", actions.c.state, *CLAIM_ORDER)
-KEY_INDEX = ("group_id", "step", "key")
+KEY_INDEX = ("group_id", "step", "key_tail", "sop_id")
 Index("ux_actions_group_step_key", *(actions.c[name] for name in KEY_INDEX), unique=True)
 #: The states of an action still to be sent (what a pair's next due is the earliest of), in the
 #: order the partial index's condition names them: a query must say the same to be served by it.
@@ -182,8 +189,20 @@ pair_count_deltas = Table(
 )
 
 
+def key_tail(key: str) -> str:
+    """What the ledger stores of an action key: all after its SOP and step (see :data:`KEY_EXPRESSION`)."""
+    return key.split("/", 2)[2]
+
+
+def around_group(tail: str) -> tuple[str, str]:
+    """A key tail's text before and after its group segment: the tail is ``before + group + after``
+    (``before`` is empty or ends in a slash; ``after`` is the slash and the local due)."""
+    *before, _group, due = tail.split("/")
+    return "".join(f"{segment}/" for segment in before), f"/{due}"
+
+
 def by_key(key: str) -> ColumnElement[bool]:
-    """The condition that finds the action ``key`` through the unique (group, step, key) index.
+    """The condition that finds the action ``key`` through the unique (group, step, tail, SOP) index.
 
     A key is ``sop/step[/part]/group/local due``, and no id contains a slash. Text that is not
     shaped like a key matches nothing.
@@ -191,7 +210,8 @@ def by_key(key: str) -> ColumnElement[bool]:
     segments = key.split("/")
     if len(segments) < 4:
         return actions.c.key == key
-    return and_(actions.c.group_id == segments[-2], actions.c.step == segments[1], actions.c.key == key)
+    return and_(actions.c.group_id == segments[-2], actions.c.step == segments[1],
+                actions.c.key_tail == key_tail(key), actions.c.sop_id == segments[0])
 
 
 attempts = Table(

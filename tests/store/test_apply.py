@@ -248,3 +248,37 @@ def test_groups_with_pools_of_their_own_share_one_plan_and_keep_their_own_items(
         assert {a.key: a.item for a in alone} == {k: r.item for k, r in stored.items() if r.group_id == g.id}
     assert {r.item for r in stored.values() if r.group_id == "g1" and r.step == "topic-pick"} == {"独一个"}
     assert len(planned) < len(many)  # shared: not every group planned on its own
+
+
+def _action_indexes(store) -> dict[str, tuple[list[str], bool]]:
+    from sqlalchemy import inspect
+
+    return {i["name"]: (i["column_names"], bool(i["unique"])) for i in inspect(store.engine).get_indexes("actions")}
+
+
+def test_a_first_apply_into_an_empty_ledger_leaves_every_index_and_its_statistics(store):
+    """A first fill builds the actions' secondary indexes after its rows (SQLite): they come back as
+    declared, hold every row, and SQLite's planner statistics for them are written again."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from sopengine.store.tables import metadata
+
+    declared = _action_indexes(store)
+    apply(store, [camp()], groups(), at(0))
+    assert _action_indexes(store) == declared
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        waiting = conn.execute(select(actions.c.id).where(actions.c.state == "planned", actions.c.sop_id == "camp",
+                                                          actions.c.group_id == "g0").order_by(actions.c.due)).all()
+        assert len(waiting) == 9 + 9 + 1 + 4
+        if store.dialect == "sqlite":
+            stats = set(conn.exec_driver_sql("SELECT idx FROM sqlite_stat1 WHERE tbl = 'actions'").scalars())
+            assert stats == set(declared)
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+
+
+def test_a_first_apply_as_a_dry_run_leaves_the_indexes_it_found(store):
+    declared = _action_indexes(store)
+    apply(store, [camp()], groups(), at(0), dry_run=True)
+    assert _action_indexes(store) == declared and rows(store) == {}

@@ -189,3 +189,69 @@ def test_counts_are_filled_from_the_actions_already_there_and_their_triggers_rei
         conn.exec_driver_sql("UPDATE actions SET state = 'done' WHERE state = 'planned'")
         assert pair_counts.read(conn) == {("s", "g"): {"done": 3}}
         assert pair_counts.drift(conn) == {}
+
+
+def test_0022_keeps_every_key_and_stores_only_its_tail(store_url):
+    """Keys planned before 0022 read back the same after it (the key is worked out from the SOP,
+    the step and the stored tail); two SOPs may share a step id, a group and a time; a key is still
+    unique; the partial index stays partial; a downgrade brings the stored keys back."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import exc, inspect, select
+
+    from sopengine.store.database import MIGRATIONS, create_store_engine
+    from sopengine.store.tables import actions
+
+    keys = ["s/a/g/2026-09-19T10:00", "s/d/notice/g/2026-09-19T10:00", "s/w/m.7/g/2026-09-19T10:00",
+            "t/a/g/2026-09-19T10:00"]
+    row = ("INSERT INTO actions (key, sop_id, step, part, group_id, kind, channel, due, deadline, state,"
+           " next_attempt_at, attempts, progress, occurrence, day, step_index, part_index, version_id, updated_at)"
+           " VALUES ('{key}', '{sop}', '{step}', NULL, 'g', 'message', 'wechat', {t}, {t}, 'planned', {t},"
+           " 0, 0, 0, 0, 0, 0, 1, {t})")
+    engine = create_store_engine(store_url)
+    t = "1789000000000000" if engine.dialect.name == "sqlite" else "'2026-09-19 02:00:00'"
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS)
+
+    def to(revision: str, downgrade: bool = False) -> None:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            (command.downgrade if downgrade else command.upgrade)(cfg, revision)
+
+    def stored_keys() -> list[str]:
+        with engine.connect() as conn:
+            return sorted(conn.exec_driver_sql("SELECT key FROM actions").scalars())
+
+    try:
+        to("0021")
+        with engine.begin() as conn:
+            for key in keys:
+                sop, step = key.split("/")[:2]
+                conn.exec_driver_sql(row.format(key=key, sop=sop, step=step, t=t))
+        migrate(engine)
+        assert stored_keys() == keys
+        with engine.connect() as conn:
+            tails = sorted(conn.execute(select(actions.c.key_tail)).scalars())
+        assert tails == ["g/2026-09-19T10:00", "g/2026-09-19T10:00", "m.7/g/2026-09-19T10:00",
+                         "notice/g/2026-09-19T10:00"]
+        indexes = {i["name"]: i for i in inspect(engine).get_indexes("actions")}
+        assert indexes["ux_actions_group_step_key"]["column_names"] == ["group_id", "step", "key_tail", "sop_id"]
+        assert indexes["ux_actions_group_step_key"]["unique"]
+        where = indexes["ix_actions_waiting"].get("dialect_options", {})
+        assert "planned" in str(where.get(f"{engine.dialect.name}_where", ""))
+        try:  # the same key again is refused
+            with engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "INSERT INTO actions (key_tail, sop_id, step, group_id, kind, channel, due, deadline, state,"
+                    " next_attempt_at, attempts, progress, occurrence, day, step_index, part_index, version_id,"
+                    f" updated_at) VALUES ('g/2026-09-19T10:00', 's', 'a', 'g', 'message', 'wechat', {t}, {t},"
+                    f" 'planned', {t}, 0, 0, 0, 0, 0, 0, 1, {t})")
+            refused = False
+        except exc.IntegrityError:
+            refused = True
+        assert refused
+        to("0021", downgrade=True)
+        assert stored_keys() == keys
+        assert "key_tail" not in {c["name"] for c in inspect(engine).get_columns("actions")}
+    finally:
+        engine.dispose()

@@ -58,7 +58,7 @@ def test_an_insert_meeting_actions_already_there_counts_only_the_new_ones(store)
     planned = rows(store)
     row = next(iter(planned.values()))
     again = {c.name: getattr(row, c.name) for c in actions.columns if c.name != "id"}
-    new = {**again, "key": again["key"] + "#copy"}
+    new = {**again, "key_tail": again["key_tail"] + "#copy"}
     with store.engine.begin() as conn:
         assert insert_actions(conn, [again, new]) == 1
 
