@@ -86,7 +86,8 @@ def run_n(settings: Settings, n: int) -> list[Row]:
     sample = min(settings.aps_sample, len(shaped))
     # the same run dates moved into the future (stored naive UTC), so none is due while APScheduler runs
     shift = datetime.now(timezone.utc) - APPLY_NOW + timedelta(days=30)
-    jobs = [(f"{r['sop_id']}/{r['step']}/{r['key_tail']}", r["due"].replace(tzinfo=timezone.utc) + shift) for r in shaped[:sample]]
+    jobs = [(f"{r['sop_id']}/{r['step']}/{r['key_tail']}", r["due"].replace(tzinfo=timezone.utc) + shift)
+            for r in shaped[:sample]]
     del shaped
     # what an APScheduler user would write instead: a cron trigger per recurring step (a sample of groups)
     natural_groups = min(n, max(1, sample // 17))

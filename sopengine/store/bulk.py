@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import Column, Table, select
+from sqlalchemy import Column, Table, bindparam, select, update
 from sqlalchemy.engine import Connection, Dialect
 
 from sopengine.model.actions import PlannedAction
@@ -215,3 +215,40 @@ def first_fill(conn: Connection) -> Iterator[None]:
     for index in deferred:
         index.create(conn)
     planner_statistics(conn)  # dropping an index dropped its statistics
+
+
+def update_actions(conn: Connection, rows: Sequence[Mapping[str, Any]], fixed: Mapping[str, Any],
+                   *, state: str | None = None) -> None:
+    """Update many actions, each found by its ``"id"``: the other keys of its row (the same in
+    every row, values as SQLAlchemy binds them) and ``fixed`` (alike for all). ``state``: only
+    an action still in that state is written (what was read may have moved since).
+
+    PostgreSQL: one ``UPDATE … FROM unnest(…)``, so the count trigger runs once for the
+    statement, not once a row as it would for an ``executemany``. SQLite: an ``executemany``
+    (its count triggers are per row either way).
+    """
+    if not rows:
+        return
+    per_row = [name for name in rows[0] if name != "id"]
+    if conn.dialect.name != "postgresql":
+        condition = [actions.c.id == bindparam("b_id")] + ([] if state is None else [actions.c.state == state])
+        conn.execute(update(actions).where(*condition).values(
+            **fixed, **{name: bindparam(f"b_{name}") for name in per_row}),
+            [{f"b_{name}": value for name, value in r.items()} for r in rows])
+        return
+    dialect = conn.dialect
+    columns = [actions.c[name] for name in per_row]
+    values = driver_values(dialect, columns, rows)
+    fixed_columns = [actions.c[name] for name in fixed]
+    (fixed_values,) = driver_values(dialect, fixed_columns, [fixed]) if fixed else [()]
+    types = [c.type.compile(dialect=dialect) for c in columns]
+    assignments = [f"{name} = v.{name}" for name in per_row] + [f"{name} = %s" for name in fixed]
+    arrays = ", ".join(["%s::integer[]", *(f"%s::{t}[]" for t in types)])
+    ids = [r["id"] for r in rows]
+    sql = (f"UPDATE actions SET {', '.join(assignments)} FROM unnest({arrays}) AS v(id, {', '.join(per_row)}) "
+           # id = ANY: read by primary key whatever the planner estimates (see outcomes)
+           "WHERE actions.id = ANY(%s::integer[]) AND actions.id = v.id"
+           + ("" if state is None else " AND actions.state = %s"))
+    params = (*fixed_values, ids, *(list(column) for column in zip(*values)), ids,
+              *(() if state is None else (state,)))
+    conn.exec_driver_sql(sql, params)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Sequence
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
 from sopengine.model.group import Group
@@ -13,12 +13,12 @@ from sopengine.kinds import StepBase
 from sopengine.model.sop import Sop
 from sopengine.store.members import cancel_member_steps, member_ident, note_member_event, plan_member_steps
 from sopengine.store import states
-from sopengine.store.bulk import action_row, driver_time, insert_actions, insert_rows
+from sopengine.store.bulk import action_row, driver_time, insert_actions, insert_rows, update_actions
 from sopengine.store.abc import Planner
 from sopengine.store.core import AUDIT_COLUMNS, Database, bump_revision, write_audit, writing
 from sopengine.store.database import aware, to_db
 from sopengine.store.records import group_from_row
-from sopengine.store.tables import actions, by_key, enrollments, events, fact_history, groups, sops
+from sopengine.store.tables import actions, by_key, enrollments, events, fact_history, groups, key_tail, sops
 
 
 class NotFound(KeyError):
@@ -76,11 +76,11 @@ def mark_done(store: Database, key: str, now: datetime, actor: str = "operator")
 _KEYS_PER_READ = 300
 
 
-def _segments(key: str) -> tuple[str, str]:
-    """(group, step) a key names (``sop/step[/part]/group/local due``); text not shaped like a
-    key names none, so it finds nothing."""
+def _segments(key: str) -> tuple[str, str, str]:
+    """(group, step, stored tail) a key names (``sop/step[/part]/group/local due``); text not
+    shaped like a key names none, so it finds nothing."""
     segments = key.split("/")
-    return (segments[-2], segments[1]) if len(segments) >= 4 else ("", "")
+    return (segments[-2], segments[1], key_tail(key)) if len(segments) >= 4 else ("", "", "")
 
 
 def mark_done_many(store: Database, done: Sequence[tuple[str, datetime, str]]) -> dict[str, str]:
@@ -98,16 +98,17 @@ def mark_done_many(store: Database, done: Sequence[tuple[str, datetime, str]]) -
             found += conn.execute(
                 select(actions.c.id, actions.c.key, actions.c.state, actions.c.group_id, actions.c.sop_id)
                 .where(actions.c.group_id.in_(sorted({_segments(k)[0] for k in keys})),
-                       actions.c.step.in_(sorted({_segments(k)[1] for k in keys})), actions.c.key.in_(keys))
-                .with_for_update()).all()  # through the (group, step, key) index: groups × steps probes
+                       actions.c.step.in_(sorted({_segments(k)[1] for k in keys})),
+                       actions.c.key_tail.in_(sorted({_segments(k)[2] for k in keys})), actions.c.key.in_(keys))
+                .with_for_update()).all()  # through the (group, step, key tail) index: its probes
         rows = [r for r in found if r.state in states.OPERATOR_DONE_FROM]
         if not rows:
             return {}
         stamp = driver_time(conn)
-        conn.execute(update(actions).where(actions.c.id == bindparam("b_id")).values(
-            state=states.DONE, reason="confirmed by operator", updated_at=bindparam("b_at"),
-            finished_at=bindparam("b_at"), lease_owner=None, lease_expires_at=None),  # locked since read
-            [{"b_id": r.id, "b_at": to_db(wanted[r.key][0])} for r in rows])
+        at = {r.id: to_db(wanted[r.key][0]) for r in rows}
+        update_actions(conn, [{"id": r.id, "updated_at": at[r.id], "finished_at": at[r.id]} for r in rows],
+                       {"state": states.DONE, "reason": "confirmed by operator", "lease_owner": None,
+                        "lease_expires_at": None})  # locked since read: no state to check again
         insert_rows(conn, "audit", AUDIT_COLUMNS, [
             (stamp(to_db(wanted[r.key][0])), wanted[r.key][1], r.key, r.group_id, r.sop_id, r.state, states.DONE,
              "confirmed by operator") for r in rows])

@@ -33,7 +33,9 @@ from sopengine.model.group import Group
 from sopengine.model.actions import Window
 from sopengine.model.sop import Sop
 from sopengine.store import states
-from sopengine.store.bulk import action_row, driver_time, fetch_tuples, in_chunks, insert_actions, item_json
+from sopengine.store.bulk import (
+    action_row, driver_time, fetch_tuples, in_chunks, insert_actions, item_json, update_actions,
+)
 from sopengine.store.core import write_audit
 from sopengine.store.database import to_db
 from sopengine.store.abc import Planner
@@ -244,8 +246,8 @@ class Replans:
             if state == states.CANCELLED and reason in REVIVABLE and due >= now:
                 revived.append(index)  # an edit undone: the same action is wanted again
                 change.sample("added", key)
-                self._revived.append({"b_id": row_id, "b_next_attempt_at": entry.row["due"],
-                                      **{f"b_{c}": entry.row[c] for c in _CHANGED}})
+                self._revived.append({"id": row_id, "next_attempt_at": entry.row["due"],
+                                      **{c: entry.row[c] for c in _CHANGED}})
                 self._audits.append(self._audit(key, group.id, states.PLANNED, "planned again by apply",
                                                 states.CANCELLED))
                 continue
@@ -254,7 +256,7 @@ class Replans:
             fresh = entry.row
             if ((channel, deadline) != (fresh["channel"], entry.deadline) or not self._unchanged_step(version_id, step)
                     or not _same_item(item, entry.item, fresh["item"], self._raw_columns)):
-                self._changed.append({"b_id": row_id, **{f"b_{c}": fresh[c] for c in _CHANGED}})
+                self._changed.append({"id": row_id, **{c: fresh[c] for c in _CHANGED}})
                 self._audits.append(self._audit(key, group.id, states.PLANNED, "changed by apply"))
                 change.changed += 1
                 change.sample("changed", key)
@@ -293,15 +295,9 @@ class Replans:
                      [{"b_group": g.id, "b_until": to_db(w.end), "b_rolling": rolls(self.planner, self.sop, g, w)}
                       for g, w in pairs])
         # each write re-checks the state it read: on PostgreSQL a daemon may have claimed a row since
-        if self._changed:
-            conn.execute(update(actions).where(actions.c.id == bindparam("b_id"),
-                                               actions.c.state == states.PLANNED).values(
-                version_id=version, updated_at=now_db, **{c: bindparam(f"b_{c}") for c in _CHANGED}), self._changed)
-        if self._revived:
-            conn.execute(update(actions).where(actions.c.id == bindparam("b_id"),
-                                               actions.c.state == states.CANCELLED).values(
-                state=states.PLANNED, reason=None, finished_at=None, next_attempt_at=bindparam("b_next_attempt_at"),
-                version_id=version, updated_at=now_db, **{c: bindparam(f"b_{c}") for c in _CHANGED}), self._revived)
+        update_actions(conn, self._changed, {"version_id": version, "updated_at": now_db}, state=states.PLANNED)
+        update_actions(conn, self._revived, {"state": states.PLANNED, "reason": None, "finished_at": None,
+                                             "version_id": version, "updated_at": now_db}, state=states.CANCELLED)
         # SQLite has held the write lock since the read, and given a long id list and this state its
         # planner would walk every planned action through the claim index
         still_planned = actions.c.state == states.PLANNED if conn.dialect.name == "postgresql" else true()
