@@ -127,3 +127,12 @@ def test_nesting_of_any_depth_is_reported_never_a_crash(tmp_path: Path, text: st
 def test_what_ruamel_reads_otherwise_is_left_to_it(text: str) -> None:
     """Tabs ruamel rejects, quoted keys glued to their colon, a directive behind a BOM."""
     assert fast_yaml.plain_or_none(text, MAX_DEPTH) is None
+
+
+def test_equal_texts_are_one_string_so_a_fleets_repeats_cost_nothing() -> None:
+    text = "groups:\n" + "".join(f"  - {{id: g{i}, tags: [camp, 训练营], pools: {{topics: [今天吃什么？]}}}}\n"
+                                 for i in range(3))
+    groups = fast_yaml.plain_or_none(text, MAX_DEPTH)["groups"]
+    assert groups[0]["tags"][1] is groups[2]["tags"][1]
+    assert groups[0]["pools"]["topics"][0] is groups[1]["pools"]["topics"][0]
+    assert list(groups[0]) == ["id", "tags", "pools"] and [g["id"] for g in groups] == ["g0", "g1", "g2"]

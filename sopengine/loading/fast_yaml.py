@@ -119,6 +119,9 @@ def _build(loader: Any, max_depth: int) -> Any | None:
         return None
     loader.get_event()  # document start
     stack: list[list[Any]] = []  # [container, pending key] per open collection
+    # one string object per distinct text: a fleet's groups repeat their keys, tags, channels,
+    # operators and pool items thousands of times, and the groups are kept for the whole apply
+    texts: dict[str, str] = {}
     root: Any = _NO_KEY
     while root is _NO_KEY:
         event = loader.get_event()
@@ -136,6 +139,8 @@ def _build(loader: Any, max_depth: int) -> Any | None:
                 raise NotPlain(f"tag {event.tag}")
             tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
             value, is_scalar = _scalar(tag, event.value), True
+            if type(value) is str:
+                value = texts.setdefault(value, value)
         else:  # the end of a mapping or a sequence
             value, is_scalar = stack.pop()[0], False
         if not stack:

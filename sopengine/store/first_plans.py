@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Hashable, Mapping, Sequence
+from itertools import islice
+from typing import Any, Hashable, Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import (
     Column, Index, Integer, MetaData, String, Table, Text, and_, case, join, select, true,
@@ -33,7 +34,7 @@ from sopengine.model.sop import Sop
 from sopengine.store import pair_counts
 from sopengine.store.abc import Planner
 from sopengine.store.bulk import (
-    COLUMNS, action_row, insert_dicts, insert_prepared, insert_rows, planned_tuples, prepare,
+    COLUMNS, action_row, insert_prepared, insert_rows, item_json, planned_tuples, prepare,
 )
 from sopengine.store.database import to_db
 from sopengine.store.tables import KEY_INDEX, actions, around_group
@@ -166,29 +167,39 @@ class FirstPlans:
         if not timings:
             return 0
         conn = self.conn
-        picks = [{"timing": n, "group_id": g, "step": step, "position": i, "count": len(items), "item": item}
-                 for n, t in enumerate(timings) for g, steps in t.picks.items()
-                 for step, items in steps.items() for i, item in enumerate(items)]
+        with_picks = any(t.picks for t in timings)
         _timing_rows.create(conn)
         _timing_groups.create(conn)
-        if picks:
+        if with_picks:
             _timing_picks.create(conn)
         try:
             # at the driver level (COPY on PostgreSQL): a fleet's timings hold hundreds of thousands of rows
             insert_rows(conn, _timing_rows.name, [c.name for c in _timing_rows.columns], [
                 (n, *around_group(r["key_tail"]), *(values[i] for i in _COPIED_AT))
                 for n, t in enumerate(timings) for r, values in zip(t.rows, prepare(conn, t.rows))])
-            insert_dicts(conn, _timing_groups, [{"timing": n, "group_id": g}
-                                                for n, t in enumerate(timings) for g in t.groups])
-            insert_dicts(conn, _timing_picks, picks)
-            inserted = _insert_copies(conn, with_picks=bool(picks))
+            # a group or a pick item a row, written a chunk at a time: for 100,000 groups with pools
+            # of their own, all of them at once held more than the groups themselves
+            for chunk in _chunked((n, g) for n, t in enumerate(timings) for g in t.groups):
+                insert_rows(conn, _timing_groups.name, ["timing", "group_id"], chunk)
+            for chunk in _chunked((n, g, step, i, len(items), item_json(item))
+                                  for n, t in enumerate(timings) for g, steps in t.picks.items()
+                                  for step, items in steps.items() for i, item in enumerate(items)):
+                insert_rows(conn, _timing_picks.name, [c.name for c in _timing_picks.columns], chunk)
+            inserted = _insert_copies(conn, with_picks=with_picks)
             _count_copies(conn, timings, inserted)
             return inserted
         finally:
-            if picks:
+            if with_picks:
                 _timing_picks.drop(conn)
             _timing_groups.drop(conn)
             _timing_rows.drop(conn)
+
+
+def _chunked(rows: Iterable[tuple[Any, ...]], size: int = BATCH_ROWS) -> Iterator[list[tuple[Any, ...]]]:
+    """``rows`` in lists of ``size`` (the last one shorter)."""
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def _count_copies(conn: Connection, timings: Sequence[_Timing], inserted: int) -> None:
