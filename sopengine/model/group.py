@@ -84,7 +84,7 @@ class GroupOrigin:
         return self.doc.problem(("groups", self.index, *loc), message, key=key, severity=severity)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Group:
     """A group and its facts (members, active members, any imported column)."""
 

@@ -151,6 +151,10 @@ def _sync_sop(store: Database, conn: Connection, sop: Sop, version_id: int, live
         report.pairs += Replans(conn, sop, version_id, earlier, now, actor, planner).run(replans)
 
 
+#: New group rows written at a time.
+GROUP_ROWS = 2_000
+
+
 def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
                  report: ApplyReport) -> dict[str, tuple[datetime | None, bool]]:
     """Upsert groups; returns id → (dissolved_at, whether this apply changed it) for every given group."""
@@ -173,6 +177,9 @@ def _sync_groups(conn: Connection, group_list: Iterable[Group], now: datetime,
             new_index += [{"group_id": gid, "operator": ref} for ref in g.operators]
             report.groups_added += 1
             dissolved[gid] = (None, True)
+            if len(new_rows) >= GROUP_ROWS:  # a fleet's rows at once would outweigh its groups
+                insert_dicts(conn, groups, new_rows)
+                new_rows.clear()
             continue
         facts = {**(row.facts or {}), **g.facts}
         stored = {k: getattr(row, k) for k in values}

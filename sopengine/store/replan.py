@@ -61,7 +61,7 @@ def rolls(planner: Planner, sop: Sop, group: Group, window: Window) -> bool:
     return end is None or window.end < end
 
 
-@dataclass
+@dataclass(slots=True)  # a fleet apply holds one for every pair
 class PairChange:
     """What one apply did to one (SOP, group) pair."""
 

@@ -282,3 +282,18 @@ def test_a_first_apply_as_a_dry_run_leaves_the_indexes_it_found(store):
     declared = _action_indexes(store)
     apply(store, [camp()], groups(), at(0), dry_run=True)
     assert _action_indexes(store) == declared and rows(store) == {}
+
+
+def test_a_fleet_larger_than_one_write_of_group_rows_is_stored_whole(store):
+    from sqlalchemy import func
+
+    from sopengine.store.apply import GROUP_ROWS
+    from sopengine.store.tables import groups as group_table
+
+    n = GROUP_ROWS * 2 + 1
+    report = apply(store, [], groups(n), at(0))
+    with store.engine.connect() as conn:
+        stored = conn.execute(select(func.count()).select_from(group_table)).scalar_one()
+        last = conn.execute(select(group_table.c.name).where(group_table.c.id == f"g{n - 1}")).scalar_one()
+    assert report.groups_added == stored == n and last == f"群{n - 1}"
+    assert not apply(store, [], groups(n), at(0)).changed_anything
