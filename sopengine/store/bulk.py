@@ -241,6 +241,8 @@ def update_actions(conn: Connection, rows: Sequence[Mapping[str, Any]], fixed: M
     if not rows:
         return
     per_row = [name for name in rows[0] if name != "id"]
+    if not per_row and not fixed:
+        return
     if conn.dialect.name != "postgresql":
         condition = [actions.c.id == bindparam("b_id")] + ([] if state is None else [actions.c.state == state])
         conn.execute(update(actions).where(*condition).values(
@@ -253,13 +255,14 @@ def update_actions(conn: Connection, rows: Sequence[Mapping[str, Any]], fixed: M
     fixed_columns = [actions.c[name] for name in fixed]
     (fixed_values,) = driver_values(dialect, fixed_columns, [fixed]) if fixed else [()]
     types = [c.type.compile(dialect=dialect) for c in columns]
-    assignments = [f"{name} = v.{name}" for name in per_row] + [f"{name} = %s" for name in fixed]
-    arrays = ", ".join(["%s::integer[]", *(f"%s::{t}[]" for t in types)])
+    assignments = [f'"{name}" = v."{name}"' for name in per_row] + [f'"{name}" = %s' for name in fixed]
     ids = [r["id"] for r in rows]
-    sql = (f"UPDATE actions SET {', '.join(assignments)} FROM unnest({arrays}) AS v(id, {', '.join(per_row)}) "
+    arrays = ", ".join(["%s::integer[]", *(f"%s::{t}[]" for t in types)])
+    names = ", ".join(["id", *(f'"{name}"' for name in per_row)])
+    sql = (f"UPDATE actions SET {', '.join(assignments)} FROM unnest({arrays}) AS v({names}) "
            # id = ANY: read by primary key whatever the planner estimates (see outcomes)
            "WHERE actions.id = ANY(%s::integer[]) AND actions.id = v.id"
            + ("" if state is None else " AND actions.state = %s"))
-    params = (*fixed_values, ids, *(list(column) for column in zip(*values)), ids,
+    params = (*fixed_values, ids, *([r[i] for r in values] for i in range(len(per_row))), ids,
               *(() if state is None else (state,)))
     conn.exec_driver_sql(sql, params)

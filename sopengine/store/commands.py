@@ -18,7 +18,7 @@ from sopengine.store.abc import Planner
 from sopengine.store.core import AUDIT_COLUMNS, Database, bump_revision, write_audit, writing
 from sopengine.store.database import aware, to_db
 from sopengine.store.records import group_from_row
-from sopengine.store.tables import actions, by_key, enrollments, events, fact_history, groups, key_tail, sops
+from sopengine.store.tables import actions, among_keys, by_key, enrollments, events, fact_history, groups, sops
 
 
 class NotFound(KeyError):
@@ -76,13 +76,6 @@ def mark_done(store: Database, key: str, now: datetime, actor: str = "operator")
 _KEYS_PER_READ = 300
 
 
-def _segments(key: str) -> tuple[str, str, str]:
-    """(group, step, stored tail) a key names (``sop/step[/part]/group/local due``); text not
-    shaped like a key names none, so it finds nothing."""
-    segments = key.split("/")
-    return (segments[-2], segments[1], key_tail(key)) if len(segments) >= 4 else ("", "", "")
-
-
 def mark_done_many(store: Database, done: Sequence[tuple[str, datetime, str]]) -> dict[str, str]:
     """Confirm many tasks in one transaction: each (key, when, actor) as :func:`mark_done` would,
     with one audit row each. Returns key → previous state for those confirmed; a key that is
@@ -97,10 +90,7 @@ def mark_done_many(store: Database, done: Sequence[tuple[str, datetime, str]]) -
         for keys in (ordered[i:i + _KEYS_PER_READ] for i in range(0, len(ordered), _KEYS_PER_READ)):
             found += conn.execute(
                 select(actions.c.id, actions.c.key, actions.c.state, actions.c.group_id, actions.c.sop_id)
-                .where(actions.c.group_id.in_(sorted({_segments(k)[0] for k in keys})),
-                       actions.c.step.in_(sorted({_segments(k)[1] for k in keys})),
-                       actions.c.key_tail.in_(sorted({_segments(k)[2] for k in keys})), actions.c.key.in_(keys))
-                .with_for_update()).all()  # through the (group, step, key tail) index: its probes
+                .where(among_keys(keys)).with_for_update()).all()
         rows = [r for r in found if r.state in states.OPERATOR_DONE_FROM]
         if not rows:
             return {}

@@ -19,7 +19,7 @@ from sopengine.store.core import Database, bump_revision, write_audit, writing
 from sopengine.store.database import aware, to_db
 from sopengine.store.records import group_from_row
 from sopengine.store.tables import (
-    actions, enrollments, groups, member_history, member_journeys, member_stages, members,
+    actions, among_keys, enrollments, groups, member_history, member_journeys, member_stages, members,
 )
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -105,8 +105,7 @@ def _insert_planned(conn: Connection, planned: list[PlannedAction], version_id: 
     """Insert the actions of ``planned`` not in the ledger yet (by key); returns how many."""
     if not planned:
         return 0
-    have = set(conn.execute(select(actions.c.key).where(
-        actions.c.group_id == member.group_id, actions.c.key.in_([a.key for a in planned]))).scalars())
+    have = set(conn.execute(select(actions.c.key).where(among_keys([a.key for a in planned]))).scalars())
     rows = _journey_rows(planned, have, version_id, member, now)
     insert_actions(conn, rows)
     return len(rows)

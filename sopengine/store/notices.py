@@ -20,7 +20,7 @@ from sopengine.store.core import Database, write_audit, writing
 from sopengine.store.database import aware, to_db
 from sopengine.store.outcomes import AttemptRecord, write_attempts
 from sopengine.store.queries import StoredAction
-from sopengine.store.tables import actions, groups, notices, sops
+from sopengine.store.tables import actions, among_keys, groups, notices, sops
 
 #: The states an operator task can still be done from: what a notice may be about.
 OPEN_TASK_STATES = frozenset({states.PLANNED, states.DUE, states.RETRYING, states.OVERDUE})
@@ -211,8 +211,7 @@ def open_tasks(store: Database, keys: Collection[str]) -> list[StoredAction]:
             if not chunk:
                 continue
             for r in conn.execute(select(actions).where(
-                    actions.c.group_id.in_(sorted({_group_of(k) for k in chunk})), actions.c.key.in_(chunk),
-                    actions.c.state.in_(sorted(OPEN_TASK_STATES)))):
+                    among_keys(chunk), actions.c.state.in_(sorted(OPEN_TASK_STATES)))):
                 if r.sop_id in paused_sops:
                     continue
                 out.append(StoredAction(r.key, r.sop_id, r.step, r.part, r.group_id, r.kind, r.channel,

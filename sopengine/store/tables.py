@@ -6,9 +6,11 @@ the migrated schema and this metadata agree.
 
 from __future__ import annotations
 
+from typing import Collection
+
 from sqlalchemy import (
     JSON, Boolean, Column, ColumnElement, Computed, Date, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
-    Table, Text, UniqueConstraint, and_,
+    Table, Text, UniqueConstraint, and_, false,
 )
 
 from sopengine.store import states
@@ -116,6 +118,8 @@ actions = Table(
     #: What follows the SOP and step in the key (``[part/][m.ID/]group/local due``): only this is
     #: stored, and the key is worked out from it (virtual on SQLite). The SOP and step are columns
     #: anyway, so storing them again in every key cost each action about 60 bytes, index included.
+    #: A migration that rebuilds this table on SQLite (alembic's batch mode) must drop ``key`` and
+    #: add it again in the same batch: the copy of the rows cannot write a generated column.
     Column("key_tail", String(400), nullable=False),
     Column("key", String(400), Computed(KEY_EXPRESSION), nullable=False),
     Column("sop_id", String(80), nullable=False),
@@ -209,9 +213,22 @@ def by_key(key: str) -> ColumnElement[bool]:
     """
     segments = key.split("/")
     if len(segments) < 4:
-        return actions.c.key == key
+        return false()
     return and_(actions.c.group_id == segments[-2], actions.c.step == segments[1],
                 actions.c.key_tail == key_tail(key), actions.c.sop_id == segments[0])
+
+
+def among_keys(keys: Collection[str]) -> ColumnElement[bool]:
+    """The condition that finds the actions of ``keys`` (any number; see :func:`by_key`) through
+    the unique index: their groups, steps and tails, then the keys themselves. Text not shaped
+    like a key matches nothing."""
+    shaped = sorted(k for k in keys if k.count("/") >= 3)
+    if not shaped:
+        return false()
+    segments = [k.split("/") for k in shaped]
+    return and_(actions.c.group_id.in_(sorted({s[-2] for s in segments})),
+                actions.c.step.in_(sorted({s[1] for s in segments})),
+                actions.c.key_tail.in_(sorted({key_tail(k) for k in shaped})), actions.c.key.in_(shaped))
 
 
 attempts = Table(

@@ -44,3 +44,13 @@ def test_update_actions_without_a_state_writes_every_row_and_keeps_the_counts(st
                        {"state": states.DONE, "reason": "confirmed by operator"})
         done = conn.execute(select(actions.c.id, actions.c.finished_at).where(actions.c.state == states.DONE)).all()
     assert sorted(done) == [(i, done_at) for i in ids]  # the store fixture checks the kept counts after
+
+
+def test_update_actions_with_fixed_values_alone_writes_them_to_every_row(store):
+    apply(store, [camp()], groups(1), at(0))
+    ids = sorted(r.id for r in rows(store).values())[:3]
+    with store.engine.begin() as conn:
+        update_actions(conn, [{"id": i} for i in ids], {"reason": "checked"}, state=states.PLANNED)
+        update_actions(conn, [{"id": i} for i in ids], {})  # nothing to write: nothing happens
+        reasons = conn.execute(select(actions.c.id, actions.c.reason).where(actions.c.reason == "checked")).all()
+    assert sorted(reasons) == [(i, "checked") for i in ids]

@@ -253,5 +253,41 @@ def test_0022_keeps_every_key_and_stores_only_its_tail(store_url):
         to("0021", downgrade=True)
         assert stored_keys() == keys
         assert "key_tail" not in {c["name"] for c in inspect(engine).get_columns("actions")}
+        if engine.dialect.name == "sqlite":  # the rebuild dropped the count triggers and statistics
+            with engine.connect() as conn:
+                triggers = set(conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'actions'").scalars())
+                stats = set(conn.exec_driver_sql("SELECT idx FROM sqlite_stat1 WHERE tbl = 'actions'").scalars())
+            assert triggers == {"actions_count_update", "actions_count_delete"}
+            assert stats == {"ix_actions_claim", "ux_actions_group_step_key", "ix_actions_waiting", "ix_actions_due"}
+    finally:
+        engine.dispose()
+
+
+def test_0022_refuses_a_key_that_does_not_start_with_its_sop_and_step(store_url):
+    import pytest
+    from alembic import command
+    from alembic.config import Config
+
+    from sopengine.store.database import MIGRATIONS, create_store_engine
+
+    engine = create_store_engine(store_url)
+    t = "1789000000000000" if engine.dialect.name == "sqlite" else "'2026-09-19 02:00:00'"
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS)
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0021")
+            conn.exec_driver_sql(
+                "INSERT INTO actions (key, sop_id, step, group_id, kind, channel, due, deadline, state,"
+                " next_attempt_at, attempts, progress, occurrence, day, step_index, part_index, version_id,"
+                f" updated_at) VALUES ('other/a/g/2026-09-19T10:00', 's', 'a', 'g', 'message', 'wechat', {t}, {t},"
+                f" 'planned', {t}, 0, 0, 0, 0, 0, 0, 1, {t})")
+        with pytest.raises(RuntimeError, match="does not start with their SOP and step"):
+            migrate(engine)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0021"
+            assert conn.exec_driver_sql("SELECT key FROM actions").scalar_one() == "other/a/g/2026-09-19T10:00"
     finally:
         engine.dispose()

@@ -67,11 +67,28 @@ def _columns(drop: list[str], add: list[sa.Column], not_null: str, rename: str |
         op.add_column('actions', column)
 
 
+def _check_keys() -> None:
+    """Every stored key starts with its SOP and step, or the generated one would differ from it
+    (and from the audit and attempts that name it): then nothing is changed."""
+    odd = op.get_bind().exec_driver_sql(
+        "SELECT key FROM actions WHERE substr(key, 1, length(sop_id) + length(step) + 2)"
+        " <> sop_id || '/' || step || '/' LIMIT 3").scalars().all()
+    if odd:
+        raise RuntimeError(f"actions whose key does not start with their SOP and step, e.g. {odd}: "
+                           "migration 0022 cannot store them as tails")
+
+
 def upgrade() -> None:
+    _check_keys()
+    sqlite = op.get_bind().dialect.name == 'sqlite'
     _drop_indexes()
     op.add_column('actions', sa.Column('key_tail', sa.String(length=400)))
+    if not sqlite:  # the count trigger would compare every row's old and new state, all unchanged
+        op.execute("ALTER TABLE actions DISABLE TRIGGER actions_count_update")
     op.execute(f"UPDATE actions SET key_tail = {_TAIL}")
-    persisted = None if op.get_bind().dialect.name == 'sqlite' else True
+    if not sqlite:
+        op.execute("ALTER TABLE actions ENABLE TRIGGER actions_count_update")
+    persisted = None if sqlite else True
     _columns(['key'], [sa.Column('key', sa.String(length=400), sa.Computed(_KEY, persisted=persisted),
                                  nullable=False)], not_null='key_tail')
     _create_indexes(['group_id', 'step', 'key_tail', 'sop_id'])
@@ -83,3 +100,23 @@ def downgrade() -> None:
     op.execute(f"UPDATE actions SET key_text = {_KEY}")
     _columns(['key', 'key_tail'], [], not_null='key_text', rename='key')
     _create_indexes(['group_id', 'step', 'key'])
+    if op.get_bind().dialect.name == 'sqlite':
+        _restore_after_rebuild()
+
+
+#: SQLite's planner statistics for the actions' indexes as 0021 left them (``database.migrate``
+#: writes them after an upgrade; after a downgrade nothing else does).
+_STATISTICS_0021 = {"ix_actions_claim": "1000000 200000 20 10 10 1", "ux_actions_group_step_key": "1000000 100 10 1",
+                    "ix_actions_waiting": "500000 50000 50 1", "ix_actions_due": "1000000 20"}
+
+
+def _restore_after_rebuild() -> None:
+    """The count triggers and planner statistics a SQLite table rebuild dropped."""
+    from sopengine.store import pair_counts
+
+    conn = op.get_bind()
+    pair_counts.install(conn)
+    conn.exec_driver_sql("ANALYZE sqlite_schema")  # creates sqlite_stat1 if missing
+    conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'actions'")
+    conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
+                         [("actions", index, stat) for index, stat in _STATISTICS_0021.items()])
