@@ -143,27 +143,56 @@ class FactChecks:
     def __init__(self) -> None:
         self._read: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
         self._seen: dict[tuple[Any, ...], tuple[str, str, list[str]] | None] = {}
+        #: per SOP: the facts any step reads, and those every step reading them only shows
+        self._sop_read: dict[int, tuple[tuple[str, ...], frozenset[str]]] = {}
+        #: per SOP and shape of facts: what its steps' trial renders found, in step order
+        self._sop_seen: dict[tuple[Any, ...], list[tuple[str, str, list[str]]]] = {}
 
     def problems(self, group: Group, running: Iterable[Sop]) -> list[Problem]:
         out: list[Problem] = []
         view = group.template_view()
         names, own_vars, pools = frozenset(view), repr(sorted(group.vars.items())), frozenset(group.pools)
         for sop in running:
-            for step in sop.steps:
-                read, shown = self._facts_read(step)
-                shape = (id(step), names, tuple((n, "text" if n in shown and isinstance(view.get(n), str)
-                                                 else repr(view.get(n))) for n in sorted(read)), own_vars, pools)
-                if shape not in self._seen:
-                    self._seen[shape] = self._render(sop, step, group, view)
-                found = self._seen[shape]
-                if found is None:
-                    continue
-                step_id, message, missing = found
+            read, shown = self._sop_facts_read(sop)
+            # a group alike in every fact the SOP reads is alike for each of its steps (each
+            # step's shape below is made of these values), so the SOP's findings are reused whole
+            sop_shape = (id(sop), names, tuple((n, "text" if n in shown and isinstance(view.get(n), str)
+                                                else repr(view.get(n))) for n in read), own_vars, pools)
+            findings = self._sop_seen.get(sop_shape)
+            if findings is None:
+                findings = self._sop_seen[sop_shape] = self._step_findings(sop, group, view, names, own_vars, pools)
+            for step_id, message, missing in findings:
                 line, _ = sop.positions.get(step_id, (1, 1))
                 lacks = f"lacks fact {', '.join(map(repr, missing))}: " if missing else ""
                 out.append(group.problem(("id",), f"{lacks}SOP {sop.id!r} step {step_id!r} "
                                                   f"({sop.path or sop.id}:{line}) cannot be rendered: {message}"))
         return out
+
+    def _step_findings(self, sop: Sop, group: Group, view: Mapping[str, Any], names: frozenset[str],
+                       own_vars: str, pools: frozenset[str]) -> list[tuple[str, str, list[str]]]:
+        """What trial renders of ``sop``'s steps find for ``group``, each step remembered per shape."""
+        findings = []
+        for step in sop.steps:
+            read, shown = self._facts_read(step)
+            shape = (id(step), names, tuple((n, "text" if n in shown and isinstance(view.get(n), str)
+                                             else repr(view.get(n))) for n in sorted(read)), own_vars, pools)
+            if shape not in self._seen:
+                self._seen[shape] = self._render(sop, step, group, view)
+            found = self._seen[shape]
+            if found is not None:
+                findings.append(found)
+        return findings
+
+    def _sop_facts_read(self, sop: Sop) -> tuple[tuple[str, ...], frozenset[str]]:
+        """(the facts any step of ``sop`` reads, sorted; those of them every step reading them
+        only shows as they are)."""
+        known = self._sop_read.get(id(sop))
+        if known is None:
+            per_step = [self._facts_read(step) for step in sop.steps]
+            read = frozenset().union(*(r for r, _ in per_step))
+            shown = frozenset(n for n in read if all(n in s for r, s in per_step if n in r))
+            known = self._sop_read[id(sop)] = (tuple(sorted(read)), shown)
+        return known
 
     def _facts_read(self, step: Any) -> tuple[frozenset[str], frozenset[str]]:
         """(the facts ``step`` reads, those of them it only shows as they are)."""

@@ -104,3 +104,18 @@ def test_day_zero_of_a_sample_plan_is_its_start(tmp_path):
     [plan], _ = plans_for(load_sop(sop_path), [])
     first = min(a.due for a in plan.actions)
     assert first.date() == plan.group.start and plan.group.start >= date(2026, 1, 1)
+
+
+def test_groups_alike_in_the_facts_an_sop_reads_share_its_trial_renders_each_named_for_itself(tmp_path):
+    sop_text = edit(BASE, "text: 午间提醒：记得打卡", "text: \"{{ group.city }}的午间提醒\"")
+    sop_text = edit(sop_text, "text: 今晚话题：你今天学到了什么？", "text: \"{{ group.members }}人的今晚话题\"")
+    groups = "groups:\n" + "".join(
+        f"  - id: g-{name}\n    name: 营{name}\n    start: 2026-12-07\n    tags: [mini]\n    members: {members}\n"
+        f"    channels:\n      wechat: {{operator: 小雅}}\n{extra}"
+        for name, members, extra in [("a", 10, "    city: 杭州\n"), ("b", 10, ""), ("c", 10, ""),
+                                     ("d", 500, ""), ("e", 500, "    city: 苏州\n")])
+    sop_path, groups_path = write(tmp_path, sop_text, groups)
+    ws = load_workspace([sop_path], [groups_path])
+    errors = sorted(p.message for p in ws.problems if p.severity == "error")
+    assert [m.split(":")[0] for m in errors] == ["group 'g-b'", "group 'g-c'", "group 'g-d'"]
+    assert all("lacks fact 'city'" in m and "step 'noon'" in m for m in errors)
