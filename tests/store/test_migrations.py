@@ -52,19 +52,14 @@ def test_sqlite_text_times_from_before_0004_become_integers(tmp_path):
     assert tuple(kinds) == ("integer", "integer", "null") and len(later) == 1
 
 
-def test_0006_to_0008_keep_rows_and_unique_keys(store_url):
-    """Rows planned before 0006 survive it, 0007 and 0008; a key stays unique after them and again
-    after a downgrade."""
+def _stepwise(store_url: str):
+    """(an engine on ``store_url``, an instant as the backend stores it in SQL, ``to(revision,
+    downgrade=False)`` that migrates it one way or the other without the store's own steps)."""
     from alembic import command
     from alembic.config import Config
-    from sqlalchemy import exc, inspect
 
     from sopengine.store.database import MIGRATIONS, create_store_engine
 
-    row = ("INSERT INTO actions (key, sop_id, step, group_id, kind, channel, due, deadline, state, next_attempt_at,"
-           " attempts, progress, occurrence, day, step_index, part_index, fingerprint, version_id, updated_at)"
-           " VALUES ('s/a/g/2026-09-19T10:00', 's', 'a', 'g', 'message', 'wechat', {t}, {t}, 'planned', {t},"
-           " 0, 0, 0, 0, 0, 0, '', 1, {t})")
     engine = create_store_engine(store_url)
     t = "1789000000000000" if engine.dialect.name == "sqlite" else "'2026-09-19 02:00:00'"
     cfg = Config()
@@ -74,6 +69,20 @@ def test_0006_to_0008_keep_rows_and_unique_keys(store_url):
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             (command.downgrade if downgrade else command.upgrade)(cfg, revision)
+
+    return engine, t, to
+
+
+def test_0006_to_0008_keep_rows_and_unique_keys(store_url):
+    """Rows planned before 0006 survive it, 0007 and 0008; a key stays unique after them and again
+    after a downgrade."""
+    from sqlalchemy import exc, inspect
+
+    row = ("INSERT INTO actions (key, sop_id, step, group_id, kind, channel, due, deadline, state, next_attempt_at,"
+           " attempts, progress, occurrence, day, step_index, part_index, fingerprint, version_id, updated_at)"
+           " VALUES ('s/a/g/2026-09-19T10:00', 's', 'a', 'g', 'message', 'wechat', {t}, {t}, 'planned', {t},"
+           " 0, 0, 0, 0, 0, 0, '', 1, {t})")
+    engine, t, to = _stepwise(store_url)
 
     def duplicate_refused() -> bool:
         try:
@@ -195,11 +204,8 @@ def test_0022_keeps_every_key_and_stores_only_its_tail(store_url):
     """Keys planned before 0022 read back the same after it (the key is worked out from the SOP,
     the step and the stored tail); two SOPs may share a step id, a group and a time; a key is still
     unique; the partial index stays partial; a downgrade brings the stored keys back."""
-    from alembic import command
-    from alembic.config import Config
     from sqlalchemy import exc, inspect, select
 
-    from sopengine.store.database import MIGRATIONS, create_store_engine
     from sopengine.store.tables import actions
 
     keys = ["s/a/g/2026-09-19T10:00", "s/d/notice/g/2026-09-19T10:00", "s/w/m.7/g/2026-09-19T10:00",
@@ -208,15 +214,7 @@ def test_0022_keeps_every_key_and_stores_only_its_tail(store_url):
            " next_attempt_at, attempts, progress, occurrence, day, step_index, part_index, version_id, updated_at)"
            " VALUES ('{key}', '{sop}', '{step}', NULL, 'g', 'message', 'wechat', {t}, {t}, 'planned', {t},"
            " 0, 0, 0, 0, 0, 0, 1, {t})")
-    engine = create_store_engine(store_url)
-    t = "1789000000000000" if engine.dialect.name == "sqlite" else "'2026-09-19 02:00:00'"
-    cfg = Config()
-    cfg.set_main_option("script_location", MIGRATIONS)
-
-    def to(revision: str, downgrade: bool = False) -> None:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            (command.downgrade if downgrade else command.upgrade)(cfg, revision)
+    engine, t, to = _stepwise(store_url)
 
     def stored_keys() -> list[str]:
         with engine.connect() as conn:
@@ -266,19 +264,11 @@ def test_0022_keeps_every_key_and_stores_only_its_tail(store_url):
 
 def test_0022_refuses_a_key_that_does_not_start_with_its_sop_and_step(store_url):
     import pytest
-    from alembic import command
-    from alembic.config import Config
 
-    from sopengine.store.database import MIGRATIONS, create_store_engine
-
-    engine = create_store_engine(store_url)
-    t = "1789000000000000" if engine.dialect.name == "sqlite" else "'2026-09-19 02:00:00'"
-    cfg = Config()
-    cfg.set_main_option("script_location", MIGRATIONS)
+    engine, t, to = _stepwise(store_url)
     try:
+        to("0021")
         with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0021")
             conn.exec_driver_sql(
                 "INSERT INTO actions (key, sop_id, step, group_id, kind, channel, due, deadline, state,"
                 " next_attempt_at, attempts, progress, occurrence, day, step_index, part_index, version_id,"
