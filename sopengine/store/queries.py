@@ -113,10 +113,14 @@ def awaiting_confirmation(store: Database, channels: Collection[str], since: dat
     """Tasks of ``channels`` due in ``[since, until)`` that are handed over (due) or overdue and not
     yet confirmed: four columns, read through the claim index by state, not whole actions."""
     # the span is checked here, not in SQL: a condition on due would draw SQLite to the due index,
-    # whose range is every action of the span, where the states' range holds only these tasks
-    q = select(actions.c.key, actions.c.group_id, actions.c.due, actions.c.deadline).where(
-        actions.c.state.in_((states.DUE, states.OVERDUE)), actions.c.channel.in_(sorted(channels)))
+    # whose range is every action of the span, where the states' range holds only these tasks. An
+    # action's next attempt is never before its due (it starts there and only moves later), so
+    # the claim index's range from ``since`` on holds every task due since then, and leaves out
+    # the overdue tasks of long ago, which would otherwise be read again at every call
     first, end = to_db(since), to_db(until)
+    q = select(actions.c.key, actions.c.group_id, actions.c.due, actions.c.deadline).where(
+        actions.c.state.in_((states.DUE, states.OVERDUE)), actions.c.next_attempt_at >= first,
+        actions.c.channel.in_(sorted(channels)))
     with store.engine.connect() as conn:
         return [AwaitingTask(key, group, aware(due), aware(deadline)) for key, group, due, deadline in conn.execute(q)
                 if first <= due < end]

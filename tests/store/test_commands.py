@@ -10,7 +10,7 @@ from sopengine.store import states
 from sopengine.store.apply import apply
 from sopengine.store.claims import claim_due
 from sopengine.store.database import to_db
-from sopengine.store.tables import audit
+from sopengine.store.tables import actions, audit
 
 from .camp_world import at, camp, groups, rows
 
@@ -64,3 +64,15 @@ def test_tasks_awaiting_confirmation_are_the_handed_over_and_overdue_ones_of_the
     assert store.awaiting_confirmation(["wecom"], at(0), at(1)) == []  # another channel
     store.mark_done_many([(t.key, at(0, 11), "operator:xiaoya") for t in waiting])
     assert store.awaiting_confirmation(["wechat"], at(0), at(1)) == []  # confirmed: no longer awaited
+
+
+def test_overdue_tasks_are_awaited_within_their_window_and_not_read_after_it(store):
+    apply(store, [camp()], groups(2), at(0))
+    claimed = claim_due(store, at(0, 10), "d1", 100, timedelta(minutes=5))  # the 10:00 rules
+    with store.engine.begin() as conn:  # handed over: the daemon let go of them
+        conn.execute(actions.update().where(actions.c.id.in_([c.id for c in claimed])).values(lease_owner=None))
+    swept = store.sweep_deadlines(at(0, 23), ["wechat"], "sweep")
+    assert swept and {to for _, _, to in swept} == {states.OVERDUE}
+    overdue = store.awaiting_confirmation(["wechat"], at(0), at(1))
+    assert sorted(t.key for t in overdue) == sorted(k for k, r in rows(store).items() if r.state == states.OVERDUE)
+    assert store.awaiting_confirmation(["wechat"], at(0, 11), at(3)) == []  # due before the window
