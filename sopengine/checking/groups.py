@@ -156,8 +156,7 @@ class FactChecks:
             read, shown = self._sop_facts_read(sop)
             # a group alike in every fact the SOP reads is alike for each of its steps (each
             # step's shape below is made of these values), so the SOP's findings are reused whole
-            sop_shape = (id(sop), names, tuple((n, "text" if n in shown and isinstance(view.get(n), str)
-                                                else repr(view.get(n))) for n in read), own_vars, pools)
+            sop_shape = (id(sop), names, _fact_values(view, read, shown), own_vars, pools)
             findings = self._sop_seen.get(sop_shape)
             if findings is None:
                 findings = self._sop_seen[sop_shape] = self._step_findings(sop, group, view, names, own_vars, pools)
@@ -174,8 +173,7 @@ class FactChecks:
         findings = []
         for step in sop.steps:
             read, shown = self._facts_read(step)
-            shape = (id(step), names, tuple((n, "text" if n in shown and isinstance(view.get(n), str)
-                                             else repr(view.get(n))) for n in sorted(read)), own_vars, pools)
+            shape = (id(step), names, _fact_values(view, sorted(read), shown), own_vars, pools)
             if shape not in self._seen:
                 self._seen[shape] = self._render(sop, step, group, view)
             found = self._seen[shape]
@@ -208,6 +206,12 @@ class FactChecks:
         for _, message in trial_render(sop, step, group):
             return step.id, message, sorted(_facts_used(step) - set(view))
         return None
+
+
+def _fact_values(view: Mapping[str, Any], read: Iterable[str], shown: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """What a trial render depends on of the facts ``read``, in their order: each one's value, or
+    just "text" for one that is only shown and is text (any text renders alike)."""
+    return tuple((n, "text" if n in shown and isinstance(view.get(n), str) else repr(view.get(n))) for n in read)
 
 
 #: Facts every group has, always text: a template that only shows one (``{{ group.name }}``)

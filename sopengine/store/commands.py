@@ -100,7 +100,7 @@ def mark_done_many(store: Database, done: Sequence[tuple[str, datetime, str]]) -
                        {"state": states.DONE, "reason": "confirmed by operator", "lease_owner": None,
                         "lease_expires_at": None})  # locked since read: no state to check again
         insert_rows(conn, "audit", AUDIT_COLUMNS, [
-            (stamp(to_db(wanted[r.key][0])), wanted[r.key][1], r.key, r.group_id, r.sop_id, r.state, states.DONE,
+            (stamp(at[r.id]), wanted[r.key][1], r.key, r.group_id, r.sop_id, r.state, states.DONE,
              "confirmed by operator") for r in rows])
         bump_revision(conn, setup=False)
         confirmed = {r.key: str(r.state) for r in rows}

@@ -211,24 +211,21 @@ def by_key(key: str) -> ColumnElement[bool]:
     A key is ``sop/step[/part]/group/local due``, and no id contains a slash. Text that is not
     shaped like a key matches nothing.
     """
-    segments = key.split("/")
-    if len(segments) < 4:
-        return false()
-    return and_(actions.c.group_id == segments[-2], actions.c.step == segments[1],
-                actions.c.key_tail == key_tail(key), actions.c.sop_id == segments[0])
+    return among_keys([key])
 
 
 def among_keys(keys: Collection[str]) -> ColumnElement[bool]:
     """The condition that finds the actions of ``keys`` (any number; see :func:`by_key`) through
-    the unique index: their groups, steps and tails, then the keys themselves. Text not shaped
-    like a key matches nothing."""
+    the unique index: their groups, steps, tails and SOPs, then the keys themselves. Text not
+    shaped like a key matches nothing."""
     shaped = sorted(k for k in keys if k.count("/") >= 3)
     if not shaped:
         return false()
     segments = [k.split("/") for k in shaped]
     return and_(actions.c.group_id.in_(sorted({s[-2] for s in segments})),
                 actions.c.step.in_(sorted({s[1] for s in segments})),
-                actions.c.key_tail.in_(sorted({key_tail(k) for k in shaped})), actions.c.key.in_(shaped))
+                actions.c.key_tail.in_(sorted({key_tail(k) for k in shaped})),
+                actions.c.sop_id.in_(sorted({s[0] for s in segments})), actions.c.key.in_(shaped))
 
 
 attempts = Table(
