@@ -16,7 +16,7 @@ from sopengine.store.core import Database
 from sopengine.store.records import ActionRecord, AwaitingTask, StoredGroup, group_from_row
 from sopengine.store.bulk import rows_in
 from sopengine.store.database import aware, to_db
-from sopengine.store.tables import actions, attempts, by_key, groups, sops
+from sopengine.store.tables import actions, attempts, by_key, groups, sop_versions, sops
 
 
 @dataclass(frozen=True)
@@ -237,7 +237,11 @@ def running_groups(store: Database, ids: set[str] | None = None) -> list[tuple[G
 
 
 def sop_zones(store: Database) -> dict[str, ZoneInfo]:
-    """SOP id → the timezone of its current version (the zone its keys and sheets are in)."""
+    """SOP id → the timezone of its current version (the zone its keys and sheets are in).
+
+    Read from the stored definition as it is, without building its SOP: a command that only
+    shows times (``status``, ``health``) then never builds a step kind's validators."""
+    zone = sop_versions.c.definition["timezone"].as_string()
     with store.engine.connect() as conn:
-        current = conn.execute(select(sops.c.id, sops.c.version_id)).all()
-        return {sop_id: store.sop_version(version_id, conn).timezone for sop_id, version_id in current}
+        current = conn.execute(select(sops.c.id, zone).join(sop_versions, sop_versions.c.id == sops.c.version_id))
+        return {sop_id: ZoneInfo(name) for sop_id, name in current}

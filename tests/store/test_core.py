@@ -60,3 +60,18 @@ def test_only_an_apply_gets_the_large_sqlite_page_cache(tmp_path, host):
     finally:
         store.close()
     assert during == [-BULK_CACHE_KIB] and after == -2000
+
+
+def test_sop_zones_are_each_current_versions_zone_read_without_building_its_sop(store, host):
+    """The zones come from the stored definitions alone: a store whose step kinds are gone (no
+    SOP of it builds) still tells each SOP's zone, and a new version's zone replaces the old."""
+    import dataclasses
+    from zoneinfo import ZoneInfo
+
+    sop = camp()
+    apply(store, [sop], groups(1), at(0))
+    assert store.sop_zones() == {sop.id: sop.timezone}
+    moved = dataclasses.replace(sop, timezone=ZoneInfo("Europe/Berlin"), content_hash="moved")
+    apply(store, [moved], groups(1), at(0))
+    blind = Store(store.engine, {})
+    assert blind.sop_zones() == {sop.id: ZoneInfo("Europe/Berlin")}
