@@ -91,6 +91,22 @@ def test_positions_are_found_only_when_asked(tmp_path: Path) -> None:
     assert doc.position(["groups", 0, "tags"], key=True) == (3, 5)
 
 
+def test_a_valid_sop_is_loaded_without_its_positions_and_finds_them_when_a_problem_needs_one(tmp_path: Path) -> None:
+    from sopengine.loading.loader import load_sop
+    from sopengine.model.sop import MATCH_POSITION
+
+    path = tmp_path / "sop.yaml"
+    path.write_text("sop: s\ntitle: t\ntimezone: Asia/Shanghai\nmatch: {tags: [fans]}\nsteps:\n"
+                    "  - id: hello\n    kind: message\n    at: day 1 09:00\n    text: 你好\n"
+                    "  - id: bye\n    kind: message\n    at: day 2 09:00\n    text: 再见\n", encoding="utf-8")
+    sop = load_sop(path)
+    doc = sop.positions._doc  # type: ignore[attr-defined]
+    assert doc._tree is None  # nothing asked for a position: the file was read once, by libyaml
+    assert sop.problem("bye", "x").line == 10 and sop.positions[MATCH_POSITION] == (4, 8)
+    assert dict(sop.positions) == {":match": (4, 8), ":calendar": (1, 1), ":then": (1, 1), "hello": (6, 5),
+                                   "bye": (10, 5)}
+
+
 def test_syntax_errors_keep_their_position(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("sop:\n  id: x\n  name: a: b\n", encoding="utf-8")

@@ -32,7 +32,7 @@ from sopengine.model.sop import (
     CALENDAR_POSITION, MATCH_POSITION, THEN_POSITION, PoolFile, Sop, SopHeader, Stage, Then,
 )
 from sopengine.loading.options import LoadOptions
-from sopengine.loading.source import YamlDocument, load_yaml
+from sopengine.loading.source import Positions, YamlDocument, load_yaml
 from sopengine.notices.texts import check_template
 from sopengine.rendering.templating import TemplateProblem, check_expression
 
@@ -118,9 +118,8 @@ def sop_from_document(doc: YamlDocument, options: LoadOptions, content_hash: str
         then=Then(header.then.move_to, tuple(header.then.add_tags), tuple(header.then.remove_tags),
                   header.then.members_to, header.then.at) if header.then is not None else None,
         stages=tuple(Stage(s.id, s.name, s.when) for s in header.stages),
-        positions={MATCH_POSITION: doc.position(("match",)), CALENDAR_POSITION: doc.position(("calendar",)),
-                   THEN_POSITION: doc.position(("then",)),
-                   **{s.id: doc.position(("steps", i)) for i, s in steps}},
+        positions=Positions(doc, {MATCH_POSITION: ("match",), CALENDAR_POSITION: ("calendar",),
+                                  THEN_POSITION: ("then",), **{s.id: ("steps", i) for i, s in steps}}),
     )
     if tz is not None:
         problems += StepChecks(doc, sop, [i for i, _ in steps], options).run()

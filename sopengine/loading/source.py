@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -101,6 +101,28 @@ class YamlDocument:
         """A problem positioned at ``loc``."""
         line, col = self.position(loc, key=key)
         return Problem(self.name, line, col, message, severity)  # type: ignore[arg-type]
+
+
+class Positions(Mapping[str, tuple[int, int]]):
+    """Names → 1-based (line, col) in ``doc``, each found on first use: a file whose values are
+    all fine is never read again for positions (see :class:`YamlDocument`)."""
+
+    def __init__(self, doc: YamlDocument, paths: Mapping[str, Loc]) -> None:
+        self._doc = doc
+        self._paths = dict(paths)
+        self._found: dict[str, tuple[int, int]] = {}
+
+    def __getitem__(self, name: str) -> tuple[int, int]:
+        found = self._found.get(name)
+        if found is None:
+            found = self._found[name] = self._doc.position(self._paths[name])
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
 
 
 def _own_position(node: Any) -> tuple[int, int]:
