@@ -93,10 +93,10 @@ def prepare(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[Any,
                   for c, conv in zip(COLUMNS, converters)) for r in rows]
 
 
-def fetch_tuples(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
+def fetch_tuples(conn: Connection, query: Any, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
     """Rows of ``query`` as the driver returns them: plain tuples, no result processing (for
     reads of hundreds of thousands of rows; parameters are still bound as SQLAlchemy binds them)."""
-    result = conn.execute(query)
+    result = conn.execute(query, dict(params or {}))
     try:
         return list(result.cursor.fetchall())
     finally:

@@ -8,14 +8,16 @@ the claim index's range of those states (as many as nobody has confirmed).
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Collection, Iterator
 
-from sqlalchemy import Integer, String, bindparam, column, select, text
+from sqlalchemy import Integer, String, bindparam, column, or_, select, text
 from sqlalchemy.engine import Connection
 
 from sopengine.store import pair_counts, states
+from sopengine.store.bulk import driver_time, fetch_tuples
 from sopengine.store.core import Database
 from sopengine.store.database import aware, to_db
 from sopengine.store.tables import WAITING_STATES, actions, groups, pair_count_deltas, sops
@@ -65,35 +67,63 @@ def status(store: Database, now: datetime) -> list[PairStatus]:
 
 def status_summary(store: Database, now: datetime, limit: int) -> StatusSummary:
     """:func:`status` summed by SOP, and the ``limit`` pairs needing someone most, without a
-    Python object per pair: what a person's ``status`` shows of a fleet."""
+    Python object per pair: what a person's ``status`` shows of a fleet.
+
+    Each source is read once, as plain driver rows (a fleet has hundreds of thousands): the counts
+    by SOP and state with how many pairs hold them, the pairs in trouble states, every waiting
+    pair's next due and late count, and the late handed-over tasks. They are put together here."""
     now_db = to_db(now)
     with store.engine.connect() as conn:
-        cte = _per_pair(conn)
-        params = {"now": now_db, "limit": limit}
-        counts: dict[str, dict[str, int]] = {}
-        for sop_id, state, n in conn.execute(_sql(cte, "SELECT sop_id, state, sum(n) FROM pair_state"
-                                                       " GROUP BY sop_id, state"), params):
-            counts.setdefault(sop_id, {})[state] = int(n)
-        sized = dict(conn.execute(_sql(cte, "SELECT sop_id, count(*) FROM (SELECT DISTINCT sop_id, group_id"
-                                            " FROM pair_state) AS p GROUP BY sop_id"), params).all())
-        firsts, late = {}, {}
-        for sop_id, first, n in conn.execute(_sql(cte, "SELECT sop_id, min(first), sum(late) FROM"
-                                                       " (SELECT sop_id, first, late FROM waiting UNION ALL"
-                                                       "  SELECT sop_id, NULL, late FROM handed) AS w"
-                                                       " GROUP BY sop_id", first=True), params):
-            firsts[sop_id], late[sop_id] = first, int(n or 0)
-        # one reading gives the most needing and, counted over the whole result, how many need someone
-        most = conn.execute(_sql(cte, f"SELECT sop_id, group_id, count(*) OVER () FROM ({_NEEDING}) AS t"
-                                      " ORDER BY weight DESC, sop_id, group_id LIMIT :limit"), params).all()
-        needing = [(s, g) for s, g, _ in most]
-        needing_total = int(most[0][2]) if most else 0
+        pair_state = _pair_state(conn)
+        by_sop: dict[str, dict[str, int]] = {}
+        sized: dict[str, int] = {}
+        for sop_id, pairs, *sums in fetch_tuples(conn, text(
+                f"SELECT sop_id, count(DISTINCT group_id), {_SUMS_BY_STATE} FROM ({pair_state}) AS c"
+                " GROUP BY sop_id")):
+            sized[sop_id] = int(pairs)
+            by_sop[sop_id] = {state: int(n) for state, n in zip(states.ALL_STATES, sums) if n}
+        weight: dict[tuple[str, str], int] = {
+            (sop_id, group_id): int(n) for sop_id, group_id, n in fetch_tuples(conn, text(
+                f"SELECT sop_id, group_id, sum(n) FROM ({pair_state}) AS c WHERE state IN ({_TROUBLES})"
+                " GROUP BY sop_id, group_id")) if n}
+        firsts: dict[str, Any] = {}  # as the driver gives times: they compare alike
+        late: dict[str, int] = {}
+        for sop_id, group_id, first, n in fetch_tuples(conn, _WAITING_BY_PAIR, {"now": now_db}):
+            if first is not None and (sop_id not in firsts or first < firsts[sop_id]):
+                firsts[sop_id] = first
+            if n:
+                late[sop_id] = late.get(sop_id, 0) + n
+                weight[sop_id, group_id] = weight.get((sop_id, group_id), 0) + n
+        for sop_id, group_id in _late_handed_over(conn, now_db):
+            late[sop_id] = late.get(sop_id, 0) + 1
+            weight[sop_id, group_id] = weight.get((sop_id, group_id), 0) + 1
+        most = heapq.nsmallest(limit, weight.items(), key=lambda pair_weight: (-pair_weight[1], pair_weight[0]))
+        needing = [pair for pair, _ in most]
         pairs = _pair_statuses(conn, now, pair_counts.read_pairs(conn, needing))
+        as_time = UtcDateTime().process_result_value
+        next_due = {sop_id: aware(as_time(first, conn.dialect)) for sop_id, first in firsts.items()}
     order = {pair: n for n, pair in enumerate(needing)}
     return StatusSummary(
         sum(sized.values()),
-        [PairStatus(sop_id, f"{sized.get(sop_id, 0)} groups", by_state, aware(firsts.get(sop_id)),
-                    late.get(sop_id, 0), False, False) for sop_id, by_state in sorted(counts.items())],
-        sorted(pairs, key=lambda p: order[p.sop, p.group]), needing_total)
+        [PairStatus(sop_id, f"{sized[sop_id]} groups", counts, next_due.get(sop_id), late.get(sop_id, 0),
+                    False, False) for sop_id, counts in sorted(by_sop.items()) if counts],
+        sorted(pairs, key=lambda p: order[p.sop, p.group]), len(weight))
+
+
+def _late_handed_over(conn: Connection, now_db: datetime, group_ids: Collection[str] | None = None
+                      ) -> Iterator[tuple[str, str]]:
+    """(SOP, group) of each task handed over to an operator (due or overdue) whose due is past,
+    of ``group_ids`` only if given.
+
+    Read by state alone, so the claim index serves it (a condition on due would draw SQLite to
+    the due index, whose range before now is most of the ledger); past due is checked here."""
+    handed = select(actions.c.sop_id, actions.c.group_id, actions.c.due).where(actions.c.state.in_(_HANDED_OVER))
+    if group_ids is not None:
+        handed = handed.where(actions.c.group_id.in_(sorted(group_ids)))
+    before = driver_time(conn)(now_db)
+    for sop_id, group_id, due in fetch_tuples(conn, handed):  # tens of thousands nobody confirmed
+        if due < before:
+            yield sop_id, group_id
 
 
 def _pair_statuses(conn: Connection, now: datetime, counts: dict[tuple[str, str], dict[str, int]]
@@ -110,17 +140,21 @@ def _pair_statuses(conn: Connection, now: datetime, counts: dict[tuple[str, str]
             nexts[s, g] = first
         if n:
             late[s, g] = n
-    # by state alone, so the claim index serves it (a condition on due would draw SQLite to the
-    # due index, whose range before now is most of the ledger); past due is checked here
-    handed = select(actions.c.sop_id, actions.c.group_id, actions.c.due).where(actions.c.state.in_(_HANDED_OVER))
-    if few:
-        handed = handed.where(actions.c.group_id.in_(sorted({g for _, g in counts})))
-    for s, g, due in conn.execute(handed):
-        if due < now_db and (s, g) in counts:
+    for s, g in _late_handed_over(conn, now_db, {g for _, g in counts} if few else None):
+        if (s, g) in counts:
             late[s, g] = late.get((s, g), 0) + 1
-    paused_groups = set(conn.execute(select(groups.c.id).where(groups.c.paused.is_(True))).scalars())
+    flagged = select(groups.c.id, groups.c.paused, groups.c.dissolved_at.is_not(None)).where(
+        or_(groups.c.paused.is_(True), groups.c.dissolved_at.is_not(None)))
+    if few:
+        flagged = flagged.where(groups.c.id.in_(sorted({g for _, g in counts})))
+    paused_groups: set[str] = set()
+    dissolved: set[str] = set()
+    for group_id, paused, gone in conn.execute(flagged):
+        if paused:
+            paused_groups.add(group_id)
+        if gone:
+            dissolved.add(group_id)
     paused_sops = set(conn.execute(select(sops.c.id).where(sops.c.paused.is_(True))).scalars())
-    dissolved = set(conn.execute(select(groups.c.id).where(groups.c.dissolved_at.is_not(None))).scalars())
     return [PairStatus(s, g, c, aware(nexts.get((s, g))), late.get((s, g), 0),
                        g in paused_groups or s in paused_sops, g in dissolved)
             for (s, g), c in sorted(counts.items())]
@@ -153,36 +187,18 @@ _WAITING_BY_PAIR = text(f"SELECT {_WAITING_COLUMNS} FROM ({_PAIRS_WAITING}) AS p
 #: One pair's (``:sop``, ``:group``).
 _WAITING_OF_PAIR = text(f"SELECT {_waiting_of(':sop', ':group')}").bindparams(
     bindparam("now", type_=UtcDateTime())).columns(column("first", UtcDateTime()), column("late", Integer))
-_HANDED = ", ".join(repr(s) for s in _HANDED_OVER)
 _TROUBLES = ", ".join(repr(s) for s in TROUBLE)
-_NEEDING = f"""SELECT sop_id, group_id, sum(n) AS weight FROM (
-        SELECT sop_id, group_id, n FROM pair_state WHERE state IN ({_TROUBLES})
-        UNION ALL SELECT sop_id, group_id, late FROM waiting WHERE late > 0
-        UNION ALL SELECT sop_id, group_id, late FROM handed WHERE late > 0) AS t
-    GROUP BY sop_id, group_id"""
+#: One column per state (in :data:`states.ALL_STATES` order): its count summed over the rows read.
+_SUMS_BY_STATE = ", ".join(f"sum(CASE WHEN state = '{state}' THEN n ELSE 0 END)" for state in states.ALL_STATES)
 
 
-def _per_pair(conn: Connection) -> str:
-    """The common table expressions the summary reads: ``pair_state`` (counts), ``waiting`` (next
-    due and late waiting, per pair), ``handed`` (late handed-over tasks, per pair). The counts are
-    read as they are on SQLite (which keeps them without deltas), summed with the deltas else."""
+def _pair_state(conn: Connection) -> str:
+    """A query of the counts (``sop_id, group_id, state, n``), non-zero ones only: read as they
+    are on SQLite (which keeps them without deltas), summed with the deltas else."""
     # SQLite's triggers keep the counts themselves (no deltas, ever); on PostgreSQL deltas may be
     # committed between any two statements, so they are always summed in
-    pending = conn.dialect.name != "sqlite"
-    pair_state = ("SELECT sop_id, group_id, state, sum(n) AS n FROM (SELECT sop_id, group_id, state, n FROM"
-                  f" pair_counts UNION ALL SELECT sop_id, group_id, state, n FROM {pair_count_deltas.name}) AS c"
-                  " GROUP BY sop_id, group_id, state HAVING sum(n) <> 0") if pending else (
-                  "SELECT sop_id, group_id, state, n FROM pair_counts WHERE n <> 0")
-    return (f"WITH pair_state AS ({pair_state}),"
-            f" waiting AS (SELECT {_WAITING_COLUMNS} FROM ({_PAIRS_WAITING}) AS p),"
-            f" handed AS (SELECT sop_id, group_id, sum(CASE WHEN due < :now THEN 1 ELSE 0 END) AS late"
-            f"  FROM actions WHERE state IN ({_HANDED}) GROUP BY sop_id, group_id) ")
-
-
-def _sql(cte: str, query: str, *, first: bool = False) -> Any:
-    """``query`` after ``cte``, ``now`` bound as the ledger stores times (and, with ``first``, its
-    columns typed: SOP, earliest due, late)."""
-    statement = text(cte + query).bindparams(bindparam("now", type_=UtcDateTime()))
-    if not first:
-        return statement
-    return statement.columns(column("sop_id", String), column("first", UtcDateTime()), column("late", Integer))
+    if conn.dialect.name == "sqlite":
+        return "SELECT sop_id, group_id, state, n FROM pair_counts WHERE n <> 0"
+    return ("SELECT sop_id, group_id, state, sum(n) AS n FROM (SELECT sop_id, group_id, state, n FROM"
+            f" pair_counts UNION ALL SELECT sop_id, group_id, state, n FROM {pair_count_deltas.name}) AS c"
+            " GROUP BY sop_id, group_id, state HAVING sum(n) <> 0")
