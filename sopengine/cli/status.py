@@ -74,8 +74,7 @@ def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
             return
     rows = store.status(at)
     if fmt == "json":
-        echo_json([{**r.to_json(), "next_due": r.next_due.astimezone(zone_of(r.sop, zones, tz)).isoformat()
-                    if r.next_due else None} for r in rows])
+        echo_json([r.to_json(zone_of(r.sop, zones, tz)) for r in rows])
     elif fmt in ("csv", "xlsx"):
         headers = ["sop", "group", *SHOWN_STATES, "late", "next_due", "paused", "dissolved"]
         cells = [[r.sop, r.group, *(r.counts.get(s, 0) for s in SHOWN_STATES), r.late,

@@ -185,10 +185,17 @@ def read_pairs(conn: Connection, pairs: Collection[tuple[str, str]]) -> dict[tup
 def _summed(rows: Iterable[Sequence[Any]]) -> dict[tuple[str, str], dict[str, int]]:
     """(SOP, group, state, n) rows (counts and deltas) summed by pair and state, zeros left out."""
     out: dict[tuple[str, str], dict[str, int]] = {}
+    summed = False  # a (pair, state) met twice: a delta beside its count, which may sum to zero
     for s, g, state, n in rows:
         if n:
             by_state = out.setdefault((s, g), {})
-            by_state[state] = by_state.get(state, 0) + n
+            if state in by_state:
+                summed = True
+                by_state[state] += n
+            else:
+                by_state[state] = n
+    if not summed:  # each count read once and not zero (SQLite's counts, or no deltas pending)
+        return out
     return {pair: {state: n for state, n in by_state.items() if n} for pair, by_state in out.items()
             if any(by_state.values())}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, Collection, Iterator
 
 from sqlalchemy import Integer, String, bindparam, column, or_, select, text
@@ -37,9 +37,11 @@ class PairStatus:
     paused: bool
     dissolved: bool
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, zone: tzinfo | None = None) -> dict[str, Any]:
+        """As plain data, the next due in ``zone`` (as stored, UTC, if None)."""
+        due = self.next_due if zone is None or self.next_due is None else self.next_due.astimezone(zone)
         return {"sop": self.sop, "group": self.group, "counts": self.counts,
-                "next_due": self.next_due.isoformat() if self.next_due else None, "late": self.late,
+                "next_due": due.isoformat() if due else None, "late": self.late,
                 "paused": self.paused, "dissolved": self.dissolved}
 
 
@@ -133,11 +135,16 @@ def _pair_statuses(conn: Connection, now: datetime, counts: dict[tuple[str, str]
     few = len(counts) <= _FEW_PAIRS
     nexts: dict[tuple[str, str], datetime] = {}
     late: dict[tuple[str, str], int] = {}
-    waiting = ([(s, g, *conn.execute(_WAITING_OF_PAIR, {"sop": s, "group": g, "now": now_db}).one())
-                for s, g in counts] if few else conn.execute(_WAITING_BY_PAIR, {"now": now_db}))
+    if few:
+        waiting = [(s, g, *conn.execute(_WAITING_OF_PAIR, {"sop": s, "group": g, "now": now_db}).one())
+                   for s, g in counts]
+    else:  # tens of thousands of pairs: their times converted here, as the driver gives them
+        as_time = UtcDateTime().process_result_value
+        waiting = [(s, g, first if first is None else as_time(first, conn.dialect), n)
+                   for s, g, first, n in fetch_tuples(conn, _WAITING_BY_PAIR, {"now": now_db})]
     for s, g, first, n in waiting:
         if first is not None:
-            nexts[s, g] = first
+            nexts[s, g] = aware(first)
         if n:
             late[s, g] = n
     for s, g in _late_handed_over(conn, now_db, {g for _, g in counts} if few else None):
@@ -155,7 +162,7 @@ def _pair_statuses(conn: Connection, now: datetime, counts: dict[tuple[str, str]
         if gone:
             dissolved.add(group_id)
     paused_sops = set(conn.execute(select(sops.c.id).where(sops.c.paused.is_(True))).scalars())
-    return [PairStatus(s, g, c, aware(nexts.get((s, g))), late.get((s, g), 0),
+    return [PairStatus(s, g, c, nexts.get((s, g)), late.get((s, g), 0),
                        g in paused_groups or s in paused_sops, g in dissolved)
             for (s, g), c in sorted(counts.items())]
 
