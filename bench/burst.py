@@ -21,7 +21,7 @@ from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.daemon.clock import SystemClock
 from sopengine.daemon.runner import Daemon
 from sopengine.planning.planner import PlannedAction
-from sopengine.planning.timing import format_local_minute
+from sopengine.planning.local_time import format_local_minute
 from sopengine.store import Store, states
 from sopengine.store.tables import actions, attempts, groups
 

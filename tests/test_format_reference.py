@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from sopengine.loading.schema import sop_json_schema
-from sopengine.model.group import GroupModel
-from sopengine.model.notices import NOTICE_KINDS, NoticesModel
-from sopengine.model.operators import OperatorModel
+from sopengine.model.group_file import GroupModel
+from sopengine.model.notices import NOTICE_KINDS
+from sopengine.model.operators_file import NoticesModel, OperatorModel
 from sopengine.plugins import load_plugins
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "format.md"

@@ -5,9 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sopengine.planning.timing import (
-    check_cron, cron_times, format_local_minute, parse_at, parse_days, resolve_local,
-)
+from sopengine.planning.local_time import format_local_minute, resolve_local
+from sopengine.planning.timing import check_cron, cron_times, parse_at, parse_days
 
 NY = ZoneInfo("America/New_York")  # 2026: spring forward Mar 8 02:00, fall back Nov 1 02:00
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from typing import TYPE_CHECKING
-
-from sopengine.channels import Channel, ChannelContext
-from sopengine.plugins import PluginHost, load_plugins
-
 if TYPE_CHECKING:
+    from sopengine.channels import Channel
+    from sopengine.plugins import PluginHost
     from sopengine.store import DataStore
 
 DB_OPTION = click.option(
@@ -51,6 +48,9 @@ def current_time(now: datetime | None) -> datetime:
 
 
 def plugin_host(strict: bool = False) -> PluginHost:
+    """Every plugin, loaded (built-in kinds and channels included)."""
+    from sopengine.plugins import load_plugins  # what a command that only reads the store never needs
+
     return load_plugins(strict=strict or os.environ.get("SOPENGINE_STRICT_PLUGINS") == "1")
 
 
@@ -66,8 +66,22 @@ def open_store(db_url: str | None, host: PluginHost, *, create: bool = True) -> 
         raise click.ClickException(str(exc)) from None
 
 
+def open_ledger(db_url: str | None) -> "DataStore":
+    """The store at ``db_url``, for a command that only reads it (``status``, ``health``): never
+    made, no planner, and the plugins loaded for their step kinds only if a stored SOP is built.
+    One line and exit 1 when it cannot be opened."""
+    from sopengine.store import DeferredKinds, Store, StoreUnavailable
+
+    try:
+        return Store.open(db_url, DeferredKinds(lambda: plugin_host().kinds), create=False)
+    except StoreUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def build_channels(host: PluginHost, options: dict[str, dict[str, Any]] | None = None) -> dict[str, Channel]:
     """One instance of every registered channel; secrets come from the process environment."""
+    from sopengine.channels import ChannelContext
+
     channels: dict[str, Channel] = {}
     for name in host.channel_factories:
         context = ChannelContext(env=dict(os.environ), options=(options or {}).get(name, {}))

@@ -12,7 +12,7 @@ from rich.table import Table
 from sopengine.store import PairStatus, StoredNotice, states
 from sopengine.cli.local_time import TZ_OPTION, common_zone, local, zone_name, zone_of
 from sopengine.cli.common import echo_json, echo_sheet
-from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
+from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_ledger
 
 SHOWN_STATES = (states.PLANNED, states.DUE, states.RETRYING, states.SENT, states.DONE, states.SKIPPED,
                 states.OVERDUE, states.MISSED, states.FAILED, states.CANCELLED)
@@ -56,7 +56,7 @@ def wide_console() -> Console:
               show_default=True)
 def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, fmt: str) -> None:
     """Counts by state per SOP and group, next due (in each SOP's zone), late, failed and missed."""
-    store = open_store(db_url, plugin_host(), create=False)
+    store = open_ledger(db_url)
     at = current_time(now)
     zones = store.sop_zones()
     if fmt == "table":
@@ -108,7 +108,7 @@ def actions_command(db_url: str | None, group: str | None, sop: str | None, stat
         raise click.UsageError("--group and --sop select actions; notices belong to operators (--operator)")
     if operator and not show_notices:
         raise click.UsageError("--operator selects notices: add --notices")
-    store = open_store(db_url, plugin_host(), create=False)
+    store = open_ledger(db_url)
     if show_notices:
         print_notices(store.list_notices(operator=operator, state=state, limit=limit),
                       common_zone(store.sop_zones(), tz), fmt)
@@ -166,7 +166,7 @@ def health_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
     For monitoring: `sopengine health --format json` gives workers (with
     heartbeats and counts), late, failed, missed and overdue actions.
     """
-    store = open_store(db_url, plugin_host(), create=False)
+    store = open_ledger(db_url)
     report = store.health(current_time(now))
     zone = common_zone(store.sop_zones(), tz)
     if fmt == "json":

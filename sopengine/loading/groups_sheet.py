@@ -21,7 +21,8 @@ from pydantic import ValidationError
 from sopengine.loading.facts_file import ID_COLUMNS, cell_value
 from sopengine.loading.spreadsheets import decode_csv, xlsx_rows
 from sopengine.model.fact_types import typed_fact
-from sopengine.model.group import STRUCTURAL_KEYS, Group, GroupModel, SheetOrigin
+from sopengine.model.group import Group, SheetOrigin
+from sopengine.model.group_file import STRUCTURAL_KEYS, GroupModel
 from sopengine.model.problems import Problem
 
 SUFFIXES = (".csv", ".xlsx")

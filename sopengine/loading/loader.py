@@ -19,18 +19,19 @@ from pydantic import ValidationError
 from sopengine.checking.steps import StepChecks
 from sopengine.planning.calendars import supported_countries
 from sopengine.model.fact_types import KNOWN_FACTS, typed_fact
-from sopengine.model.group import STRUCTURAL_KEYS, Group, GroupModel, GroupOrigin
+from sopengine.model.group import Group, GroupOrigin
+from sopengine.model.group_file import STRUCTURAL_KEYS, GroupModel
 from sopengine.model.content import IMAGE_TYPES, MAX_FILE_BYTES
-from sopengine.model.notices import NoticeSettings, NoticesModel
-from sopengine.model.operators import Operator, OperatorModel
+from sopengine.model.notices import NoticeSettings
+from sopengine.model.operators import Operator
+from sopengine.model.operators_file import NoticesModel, OperatorModel
 from sopengine.kinds import StepBase
 from sopengine.loading.model_errors import problems_from_validation
 from sopengine.loading.pools import confined, load_pool
 from sopengine.model.quiet import parse_quiet
 from sopengine.model.problems import Problem, SopFileError, did_you_mean
-from sopengine.model.sop import (
-    CALENDAR_POSITION, MATCH_POSITION, THEN_POSITION, PoolFile, Sop, SopHeader, Stage, Then,
-)
+from sopengine.model.sop import CALENDAR_POSITION, MATCH_POSITION, THEN_POSITION, Sop, Stage, Then
+from sopengine.model.sop_file import PoolFile, SopHeader
 from sopengine.loading.options import LoadOptions
 from sopengine.loading.source import Positions, YamlDocument, load_yaml
 from sopengine.notices.texts import check_template

@@ -11,7 +11,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from sopengine.model.durations import format_duration
 
 from sopengine.kinds import KindRegistry, StepBase
-from sopengine.model.sop import SopHeader
+from sopengine.model.sop_file import SopHeader
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

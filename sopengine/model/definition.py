@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 from zoneinfo import ZoneInfo
 
-from sopengine.kinds import StepBase
 from sopengine.model.quiet import parse_quiet
 from sopengine.model.sop import Sop, Stage, Then
+
+if TYPE_CHECKING:
+    from sopengine.kinds import StepBase
 
 
 def sop_definition(sop: Sop) -> dict[str, Any]:

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
-from typing import Any, Literal, Mapping
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import TYPE_CHECKING, Any, Literal, Mapping
+from zoneinfo import ZoneInfo
 
 from sopengine.model.durations import format_duration, parse_duration
+
+if TYPE_CHECKING:
+    from sopengine.model.operators_file import NoticeFields
 
 #: The three things a person is told, by the name their template goes by.
 NOTICE_KINDS = ("digest", "reminder", "escalation")
@@ -42,48 +43,6 @@ def parse_clock(text: str) -> time:
         return time(hour, minute)
     except (ValueError, TypeError):
         raise ValueError(f"a time of day is HH:MM like '08:00', or 'off'; got {text!r}") from None
-
-
-class NoticeFields(BaseModel):
-    """The settings an operator entry may carry and a groups file's ``notices:`` may default."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    digest: str | None = Field(None, description="When the day's tasks are sent to them (HH:MM, local), or `off`.")
-    remind: str | None = Field(None, description="How long before each task they are reminded (`10m`), or `off`.")
-    escalate: bool | None = Field(None, description="Whether the leads are told when their tasks go overdue.")
-    timezone: str | None = Field(None, description="IANA zone of the digest time and the times they read.")
-
-    @field_validator("digest")
-    @classmethod
-    def _digest(cls, value: str | None) -> str | None:
-        if value is not None and value != OFF:
-            parse_clock(value)
-        return value
-
-    @field_validator("remind")
-    @classmethod
-    def _remind(cls, value: str | None) -> str | None:
-        if value is not None and value != OFF and parse_duration(value) <= timedelta(0):
-            raise ValueError("remind must be longer than 0s (or `off`)")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r} (an IANA name like Asia/Shanghai)") from None
-        return value
-
-
-class NoticesModel(NoticeFields):
-    """A groups file's ``notices:``: defaults for its operators, the workspace address, texts."""
-
-    workspace_url: str | None = Field(None, description="The workspace's address, linked from every notice.")
-    templates: dict[NoticeKind, str] = Field(default_factory=dict,
-                                             description="Jinja2 texts replacing the built-in Chinese ones.")
 
 
 @dataclass(frozen=True)
@@ -112,9 +71,11 @@ class NoticeSettings:
             out = replace(out, escalate=fields.escalate)
         if fields.timezone is not None:
             out = replace(out, timezone=fields.timezone)
-        if isinstance(fields, NoticesModel):
-            out = replace(out, workspace_url=fields.workspace_url or out.workspace_url,
-                          templates={**out.templates, **{str(k): v for k, v in fields.templates.items()}})
+        # a groups file's ``notices:`` (NoticesModel) also sets the workspace and the texts
+        workspace_url, templates = getattr(fields, "workspace_url", None), getattr(fields, "templates", None)
+        if workspace_url is not None or templates is not None:
+            out = replace(out, workspace_url=workspace_url or out.workspace_url,
+                          templates={**out.templates, **{str(k): v for k, v in (templates or {}).items()}})
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -128,6 +89,10 @@ class NoticeSettings:
         """The settings :meth:`to_json` wrote (defaults for what is absent: a row from before)."""
         if not data:
             return cls()
+        # the file's model checks what is read back too; imported here, as only a roster's reading
+        # needs it, and a command that reads no roster then never loads pydantic
+        from sopengine.model.operators_file import NoticesModel
+
         model = NoticesModel.model_validate({k: v for k, v in data.items() if v is not None})
         return cls().overlaid(model)
 

@@ -15,26 +15,9 @@ that name (:meth:`Roster.resolve`), so groups files without ``operators:`` keep 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Iterable, Mapping
 
-from pydantic import ConfigDict, Field, StringConstraints
-from typing_extensions import Annotated
-
-from sopengine.model.notices import NoticeFields, NoticeSettings
-
-OperatorId = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
-
-
-class OperatorModel(NoticeFields):
-    """One entry of a groups file's ``operators:`` list (with their own notice settings)."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    id: OperatorId = Field(description="A stable id: links and the ledger name the operator by it.")
-    name: str = Field(min_length=1, max_length=200, description="The name people know them by (小雅).")
-    role: Literal["lead"] | None = Field(None, description="`lead`: sees every group's tasks and the team's counts.")
-    notify: dict[str, Any] = Field(default_factory=dict,
-                                   description="Where notices reach them: `channel:` and its settings.")
-
+from sopengine.model.notices import NoticeSettings
 
 @dataclass(frozen=True)
 class Operator:

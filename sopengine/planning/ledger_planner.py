@@ -17,7 +17,7 @@ from sopengine.model.sop import Sop
 from sopengine.planning.planner import (
     action_key, life_window, matches, pick_order, plan, plan_member, stage_of,
 )
-from sopengine.planning.timing import local_midnight
+from sopengine.planning.local_time import local_midnight
 from sopengine.rendering.templating import TemplateProblem
 
 #: How far ahead a pair is planned when its life reaches further (a persistent SOP, a long

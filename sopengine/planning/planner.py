@@ -24,10 +24,8 @@ from sopengine.kinds import DissolutionStep, StepBase
 from sopengine.model.members import member_segment
 from sopengine.model.sop import Sop, Stage
 from sopengine.rendering.templating import TemplateProblem, compile_condition
-from sopengine.planning.timing import (
-    DaySpec, cron_count, cron_times, fixed_offset, format_local_minute, local_midnight, parse_at, parse_days,
-    resolve_local,
-)
+from sopengine.planning.local_time import fixed_offset, format_local_minute, local_midnight, resolve_local
+from sopengine.planning.timing import DaySpec, cron_count, cron_times, parse_at, parse_days
 
 #: How many days a plan of a persistent SOP covers by default (day 0 to day 30).
 PERSISTENT_PLAN_DAYS = 30

@@ -4,14 +4,14 @@ Every function here is a pure function of its arguments (no clock). Local
 times are resolved with the spec's DST rule: a wall time that happens twice
 fires at its first occurrence; one that does not exist fires at the first
 valid minute after the gap. croniter is driven on *naive* wall-clock times,
-so a fall-back day cannot yield a daily time twice.
+so a fall-back day cannot yield a daily time twice. Wall time itself is :mod:`.local_time`'s.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -254,48 +254,3 @@ def cron_count(expr: str, first: date, last: date) -> int | None:
     if calendar is None:
         return None
     return calendar.count(first, last) if first <= last else 0
-
-
-@lru_cache(maxsize=4096)
-def _year_offset(tz: tzinfo, year: int) -> timedelta | None:
-    """The UTC offset ``tz`` keeps all through ``year`` (sampled every day at noon), or None
-    when it changes in that year (summer time, a new standard offset)."""
-    day = date(year, 1, 1)
-    offset = datetime.combine(day, time(12), tz).utcoffset()
-    while day.year == year:
-        if datetime.combine(day, time(12), tz).utcoffset() != offset:
-            return None
-        day += _DAY
-    return offset
-
-
-def fixed_offset(tz: tzinfo, first: date, last: date) -> bool:
-    """Whether ``tz`` keeps one UTC offset from ``first`` through ``last`` (so every wall time
-    there is one instant, and distinct wall times distinct instants)."""
-    offsets = {_year_offset(tz, year) for year in range(first.year, last.year + 1)}
-    return len(offsets) == 1 and None not in offsets
-
-
-@lru_cache(maxsize=65536)
-def resolve_local(naive: datetime, tz: tzinfo) -> datetime:
-    """The aware instant of wall time ``naive`` in ``tz`` under the spec's DST rule."""
-    candidate = naive
-    # A gap is at most a few hours in any real zone; a day bounds the walk.
-    for _ in range(24 * 60):
-        aware = candidate.replace(tzinfo=tz, fold=0)
-        back = aware.astimezone(timezone.utc).astimezone(tz)
-        if back.replace(tzinfo=None) == candidate:
-            return back
-        candidate += _MINUTE
-    raise ValueError(f"{naive} does not exist in {tz}")  # pragma: no cover - no such zone
-
-
-def local_midnight(d: date, tz: tzinfo) -> datetime:
-    """Start of local day ``d`` (00:00, or the first minute after a midnight gap)."""
-    return resolve_local(datetime.combine(d, time(0)), tz)
-
-
-@lru_cache(maxsize=65536)  # the same instants recur in every group's plan (each day's 08:00)
-def format_local_minute(instant: datetime, tz: tzinfo) -> str:
-    """``YYYY-MM-DDTHH:MM`` of ``instant`` in ``tz`` (the key's local due)."""
-    return instant.astimezone(tz).strftime("%Y-%m-%dT%H:%M")

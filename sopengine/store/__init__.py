@@ -15,6 +15,7 @@ from sopengine.store.abc import DataStore, Planner
 from sopengine.store.apply import ApplyReport
 from sopengine.store.claims import ClaimedAction
 from sopengine.store.commands import NotFound
+from sopengine.store.core import DeferredKinds
 from sopengine.store.database import StoreUnavailable, default_path, default_url
 from sopengine.store.ledger import DueSoon
 from sopengine.store.notices import NoticeOutcome, StoredNotice
@@ -28,7 +29,7 @@ from sopengine.store.sql import Store
 
 __all__ = [
     "ActionRecord", "ActionView", "ApplyReport", "AttemptRecord", "AwaitingTask", "ClaimedAction", "Confirmation",
-    "DataStore",
+    "DataStore", "DeferredKinds",
     "DayStats", "default_path", "default_url", "DueSoon", "ExecutionRecord", "ExecutionTally", "GroupView", "Health",
     "NotFound",
     "NoticeOutcome", "Outcome", "PairStatus", "Planner", "StatusSummary", "states", "Store", "StoredAction",

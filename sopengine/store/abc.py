@@ -14,15 +14,14 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Collection, Hashable, Iterable, Mapping, Protocol, Sequence
 from zoneinfo import ZoneInfo
 
-from sopengine.kinds import StepBase
-from sopengine.model.actions import PlannedAction, Window
-from sopengine.model.group import Group
-from sopengine.model.members import Member
-from sopengine.model.notices import PlannedNotice
-from sopengine.model.operators import Operator, Roster
-from sopengine.model.sop import Sop
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for annotations only: a command that only reads builds no SOP or step model
+    from sopengine.kinds import StepBase
+    from sopengine.model.actions import PlannedAction, Window
+    from sopengine.model.group import Group
+    from sopengine.model.members import Member
+    from sopengine.model.notices import PlannedNotice
+    from sopengine.model.operators import Operator, Roster
+    from sopengine.model.sop import Sop
     from sopengine.store.apply import ApplyReport
     from sopengine.store.claims import ClaimedAction
     from sopengine.store.ledger import DueSoon

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
 from sopengine.model.group import Group
-from sopengine.kinds import StepBase
 from sopengine.model.sop import Sop
 from sopengine.store.members import cancel_member_steps, member_ident, note_member_event, plan_member_steps
 from sopengine.store import states
@@ -19,6 +18,9 @@ from sopengine.store.core import AUDIT_COLUMNS, Database, bump_revision, write_a
 from sopengine.store.database import aware, to_db
 from sopengine.store.records import group_from_row
 from sopengine.store.tables import actions, among_keys, by_key, enrollments, events, fact_history, groups, sops
+
+if TYPE_CHECKING:
+    from sopengine.kinds import StepBase
 
 
 class NotFound(KeyError):

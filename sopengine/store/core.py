@@ -9,14 +9,13 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Mapping, Self
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Self
 
 from sqlalchemy import Engine, Integer, String, cast, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from sopengine.model.definition import sop_from_definition, step_fingerprint
-from sopengine.kinds import KindRegistry, StepBase
 from sopengine.model.sop import Sop
 from sopengine.store.abc import Planner
 from sopengine.store.database import (
@@ -27,8 +26,41 @@ from sopengine.store.bulk import driver_time, insert_rows
 from sopengine.store.tables import meta, sop_versions
 
 
+if TYPE_CHECKING:
+    from sopengine.kinds import StepBase
+
 #: The ``meta`` key of :meth:`Database.setup_revision`.
 SETUP_REVISION = "setup_revision"
+
+
+class DeferredKinds(Mapping[str, "type[StepBase]"]):
+    """The step kinds ``load`` gives, asked for on first use: a store opened to read (``status``,
+    ``health``) builds no stored SOP, so it never imports a kind, nor pydantic and Jinja2."""
+
+    def __init__(self, load: Callable[[], Mapping[str, type[StepBase]]]) -> None:
+        self._load = load
+        self._kinds: Mapping[str, type[StepBase]] | None = None
+
+    def _loaded(self) -> Mapping[str, type[StepBase]]:
+        if self._kinds is None:
+            self._kinds = self._load()
+        return self._kinds
+
+    def __getitem__(self, name: str) -> type[StepBase]:
+        return self._loaded()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
+def builtin_kinds() -> Mapping[str, type[StepBase]]:
+    """The built-in step kinds (what a store opened without kinds builds its SOPs with)."""
+    from sopengine.kinds import KindRegistry
+
+    return KindRegistry()
 
 
 @dataclass
@@ -37,7 +69,7 @@ class Database:
     what a pair's actions are (None: a store that only dispatches and reads)."""
 
     engine: Engine
-    kinds: Mapping[str, type[StepBase]] = field(default_factory=KindRegistry)
+    kinds: Mapping[str, type[StepBase]] = field(default_factory=lambda: DeferredKinds(builtin_kinds))
     planner: Planner | None = None
     _versions: dict[int, Sop] = field(default_factory=dict, repr=False)
 
@@ -58,7 +90,7 @@ class Database:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
             raise StoreUnavailable(f"cannot open the store {safe_url(url)}: "
                                    f"{reason[0] if reason else type(exc).__name__}") from None
-        return cls(engine, kinds or KindRegistry(), planner)
+        return cls(engine, DeferredKinds(builtin_kinds) if kinds is None else kinds, planner)
 
     def planner_or_raise(self) -> Planner:
         """The planner, for the writes that plan (apply, horizons, events)."""
