@@ -157,6 +157,25 @@ def test_listing_the_commands_imports_none_of_them():
     assert out.strip() == "[]", out
 
 
+def test_reading_the_store_imports_no_step_kind(tmp_path, sops_dir):
+    """status, health and actions read a ledger without building a step model: none of pydantic,
+    Jinja2, croniter or the kinds is imported (the start-up every such command pays)."""
+    import subprocess
+    import sys
+
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    applied = CliRunner().invoke(main, ["apply", str(sops_dir / "learning-camp-21d.yaml"), "--groups",
+                                        str(sops_dir / "groups.yaml"), "--db", db, "--format", "json"])
+    assert applied.exit_code == 0, applied.output
+    heavy = ("pydantic", "jinja2", "croniter", "sopengine.kinds", "sopengine.plugins")
+    for command in (["status"], ["status", "--format", "json"], ["health"], ["actions", "--limit", "3"]):
+        code = ("import sys; from click.testing import CliRunner; from sopengine.cli import main; "
+                f"r = CliRunner().invoke(main, {[*command, '--db', db]!r}); assert r.exit_code in (0, 1), r.output; "
+                f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r} or m in {heavy!r}))")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        assert out.strip() == "[]", (command, out)
+
+
 def test_a_plan_too_long_for_a_table_is_summarised_day_by_day(tmp_path, sops_dir):
     lines = ["groups:"] + [f"  - {{id: g{i:02d}, name: 群{i}, start: 2026-09-19, tags: [learning, camp], members: 50, "
                            f"channels: {{wechat: {{operator: 小雅}}}}}}" for i in range(15)]
