@@ -7,12 +7,17 @@ contention:
 - **PostgreSQL**: statement-level triggers on ``actions`` (with transition tables) append one row a
   pair and state to ``pair_count_deltas`` for each INSERT, UPDATE and DELETE. Appending takes no row
   lock, so two daemons changing actions of the same pair never wait on, or deadlock over, a count.
-  :func:`fold` moves the deltas into ``pair_counts`` (the daemon calls it when it goes idle, an
-  apply when it ends); a reading sums both tables, so it is exact at any time.
+  :func:`fold` moves the deltas into ``pair_counts``, and their sums by SOP into ``sop_counts``
+  (the daemon calls it when it goes idle, an apply when it ends); a reading sums both tables, so
+  it is exact at any time.
 - **SQLite** (one writer at a time, nothing to contend on): row triggers on UPDATE and DELETE
   adjust ``pair_counts`` directly. Inserts are counted by the store itself (:func:`count_inserted`),
   because a row trigger costs an apply about 2.4 µs an action, a sixth of its time, where the store
-  knows its inserts' counts from the rows it holds.
+  knows its inserts' counts from the rows it holds. Triggers on ``pair_counts`` keep ``sop_counts``
+  its sums by SOP, whatever changes a count (a pair's row, not an action: an apply's inserts
+  cost a sum per pair and state).
+
+Only ``n`` of a count row ever changes (its SOP, group and state are its key).
 
 Only the two insert paths of the store (:mod:`.bulk`, :mod:`.first_plans`) insert actions, and both
 call :func:`count_inserted`. A row inserted behind the store's back on SQLite is not counted until
@@ -26,7 +31,7 @@ from typing import Any, Collection, Iterable, Mapping, Sequence
 from sqlalchemy import func, select, union_all
 from sqlalchemy.engine import Connection
 
-from sopengine.store.tables import actions, pair_count_deltas, pair_counts
+from sopengine.store.tables import actions, pair_count_deltas, pair_counts, sop_counts
 
 #: (SOP id, group id, state) → how many actions.
 Counts = Mapping[tuple[str, str, str], int]
@@ -53,6 +58,24 @@ _SQLITE_TRIGGERS = (
     END""",
 )
 
+#: ``sop_counts`` kept as ``pair_counts`` changes (SQLite).
+_SQLITE_SUM_TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS pair_counts_sum_insert AFTER INSERT ON pair_counts
+    BEGIN
+        INSERT INTO sop_counts (sop_id, state, n) VALUES (new.sop_id, new.state, new.n)
+            ON CONFLICT (sop_id, state) DO UPDATE SET n = n + excluded.n;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS pair_counts_sum_update AFTER UPDATE OF n ON pair_counts
+    WHEN old.n IS NOT new.n
+    BEGIN
+        UPDATE sop_counts SET n = n + new.n - old.n WHERE sop_id = new.sop_id AND state = new.state;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS pair_counts_sum_delete AFTER DELETE ON pair_counts
+    BEGIN
+        UPDATE sop_counts SET n = n - old.n WHERE sop_id = old.sop_id AND state = old.state;
+    END""",
+)
+
 _PG_FUNCTIONS = {
     "insert": """
         INSERT INTO pair_count_deltas (sop_id, group_id, state, n)
@@ -75,8 +98,17 @@ _PG_REFERENCING = {"insert": "NEW TABLE AS new_rows", "update": "OLD TABLE AS ol
 
 
 def install(conn: Connection) -> None:
-    """Create (or re-create) the triggers that keep the counts; idempotent. Runs after every
-    migration, since rebuilding the actions table (SQLite's way of altering one) drops them."""
+    """Create (or re-create) the triggers that keep the counts and their sums by SOP; idempotent.
+    Runs after every migration, since rebuilding a table (SQLite's way of altering one) drops
+    its triggers."""
+    install_action_counts(conn)
+    if conn.dialect.name == "sqlite":
+        for statement in _SQLITE_SUM_TRIGGERS:
+            conn.exec_driver_sql(statement)
+
+
+def install_action_counts(conn: Connection) -> None:
+    """The triggers on ``actions`` alone (what migrations 0018 to 0022 knew of)."""
     if conn.dialect.name == "sqlite":
         for statement in _SQLITE_TRIGGERS:
             conn.exec_driver_sql(statement)
@@ -96,10 +128,15 @@ def rebuild(conn: Connection) -> None:
         conn.exec_driver_sql("LOCK TABLE actions IN SHARE MODE")
     conn.execute(pair_count_deltas.delete())
     conn.execute(pair_counts.delete())
+    conn.execute(sop_counts.delete())
     conn.execute(pair_counts.insert().from_select(
         ["sop_id", "group_id", "state", "n"],
         select(actions.c.sop_id, actions.c.group_id, actions.c.state, func.count())
         .group_by(actions.c.sop_id, actions.c.group_id, actions.c.state)))
+    if conn.dialect.name != "sqlite":  # SQLite's triggers summed the counts as they went in
+        conn.execute(sop_counts.insert().from_select(
+            ["sop_id", "state", "n"], select(pair_counts.c.sop_id, pair_counts.c.state, func.sum(pair_counts.c.n))
+            .group_by(pair_counts.c.sop_id, pair_counts.c.state)))
 
 
 def counts_inserts(conn: Connection) -> bool:
@@ -142,13 +179,17 @@ def fold(conn: Connection) -> int:
     moved = conn.exec_driver_sql("SELECT count(*) FROM pair_count_deltas").scalar_one()
     if not moved:
         return 0
-    # the ORDER BY takes the count rows' locks in one order, whoever else folds or repairs
+    # the ORDER BY takes the count rows' locks in one order, whoever else folds or repairs; the
+    # deleted deltas are read twice, by pair and by SOP, in one statement (one snapshot)
     conn.exec_driver_sql(
-        "WITH moved AS (DELETE FROM pair_count_deltas RETURNING sop_id, group_id, state, n)"
-        " INSERT INTO pair_counts (sop_id, group_id, state, n)"
-        " SELECT sop_id, group_id, state, sum(n) FROM moved GROUP BY sop_id, group_id, state"
-        " ORDER BY sop_id, group_id, state"
-        " ON CONFLICT (sop_id, group_id, state) DO UPDATE SET n = pair_counts.n + excluded.n")
+        "WITH moved AS (DELETE FROM pair_count_deltas RETURNING sop_id, group_id, state, n),"
+        " by_pair AS (INSERT INTO pair_counts (sop_id, group_id, state, n)"
+        "  SELECT sop_id, group_id, state, sum(n) FROM moved GROUP BY sop_id, group_id, state"
+        "  ORDER BY sop_id, group_id, state"
+        "  ON CONFLICT (sop_id, group_id, state) DO UPDATE SET n = pair_counts.n + excluded.n)"
+        " INSERT INTO sop_counts (sop_id, state, n)"
+        " SELECT sop_id, state, sum(n) FROM moved GROUP BY sop_id, state ORDER BY sop_id, state"
+        " ON CONFLICT (sop_id, state) DO UPDATE SET n = sop_counts.n + excluded.n")
     return int(moved)
 
 
@@ -167,6 +208,19 @@ def read(conn: Connection, sop_id: str | None = None) -> dict[tuple[str, str], d
         return _summed(result.cursor.fetchall())
     finally:
         result.close()
+
+
+def read_sops(conn: Connection) -> dict[str, dict[str, int]]:
+    """SOP → state → count of every SOP holding actions (what :func:`read` gives, summed by SOP),
+    from the kept sums and the deltas in one statement."""
+    parts = [select(t.c.sop_id, t.c.state, t.c.n) for t in (sop_counts, pair_count_deltas)]
+    out: dict[str, dict[str, int]] = {}
+    for sop_id, state, n in conn.execute(union_all(*parts)):
+        if n:
+            by_state = out.setdefault(sop_id, {})
+            by_state[state] = by_state.get(state, 0) + n
+    return {sop_id: {state: n for state, n in by_state.items() if n} for sop_id, by_state in out.items()
+            if any(by_state.values())}
 
 
 def read_pairs(conn: Connection, pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], dict[str, int]]:
@@ -200,13 +254,20 @@ def _summed(rows: Iterable[Sequence[Any]]) -> dict[tuple[str, str], dict[str, in
             if any(by_state.values())}
 
 
+#: The group of a :func:`drift` entry about an SOP's sums (no group id is empty).
+ALL_GROUPS = ""
+
+
 def drift(conn: Connection) -> dict[tuple[str, str, str], tuple[int, int]]:
     """Where the kept counts differ from counting every action: (SOP, group, state) → (kept,
-    actual). Empty when they agree, as they always should; for tests and repairs (it reads the
-    whole ledger)."""
+    actual), with group :data:`ALL_GROUPS` where an SOP's kept sum differs. Empty when they
+    agree, as they always should; for tests and repairs (it reads the whole ledger)."""
     kept = {(s, g, state): n for (s, g), by_state in read(conn).items() for state, n in by_state.items()}
+    kept.update({(s, ALL_GROUPS, state): n for s, by_state in read_sops(conn).items() for state, n in by_state.items()})
     actual = {(s, g, state): int(n) for s, g, state, n in conn.execute(
         select(actions.c.sop_id, actions.c.group_id, actions.c.state, func.count())
         .group_by(actions.c.sop_id, actions.c.group_id, actions.c.state))}
+    for (s, _, state), n in list(actual.items()):
+        actual[s, ALL_GROUPS, state] = actual.get((s, ALL_GROUPS, state), 0) + n
     return {k: (kept.get(k, 0), actual.get(k, 0)) for k in kept.keys() | actual.keys()
             if kept.get(k, 0) != actual.get(k, 0)}

@@ -1,9 +1,11 @@
 """``status``: counts by state, next due and lateness per (SOP, group) pair, and the same summed
 by SOP in SQL for a ledger too large to list pair by pair.
 
-Both are bounded by pairs, not actions: the counts come from :mod:`.pair_counts`, each pair's next
-due and late waiting actions from a seek in ``ix_actions_waiting``, and late handed-over tasks from
-the claim index's range of those states (as many as nobody has confirmed).
+Both are bounded by pairs, not actions: the counts come from :mod:`.pair_counts` (and the sums by
+SOP from the sums it keeps), each pair's next due and late waiting actions from a seek in
+``ix_actions_waiting``. A task handed over to an operator is late once its due is past: every
+overdue one (its counts say how many), and those still open within their grace whose due is past,
+read from the claim index's range of that state.
 """
 
 from __future__ import annotations
@@ -58,7 +60,6 @@ class StatusSummary:
 
 #: States a pair needs someone for, besides being late.
 TROUBLE = (states.OVERDUE, states.MISSED, states.FAILED)
-_HANDED_OVER = (states.DUE, states.OVERDUE)
 
 
 def status(store: Database, now: datetime) -> list[PairStatus]:
@@ -71,32 +72,33 @@ def status_summary(store: Database, now: datetime, limit: int) -> StatusSummary:
     """:func:`status` summed by SOP, and the ``limit`` pairs needing someone most, without a
     Python object per pair: what a person's ``status`` shows of a fleet.
 
-    Each source is read once, as plain driver rows (a fleet has hundreds of thousands): the counts
-    by SOP and state with how many pairs hold them, the pairs in trouble states, every waiting
-    pair's next due and late count, and the late handed-over tasks. They are put together here."""
+    Each source is read once, as plain driver rows where they are many: the kept sums by SOP and
+    state, how many pairs each SOP holds, the pairs' counts in trouble states, every waiting pair's
+    next due and late count, and the tasks handed over but not yet overdue whose due is past. They
+    are put together here."""
     now_db = to_db(now)
     with store.engine.connect() as conn:
+        by_sop = pair_counts.read_sops(conn)
         pair_state = _pair_state(conn)
-        by_sop: dict[str, dict[str, int]] = {}
-        sized: dict[str, int] = {}
-        for sop_id, pairs, *sums in fetch_tuples(conn, text(
-                f"SELECT sop_id, count(DISTINCT group_id), {_SUMS_BY_STATE} FROM ({pair_state}) AS c"
-                " GROUP BY sop_id")):
-            sized[sop_id] = int(pairs)
-            by_sop[sop_id] = {state: int(n) for state, n in zip(states.ALL_STATES, sums) if n}
-        weight: dict[tuple[str, str], int] = {
-            (sop_id, group_id): int(n) for sop_id, group_id, n in fetch_tuples(conn, text(
-                f"SELECT sop_id, group_id, sum(n) FROM ({pair_state}) AS c WHERE state IN ({_TROUBLES})"
-                " GROUP BY sop_id, group_id")) if n}
-        firsts: dict[str, Any] = {}  # as the driver gives times: they compare alike
+        sized = {sop_id: int(n) for sop_id, n in fetch_tuples(conn, text(
+            f"SELECT sop_id, count(*) FROM (SELECT DISTINCT sop_id, group_id FROM ({pair_state}) AS c) AS p"
+            " GROUP BY sop_id"))}
+        # an overdue task is past its deadline, so past due: late as well as in trouble
+        weight: dict[tuple[str, str], int] = {(sop_id, group_id): int(n) for sop_id, group_id, n in fetch_tuples(
+            conn, text(f"SELECT sop_id, group_id, sum(CASE WHEN state = '{states.OVERDUE}' THEN 2 * n ELSE n END)"
+                       f" FROM ({pair_state}) AS c WHERE state IN ({_TROUBLES}) GROUP BY sop_id, group_id")) if n}
         late: dict[str, int] = {}
+        for sop_id, counts in by_sop.items():
+            if counts.get(states.OVERDUE):
+                late[sop_id] = counts[states.OVERDUE]
+        firsts: dict[str, Any] = {}  # as the driver gives times: they compare alike
         for sop_id, group_id, first, n in fetch_tuples(conn, _WAITING_BY_PAIR, {"now": now_db}):
             if first is not None and (sop_id not in firsts or first < firsts[sop_id]):
                 firsts[sop_id] = first
             if n:
                 late[sop_id] = late.get(sop_id, 0) + n
                 weight[sop_id, group_id] = weight.get((sop_id, group_id), 0) + n
-        for sop_id, group_id in _late_handed_over(conn, now_db):
+        for sop_id, group_id in _past_due_open_tasks(conn, now_db):
             late[sop_id] = late.get(sop_id, 0) + 1
             weight[sop_id, group_id] = weight.get((sop_id, group_id), 0) + 1
         most = heapq.nsmallest(limit, weight.items(), key=lambda pair_weight: (-pair_weight[1], pair_weight[0]))
@@ -107,23 +109,25 @@ def status_summary(store: Database, now: datetime, limit: int) -> StatusSummary:
     order = {pair: n for n, pair in enumerate(needing)}
     return StatusSummary(
         sum(sized.values()),
-        [PairStatus(sop_id, f"{sized[sop_id]} groups", counts, next_due.get(sop_id), late.get(sop_id, 0),
-                    False, False) for sop_id, counts in sorted(by_sop.items()) if counts],
+        [PairStatus(sop_id, f"{sized.get(sop_id, 0)} groups", counts, next_due.get(sop_id), late.get(sop_id, 0),
+                    False, False) for sop_id, counts in sorted(by_sop.items())],
         sorted(pairs, key=lambda p: order[p.sop, p.group]), len(weight))
 
 
-def _late_handed_over(conn: Connection, now_db: datetime, group_ids: Collection[str] | None = None
-                      ) -> Iterator[tuple[str, str]]:
-    """(SOP, group) of each task handed over to an operator (due or overdue) whose due is past,
-    of ``group_ids`` only if given.
+def _past_due_open_tasks(conn: Connection, now_db: datetime, group_ids: Collection[str] | None = None
+                         ) -> Iterator[tuple[str, str]]:
+    """(SOP, group) of each task handed over to an operator and not yet overdue (``due``) whose
+    due is past, of ``group_ids`` only if given. Overdue tasks are all past due: their counts say
+    how many.
 
     Read by state alone, so the claim index serves it (a condition on due would draw SQLite to
-    the due index, whose range before now is most of the ledger); past due is checked here."""
-    handed = select(actions.c.sop_id, actions.c.group_id, actions.c.due).where(actions.c.state.in_(_HANDED_OVER))
+    the due index, whose range before now is most of the ledger): as many as are open within
+    their grace. Past due is checked here."""
+    handed = select(actions.c.sop_id, actions.c.group_id, actions.c.due).where(actions.c.state == states.DUE)
     if group_ids is not None:
         handed = handed.where(actions.c.group_id.in_(sorted(group_ids)))
     before = driver_time(conn)(now_db)
-    for sop_id, group_id, due in fetch_tuples(conn, handed):  # tens of thousands nobody confirmed
+    for sop_id, group_id, due in fetch_tuples(conn, handed):
         if due < before:
             yield sop_id, group_id
 
@@ -147,7 +151,10 @@ def _pair_statuses(conn: Connection, now: datetime, counts: dict[tuple[str, str]
             nexts[s, g] = aware(first)
         if n:
             late[s, g] = n
-    for s, g in _late_handed_over(conn, now_db, {g for _, g in counts} if few else None):
+    for pair, by_state in counts.items():
+        if by_state.get(states.OVERDUE):
+            late[pair] = late.get(pair, 0) + by_state[states.OVERDUE]
+    for s, g in _past_due_open_tasks(conn, now_db, {g for _, g in counts} if few else None):
         if (s, g) in counts:
             late[s, g] = late.get((s, g), 0) + 1
     flagged = select(groups.c.id, groups.c.paused, groups.c.dissolved_at.is_not(None)).where(
@@ -195,8 +202,6 @@ _WAITING_BY_PAIR = text(f"SELECT {_WAITING_COLUMNS} FROM ({_PAIRS_WAITING}) AS p
 _WAITING_OF_PAIR = text(f"SELECT {_waiting_of(':sop', ':group')}").bindparams(
     bindparam("now", type_=UtcDateTime())).columns(column("first", UtcDateTime()), column("late", Integer))
 _TROUBLES = ", ".join(repr(s) for s in TROUBLE)
-#: One column per state (in :data:`states.ALL_STATES` order): its count summed over the rows read.
-_SUMS_BY_STATE = ", ".join(f"sum(CASE WHEN state = '{state}' THEN n ELSE 0 END)" for state in states.ALL_STATES)
 
 
 def _pair_state(conn: Connection) -> str:

@@ -175,14 +175,25 @@ Index("ix_actions_waiting", actions.c.sop_id, actions.c.group_id, actions.c.due,
 Index("ix_actions_due", actions.c.due)
 
 #: How many actions each (SOP, group) pair holds in each state (:mod:`.pair_counts` keeps it).
+#: Without a rowid on SQLite: its rows are its key, read in key order as one b-tree.
 pair_counts = Table(
     "pair_counts", metadata,
     Column("sop_id", String(80), primary_key=True),
     Column("group_id", String(120), primary_key=True),
     Column("state", String(16), primary_key=True),
     Column("n", Integer, nullable=False),
+    sqlite_with_rowid=False,
 )
 Index("ix_pair_counts_group", pair_counts.c.group_id)
+#: How many actions each SOP holds in each state: :data:`pair_counts` summed by SOP, kept as it
+#: changes (see :mod:`.pair_counts`), so a fleet's status reads a row per SOP and state.
+sop_counts = Table(
+    "sop_counts", metadata,
+    Column("sop_id", String(80), primary_key=True),
+    Column("state", String(16), primary_key=True),
+    Column("n", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
 #: Changes to :data:`pair_counts` not yet folded into it (PostgreSQL's triggers append them).
 pair_count_deltas = Table(
     "pair_count_deltas", metadata,

@@ -281,3 +281,55 @@ def test_0022_refuses_a_key_that_does_not_start_with_its_sop_and_step(store_url)
             assert conn.exec_driver_sql("SELECT key FROM actions").scalar_one() == "other/a/g/2026-09-19T10:00"
     finally:
         engine.dispose()
+
+
+def test_0023_keeps_each_sops_sums_beside_the_pairs_counts(store_url):
+    """0023 fills ``sop_counts`` from the counts already there (SQLite's ``pair_counts`` loses its
+    rowid, keeping its rows and index); from then on every change of a count moves its SOP's sum.
+    A downgrade drops the sums and gives SQLite's counts their rowid back, still kept."""
+    from sqlalchemy import inspect
+
+    from sopengine.store import pair_counts
+
+    row = ("INSERT INTO actions (key_tail, sop_id, step, group_id, kind, channel, due, deadline, state,"
+           " next_attempt_at, attempts, progress, occurrence, day, step_index, part_index, version_id, updated_at)"
+           " VALUES ('{group}/{n}', '{sop}', 'a', '{group}', 'message', 'wechat', {t}, {t}, '{state}', {t},"
+           " 0, 0, 0, 0, 0, 0, 1, {t})")
+    engine, t, to = _stepwise(store_url)
+    sqlite = engine.dialect.name == "sqlite"
+
+    def pair_counts_sql() -> str:
+        with engine.connect() as conn:
+            return str(conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'pair_counts'").scalar())
+
+    try:
+        to("0022")
+        with engine.begin() as conn:
+            for n, (sop, group, state) in enumerate([("s", "g1", "planned"), ("s", "g1", "done"), ("s", "g2", "done"),
+                                                     ("u", "g1", "failed")]):
+                conn.exec_driver_sql(row.format(sop=sop, group=group, state=state, n=n, t=t))
+            conn.exec_driver_sql("DELETE FROM pair_counts")  # what the store or 0022's triggers counted
+            conn.exec_driver_sql("DELETE FROM pair_count_deltas")
+            conn.exec_driver_sql("INSERT INTO pair_counts (sop_id, group_id, state, n) SELECT sop_id, group_id,"
+                                 " state, count(*) FROM actions GROUP BY sop_id, group_id, state")
+        migrate(engine)
+        with engine.begin() as conn:
+            assert pair_counts.read_sops(conn) == {"s": {"planned": 1, "done": 2}, "u": {"failed": 1}}
+            conn.exec_driver_sql("UPDATE actions SET state = 'done' WHERE state = 'planned'")
+            pair_counts.fold(conn)
+            assert pair_counts.read_sops(conn) == {"s": {"done": 3}, "u": {"failed": 1}}
+            assert pair_counts.drift(conn) == {}
+        assert {i["name"] for i in inspect(engine).get_indexes("pair_counts")} == {"ix_pair_counts_group"}
+        if sqlite:
+            assert "WITHOUT ROWID" in pair_counts_sql()
+        to("0022", downgrade=True)
+        assert "sop_counts" not in inspect(engine).get_table_names()
+        if sqlite:  # a rowid table again, its counts still kept by the actions' triggers
+            assert "WITHOUT ROWID" not in pair_counts_sql()
+            with engine.begin() as conn:
+                triggers = set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
+                assert triggers == {"actions_count_update", "actions_count_delete"}
+                conn.exec_driver_sql("UPDATE actions SET state = 'skipped' WHERE state = 'failed'")
+                assert pair_counts.read(conn)[("u", "g1")] == {"skipped": 1}
+    finally:
+        engine.dispose()

@@ -45,8 +45,9 @@ def upgrade() -> None:
     op.create_index('ix_actions_waiting', 'actions', ['sop_id', 'group_id', 'due'],
                     sqlite_where=sa.text(_WAITING), postgresql_where=sa.text(_WAITING))
     conn = op.get_bind()
-    pair_counts.rebuild(conn)
-    pair_counts.install(conn)
+    conn.exec_driver_sql("INSERT INTO pair_counts (sop_id, group_id, state, n)"
+                         " SELECT sop_id, group_id, state, count(*) FROM actions GROUP BY sop_id, group_id, state")
+    pair_counts.install_action_counts(conn)
 
 
 def downgrade() -> None:
