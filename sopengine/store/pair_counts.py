@@ -13,11 +13,8 @@ contention:
 - **SQLite** (one writer at a time, nothing to contend on): row triggers on UPDATE and DELETE
   adjust ``pair_counts`` directly. Inserts are counted by the store itself (:func:`count_inserted`),
   because a row trigger costs an apply about 2.4 µs an action, a sixth of its time, where the store
-  knows its inserts' counts from the rows it holds. Triggers on ``pair_counts`` keep ``sop_counts``
-  its sums by SOP, whatever changes a count (a pair's row, not an action: an apply's inserts
-  cost a sum per pair and state).
-
-Only ``n`` of a count row ever changes (its SOP, group and state are its key).
+  knows its inserts' counts from the rows it holds. The same triggers and the store's inserts keep
+  ``sop_counts``, the counts' sums by SOP.
 
 Only the two insert paths of the store (:mod:`.bulk`, :mod:`.first_plans`) insert actions, and both
 call :func:`count_inserted`. A row inserted behind the store's back on SQLite is not counted until
@@ -42,39 +39,31 @@ _FOLD_LOCK = 0x50_41_49_52  # "PAIR"
 #: Groups recounted per statement: well within any backend's limit on bound parameters.
 _RECOUNT_CHUNK = 500
 
-_SQLITE_TRIGGERS = (
-    """CREATE TRIGGER IF NOT EXISTS actions_count_update AFTER UPDATE OF state, sop_id, group_id ON actions
+def _sqlite_triggers(sums: bool) -> tuple[str, ...]:
+    """SQLite's row triggers on ``actions``; ``sums``: they keep ``sop_counts`` too (from 0023 on),
+    in one statement a change (triggers of their own on ``pair_counts`` would cost each change of
+    state twice as much again)."""
+    update_sums = """
+        INSERT INTO sop_counts (sop_id, state, n) VALUES (old.sop_id, old.state, -1), (new.sop_id, new.state, 1)
+            ON CONFLICT (sop_id, state) DO UPDATE SET n = n + excluded.n;""" if sums else ""
+    delete_sums = """
+        UPDATE sop_counts SET n = n - 1 WHERE sop_id = old.sop_id AND state = old.state;""" if sums else ""
+    return (
+        f"""CREATE TRIGGER IF NOT EXISTS actions_count_update AFTER UPDATE OF state, sop_id, group_id ON actions
     WHEN old.state IS NOT new.state OR old.sop_id IS NOT new.sop_id OR old.group_id IS NOT new.group_id
     BEGIN
         UPDATE pair_counts SET n = n - 1
             WHERE sop_id = old.sop_id AND group_id = old.group_id AND state = old.state;
         INSERT INTO pair_counts (sop_id, group_id, state, n) VALUES (new.sop_id, new.group_id, new.state, 1)
-            ON CONFLICT (sop_id, group_id, state) DO UPDATE SET n = n + 1;
+            ON CONFLICT (sop_id, group_id, state) DO UPDATE SET n = n + 1;{update_sums}
     END""",
-    """CREATE TRIGGER IF NOT EXISTS actions_count_delete AFTER DELETE ON actions
+        f"""CREATE TRIGGER IF NOT EXISTS actions_count_delete AFTER DELETE ON actions
     BEGIN
         UPDATE pair_counts SET n = n - 1
-            WHERE sop_id = old.sop_id AND group_id = old.group_id AND state = old.state;
+            WHERE sop_id = old.sop_id AND group_id = old.group_id AND state = old.state;{delete_sums}
     END""",
-)
+    )
 
-#: ``sop_counts`` kept as ``pair_counts`` changes (SQLite).
-_SQLITE_SUM_TRIGGERS = (
-    """CREATE TRIGGER IF NOT EXISTS pair_counts_sum_insert AFTER INSERT ON pair_counts
-    BEGIN
-        INSERT INTO sop_counts (sop_id, state, n) VALUES (new.sop_id, new.state, new.n)
-            ON CONFLICT (sop_id, state) DO UPDATE SET n = n + excluded.n;
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS pair_counts_sum_update AFTER UPDATE OF n ON pair_counts
-    WHEN old.n IS NOT new.n
-    BEGIN
-        UPDATE sop_counts SET n = n + new.n - old.n WHERE sop_id = new.sop_id AND state = new.state;
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS pair_counts_sum_delete AFTER DELETE ON pair_counts
-    BEGIN
-        UPDATE sop_counts SET n = n - old.n WHERE sop_id = old.sop_id AND state = old.state;
-    END""",
-)
 
 _PG_FUNCTIONS = {
     "insert": """
@@ -97,20 +86,13 @@ _PG_REFERENCING = {"insert": "NEW TABLE AS new_rows", "update": "OLD TABLE AS ol
                    "delete": "OLD TABLE AS old_rows"}
 
 
-def install(conn: Connection) -> None:
-    """Create (or re-create) the triggers that keep the counts and their sums by SOP; idempotent.
-    Runs after every migration, since rebuilding a table (SQLite's way of altering one) drops
-    its triggers."""
-    install_action_counts(conn)
+def install(conn: Connection, *, sums: bool = True) -> None:
+    """Create the triggers that keep the counts (and on SQLite, with ``sums``, their sums by SOP)
+    where they are missing; idempotent. Runs after every migration, since rebuilding the actions
+    table (SQLite's way of altering one) drops them. ``sums`` false: the triggers migrations 0018
+    to 0022 installed, before ``sop_counts`` existed."""
     if conn.dialect.name == "sqlite":
-        for statement in _SQLITE_SUM_TRIGGERS:
-            conn.exec_driver_sql(statement)
-
-
-def install_action_counts(conn: Connection) -> None:
-    """The triggers on ``actions`` alone (what migrations 0018 to 0022 knew of)."""
-    if conn.dialect.name == "sqlite":
-        for statement in _SQLITE_TRIGGERS:
+        for statement in _sqlite_triggers(sums):
             conn.exec_driver_sql(statement)
         return
     for event, body in _PG_FUNCTIONS.items():
@@ -133,10 +115,9 @@ def rebuild(conn: Connection) -> None:
         ["sop_id", "group_id", "state", "n"],
         select(actions.c.sop_id, actions.c.group_id, actions.c.state, func.count())
         .group_by(actions.c.sop_id, actions.c.group_id, actions.c.state)))
-    if conn.dialect.name != "sqlite":  # SQLite's triggers summed the counts as they went in
-        conn.execute(sop_counts.insert().from_select(
-            ["sop_id", "state", "n"], select(pair_counts.c.sop_id, pair_counts.c.state, func.sum(pair_counts.c.n))
-            .group_by(pair_counts.c.sop_id, pair_counts.c.state)))
+    conn.execute(sop_counts.insert().from_select(
+        ["sop_id", "state", "n"], select(pair_counts.c.sop_id, pair_counts.c.state, func.sum(pair_counts.c.n))
+        .group_by(pair_counts.c.sop_id, pair_counts.c.state)))
 
 
 def counts_inserts(conn: Connection) -> bool:
@@ -152,6 +133,25 @@ def count_inserted(conn: Connection, counts: Counts) -> None:
         "INSERT INTO pair_counts (sop_id, group_id, state, n) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (sop_id, group_id, state) DO UPDATE SET n = n + excluded.n",
         [(sop_id, group_id, state, n) for (sop_id, group_id, state), n in counts.items() if n])
+    sums: dict[tuple[str, str], int] = {}
+    for (sop_id, _, state), n in counts.items():
+        sums[sop_id, state] = sums.get((sop_id, state), 0) + n
+    _add_sums(conn, sums)
+
+
+def _add_sums(conn: Connection, sums: Mapping[tuple[str, str], int]) -> None:
+    """Add ``sums`` ((SOP, state) → n) to SQLite's ``sop_counts``."""
+    rows = [(sop_id, state, n) for (sop_id, state), n in sums.items() if n]
+    if rows:
+        conn.exec_driver_sql("INSERT INTO sop_counts (sop_id, state, n) VALUES (?, ?, ?)"
+                             " ON CONFLICT (sop_id, state) DO UPDATE SET n = n + excluded.n", rows)
+
+
+def _sums_of_groups(conn: Connection, group_ids: Sequence[str]) -> dict[tuple[str, str], int]:
+    """(SOP, state) → the counts of ``group_ids`` summed, as ``pair_counts`` holds them."""
+    return {(sop_id, state): int(n) for sop_id, state, n in conn.execute(
+        select(pair_counts.c.sop_id, pair_counts.c.state, func.sum(pair_counts.c.n))
+        .where(pair_counts.c.group_id.in_(group_ids)).group_by(pair_counts.c.sop_id, pair_counts.c.state))}
 
 
 def recount_groups(conn: Connection, group_ids: Iterable[str]) -> None:
@@ -161,12 +161,15 @@ def recount_groups(conn: Connection, group_ids: Iterable[str]) -> None:
         return
     ids = sorted(set(group_ids))
     for chunk in (ids[i:i + _RECOUNT_CHUNK] for i in range(0, len(ids), _RECOUNT_CHUNK)):
+        before = _sums_of_groups(conn, chunk)
         conn.execute(pair_counts.delete().where(pair_counts.c.group_id.in_(chunk)))
         conn.execute(pair_counts.insert().from_select(
             ["sop_id", "group_id", "state", "n"],
             select(actions.c.sop_id, actions.c.group_id, actions.c.state, func.count())
             .where(actions.c.group_id.in_(chunk))
             .group_by(actions.c.sop_id, actions.c.group_id, actions.c.state)))
+        after = _sums_of_groups(conn, chunk)
+        _add_sums(conn, {k: after.get(k, 0) - before.get(k, 0) for k in before.keys() | after.keys()})
 
 
 def fold(conn: Connection) -> int:

@@ -322,13 +322,18 @@ def test_0023_keeps_each_sops_sums_beside_the_pairs_counts(store_url):
         assert {i["name"] for i in inspect(engine).get_indexes("pair_counts")} == {"ix_pair_counts_group"}
         if sqlite:
             assert "WITHOUT ROWID" in pair_counts_sql()
+            with engine.connect() as conn:
+                bodies = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all())
+            assert set(bodies) == {"actions_count_update", "actions_count_delete"}
+            assert all("sop_counts" in body for body in bodies.values())
         to("0022", downgrade=True)
         assert "sop_counts" not in inspect(engine).get_table_names()
         if sqlite:  # a rowid table again, its counts still kept by the actions' triggers
             assert "WITHOUT ROWID" not in pair_counts_sql()
             with engine.begin() as conn:
-                triggers = set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
-                assert triggers == {"actions_count_update", "actions_count_delete"}
+                bodies = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all())
+                assert set(bodies) == {"actions_count_update", "actions_count_delete"}
+                assert not any("sop_counts" in body for body in bodies.values())
                 conn.exec_driver_sql("UPDATE actions SET state = 'skipped' WHERE state = 'failed'")
                 assert pair_counts.read(conn)[("u", "g1")] == {"skipped": 1}
     finally:

@@ -47,7 +47,7 @@ def upgrade() -> None:
     conn = op.get_bind()
     conn.exec_driver_sql("INSERT INTO pair_counts (sop_id, group_id, state, n)"
                          " SELECT sop_id, group_id, state, count(*) FROM actions GROUP BY sop_id, group_id, state")
-    pair_counts.install_action_counts(conn)
+    pair_counts.install(conn, sums=False)
 
 
 def downgrade() -> None:

@@ -115,7 +115,7 @@ def _restore_after_rebuild() -> None:
     from sopengine.store import pair_counts
 
     conn = op.get_bind()
-    pair_counts.install_action_counts(conn)
+    pair_counts.install(conn, sums=False)
     conn.exec_driver_sql("ANALYZE sqlite_schema")  # creates sqlite_stat1 if missing
     conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'actions'")
     conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",

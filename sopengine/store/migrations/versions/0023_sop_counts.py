@@ -1,8 +1,9 @@
 """sop counts
 
 ``sop_counts``: how many actions each SOP holds in each state, the sums of ``pair_counts`` kept as
-they change (by triggers on ``pair_counts`` on SQLite, by each fold of the deltas on PostgreSQL),
-so a fleet's ``status`` reads a row per SOP and state instead of a row per pair and state. On
+they change (on SQLite by the actions' count triggers, which gain a statement, and the store's
+inserts; on PostgreSQL by each fold of the deltas), so a fleet's ``status`` reads a row per SOP
+and state instead of a row per pair and state. On
 SQLite ``pair_counts`` becomes a table without rowid: its rows are its key, and what reads it in
 key order (how many groups each SOP runs in, the pairs in trouble) reads one b-tree, not two. The
 sums are filled from the counts already there.
@@ -22,13 +23,12 @@ down_revision = '0022'
 branch_labels = None
 depends_on = None
 
-_SUM_TRIGGERS = ("pair_counts_sum_insert", "pair_counts_sum_update", "pair_counts_sum_delete")
-
 
 def _rebuild_pair_counts(rowid: bool) -> None:
     """SQLite: ``pair_counts`` again, with or without its rowid. The triggers on ``actions`` name
     it, and SQLite refuses to rename a table while a trigger names one that is gone: they are
-    dropped first and installed again after."""
+    dropped first and installed again after, keeping the sums (``not rowid``: after the upgrade)
+    or not (after the downgrade)."""
     from sopengine.store import pair_counts
 
     for event in ("update", "delete"):
@@ -41,13 +41,10 @@ def _rebuild_pair_counts(rowid: bool) -> None:
     op.drop_table('pair_counts')
     op.rename_table('pair_counts_0023', 'pair_counts')
     op.create_index('ix_pair_counts_group', 'pair_counts', ['group_id'])
-    pair_counts.install_action_counts(op.get_bind())
+    pair_counts.install(op.get_bind(), sums=not rowid)
 
 
 def upgrade() -> None:
-    sqlite = op.get_bind().dialect.name == 'sqlite'
-    if sqlite:
-        _rebuild_pair_counts(rowid=False)
     op.create_table(
         'sop_counts',
         sa.Column('sop_id', sa.String(length=80), nullable=False),
@@ -58,17 +55,11 @@ def upgrade() -> None:
     )
     op.execute("INSERT INTO sop_counts (sop_id, state, n) SELECT sop_id, state, sum(n) FROM pair_counts"
                " GROUP BY sop_id, state")
-    if sqlite:
-        from sopengine.store import pair_counts
-
-        pair_counts.install(op.get_bind())
+    if op.get_bind().dialect.name == 'sqlite':  # the table is there before the triggers name it
+        _rebuild_pair_counts(rowid=False)
 
 
 def downgrade() -> None:
-    sqlite = op.get_bind().dialect.name == 'sqlite'
-    if sqlite:
-        for name in _SUM_TRIGGERS:
-            op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    op.drop_table('sop_counts')
-    if sqlite:
+    if op.get_bind().dialect.name == 'sqlite':
         _rebuild_pair_counts(rowid=True)
+    op.drop_table('sop_counts')
