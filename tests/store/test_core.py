@@ -75,3 +75,32 @@ def test_sop_zones_are_each_current_versions_zone_read_without_building_its_sop(
     apply(store, [moved], groups(1), at(0))
     blind = Store(store.engine, {})
     assert blind.sop_zones() == {sop.id: ZoneInfo("Europe/Berlin")}
+
+
+def test_deferred_kinds_are_loaded_once_on_first_use(tmp_path, host):
+    """A store opened to read asks for its step kinds only when it builds a stored SOP."""
+    from sopengine.store import DeferredKinds
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    writer = Store.open(url, host.kinds, planner=LedgerPlanner())
+    try:
+        apply(writer, [camp()], groups(1), at(0))
+    finally:
+        writer.close()
+    loads: list[int] = []
+
+    def load():  # type: ignore[no-untyped-def]
+        loads.append(1)
+        return host.kinds
+
+    store = Store.open(url, DeferredKinds(load), create=False)
+    try:
+        assert store.sop_zones() == {camp().id: camp().timezone}
+        assert store.status(at(0)) and store.status_summary(at(0), 5).pairs == 1
+        assert loads == []  # counts, times and zones need no step model
+        with store.engine.connect() as conn:
+            version_id = conn.exec_driver_sql("SELECT max(id) FROM sop_versions").scalar_one()
+        assert store.sop_version(version_id).id == camp().id
+        assert "topic" in store.kinds and loads == [1]
+    finally:
+        store.close()
