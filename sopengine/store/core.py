@@ -78,8 +78,9 @@ class Database:
              *, planner: Planner | None = None, create: bool = True) -> Self:
         """Open (and migrate) the store at ``url`` (default: :func:`default_url`).
 
-        ``create`` false (commands that only read): a SQLite store that does not exist yet is not
-        made. Raises :class:`~.database.StoreUnavailable` with a one-line reason when the store
+        ``kinds``: the step kinds its stored SOPs are built with (None: the built-in ones, imported
+        when first needed). ``create`` false (commands that only read): a SQLite store that does
+        not exist yet is not made. Raises :class:`~.database.StoreUnavailable` with a one-line reason when the store
         cannot be opened (a server that does not answer, a bad URL, a missing driver)."""
         url = url or default_url()
         engine = create_store_engine(url, create=create)

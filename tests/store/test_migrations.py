@@ -338,3 +338,38 @@ def test_0023_keeps_each_sops_sums_beside_the_pairs_counts(store_url):
                 assert pair_counts.read(conn)[("u", "g1")] == {"skipped": 1}
     finally:
         engine.dispose()
+
+
+def test_0024_mends_a_store_whose_sums_had_triggers_of_their_own(tmp_path, host):
+    """A SQLite store first taken to 0023 when its sums were kept by triggers on ``pair_counts``:
+    0024 drops those, so an apply's inserts are summed once, and counts the sums again."""
+    from sopengine.planning.ledger_planner import LedgerPlanner
+    from sopengine.store import Store, pair_counts
+    from sopengine.store.apply import apply
+
+    from .camp_world import at, camp, groups
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    engine, _, to = _stepwise(url)
+    try:
+        to("0023")
+        with engine.begin() as conn:  # as the first 0023 left it
+            for event in ("update", "delete"):
+                conn.exec_driver_sql(f"DROP TRIGGER actions_count_{event}")
+            pair_counts.install(conn, sums=False)
+            conn.exec_driver_sql("""CREATE TRIGGER pair_counts_sum_insert AFTER INSERT ON pair_counts
+                BEGIN INSERT INTO sop_counts (sop_id, state, n) VALUES (new.sop_id, new.state, new.n)
+                ON CONFLICT (sop_id, state) DO UPDATE SET n = n + excluded.n; END""")
+            conn.exec_driver_sql("INSERT INTO sop_counts (sop_id, state, n) VALUES ('stale', 'done', 7)")
+    finally:
+        engine.dispose()
+    store = Store.open(url, host.kinds, planner=LedgerPlanner())
+    try:
+        apply(store, [camp()], groups(3), at(0))
+        with store.engine.connect() as conn:
+            triggers = set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
+            assert triggers == {"actions_count_update", "actions_count_delete"}
+            assert pair_counts.drift(conn) == {}
+            assert "stale" not in pair_counts.read_sops(conn)
+    finally:
+        store.close()
