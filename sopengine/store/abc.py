@@ -209,7 +209,8 @@ class DataStore(ABC):
 
     @abstractmethod
     def status(self, now: datetime) -> list[PairStatus]:
-        """Per (SOP, group): counts by state, next due, late."""
+        """Per (SOP, group): counts by state, next due, late (still to be sent, or handed over,
+        past its due; every overdue task is late, being past its deadline)."""
 
     @abstractmethod
     def status_summary(self, now: datetime, limit: int) -> StatusSummary:
