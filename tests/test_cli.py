@@ -158,7 +158,7 @@ def test_listing_the_commands_imports_none_of_them():
 
 
 def test_reading_the_store_imports_no_step_kind(tmp_path, sops_dir):
-    """status, health and actions read a ledger without building a step model: none of pydantic,
+    """status, health, actions, groups and members read a ledger without building a step model: none of pydantic,
     Jinja2, croniter or the kinds is imported (the start-up every such command pays)."""
     import subprocess
     import sys
@@ -168,7 +168,8 @@ def test_reading_the_store_imports_no_step_kind(tmp_path, sops_dir):
                                         str(sops_dir / "groups.yaml"), "--db", db, "--format", "json"])
     assert applied.exit_code == 0, applied.output
     heavy = ("pydantic", "jinja2", "croniter", "sopengine.kinds", "sopengine.plugins")
-    for command in (["status"], ["status", "--format", "json"], ["health"], ["actions", "--limit", "3"]):
+    for command in (["status"], ["status", "--format", "json"], ["health"], ["actions", "--limit", "3"], ["groups"],
+                    ["members"]):
         code = ("import sys; from click.testing import CliRunner; from sopengine.cli import main; "
                 f"r = CliRunner().invoke(main, {[*command, '--db', db]!r}); assert r.exit_code in (0, 1), r.output; "
                 f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r} or m in {heavy!r}))")

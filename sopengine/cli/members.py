@@ -16,7 +16,7 @@ from rich.table import Table
 
 from sopengine.cli.common import echo_json, echo_sheet
 from sopengine.cli.local_time import TZ_OPTION, common_zone, local
-from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_store, plugin_host
+from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_ledger, open_store, plugin_host
 from sopengine.cli.status import wide_console
 from sopengine.model.problems import SopFileError
 from sopengine.words import say
@@ -41,7 +41,7 @@ def members_command(ctx: click.Context, group_id: str | None, show_all: bool, fm
     Subcommands: import FILE, events FILE."""
     if ctx.invoked_subcommand is not None:
         return
-    store = open_store(db_url, plugin_host(), create=False)
+    store = open_ledger(db_url)
     try:
         at = current_time(now)
         found = store.list_members([group_id] if group_id else None, present=not show_all)
