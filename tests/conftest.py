@@ -18,6 +18,7 @@ from sopengine.planning.ledger_planner import LedgerPlanner
 from sopengine.plugins import load_plugins
 from sopengine.store import Store
 from sopengine.store import pair_counts
+from sopengine.words import DEFAULT, set_language
 
 from .pg import PostgresServer, start_postgres
 
@@ -72,6 +73,15 @@ def store_url(request, tmp_path, postgres) -> str:  # type: ignore[no-untyped-de
     if postgres is None:
         pytest.skip("no PostgreSQL server: initdb/pg_ctl or psycopg missing (CI runs these)")
     return new_pg_database(postgres)
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Each test starts in the default language, whatever an earlier one's ``--lang`` left set
+    (the CLI sets the process's language, and a CliRunner runs it in this process)."""
+    set_language(DEFAULT)
+    yield
+    set_language(DEFAULT)
 
 
 @pytest.fixture
