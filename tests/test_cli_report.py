@@ -87,3 +87,16 @@ def test_an_english_report(store_url, sops_dir):
     assert "Execution report" in table.output and "assigned" in table.output and "应执行" not in table.output
     html = CliRunner().invoke(main, ["--lang", "en", "report", "--format", "html", "--db", store_url]).stdout
     assert '<html lang="en">' in html and "Executed = done / assigned" in html and "执行率" not in html
+
+
+def test_a_virtual_life_ends_with_the_whole_ledgers_report(store_url, sops_dir):
+    """What ``run`` prints at the end (counted in the database) is ``sopengine report`` of the
+    whole ledger (read action by action), line for line."""
+    life = cli("run", str(sops_dir / "learning-camp-21d.yaml"), "--groups", str(sops_dir / "groups.yaml"), "--now",
+               START, "--until", END, "--simulate-operators", "on_time=0.6,late=0.2,never=0.2", "--seed", "4", "-q",
+               db=store_url)
+    assert life.exit_code == 0, life.output
+    whole = cli("report", db=store_url)
+    assert whole.exit_code == 0, whole.output
+    table = whole.stdout.strip()
+    assert "小雅" in table and life.stdout.rstrip().endswith(table)

@@ -7,7 +7,6 @@ import os
 import signal
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from rich.progress import BarColumn, Progress, TextColumn
@@ -104,7 +103,7 @@ def run_command(paths: tuple[Path, ...], groups_file: Path | None, db_url: str |
         if simulated is not None:
             click.echo(f"simulated operators confirmed {simulated.confirmed} tasks (seed {seed}); "
                        "sopengine report shows it by operator, SOP, group or day")
-            print_execution(store, set(daemon.manual_channels), ZoneInfo(str(common_zone(store.sop_zones(), None))))
+            print_execution(store, set(daemon.manual_channels))
     finally:
         store.close()
     raise SystemExit(1 if any(p.severity == "error" for p in problems) else 0)
