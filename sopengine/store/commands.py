@@ -12,7 +12,7 @@ from sopengine.model.group import Group
 from sopengine.model.sop import Sop
 from sopengine.store.members import cancel_member_steps, member_ident, note_member_event, plan_member_steps
 from sopengine.store import states
-from sopengine.store.bulk import action_row, driver_time, insert_actions, insert_rows, update_actions
+from sopengine.store.bulk import action_row, driver_time, fetch_tuples, insert_actions, insert_rows, update_actions
 from sopengine.store.abc import Planner
 from sopengine.store.core import AUDIT_COLUMNS, Database, bump_revision, write_audit, writing
 from sopengine.store.database import aware, to_db
@@ -87,25 +87,26 @@ def mark_done_many(store: Database, done: Sequence[tuple[str, datetime, str]]) -
         return {}
     confirmed: dict[str, str] = {}
     with writing(store) as conn:
-        found: list[Any] = []
+        found: list[tuple[Any, ...]] = []
         ordered = sorted(wanted)
         for keys in (ordered[i:i + _KEYS_PER_READ] for i in range(0, len(ordered), _KEYS_PER_READ)):
-            found += conn.execute(
-                select(actions.c.id, actions.c.key, actions.c.state, actions.c.group_id, actions.c.sop_id)
-                .where(among_keys(keys)).with_for_update()).all()
-        rows = [r for r in found if r.state in states.OPERATOR_DONE_FROM]
+            found += fetch_tuples(conn, select(  # plain rows: a simulated day confirms thousands
+                actions.c.id, actions.c.key, actions.c.state, actions.c.group_id, actions.c.sop_id)
+                .where(among_keys(keys)).with_for_update())
+        rows = [r for r in found if r[2] in states.OPERATOR_DONE_FROM]
         if not rows:
             return {}
         stamp = driver_time(conn)
-        at = {r.id: to_db(wanted[r.key][0]) for r in rows}
-        update_actions(conn, [{"id": r.id, "updated_at": at[r.id], "finished_at": at[r.id]} for r in rows],
+        at = {key: to_db(wanted[key][0]) for _, key, _, _, _ in rows}
+        update_actions(conn, [{"id": row_id, "updated_at": at[key], "finished_at": at[key]}
+                              for row_id, key, _, _, _ in rows],
                        {"state": states.DONE, "reason": "confirmed by operator", "lease_owner": None,
                         "lease_expires_at": None})  # locked since read: no state to check again
         insert_rows(conn, "audit", AUDIT_COLUMNS, [
-            (stamp(at[r.id]), wanted[r.key][1], r.key, r.group_id, r.sop_id, r.state, states.DONE,
-             "confirmed by operator") for r in rows])
+            (stamp(at[key]), wanted[key][1], key, group_id, sop_id, state, states.DONE, "confirmed by operator")
+            for _, key, state, group_id, sop_id in rows])
         bump_revision(conn, setup=False)
-        confirmed = {r.key: str(r.state) for r in rows}
+        confirmed = {key: str(state) for _, key, state, _, _ in rows}
     return confirmed
 
 
