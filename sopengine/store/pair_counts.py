@@ -39,6 +39,11 @@ _FOLD_LOCK = 0x50_41_49_52  # "PAIR"
 #: Groups recounted per statement: well within any backend's limit on bound parameters.
 _RECOUNT_CHUNK = 500
 
+#: The counts summed by SOP and state: what ``sop_counts`` holds.
+_SUMS = (select(pair_counts.c.sop_id, pair_counts.c.state, func.sum(pair_counts.c.n))
+         .group_by(pair_counts.c.sop_id, pair_counts.c.state))
+
+
 def _sqlite_triggers(sums: bool) -> tuple[str, ...]:
     """SQLite's row triggers on ``actions``; ``sums``: they keep ``sop_counts`` too (from 0023 on),
     in one statement a change (triggers of their own on ``pair_counts`` would cost each change of
@@ -115,9 +120,7 @@ def rebuild(conn: Connection) -> None:
         ["sop_id", "group_id", "state", "n"],
         select(actions.c.sop_id, actions.c.group_id, actions.c.state, func.count())
         .group_by(actions.c.sop_id, actions.c.group_id, actions.c.state)))
-    conn.execute(sop_counts.insert().from_select(
-        ["sop_id", "state", "n"], select(pair_counts.c.sop_id, pair_counts.c.state, func.sum(pair_counts.c.n))
-        .group_by(pair_counts.c.sop_id, pair_counts.c.state)))
+    conn.execute(sop_counts.insert().from_select(["sop_id", "state", "n"], _SUMS))
 
 
 def counts_inserts(conn: Connection) -> bool:
@@ -150,8 +153,7 @@ def _add_sums(conn: Connection, sums: Mapping[tuple[str, str], int]) -> None:
 def _sums_of_groups(conn: Connection, group_ids: Sequence[str]) -> dict[tuple[str, str], int]:
     """(SOP, state) → the counts of ``group_ids`` summed, as ``pair_counts`` holds them."""
     return {(sop_id, state): int(n) for sop_id, state, n in conn.execute(
-        select(pair_counts.c.sop_id, pair_counts.c.state, func.sum(pair_counts.c.n))
-        .where(pair_counts.c.group_id.in_(group_ids)).group_by(pair_counts.c.sop_id, pair_counts.c.state))}
+        _SUMS.where(pair_counts.c.group_id.in_(group_ids)))}
 
 
 def recount_groups(conn: Connection, group_ids: Iterable[str]) -> None:
@@ -217,13 +219,9 @@ def read_sops(conn: Connection) -> dict[str, dict[str, int]]:
     """SOP → state → count of every SOP holding actions (what :func:`read` gives, summed by SOP),
     from the kept sums and the deltas in one statement."""
     parts = [select(t.c.sop_id, t.c.state, t.c.n) for t in (sop_counts, pair_count_deltas)]
-    out: dict[str, dict[str, int]] = {}
-    for sop_id, state, n in conn.execute(union_all(*parts)):
-        if n:
-            by_state = out.setdefault(sop_id, {})
-            by_state[state] = by_state.get(state, 0) + n
-    return {sop_id: {state: n for state, n in by_state.items() if n} for sop_id, by_state in out.items()
-            if any(by_state.values())}
+    rows = conn.execute(union_all(*parts))  # a row per SOP and state: summed as a pair's are
+    summed = _summed((sop_id, ALL_GROUPS, state, n) for sop_id, state, n in rows)
+    return {sop_id: by_state for (sop_id, _), by_state in summed.items()}
 
 
 def read_pairs(conn: Connection, pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], dict[str, int]]:
