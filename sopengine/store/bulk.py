@@ -23,7 +23,7 @@ from sopengine.model.actions import PlannedAction
 from sopengine.store import pair_counts, states
 from sopengine.store.database import json_text, planner_statistics, to_db
 from sopengine.store.tables import KEY_INDEX, actions, key_tail
-from sopengine.store.timestamps import to_micros
+from sopengine.store.timestamps import UtcDateTime, to_micros
 
 #: Columns written for a planned action, in order.
 COLUMNS = (
@@ -82,6 +82,13 @@ def driver_time(conn: Connection) -> Callable[[datetime], Any]:
 
 def _same(value: datetime) -> Any:
     return value
+
+
+def time_from_driver(conn: Connection) -> Callable[[Any], datetime | None]:
+    """The inverse of :func:`driver_time`: the naive UTC instant of a time as the driver gives it
+    back in a plain row (:func:`fetch_tuples`); None stays None."""
+    process, dialect = UtcDateTime().process_result_value, conn.dialect
+    return lambda value: process(value, dialect)
 
 
 def prepare(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:

@@ -19,7 +19,7 @@ from sqlalchemy import Integer, String, bindparam, column, or_, select, text
 from sqlalchemy.engine import Connection
 
 from sopengine.store import pair_counts, states
-from sopengine.store.bulk import driver_time, fetch_tuples
+from sopengine.store.bulk import driver_time, fetch_tuples, time_from_driver
 from sopengine.store.core import Database
 from sopengine.store.database import aware, to_db
 from sopengine.store.tables import WAITING_STATES, actions, groups, pair_count_deltas, sops
@@ -104,8 +104,8 @@ def status_summary(store: Database, now: datetime, limit: int) -> StatusSummary:
         most = heapq.nsmallest(limit, weight.items(), key=lambda pair_weight: (-pair_weight[1], pair_weight[0]))
         needing = [pair for pair, _ in most]
         pairs = _pair_statuses(conn, now, pair_counts.read_pairs(conn, needing))
-        as_time = UtcDateTime().process_result_value
-        next_due = {sop_id: aware(as_time(first, conn.dialect)) for sop_id, first in firsts.items()}
+        as_time = time_from_driver(conn)
+        next_due = {sop_id: aware(as_time(first)) for sop_id, first in firsts.items()}
     order = {pair: n for n, pair in enumerate(needing)}
     return StatusSummary(
         sum(sized.values()),
@@ -143,8 +143,8 @@ def _pair_statuses(conn: Connection, now: datetime, counts: dict[tuple[str, str]
         waiting = [(s, g, *conn.execute(_WAITING_OF_PAIR, {"sop": s, "group": g, "now": now_db}).one())
                    for s, g in counts]
     else:  # tens of thousands of pairs: their times converted here, as the driver gives them
-        as_time = UtcDateTime().process_result_value
-        waiting = [(s, g, first if first is None else as_time(first, conn.dialect), n)
+        as_time = time_from_driver(conn)
+        waiting = [(s, g, as_time(first), n)
                    for s, g, first, n in fetch_tuples(conn, _WAITING_BY_PAIR, {"now": now_db})]
     for s, g, first, n in waiting:
         if first is not None:
