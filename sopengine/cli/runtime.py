@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 import click
 
 if TYPE_CHECKING:
     from sopengine.channels import Channel
+    from sopengine.kinds import StepBase
     from sopengine.plugins import PluginHost
-    from sopengine.store import DataStore
+    from sopengine.store import DataStore, Planner
 
 DB_OPTION = click.option(
     "--db", "db_url", envvar="SOPENGINE_DB", metavar="URL",
@@ -58,22 +59,25 @@ def open_store(db_url: str | None, host: PluginHost, *, create: bool = True) -> 
     """The store at ``db_url``; ``create`` false for commands that only read (they never make a
     store). One line and exit 1 when it cannot be opened."""
     from sopengine.planning.ledger_planner import LedgerPlanner
-    from sopengine.store import Store, StoreUnavailable  # SQLAlchemy and alembic load only for commands that use them
 
-    try:
-        return Store.open(db_url, host.kinds, planner=LedgerPlanner(), create=create)
-    except StoreUnavailable as exc:
-        raise click.ClickException(str(exc)) from None
+    return _opened(db_url, host.kinds, LedgerPlanner(), create)
 
 
 def open_ledger(db_url: str | None) -> "DataStore":
     """The store at ``db_url``, for a command that only reads it (``status``, ``health``): never
     made, no planner, and the plugins loaded for their step kinds only if a stored SOP is built.
     One line and exit 1 when it cannot be opened."""
-    from sopengine.store import DeferredKinds, Store, StoreUnavailable
+    from sopengine.store import DeferredKinds
+
+    return _opened(db_url, DeferredKinds(lambda: plugin_host().kinds), None, False)
+
+
+def _opened(db_url: str | None, kinds: Mapping[str, type[StepBase]], planner: Planner | None,
+            create: bool) -> "DataStore":
+    from sopengine.store import Store, StoreUnavailable  # SQLAlchemy and alembic load only for commands that use them
 
     try:
-        return Store.open(db_url, DeferredKinds(lambda: plugin_host().kinds), create=False)
+        return Store.open(db_url, kinds, planner=planner, create=create)
     except StoreUnavailable as exc:
         raise click.ClickException(str(exc)) from None
 
