@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Collection
 
-from sopengine.store import DataStore
+from sopengine.store import AwaitingTask, DataStore
 
 #: What ``--simulate-operators`` alone means: most tasks on time, some late, a few never.
 DEFAULT_SPEC = "on_time=0.85,late=0.1,never=0.05"
@@ -54,14 +54,21 @@ class SimulationSpec:
 
 @dataclass
 class SimulatedOperators:
-    """Called at the start of each daemon step with the clock's time (``Daemon.before_step``)."""
+    """Called at the start of each daemon step with the clock's time (``Daemon.before_step``).
+
+    Each task is decided once, when it is first seen handed over: after the first look, each look
+    reads only the tasks handed over since the one before, and the decided ones wait here for
+    their time (a task that can no longer be confirmed then is left as it is). A task handed over
+    again (retried) is seen again, and decided again on its new deadline."""
 
     store: DataStore
     channels: Collection[str]
     spec: SimulationSpec = field(default_factory=SimulationSpec)
     seed: int = 0
     confirmed: int = 0
-    _decided: dict[str, datetime | None] = field(default_factory=dict, repr=False)
+    #: The tasks to confirm, by key, with when.
+    _pending: dict[str, tuple[AwaitingTask, datetime]] = field(default_factory=dict, repr=False)
+    _looked_at: datetime | None = None
     _actor_of: dict[str, str] = field(default_factory=dict, repr=False)
     _actors_revision: int = -1
 
@@ -81,18 +88,23 @@ class SimulatedOperators:
         return None
 
     def __call__(self, now: datetime) -> None:
-        waiting = self.store.awaiting_confirmation(self.channels, now - LOOK_BACK, now)
-        if not waiting:
+        # the clock stands still within a step: what is handed over after this look has now's time
+        seen = self.store.awaiting_confirmation(self.channels, now - LOOK_BACK, now, handed_since=self._looked_at)
+        self._looked_at = now
+        for task in seen:
+            at = self.confirm_at(task.key, task.due, task.deadline)
+            if at is None:
+                self._pending.pop(task.key, None)
+            else:
+                self._pending[task.key] = (task, at)
+        ready = [(task, at) for task, at in self._pending.values() if at <= now]
+        if not ready:
             return
-        actors = self._actors({a.group_id for a in waiting})
-        decided, self._decided = self._decided, {}
-        done: list[tuple[str, datetime, str]] = []
-        for a in waiting:
-            at = decided[a.key] if a.key in decided else self.confirm_at(a.key, a.due, a.deadline)
-            self._decided[a.key] = at  # only the tasks still waiting are remembered
-            if at is not None and at <= now:
-                done.append((a.key, at, actors.get(a.group_id, "operator:simulated")))
-        self.confirmed += len(self.store.mark_done_many(done))  # one transaction, as one step of the clock
+        for task, _ in ready:
+            del self._pending[task.key]
+        actors = self._actors({task.group_id for task, _ in ready})
+        self.confirmed += len(self.store.confirm_tasks(  # one transaction, as one step of the clock
+            [(task, at, actors.get(task.group_id, "operator:simulated")) for task, at in ready]))
 
     def _actors(self, group_ids: set[str]) -> dict[str, str]:
         """Who confirms each group's tasks (its first operator), read again only when the setup

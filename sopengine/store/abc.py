@@ -149,6 +149,11 @@ class DataStore(ABC):
         left out, and left alone)."""
 
     @abstractmethod
+    def confirm_tasks(self, done: Sequence[tuple[AwaitingTask, datetime, str]]) -> dict[str, str]:
+        """:meth:`mark_done_many` for tasks read by :meth:`awaiting_confirmation`, each (task, when,
+        actor), found by their ledger rows."""
+
+    @abstractmethod
     def skip(self, key: str, reason: str, now: datetime, actor: str = "cli") -> str:
         """Skip an action, with the reason."""
 
@@ -186,10 +191,11 @@ class DataStore(ABC):
         only, the first ``limit`` by due time, when given), with what rendering them needs."""
 
     @abstractmethod
-    def awaiting_confirmation(self, channels: Collection[str], since: datetime, until: datetime
-                              ) -> list[AwaitingTask]:
+    def awaiting_confirmation(self, channels: Collection[str], since: datetime, until: datetime,
+                              handed_since: datetime | None = None) -> list[AwaitingTask]:
         """Operator tasks of ``channels`` due in ``[since, until)``, handed over or overdue and not
-        yet confirmed (key, group, due, deadline only: a confirmation is decided on those)."""
+        yet confirmed (key, group, due, deadline and row only: a confirmation is decided on those);
+        with ``handed_since``, only those handed over at or after it."""
 
     @abstractmethod
     def groups_by_id(self, ids: set[str]) -> dict[str, StoredGroup]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import Column, Table, bindparam, select, update
@@ -89,6 +89,19 @@ def time_from_driver(conn: Connection) -> Callable[[Any], datetime | None]:
     back in a plain row (:func:`fetch_tuples`); None stays None."""
     process, dialect = UtcDateTime().process_result_value, conn.dialect
     return lambda value: process(value, dialect)
+
+
+def instant_from_driver(conn: Connection) -> Callable[[Any], datetime]:
+    """The aware UTC instant of a NOT NULL time as the driver gives it back in a plain row."""
+    process, dialect = UtcDateTime().process_result_value, conn.dialect
+
+    def instant(value: Any) -> datetime:
+        naive = process(value, dialect)
+        if naive is None:
+            raise ValueError("a NOT NULL time came back NULL")
+        return naive.replace(tzinfo=timezone.utc)
+
+    return instant
 
 
 def prepare(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:

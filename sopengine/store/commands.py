@@ -12,11 +12,13 @@ from sopengine.model.group import Group
 from sopengine.model.sop import Sop
 from sopengine.store.members import cancel_member_steps, member_ident, note_member_event, plan_member_steps
 from sopengine.store import states
-from sopengine.store.bulk import action_row, driver_time, fetch_tuples, insert_actions, insert_rows, update_actions
+from sopengine.store.bulk import (
+    action_row, driver_time, fetch_tuples, in_chunks, insert_actions, insert_rows, update_actions,
+)
 from sopengine.store.abc import Planner
 from sopengine.store.core import AUDIT_COLUMNS, Database, bump_revision, write_audit, writing
 from sopengine.store.database import aware, to_db
-from sopengine.store.records import group_from_row
+from sopengine.store.records import AwaitingTask, group_from_row
 from sopengine.store.tables import actions, among_keys, by_key, enrollments, events, fact_history, groups, sops
 
 if TYPE_CHECKING:
@@ -85,29 +87,51 @@ def mark_done_many(store: Database, done: Sequence[tuple[str, datetime, str]]) -
     wanted = {key: (at, actor) for key, at, actor in done}
     if not wanted:
         return {}
-    confirmed: dict[str, str] = {}
     with writing(store) as conn:
         found: list[tuple[Any, ...]] = []
         ordered = sorted(wanted)
         for keys in (ordered[i:i + _KEYS_PER_READ] for i in range(0, len(ordered), _KEYS_PER_READ)):
-            found += fetch_tuples(conn, select(  # plain rows: a simulated day confirms thousands
-                actions.c.id, actions.c.key, actions.c.state, actions.c.group_id, actions.c.sop_id)
-                .where(among_keys(keys)).with_for_update())
-        rows = [r for r in found if r[2] in states.OPERATOR_DONE_FROM]
-        if not rows:
-            return {}
-        stamp = driver_time(conn)
-        at = {key: to_db(wanted[key][0]) for _, key, _, _, _ in rows}
-        update_actions(conn, [{"id": row_id, "updated_at": at[key], "finished_at": at[key]}
-                              for row_id, key, _, _, _ in rows],
-                       {"state": states.DONE, "reason": "confirmed by operator", "lease_owner": None,
-                        "lease_expires_at": None})  # locked since read: no state to check again
-        insert_rows(conn, "audit", AUDIT_COLUMNS, [
-            (stamp(at[key]), wanted[key][1], key, group_id, sop_id, state, states.DONE, "confirmed by operator")
-            for _, key, state, group_id, sop_id in rows])
-        bump_revision(conn, setup=False)
-        confirmed = {key: str(state) for _, key, state, _, _ in rows}
-    return confirmed
+            found += fetch_tuples(conn, select(*_CONFIRMED_COLUMNS).where(among_keys(keys)).with_for_update())
+        return _confirm_found(conn, found, wanted)
+
+
+def confirm_tasks(store: Database, done: Sequence[tuple[AwaitingTask, datetime, str]]) -> dict[str, str]:
+    """:func:`mark_done_many` for tasks read by :func:`~.queries.awaiting_confirmation`, each (task,
+    when, actor): found by their ledger rows, not through the key index (a simulated day confirms
+    thousands)."""
+    wanted = {task.key: (at, actor) for task, at, actor in done}
+    if not wanted:
+        return {}
+    with writing(store) as conn:
+        found = [row for ids in in_chunks(conn, sorted({task.id for task, _, _ in done}))
+                 for row in fetch_tuples(conn, select(*_CONFIRMED_COLUMNS).where(actions.c.id.in_(ids))
+                                         .with_for_update())]
+        # a row of the same id but another key is another action (an id freed by a delete is reused)
+        return _confirm_found(conn, [r for r in found if r[1] in wanted], wanted)
+
+
+#: What a confirmation reads of each row it may confirm (as plain rows: id, key, state, group, SOP).
+_CONFIRMED_COLUMNS = (actions.c.id, actions.c.key, actions.c.state, actions.c.group_id, actions.c.sop_id)
+
+
+def _confirm_found(conn: Connection, found: Sequence[tuple[Any, ...]], wanted: Mapping[str, tuple[datetime, str]]
+                   ) -> dict[str, str]:
+    """Confirm the rows ``found`` (locked since read) whose state allows it, each at its time
+    in ``wanted``, with an audit row each; key → previous state of those confirmed."""
+    rows = [r for r in found if r[2] in states.OPERATOR_DONE_FROM]
+    if not rows:
+        return {}
+    stamp = driver_time(conn)
+    at = {key: to_db(wanted[key][0]) for _, key, _, _, _ in rows}
+    update_actions(conn, [{"id": row_id, "updated_at": at[key], "finished_at": at[key]}
+                          for row_id, key, _, _, _ in rows],
+                   {"state": states.DONE, "reason": "confirmed by operator", "lease_owner": None,
+                    "lease_expires_at": None})  # locked since read: no state to check again
+    insert_rows(conn, "audit", AUDIT_COLUMNS, [
+        (stamp(at[key]), wanted[key][1], key, group_id, sop_id, state, states.DONE, "confirmed by operator")
+        for _, key, state, group_id, sop_id in rows])
+    bump_revision(conn, setup=False)
+    return {key: str(state) for _, key, state, _, _ in rows}
 
 
 def skip(store: Database, key: str, reason: str, now: datetime, actor: str = "cli") -> str:

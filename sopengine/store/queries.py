@@ -14,7 +14,7 @@ from sopengine.model.group import Group
 from sopengine.model.sop import Sop
 from sopengine.store.core import Database
 from sopengine.store.records import ActionRecord, AwaitingTask, StoredGroup, group_from_row
-from sopengine.store.bulk import rows_in
+from sopengine.store.bulk import driver_time, fetch_tuples, instant_from_driver, rows_in
 from sopengine.store.database import aware, to_db
 from sopengine.store.tables import actions, attempts, by_key, groups, sop_versions, sops
 
@@ -108,22 +108,27 @@ def channel_actions(store: Database, channel: str, since: datetime, until: datet
                          r.version_id, r.state, r.reason) for r in rows]
 
 
-def awaiting_confirmation(store: Database, channels: Collection[str], since: datetime, until: datetime
-                          ) -> list[AwaitingTask]:
+def awaiting_confirmation(store: Database, channels: Collection[str], since: datetime, until: datetime,
+                          handed_since: datetime | None = None) -> list[AwaitingTask]:
     """Tasks of ``channels`` due in ``[since, until)`` that are handed over (due) or overdue and not
-    yet confirmed: four columns, read through the claim index by state, not whole actions."""
+    yet confirmed: five columns, read through the claim index by state, not whole actions. With
+    ``handed_since``, only those handed over at or after it (what a reader that remembers the
+    tasks it saw before has not seen yet)."""
     # the span is checked here, not in SQL: a condition on due would draw SQLite to the due index,
     # whose range is every action of the span, where the states' range holds only these tasks. An
     # action's next attempt is never before its due (it starts there and only moves later), so
     # the claim index's range from ``since`` on holds every task due since then, and leaves out
     # the overdue tasks of long ago, which would otherwise be read again at every call
-    first, end = to_db(since), to_db(until)
-    q = select(actions.c.key, actions.c.group_id, actions.c.due, actions.c.deadline).where(
-        actions.c.state.in_((states.DUE, states.OVERDUE)), actions.c.next_attempt_at >= first,
+    q = select(actions.c.id, actions.c.key, actions.c.group_id, actions.c.due, actions.c.deadline).where(
+        actions.c.state.in_((states.DUE, states.OVERDUE)), actions.c.next_attempt_at >= to_db(since),
         actions.c.channel.in_(sorted(channels)))
+    if handed_since is not None:
+        q = q.where(actions.c.dispatched_at >= to_db(handed_since))
     with store.engine.connect() as conn:
-        return [AwaitingTask(key, group, aware(due), aware(deadline)) for key, group, due, deadline in conn.execute(q)
-                if first <= due < end]
+        stamp, instant = driver_time(conn), instant_from_driver(conn)
+        first, end = stamp(to_db(since)), stamp(to_db(until))
+        return [AwaitingTask(key, group, instant(due), instant(deadline), row_id)
+                for row_id, key, group, due, deadline in fetch_tuples(conn, q) if first <= due < end]
 
 
 def groups_by_id(store: Database, ids: set[str]) -> dict[str, StoredGroup]:

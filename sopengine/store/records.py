@@ -114,6 +114,8 @@ class AwaitingTask:
     group_id: str
     due: datetime
     deadline: datetime
+    #: The ledger row (what :meth:`~.abc.DataStore.confirm_tasks` finds it by).
+    id: int
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,9 @@ class Store(Database, DataStore):
     def mark_done_many(self, done: Sequence[tuple[str, datetime, str]]) -> dict[str, str]:
         return _commands.mark_done_many(self, done)
 
+    def confirm_tasks(self, done: Sequence[tuple[AwaitingTask, datetime, str]]) -> dict[str, str]:
+        return _commands.confirm_tasks(self, done)
+
     def skip(self, key: str, reason: str, now: datetime, actor: str = "cli") -> str:
         return _commands.skip(self, key, reason, now, actor)
 
@@ -94,9 +97,9 @@ class Store(Database, DataStore):
                         limit: int | None = None) -> list[_queries.StoredAction]:
         return _queries.channel_actions(self, channel, since, until, group_ids, in_states, limit)
 
-    def awaiting_confirmation(self, channels: Collection[str], since: datetime, until: datetime
-                              ) -> list[AwaitingTask]:
-        return _queries.awaiting_confirmation(self, channels, since, until)
+    def awaiting_confirmation(self, channels: Collection[str], since: datetime, until: datetime,
+                              handed_since: datetime | None = None) -> list[AwaitingTask]:
+        return _queries.awaiting_confirmation(self, channels, since, until, handed_since)
 
     def groups_by_id(self, ids: set[str]) -> dict[str, _queries.StoredGroup]:
         return _queries.groups_by_id(self, ids)
