@@ -61,13 +61,12 @@ def record_outcomes(store: Database, outcomes: Sequence[Outcome], now: datetime,
         ours = _write_outcomes(conn, outcomes, owner, now_db)
         written = [o for o in outcomes if o.action.id in ours]  # the others: someone else's result wins
         _write_attempts(conn, written, owner)
-        audits: list[dict[str, Any]] = []
-        for o in written:
-            a = o.action
-            audits.append({"action_key": a.key, "group_id": a.group_id, "sop_id": a.sop_id,
-                           "from_state": states.DUE, "to_state": o.state, "detail": o.reason or o.last_result})
-            if o.dissolves_group:
-                audits += _dissolve(conn, a.group_id, a.id, now)
+        audits: list[dict[str, Any]] = [
+            {"action_key": o.action.key, "group_id": o.action.group_id, "sop_id": o.action.sop_id,
+             "from_state": states.DUE, "to_state": o.state, "detail": o.reason or o.last_result} for o in written]
+        dissolving = {o.action.group_id for o in written if o.dissolves_group}
+        if dissolving:
+            audits += _dissolve(conn, dissolving, now)
         write_audit(conn, now, owner, audits)
     return written
 
@@ -148,17 +147,24 @@ _ATTEMPT_COLUMNS = ("action_key", "attempt_no", "target", "owner", "idempotency_
                     "outcome", "provider_id", "detail", "retry_after_s")
 
 
-def _dissolve(conn: Connection, group_id: str, dissolving_action: int, now: datetime) -> list[dict[str, Any]]:
-    """Mark the group dissolved and cancel everything it still had waiting."""
-    conn.execute(update(groups).where(groups.c.id == group_id).values(dissolved_at=to_db(now)))
-    bump_revision(conn)  # a group changed: rows read before (a daemon's prepared ones) are stale
+def _dissolve(conn: Connection, group_ids: set[str], now: datetime) -> list[dict[str, Any]]:
+    """Mark the groups dissolved and cancel everything they still had waiting; the audit rows of
+    the cancelled. A few statements for any number of groups: a fleet's camps often end in the
+    same minute. The actions dissolving them are not among the cancelled: their outcomes are
+    written first, and were sends (a claimed action is never planned or retrying)."""
     now_db = to_db(now)
+    chunks = list(in_chunks(conn, sorted(group_ids)))
+    for chunk in chunks:
+        conn.execute(update(groups).where(groups.c.id.in_(chunk)).values(dissolved_at=now_db))
+    bump_revision(conn)  # groups changed: rows read before (a daemon's prepared ones) are stale
     cancelled: list[dict[str, Any]] = []
     for state in (states.PLANNED, states.RETRYING):  # one statement each: what was claimed meanwhile is not
-        cancelled += [{"action_key": key, "group_id": group_id, "sop_id": sop_id, "from_state": state,
-                       "to_state": states.CANCELLED, "detail": "group dissolved"}
-                      for key, sop_id in conn.execute(update(actions).where(
-                          actions.c.group_id == group_id, actions.c.id != dissolving_action, actions.c.state == state)
-                          .values(state=states.CANCELLED, reason="group dissolved", finished_at=now_db,
-                                  updated_at=now_db).returning(actions.c.key, actions.c.sop_id))]
+        for chunk in chunks:
+            cancelled += [{"action_key": key, "group_id": group_id, "sop_id": sop_id, "from_state": state,
+                           "to_state": states.CANCELLED, "detail": "group dissolved"}
+                          for key, group_id, sop_id in conn.execute(update(actions).where(
+                              actions.c.group_id.in_(chunk), actions.c.state == state)
+                              .values(state=states.CANCELLED, reason="group dissolved", finished_at=now_db,
+                                      updated_at=now_db)
+                              .returning(actions.c.key, actions.c.group_id, actions.c.sop_id))]
     return cancelled

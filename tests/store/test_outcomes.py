@@ -11,6 +11,7 @@ from sopengine.store.apply import apply
 from sopengine.store.claims import claim_due
 from sopengine.store.outcomes import AttemptRecord, Outcome, record_outcomes
 from sopengine.store.tables import actions, attempts, audit
+from sopengine.store.tables import groups as groups_table
 
 from .camp_world import at, camp, groups
 
@@ -71,3 +72,25 @@ def test_each_outcome_writes_its_own_fields_and_keeps_the_rest(store):
     with store.engine.connect() as conn:
         tried = conn.execute(select(attempts.c.action_key, attempts.c.attempt_no, attempts.c.provider_id)).all()
     assert [tuple(t) for t in tried] == [(sent.key, 1, "p-1")]
+
+
+def test_groups_dissolved_in_one_batch_each_lose_what_they_still_had_waiting(store):
+    apply(store, [camp()], groups(3), at(0))
+    now = at(0, 10).astimezone(UTC)
+    rules = claim_due(store, now, "a", 10, LEASE)  # the day-0 rules of g0, g1, g2
+    assert sorted(c.group_id for c in rules) == ["g0", "g1", "g2"]
+    written = record_outcomes(store, [Outcome(c, states.SENT, dissolves_group=c.group_id != "g2") for c in rules],
+                              now, "a")
+    assert len(written) == 3
+    with store.engine.connect() as conn:
+        by_group = {}
+        for r in conn.execute(select(actions.c.group_id, actions.c.state, actions.c.reason)):
+            by_group.setdefault(r.group_id, []).append((r.state, r.reason))
+        dissolved = dict(conn.execute(select(groups_table.c.id, groups_table.c.dissolved_at)).all())
+        trail = conn.execute(select(audit.c.group_id).where(audit.c.to_state == states.CANCELLED)).scalars().all()
+    for g in ("g0", "g1"):
+        assert by_group[g].count((states.SENT, None)) == 1  # the dissolving send stays what it was
+        assert all(s == (states.CANCELLED, "group dissolved") for s in by_group[g] if s[0] != states.SENT)
+        assert dissolved[g] is not None
+        assert trail.count(g) == len(by_group[g]) - 1  # an audit row for each action cancelled
+    assert states.CANCELLED not in {s for s, _ in by_group["g2"]} and dissolved["g2"] is None
