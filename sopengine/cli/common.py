@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 import click
 
 from sopengine.model.problems import Problem
+
+T = TypeVar("T")
 
 PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 
@@ -27,6 +29,15 @@ def echo_json(value: Any) -> None:
         click.echo("[\n" + ",\n".join(f"  {encode(item)}" for item in value) + "\n]")
         return
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def echo_json_records(records: Sequence[T], as_json: Callable[[T], Any], as_line: Callable[[T], str]) -> None:
+    """:func:`echo_json` of ``[as_json(r) for r in records]``; a long array is written from each
+    record's own line (``as_line``: the same JSON, compact), without a dict per record."""
+    if len(records) > ITEMS_INDENTED:
+        click.echo("[\n" + ",\n".join(f"  {as_line(r)}" for r in records) + "\n]")
+        return
+    echo_json([as_json(r) for r in records])
 
 
 def echo_problems(problems: Iterable[Problem], *, err: bool = True) -> None:

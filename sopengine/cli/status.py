@@ -11,7 +11,7 @@ from rich.table import Table
 
 from sopengine.store import PairStatus, StoredNotice, states
 from sopengine.cli.local_time import TZ_OPTION, common_zone, local, zone_name, zone_of
-from sopengine.cli.common import echo_json, echo_sheet
+from sopengine.cli.common import echo_json, echo_json_records, echo_sheet
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_ledger
 
 SHOWN_STATES = (states.PLANNED, states.DUE, states.RETRYING, states.SENT, states.DONE, states.SKIPPED,
@@ -74,7 +74,8 @@ def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
             return
     rows = store.status(at)
     if fmt == "json":
-        echo_json([r.to_json(zone_of(r.sop, zones, tz)) for r in rows])
+        zone_by_sop = {sop: zone_of(sop, zones, tz) for sop in {r.sop for r in rows}}
+        echo_json_records(rows, lambda r: r.to_json(zone_by_sop[r.sop]), lambda r: r.json_line(zone_by_sop[r.sop]))
     elif fmt in ("csv", "xlsx"):
         headers = ["sop", "group", *SHOWN_STATES, "late", "next_due", "paused", "dissolved"]
         cells = [[r.sop, r.group, *(r.counts.get(s, 0) for s in SHOWN_STATES), r.late,
