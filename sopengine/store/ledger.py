@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import and_, bindparam, case, false, literal, not_, select, update
+from sqlalchemy import and_, bindparam, case, false, literal, select, update
 from sqlalchemy.engine import Connection
 
 from sopengine.store import states
 from sopengine.store.core import Database, write_audit, writing
 from sopengine.store.database import aware, to_db
 from sopengine.store.tables import CLAIM_ORDER, actions, attempts, enrollments, groups, sops
+from sopengine.store.timestamps import UtcDateTime
 
 
 def sweep_deadlines(store: Database, now: datetime, manual_channels: Iterable[str],
@@ -32,37 +33,38 @@ def sweep_deadlines(store: Database, now: datetime, manual_channels: Iterable[st
     changes: list[tuple[str, str, str]] = []
     audits: list[dict[str, Any]] = []
     with writing(store) as conn:
-        for from_state, to_state, statement in _sweeps(tuple(sorted(set(manual_channels)))):
+        for from_state, statement in _sweeps(tuple(sorted(set(manual_channels)))):
             for row in conn.execute(statement, {"now": now_db}):
                 audits.append({"action_key": row.key, "group_id": row.group_id, "sop_id": row.sop_id,
-                               "from_state": from_state, "to_state": to_state, "detail": row.reason})
-                changes.append((row.key, from_state, to_state))
+                               "from_state": from_state, "to_state": row.state, "detail": row.reason})
+                changes.append((row.key, from_state, row.state))
         write_audit(conn, now, actor, audits)
     return changes
 
 
 @lru_cache(maxsize=8)
-def _sweeps(manual: tuple[str, ...]) -> list[tuple[str, str, Any]]:
-    """(from, to, the UPDATE … RETURNING) of each sweep, built once per set of channels people
-    work (building them costs more than running them on a quiet ledger); ``now`` is a parameter."""
-    now_db: Any = bindparam("now")
+def _sweeps(manual: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """(from, the UPDATE … RETURNING) of each state swept, built once per set of channels people
+    work (building them costs more than running them on a quiet ledger); ``now`` is a parameter.
+    One statement a state, operator tasks and the rest told apart in it: each reads its range of
+    the claim index once."""
+    now_db: Any = bindparam("now", type_=UtcDateTime())
     by_person = actions.c.channel.in_(manual) if manual else false()
     missed_reason = case((actions.c.last_result.is_(None), literal("past due + grace")),
                          else_=literal("past due + grace; last result: ") + actions.c.last_result)
-    out: list[tuple[str, str, Any]] = []
+    values = {"state": case((by_person, literal(states.OVERDUE)), else_=literal(states.MISSED)),
+              "reason": case((by_person, literal(OVERDUE_REASON)), else_=missed_reason),
+              "finished_at": case((by_person, actions.c.finished_at), else_=now_db),  # a missed one is over
+              "updated_at": now_db}
+    out: list[tuple[str, Any]] = []
     for from_state in (states.DUE, states.PLANNED, states.RETRYING):
         if from_state == states.DUE:  # handed out and not being sent right now
             where = and_(actions.c.state == states.DUE, actions.c.lease_owner.is_(None))
         else:
             where = and_(actions.c.state == from_state, actions.c.next_attempt_at < now_db)
-        where = and_(where, actions.c.deadline < now_db)
-        for to_state, whose, reason in ((states.OVERDUE, by_person, literal(OVERDUE_REASON)),
-                                        (states.MISSED, not_(by_person), missed_reason)):
-            values: dict[str, Any] = {"state": to_state, "reason": reason, "updated_at": now_db}
-            if to_state == states.MISSED:
-                values["finished_at"] = now_db
-            out.append((from_state, to_state, update(actions).where(where, whose).values(**values).returning(
-                actions.c.key, actions.c.group_id, actions.c.sop_id, actions.c.reason)))
+        out.append((from_state, update(actions).where(where, actions.c.deadline < now_db).values(**values)
+                    .returning(actions.c.key, actions.c.group_id, actions.c.sop_id, actions.c.state,
+                               actions.c.reason)))
     return out
 
 

@@ -155,3 +155,27 @@ def test_simulated_operators_decide_each_task_once_and_again_when_it_is_handed_o
     on_time(at(1, 9))  # a later step confirms it without reading it again
     assert on_time.confirmed == len(rules) + len(mornings)
     assert all(rows(store)[c.key].state == states.DONE for c in rules + mornings)
+
+
+def test_the_sweep_makes_operator_tasks_overdue_and_the_rest_missed_with_an_audit_row_each(store):
+    apply(store, [camp()], groups(2), at(0))
+    missed = store.sweep_deadlines(at(0, 23), [], "sweep")  # no channel people work: the rules are missed
+    rules = sorted(k for k, r in rows(store).items() if r.step == "rules")
+    assert sorted(missed) == [(k, states.PLANNED, states.MISSED) for k in rules]
+    overdue = store.sweep_deadlines(at(1, 23), ["wechat"], "sweep")  # the day-1 posts: operator tasks
+    assert overdue and {(before, after) for _, before, after in overdue} == {(states.PLANNED, states.OVERDUE)}
+    after = rows(store)
+    for key in rules:
+        assert (after[key].state, after[key].reason) == (states.MISSED, "past due + grace")
+        assert after[key].finished_at == to_db(at(0, 23))
+    for key, _, _ in overdue:
+        assert (after[key].state, after[key].finished_at) == (states.OVERDUE, None)
+        assert after[key].reason == "not done by due + grace"
+    with store.engine.connect() as conn:
+        trail = {(r.action_key, r.from_state, r.to_state)
+                 for r in conn.execute(select(audit).where(audit.c.actor == "sweep"))}
+        if conn.dialect.name == "sqlite":  # stored as the ledger stores instants: integer microseconds
+            kinds = conn.exec_driver_sql("SELECT DISTINCT typeof(finished_at) FROM actions"
+                                         " WHERE finished_at IS NOT NULL").scalars().all()
+            assert kinds == ["integer"]
+    assert trail == set(missed) | set(overdue)
