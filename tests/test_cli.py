@@ -178,6 +178,23 @@ def test_reading_the_store_imports_no_step_kind(tmp_path, sops_dir):
         assert out.strip() == "[]", (command, out)
 
 
+def test_a_virtual_run_of_a_fleet_ends_with_the_status_summed_by_sop(tmp_path, sops_dir):
+    from sopengine.cli.status import PAIRS_SHOWN
+
+    n = PAIRS_SHOWN + 1
+    lines = ["groups:"] + [f"  - {{id: g{i:02d}, name: 群{i}, start: 2026-09-19, tags: [learning, camp], members: 50, "
+                           f"channels: {{wechat: {{operator: 小雅}}}}}}" for i in range(n)]
+    groups = tmp_path / "groups.yaml"
+    groups.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(sops_dir / "learning-camp-21d.yaml"), "--groups", str(groups),
+                                       "--now", "2026-09-19T00:00+08:00", "--until", "2026-09-19T09:00+08:00",
+                                       "--db", f"sqlite:///{tmp_path / 'ledger.db'}", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "ledger at 2026-09-19 09:00" in result.output and f"by SOP: {n} groups × SOPs" in result.output
+    assert "every group's counts: sopengine status --format json" in result.output
+    assert not any(f"│ g{i:02d}" in result.output for i in range(n))  # no row per group: none needs anyone yet
+
+
 def test_a_plan_too_long_for_a_table_is_summarised_day_by_day(tmp_path, sops_dir):
     lines = ["groups:"] + [f"  - {{id: g{i:02d}, name: 群{i}, start: 2026-09-19, tags: [learning, camp], members: 50, "
                            f"channels: {{wechat: {{operator: 小雅}}}}}}" for i in range(15)]

@@ -24,7 +24,7 @@ from sopengine.cli.report import print_execution
 from sopengine.cli.runtime import (
     DB_OPTION, INSTANT, build_channels, load_config, open_store, parse_channel_options, plugin_host,
 )
-from sopengine.cli.status import status_table, wide_console
+from sopengine.cli.status import print_status, wide_console
 
 
 @click.command("run")
@@ -150,7 +150,7 @@ def _summary(store: DataStore, now: datetime, stats: RunStats) -> None:
     zones = store.sop_zones()
     zone = common_zone(zones, None)
     title = f"ledger at {local(now, zone, '%Y-%m-%d %H:%M')} ({zone_name(zone)})"
-    console.print(status_table(store.status(now), title=title, zones=zones))
+    print_status(store, now, zones, None, title=title, every="sopengine status --format json, csv or xlsx")
     labels = {"due": "handed to operators", "overdue": "operator tasks not confirmed by due + grace (overdue)",
               "sent": "sent", "skipped": "skipped (rule false)", "missed": "missed", "failed": "failed",
               "cancelled": "cancelled", "planned": "deferred (rate limit / quiet hours)"}

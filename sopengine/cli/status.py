@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from sopengine.store import PairStatus, StoredNotice, states
+from sopengine.store import DataStore, PairStatus, StoredNotice, states
 from sopengine.cli.local_time import TZ_OPTION, common_zone, local, zone_name, zone_of
 from sopengine.cli.common import echo_json, echo_json_records, echo_sheet
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_ledger
@@ -60,18 +60,8 @@ def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
     at = current_time(now)
     zones = store.sop_zones()
     if fmt == "table":
-        # a fleet's table is summed in the database: no row per pair is read, let alone drawn
-        summary = store.status_summary(at, PAIRS_SHOWN)
-        if summary.pairs > PAIRS_SHOWN:
-            console = wide_console()
-            console.print(status_table(summary.by_sop, title=f"status by SOP: {summary.pairs} groups × SOPs",
-                                       zones=zones, tz=tz))
-            if summary.needing:
-                console.print(status_table(summary.needing, zones=zones, tz=tz, title=(
-                    f"needing someone: {summary.needing_total} groups × SOPs" + (
-                        f" (the {PAIRS_SHOWN} with the most)" if summary.needing_total > PAIRS_SHOWN else ""))))
-            click.echo("every group's counts: --format json, csv or xlsx")
-            return
+        print_status(store, at, zones, tz, every="--format json, csv or xlsx")
+        return
     rows = store.status(at)
     if fmt == "json":
         zone_by_sop = {sop: zone_of(sop, zones, tz) for sop in {r.sop for r in rows}}
@@ -82,8 +72,28 @@ def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
                   r.next_due.astimezone(zone_of(r.sop, zones, tz)) if r.next_due else "", r.paused, r.dissolved]
                  for r in rows]
         echo_sheet(fmt, "status", headers, cells)
-    else:
-        wide_console().print(status_table(rows, zones=zones, tz=tz))
+
+
+def print_status(store: DataStore, at: datetime, zones: Mapping[str, tzinfo], tz: tzinfo | None, *,
+                 every: str, title: str | None = None) -> None:
+    """The status table for people: a row per (SOP, group), or for a fleet (more than
+    :data:`PAIRS_SHOWN` pairs) a row per SOP and the pairs needing someone most, followed by
+    where ``every`` pair's counts are."""
+    # a fleet's table is summed in the database: no row per pair is read, let alone drawn
+    summary = store.status_summary(at, PAIRS_SHOWN)
+    console = wide_console()
+    if summary.pairs <= PAIRS_SHOWN:
+        console.print(status_table(store.status(at), zones=zones, tz=tz, title=title or "status"))
+        return
+    if title:  # on a line of its own: beside the counts it would wrap within the table's width
+        console.print(title)
+    console.print(status_table(summary.by_sop, zones=zones, tz=tz, title=(
+        "" if title else "status ") + f"by SOP: {summary.pairs} groups × SOPs"))
+    if summary.needing:
+        console.print(status_table(summary.needing, zones=zones, tz=tz, title=(
+            f"needing someone: {summary.needing_total} groups × SOPs" + (
+                f" (the {PAIRS_SHOWN} with the most)" if summary.needing_total > PAIRS_SHOWN else ""))))
+    click.echo(f"every group's counts: {every}")
 
 
 @click.command("actions")
