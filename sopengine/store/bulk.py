@@ -93,10 +93,10 @@ def time_from_driver(conn: Connection) -> Callable[[Any], datetime | None]:
 
 def instant_from_driver(conn: Connection) -> Callable[[Any], datetime]:
     """The aware UTC instant of a NOT NULL time as the driver gives it back in a plain row."""
-    process, dialect = UtcDateTime().process_result_value, conn.dialect
+    naive_of = time_from_driver(conn)
 
     def instant(value: Any) -> datetime:
-        naive = process(value, dialect)
+        naive = naive_of(value)
         if naive is None:
             raise ValueError("a NOT NULL time came back NULL")
         return naive.replace(tzinfo=timezone.utc)
