@@ -69,7 +69,7 @@ def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
     elif fmt in ("csv", "xlsx"):
         headers = ["sop", "group", *SHOWN_STATES, "late", "next_due", "paused", "dissolved"]
         cells = [[r.sop, r.group, *(r.counts.get(s, 0) for s in SHOWN_STATES), r.late,
-                  r.next_due.astimezone(zone_of(r.sop, zones, tz)) if r.next_due else "", r.paused, r.dissolved]
+                  r.next_due_in(zone_of(r.sop, zones, tz)) or "", r.paused, r.dissolved]
                  for r in rows]
         echo_sheet(fmt, "status", headers, cells)
 

@@ -40,9 +40,13 @@ class PairStatus:
     paused: bool
     dissolved: bool
 
+    def next_due_in(self, zone: tzinfo | None) -> datetime | None:
+        """The next due in ``zone`` (as stored, UTC, if None)."""
+        return self.next_due if zone is None or self.next_due is None else self.next_due.astimezone(zone)
+
     def to_json(self, zone: tzinfo | None = None) -> dict[str, Any]:
         """As plain data, the next due in ``zone`` (as stored, UTC, if None)."""
-        due = self.next_due if zone is None or self.next_due is None else self.next_due.astimezone(zone)
+        due = self.next_due_in(zone)
         return {"sop": self.sop, "group": self.group, "counts": self.counts,
                 "next_due": due.isoformat() if due else None, "late": self.late,
                 "paused": self.paused, "dissolved": self.dissolved}
@@ -50,7 +54,7 @@ class PairStatus:
     def json_line(self, zone: tzinfo | None = None) -> str:
         """:meth:`to_json` as ``json.dumps(…, ensure_ascii=False)`` writes it on one line, built
         directly: a fleet's hundred thousand records are written in a third of the time."""
-        due = self.next_due if zone is None or self.next_due is None else self.next_due.astimezone(zone)
+        due = self.next_due_in(zone)
         counts = ", ".join(f"{encode_basestring(state)}: {n}" for state, n in self.counts.items())
         return (f'{{"sop": {encode_basestring(self.sop)}, "group": {encode_basestring(self.group)}, '
                 f'"counts": {{{counts}}}, "next_due": {encode_basestring(due.isoformat()) if due else "null"}, '
@@ -168,13 +172,14 @@ def _pair_statuses(conn: Connection, now: datetime, counts: dict[tuple[str, str]
     for pair, by_state in counts.items():
         if by_state.get(states.OVERDUE):
             late[pair] = late.get(pair, 0) + by_state[states.OVERDUE]
-    for s, g in _past_due_open_tasks(conn, now_db, {g for _, g in counts} if few else None):
+    few_groups = sorted({g for _, g in counts}) if few else None
+    for s, g in _past_due_open_tasks(conn, now_db, few_groups):
         if (s, g) in counts:
             late[s, g] = late.get((s, g), 0) + 1
     flagged = select(groups.c.id, groups.c.paused, groups.c.dissolved_at.is_not(None)).where(
         or_(groups.c.paused.is_(True), groups.c.dissolved_at.is_not(None)))
-    if few:
-        flagged = flagged.where(groups.c.id.in_(sorted({g for _, g in counts})))
+    if few_groups is not None:
+        flagged = flagged.where(groups.c.id.in_(few_groups))
     paused_groups: set[str] = set()
     dissolved: set[str] = set()
     for group_id, paused, gone in conn.execute(flagged):
