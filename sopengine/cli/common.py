@@ -25,17 +25,21 @@ def echo_json(value: Any) -> None:
     """Print ``value`` as UTF-8 JSON (Chinese kept readable, not \\u-escaped): indented, or for
     a long array, an item a line."""
     if isinstance(value, list) and len(value) > ITEMS_INDENTED:
-        encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
-        click.echo("[\n" + ",\n".join(f"  {encode(item)}" for item in value) + "\n]")
+        _echo_item_lines(map(json.JSONEncoder(ensure_ascii=False, default=str).encode, value))
         return
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _echo_item_lines(lines: Iterable[str]) -> None:
+    """A JSON array of items already encoded, an item a line."""
+    click.echo("[\n" + ",\n".join(f"  {line}" for line in lines) + "\n]")
 
 
 def echo_json_records(records: Sequence[T], as_json: Callable[[T], Any], as_line: Callable[[T], str]) -> None:
     """:func:`echo_json` of ``[as_json(r) for r in records]``; a long array is written from each
     record's own line (``as_line``: the same JSON, compact), without a dict per record."""
     if len(records) > ITEMS_INDENTED:
-        click.echo("[\n" + ",\n".join(f"  {as_line(r)}" for r in records) + "\n]")
+        _echo_item_lines(map(as_line, records))
         return
     echo_json([as_json(r) for r in records])
 
