@@ -239,18 +239,15 @@ def test_a_long_json_array_is_printed_an_item_a_line_and_reads_back_the_same(cap
     assert len(lines) == len(items) + 2 and "群7" in lines[8]
 
 
-def test_records_written_from_their_own_lines_print_as_their_json_would(capsys):
+def test_items_given_as_their_own_lines_print_as_their_json_would(capsys):
     import json
 
-    from sopengine.cli.common import ITEMS_INDENTED, echo_json, echo_json_records
+    from sopengine.cli.common import ITEMS_INDENTED, echo_json, echo_json_lines
 
     for n in (3, ITEMS_INDENTED + 1):  # indented, then an item a line
-        records = [(f"群{i}", i) for i in range(n)]
+        items = [{"group": f"群{i}", "n": i} for i in range(n)]
 
-        def as_json(r):  # type: ignore[no-untyped-def]
-            return {"group": r[0], "n": r[1]}
-
-        echo_json([as_json(r) for r in records])
+        echo_json(items)
         expected = capsys.readouterr().out
-        echo_json_records(records, as_json, lambda r: json.dumps(as_json(r), ensure_ascii=False))
+        echo_json_lines([json.dumps(item, ensure_ascii=False) for item in items])
         assert capsys.readouterr().out == expected

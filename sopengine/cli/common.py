@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, Iterable, Sequence
 
 import click
 
 from sopengine.model.problems import Problem
-
-T = TypeVar("T")
 
 PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 
@@ -32,16 +30,16 @@ def echo_json(value: Any) -> None:
 
 def _echo_item_lines(lines: Iterable[str]) -> None:
     """A JSON array of items already encoded, an item a line."""
-    click.echo("[\n" + ",\n".join(f"  {line}" for line in lines) + "\n]")
+    click.echo("[\n  " + ",\n  ".join(lines) + "\n]")
 
 
-def echo_json_records(records: Sequence[T], as_json: Callable[[T], Any], as_line: Callable[[T], str]) -> None:
-    """:func:`echo_json` of ``[as_json(r) for r in records]``; a long array is written from each
-    record's own line (``as_line``: the same JSON, compact), without a dict per record."""
-    if len(records) > ITEMS_INDENTED:
-        _echo_item_lines(map(as_line, records))
+def echo_json_lines(lines: Sequence[str]) -> None:
+    """:func:`echo_json` of an array given as its items' compact JSON, one each: a long array is
+    written from the lines as they are, a short one read back and indented."""
+    if len(lines) > ITEMS_INDENTED:
+        _echo_item_lines(lines)
         return
-    echo_json([as_json(r) for r in records])
+    echo_json([json.loads(line) for line in lines])
 
 
 def echo_problems(problems: Iterable[Problem], *, err: bool = True) -> None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from sopengine.store import DataStore, PairStatus, StoredNotice, states
 from sopengine.cli.local_time import TZ_OPTION, common_zone, local, zone_name, zone_of
-from sopengine.cli.common import echo_json, echo_json_records, echo_sheet
+from sopengine.cli.common import echo_json, echo_json_lines, echo_sheet
 from sopengine.cli.runtime import DB_OPTION, current_time, now_option, open_ledger
+
+if TYPE_CHECKING:  # rich is imported where a table is drawn: JSON, CSV and health do without it
+    from rich.console import Console
+    from rich.table import Table
 
 SHOWN_STATES = (states.PLANNED, states.DUE, states.RETRYING, states.SENT, states.DONE, states.SKIPPED,
                 states.OVERDUE, states.MISSED, states.FAILED, states.CANCELLED)
@@ -22,6 +24,8 @@ def status_table(rows: Sequence[PairStatus], title: str = "status", zones: Mappi
                  tz: tzinfo | None = None) -> Table:
     """One row per (SOP, group); only the states that occur get a column; times in each SOP's
     zone (``zones``) or ``tz``."""
+    from rich.table import Table
+
     present = [s for s in SHOWN_STATES if any(r.counts.get(s) for r in rows)]
     table = Table(title=title, show_edge=False)
     table.add_column("SOP", no_wrap=True)
@@ -44,6 +48,8 @@ PAIRS_SHOWN = 50
 
 def wide_console() -> Console:
     """A console that keeps tables readable when output is piped (not 80 columns)."""
+    from rich.console import Console
+
     console = Console()
     return console if console.is_terminal else Console(width=160)
 
@@ -62,11 +68,11 @@ def status_command(db_url: str | None, now: datetime | None, tz: tzinfo | None, 
     if fmt == "table":
         print_status(store, at, zones, tz, every="--format json, csv or xlsx")
         return
-    rows = store.status(at)
     if fmt == "json":
-        zone_by_sop = {sop: zone_of(sop, zones, tz) for sop in {r.sop for r in rows}}
-        echo_json_records(rows, lambda r: r.to_json(zone_by_sop[r.sop]), lambda r: r.json_line(zone_by_sop[r.sop]))
-    elif fmt in ("csv", "xlsx"):
+        echo_json_lines(store.status_lines(at, lambda sop: zone_of(sop, zones, tz)))
+        return
+    rows = store.status(at)
+    if fmt in ("csv", "xlsx"):
         headers = ["sop", "group", *SHOWN_STATES, "late", "next_due", "paused", "dissolved"]
         cells = [[r.sop, r.group, *(r.counts.get(s, 0) for s in SHOWN_STATES), r.late,
                   r.next_due_in(zone_of(r.sop, zones, tz)) or "", r.paused, r.dissolved]
@@ -136,6 +142,8 @@ def actions_command(db_url: str | None, group: str | None, sop: str | None, stat
                   r.channel, r.attempts, r.reason or r.last_result or "", r.key] for r in rows]
         echo_sheet(fmt, "actions", headers, cells)
         return
+    from rich.table import Table
+
     table = Table(show_edge=False)
     for column in ("due", "state", "kind", "attempts", "key", "last result / reason"):
         table.add_column(column, overflow="fold")
@@ -157,6 +165,8 @@ def print_notices(rows: Sequence[StoredNotice], zone: tzinfo, fmt: str) -> None:
                   n.reason or n.last_result or "", n.key] for n in rows]
         echo_sheet(fmt, "notices", headers, cells)
         return
+    from rich.table import Table
+
     table = Table(show_edge=False)
     for column in ("due", "state", "kind", "tasks", "key", "last result / reason"):
         table.add_column(column, overflow="fold")

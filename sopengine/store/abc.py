@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, Collection, Hashable, Iterable, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Collection, Hashable, Iterable, Mapping, Protocol, Sequence
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:  # for annotations only: a command that only reads builds no SOP or step model
@@ -217,6 +217,12 @@ class DataStore(ABC):
     def status(self, now: datetime) -> list[PairStatus]:
         """Per (SOP, group): counts by state, next due, late (still to be sent, or handed over,
         past its due; every overdue task is late, being past its deadline)."""
+
+    @abstractmethod
+    def status_lines(self, now: datetime, zone_of: Callable[[str], tzinfo | None]) -> list[str]:
+        """:meth:`status` as JSON, a pair a line in (SOP, group) order: each line is
+        ``json.dumps(pair.to_json(zone_of(pair.sop)), ensure_ascii=False)`` (the counts in the
+        order of the states' names), put together by the database without an object per pair."""
 
     @abstractmethod
     def status_summary(self, now: datetime, limit: int) -> StatusSummary:

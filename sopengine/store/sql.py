@@ -6,7 +6,7 @@ embedded default) and PostgreSQL. Each method is the concept module's function o
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, Collection, Iterable, Mapping, Sequence
+from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from sopengine.model.group import Group
@@ -19,7 +19,7 @@ from sopengine.store.records import (
 )
 from sopengine.store import apply as _apply, claims as _claims, commands as _commands, ledger as _ledger
 from sopengine.store import handover as _handover, media as _media, members as _members, notices as _notices
-from sopengine.store import status as _status, thens as _thens
+from sopengine.store import status as _status, status_lines as _status_lines, thens as _thens
 from sopengine.store import outcomes as _outcomes, people as _people, queries as _queries, workers as _workers
 from sopengine.store.abc import DataStore
 from sopengine.store.core import Database
@@ -115,6 +115,9 @@ class Store(Database, DataStore):
 
     def status(self, now: datetime) -> list[_status.PairStatus]:
         return _status.status(self, now)
+
+    def status_lines(self, now: datetime, zone_of: Callable[[str], tzinfo | None]) -> list[str]:
+        return _status_lines.status_lines(self, now, zone_of)
 
     def status_summary(self, now: datetime, limit: int) -> _status.StatusSummary:
         return _status.status_summary(self, now, limit)

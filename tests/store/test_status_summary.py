@@ -81,19 +81,3 @@ def test_a_fleets_status_read_all_at_once_says_what_each_pair_read_alone_says(st
     by_pair = {(p.sop, p.group): p for p in every}
     assert needing and all(by_pair[p.sop, p.group] == p for p in needing)
     assert sum(p.late for p in every) > 0 and any(p.next_due for p in every)
-
-
-def test_a_pairs_json_line_is_its_json_as_json_dumps_writes_it():
-    import json
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    due = datetime(2026, 9, 19, 2, 30, tzinfo=timezone.utc)
-    records = [
-        PairStatus("camp", "g0", {states.PLANNED: 3, states.DONE: 12}, due, 2, False, False),
-        PairStatus("营", '群 "一" \\ 班\n', {}, None, 0, True, True),
-        PairStatus("camp", "g1", {states.OVERDUE: 1}, due, 1, True, False),
-    ]
-    for zone in (None, ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York")):
-        for r in records:
-            assert r.json_line(zone) == json.dumps(r.to_json(zone), ensure_ascii=False)
