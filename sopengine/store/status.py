@@ -119,7 +119,7 @@ def status_summary(store: Database, now: datetime, limit: int) -> StatusSummary:
 
 
 def late_open_tasks(conn: Connection, now_db: datetime, group_ids: Collection[str] | None = None
-                         ) -> Iterator[tuple[str, str]]:
+                    ) -> Iterator[tuple[str, str]]:
     """(SOP, group) of each task handed over to an operator and not yet overdue (``due``) whose
     due is past, of ``group_ids`` only if given. Overdue tasks are all past due: their counts say
     how many.
