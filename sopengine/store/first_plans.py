@@ -50,6 +50,8 @@ _COPIED_AT = tuple(COLUMNS.index(c) for c in _COPIED)
 _temp = MetaData()
 _timing_rows = Table(
     "sopengine_timing_rows", _temp,
+    # the rows of every timing in the order their copies are written: by due (see _due_order)
+    Column("position", Integer, primary_key=True, autoincrement=False),
     Column("timing", Integer, nullable=False),
     # a copy's key tail is key_before + its group + key_after (see tables.around_group)
     Column("key_before", Text, nullable=False), Column("key_after", Text, nullable=False),
@@ -72,7 +74,8 @@ _timing_picks = Table(
     Column("item", actions.c.item.type),
     prefixes=["TEMPORARY"],
 )
-Index("ix_sopengine_timing_rows", _timing_rows.c.timing)
+# what each timing row finds its groups by, the rows read in order (created and dropped with the table)
+Index("ix_sopengine_timing_groups", _timing_groups.c.timing)
 # what a copy of a pick step looks its group's item up by (created and dropped with the table)
 Index("ix_sopengine_timing_picks", _timing_picks.c.timing, _timing_picks.c.group_id, _timing_picks.c.step,
       _timing_picks.c.position)
@@ -157,6 +160,7 @@ class FirstPlans:
         return self._flush_single() + self._flush_timings()
 
     def _flush_single(self) -> int:
+        self._single.sort(key=_due_order)
         inserted = insert_prepared(self.conn, self._single)
         self._single.clear()
         return inserted
@@ -174,9 +178,11 @@ class FirstPlans:
             _timing_picks.create(conn)
         try:
             # at the driver level (COPY on PostgreSQL): a fleet's timings hold hundreds of thousands of rows
+            planned = sorted(((n, r, values) for n, t in enumerate(timings)
+                              for r, values in zip(t.rows, prepare(conn, t.rows))), key=lambda p: _due_order(p[2]))
             insert_rows(conn, _timing_rows.name, [c.name for c in _timing_rows.columns], [
-                (n, *around_group(r["key_tail"]), *(values[i] for i in _COPIED_AT))
-                for n, t in enumerate(timings) for r, values in zip(t.rows, prepare(conn, t.rows))])
+                (position, n, *around_group(r["key_tail"]), *(values[i] for i in _COPIED_AT))
+                for position, (n, r, values) in enumerate(planned)])
             # a group or a pick item a row, written a chunk at a time: for 100,000 groups with pools
             # of their own, all of them at once held more than the groups themselves
             for chunk in _chunked((n, g) for n, t in enumerate(timings) for g in t.groups):
@@ -193,6 +199,17 @@ class FirstPlans:
                 _timing_picks.drop(conn)
             _timing_groups.drop(conn)
             _timing_rows.drop(conn)
+
+
+def _due_order(row: Sequence[Any]) -> tuple[Any, ...]:
+    """Where a prepared row (:func:`.bulk.prepare`) goes among those written together: by due, then
+    as a claim takes them. The actions due in one minute across a fleet then lie side by side in
+    the ledger, so the claims, outcomes and confirmations of that minute write a few pages of
+    it, not a page per group."""
+    return row[_DUE_AT], row[_STEP_INDEX_AT], row[_PART_INDEX_AT]
+
+
+_DUE_AT, _STEP_INDEX_AT, _PART_INDEX_AT = (COLUMNS.index(c) for c in ("due", "step_index", "part_index"))
 
 
 def _chunked(rows: Iterable[tuple[Any, ...]], size: int = BATCH_ROWS) -> Iterator[list[tuple[Any, ...]]]:
@@ -230,10 +247,9 @@ def _insert_copies(conn: Connection, *, with_picks: bool = False) -> int:
         joined = joined.outerjoin(_timing_picks, and_(
             p.timing == g.timing, p.group_id == g.group_id, p.step == r.step,
             p.position == r.occurrence % p.count))
-    copies = (select(tail, g.group_id, *columns).select_from(joined)
-              # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT. No ORDER BY: sorting a
-              # million rows costs more than writing them, and ids need not follow group order.
-              .where(true()))
+    # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT. The order is the rows': read
+    # one by one, each with its groups through their index, not sorted
+    copies = select(tail, g.group_id, *columns).select_from(joined).where(true()).order_by(r.position)
     statement = _upsert_module(conn).insert(actions).from_select(["key_tail", "group_id", *_COPIED], copies)
     return max(conn.execute(statement.on_conflict_do_nothing(index_elements=list(KEY_INDEX))).rowcount, 0)
 

@@ -297,3 +297,28 @@ def test_a_fleet_larger_than_one_write_of_group_rows_is_stored_whole(store):
         last = conn.execute(select(group_table.c.name).where(group_table.c.id == f"g{n - 1}")).scalar_one()
     assert report.groups_added == stored == n and last == f"群{n - 1}"
     assert not apply(store, [], groups(n), at(0)).changed_anything
+
+
+def test_a_fleets_actions_are_stored_in_the_order_they_fall_due(store):
+    """Groups of two start days (two shared timings), one with pools of its own, and two planned
+    alone (their pool is empty): within each write (the shared timings' copies, the groups planned
+    alone), the rows' ids follow (due, step, part), so one minute's actions across the fleet lie
+    side by side, whichever group and timing they come from."""
+    sop = camp(PICKING)
+    base = groups(8)
+    fleet = [dataclasses.replace(g, start=g.start + timedelta(days=i % 2)) for i, g in enumerate(base[:6])]
+    fleet[5] = dataclasses.replace(fleet[5], pools={"topics": ["独一个"]})
+    alone = [dataclasses.replace(g, pools={"topics": []}) for g in base[6:]]
+    apply(store, [sop], [*fleet, *alone], at(0))
+    with store.engine.connect() as conn:
+        stored = conn.execute(select(actions.c.id, actions.c.due, actions.c.step_index, actions.c.part_index,
+                                     actions.c.group_id).order_by(actions.c.id)).all()
+
+    assert len({r.group_id for r in stored}) == 8
+    apart = {g.id for g in alone}
+    shared = [r for r in stored if r.group_id not in apart]
+    for write in (shared, [r for r in stored if r.group_id in apart]):
+        order = [(r.due, r.step_index, r.part_index) for r in write]
+        assert order == sorted(order) and len(order) > 1
+    firsts = [r.group_id for r in shared if r.due == shared[0].due]  # the first minute: every group of day 0
+    assert len(firsts) == 3 and shared[len(firsts)].due > shared[0].due
