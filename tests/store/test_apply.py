@@ -322,3 +322,22 @@ def test_a_fleets_actions_are_stored_in_the_order_they_fall_due(store):
         assert order == sorted(order) and len(order) > 1
     firsts = [r.group_id for r in shared if r.due == shared[0].due]  # the first minute: every group of day 0
     assert len(firsts) == 3 and shared[len(firsts)].due > shared[0].due
+
+
+def test_a_fleet_larger_than_one_slice_is_written_a_slice_of_groups_at_a_time(store):
+    """Each slice of groups (in the order of their ids) is written in due order, then the next:
+    the key index takes each slice's rows within a few of its pages."""
+    from sopengine.store.first_plans import GROUPS_PER_COPY
+
+    fleet = groups(GROUPS_PER_COPY + 3)
+    apply(store, [camp()], fleet, at(0))
+    with store.engine.connect() as conn:
+        stored = conn.execute(select(actions.c.due, actions.c.step_index, actions.c.part_index,
+                                     actions.c.group_id).order_by(actions.c.id)).all()
+
+    first_slice = set(sorted(g.id for g in fleet)[:GROUPS_PER_COPY])
+    cut = sum(1 for r in stored if r.group_id in first_slice)
+    assert {r.group_id for r in stored[:cut]} == first_slice and len(stored) == cut + 3 * (len(stored) // len(fleet))
+    for part in (stored[:cut], stored[cut:]):
+        order = [(r.due, r.step_index, r.part_index) for r in part]
+        assert order == sorted(order)
