@@ -1,15 +1,14 @@
 """Planning new (SOP, group) pairs in bulk: one plan per timing, copied to every group inside SQL.
 
-An agency enrolls thousands of groups at once, and most share their timing
-(same start day, quiet hours and window), so
-their actions differ only in the group: the key tail's group segment and the
-``group_id`` column. Such a timing is planned once; its rows go into a
-temporary table, the groups into another, and one ``INSERT … SELECT`` writes
-every group's copy. The database then does what Python would otherwise do a
-million times: build the row and bind its 22 parameters. Pairs that cannot
-share are planned one by one and bulk-inserted. Groups that pick from pools of their own (or
-shuffled) still share their timing: their items go into a third temporary table, and each
-copy of a pick step takes the group's item at its occurrence (``occurrence % pool length``).
+An agency enrolls thousands of groups at once, and most share their timing (same start day,
+quiet hours and window), so their actions differ only in the group: the key tail's group segment
+and the ``group_id`` column. Such a timing is planned once; its rows go into a temporary table,
+the groups into another, and an ``INSERT … SELECT`` writes every group's copy (500 groups at a
+time, in the order the copies fall due). The database then does what Python would otherwise do a
+million times: build the row and bind its 22 parameters. Pairs that cannot share are planned one
+by one and bulk-inserted. Groups that pick from pools of their own (or shuffled) still share
+their timing: their items go into a third temporary table, and each copy of a pick step takes
+the group's item at its occurrence (``occurrence % pool length``).
 
 Keys are unique in the ledger and inserts skip keys that exist, so a repeated
 or concurrent apply never doubles an action.
@@ -198,8 +197,8 @@ class FirstPlans:
             inserted = 0
             for start in range(0, len(by_group), GROUPS_PER_COPY):
                 conn.execute(_timing_groups.delete())
-                for chunk in _chunked((n, g) for g, n in by_group[start:start + GROUPS_PER_COPY]):
-                    insert_rows(conn, _timing_groups.name, ["timing", "group_id"], chunk)
+                insert_rows(conn, _timing_groups.name, ["timing", "group_id"],
+                            [(n, g) for g, n in by_group[start:start + GROUPS_PER_COPY]])
                 inserted += _insert_copies(conn, with_picks=with_picks)
             _count_copies(conn, timings, inserted)
             return inserted

@@ -189,16 +189,17 @@ def flagged_groups(conn: Connection, group_ids: Collection[str] | None = None
 #: Up to this many pairs, each is read on its own (seeks) rather than every pair at once.
 _FEW_PAIRS = 200
 
-_WAITING = f"state IN ({', '.join(repr(s) for s in WAITING_STATES)})"
-_PAIRS_WAITING = f"""SELECT sop_id, group_id FROM pair_counts WHERE {_WAITING} AND n > 0
-          UNION SELECT sop_id, group_id FROM {pair_count_deltas.name} WHERE {_WAITING}"""
+#: Whether an action is still to be sent (SQL), word for word as ``ix_actions_waiting``'s condition.
+IS_WAITING = f"state IN ({', '.join(repr(s) for s in WAITING_STATES)})"
+_PAIRS_WAITING = f"""SELECT sop_id, group_id FROM pair_counts WHERE {IS_WAITING} AND n > 0
+          UNION SELECT sop_id, group_id FROM {pair_count_deltas.name} WHERE {IS_WAITING}"""
 
 
 def waiting_seeks(sop: str, group: str) -> tuple[str, str]:
     """The earliest waiting due, and how many waiting are due before ``:now``, of the pair
     ``sop``, ``group`` (SQL expressions): two seeks in ``ix_actions_waiting``, whose condition
     they repeat word for word, as SQLite needs to use a partial index."""
-    pair = f"a.sop_id = {sop} AND a.group_id = {group} AND a.{_WAITING}"
+    pair = f"a.sop_id = {sop} AND a.group_id = {group} AND a.{IS_WAITING}"
     return (f"(SELECT min(a.due) FROM actions a WHERE {pair})",
             f"(SELECT count(*) FROM actions a WHERE {pair} AND a.due < :now)")
 

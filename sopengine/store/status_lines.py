@@ -1,10 +1,10 @@
 """``status`` as JSON lines, a pair a line, put together by the database: what ``sopengine status
 --format json`` writes of a fleet's hundred thousand pairs.
 
-Each pair's counts come as the text of a JSON object's members, built by the database from the
-kept counts (``group_concat`` on SQLite, ``string_agg`` on PostgreSQL), its next due and late
-count from two seeks in ``ix_actions_waiting`` made only for pairs with actions still to be sent.
-No Python object is made per pair or per count: the line is the row's fields in a format string.
+Each pair's counts come as a compact JSON object, built by the database from the kept counts
+(``json_group_object`` on SQLite, ``string_agg`` on PostgreSQL), its next due and late count from
+two seeks in ``ix_actions_waiting`` made only for pairs with actions still to be sent. No Python
+object is made per pair or per count: the line is the row's fields in a format string.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from sopengine.store import states
 from sopengine.store.bulk import fetch_tuples, instant_from_driver
 from sopengine.store.core import Database
 from sopengine.store.database import to_db
-from sopengine.store.status import flagged_groups, late_open_tasks, pair_state, waiting_seeks
-from sopengine.store.tables import WAITING_STATES
+from sopengine.store.status import IS_WAITING, flagged_groups, late_open_tasks, pair_state, waiting_seeks
 from sopengine.store.timestamps import UtcDateTime
 
 
@@ -70,13 +69,12 @@ def status_lines(store: Database, now: datetime, zone_of: Callable[[str], tzinfo
 
 
 def _pairs_query(conn: Connection) -> TextClause:
-    """Per pair: SOP, group, its counts' members as JSON text, how many are overdue, and, for a
+    """Per pair: SOP, group, its counts as a compact JSON object, how many are overdue, and, for a
     pair with actions still to be sent, its earliest waiting due and how many waiting are past
     ``:now``."""
     # the counts as a compact JSON object: SQLite builds one faster than it joins texts
     counts = ("json_group_object(state, n)" if conn.dialect.name == "sqlite"
               else "'{' || string_agg('\"' || state || '\":' || n, ',' ORDER BY state) || '}'")
-    waiting = ", ".join(f"'{s}'" for s in WAITING_STATES)
     first, late = waiting_seeks("c.sop_id", "c.group_id")
     # SQLite reads the counts in their key's order, (SOP, group, state): the members come in the
     # states' order without sorting
@@ -85,6 +83,6 @@ def _pairs_query(conn: Connection) -> TextClause:
         f" CASE WHEN c.waiting = 1 THEN {late} END"
         f" FROM (SELECT sop_id, group_id, {counts} AS counts,"
         f" CAST(sum(CASE WHEN state = '{states.OVERDUE}' THEN n ELSE 0 END) AS INTEGER) AS overdue,"
-        f" max(CASE WHEN state IN ({waiting}) THEN 1 ELSE 0 END) AS waiting"
+        f" max(CASE WHEN {IS_WAITING} THEN 1 ELSE 0 END) AS waiting"
         f" FROM ({pair_state(conn)}) AS s GROUP BY sop_id, group_id) AS c"
     ).bindparams(bindparam("now", type_=UtcDateTime()))
