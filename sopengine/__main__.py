@@ -1,5 +1,5 @@
-"""``python -m sopengine`` runs the command line."""
+"""``python -m sopengine`` runs the command line, as the ``sopengine`` program does."""
 
-from sopengine.cli import main
+from sopengine.cli.console import run
 
-main()
+run()
