@@ -55,6 +55,18 @@ def test_markdown_and_yaml_pools(tmp_path):
         load_pool(write(tmp_path, "x.txt", "a\n"))
 
 
+def test_a_yaml_pool_is_read_as_sop_files_are(tmp_path):
+    """Dates stay text, a syntax error names its line, and aliases are bounded as in SOP files."""
+    assert load_pool(write(tmp_path, "d.yaml", "- 2026-10-01\n- {day: 2026-10-02, text: 国庆}\n")) == [
+        "2026-10-01", {"day": "2026-10-02", "text": "国庆"}]
+    with pytest.raises(ValueError, match=r"bad\.yaml:3:\d+: YAML syntax error"):
+        load_pool(write(tmp_path, "bad.yaml", "- 一\n- 二\n三: 四\n"))
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip("abcdef", "bcdefg"))
+    with pytest.raises(ValueError, match="aliases expand to"):
+        load_pool(write(tmp_path, "laughs.yaml", laughs + "items: [*g]\n"))
+
+
 @pytest.mark.parametrize("where", ["absolute", "parent", "symlink"])
 def test_a_pool_file_outside_the_sop_files_folder_is_refused(tmp_path, where):
     from sopengine.model.problems import SopFileError

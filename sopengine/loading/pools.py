@@ -8,9 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml.error import YAMLError
-
-from sopengine.loading.source import new_yaml, to_plain
+from sopengine.loading.source import load_yaml
+from sopengine.model.problems import SopFileError
 from sopengine.loading.spreadsheets import decode_csv, xlsx_rows
 
 _MD_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*\S)\s*$")
@@ -75,10 +74,12 @@ def _table_items(rows: list[list[str]], path: Path) -> list[Any]:
 
 
 def _yaml_items(text: str, path: Path) -> list[Any]:
+    """Read the way SOP files are read: libyaml first, the exact loader only for what it leaves,
+    within the same bounds on nesting and aliases; a syntax error names its line."""
     try:
-        data = to_plain(new_yaml().load(text))
-    except YAMLError as exc:
-        raise ValueError(f"YAML syntax error in {path}: {exc}") from None
+        data = load_yaml(path, text).plain()
+    except SopFileError as exc:
+        raise ValueError(str(exc)) from None
     if isinstance(data, dict) and len(data) == 1:
         (data,) = data.values()
     if not isinstance(data, list):
