@@ -77,6 +77,23 @@ def test_a_thread_still_working_is_waited_for(tmp_path):
     assert done.stdout.rstrip().endswith("thread finished")
 
 
+def test_a_command_that_writes_leaves_the_ledger_whole_in_its_file(tmp_path, sops_dir):
+    """The store is closed when a command ends, so SQLite folds its write-ahead log into the file:
+    a copy of the file alone holds what the command wrote."""
+    db = tmp_path / "ledger.db"
+    url = f"sqlite:///{db}"
+    applied = _program("apply", str(sops_dir / "learning-camp-21d.yaml"), "--groups", str(sops_dir / "groups.yaml"),
+                       "--db", url, "--format", "json")
+    assert applied.returncode == 0, applied.stderr.decode()
+    group = json.loads(_program("groups", "--db", url, "--format", "json").stdout)[0]["id"]
+    now = ["--now", "2026-09-20T00:00+08:00"]
+    for command in (["pause", "--group", group, *now], ["status", *now], ["resume", "--group", group, *now],
+                    ["actions", "--limit", "1"]):
+        done = _program(*command, "--db", url)
+        assert done.returncode == 0, (command, done.stderr.decode())
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.db"], command
+
+
 def test_exit_status_follows_sys_exit(capsys):
     assert _exit_status(None) == 0
     assert _exit_status(2) == 2

@@ -77,9 +77,17 @@ def _opened(db_url: str | None, kinds: Mapping[str, type[StepBase]], planner: Pl
     from sopengine.store import Store, StoreUnavailable  # SQLAlchemy and alembic load only for commands that use them
 
     try:
-        return Store.open(db_url, kinds, planner=planner, create=create)
+        store = Store.open(db_url, kinds, planner=planner, create=create)
     except StoreUnavailable as exc:
         raise click.ClickException(str(exc)) from None
+    # Closed when the command ends, whatever it did: the program then leaves without tearing
+    # the interpreter down (sopengine.cli.console), so nothing else would close the
+    # connections, and SQLite checkpoints its write-ahead log into the file only on the last
+    # close (a copy of the file alone would lack the command's writes).
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(store.close)
+    return store
 
 
 def build_channels(host: PluginHost, options: dict[str, dict[str, Any]] | None = None) -> dict[str, Channel]:

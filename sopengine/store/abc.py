@@ -394,4 +394,6 @@ class DataStore(ABC):
         """Where the store is, fit for a log line (a URL with any password hidden)."""
 
     @abstractmethod
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Close the store's connections (SQLite then folds its write-ahead log into the file).
+        Closing a closed store does nothing."""
