@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -19,15 +21,18 @@ def _program(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
     return subprocess.run([sys.executable, "-m", "sopengine", *args], capture_output=True, cwd=cwd, timeout=120)
 
 
-def _script(tmp_path: Path, body: str, *argv: str) -> subprocess.CompletedProcess[str]:
-    """Run ``body`` and then the program with ``argv``, as the console script would."""
+def _script(tmp_path: Path, body: str, *argv: str, stdout: Any = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
+    """Run ``body`` and then the program with ``argv``, as the console script would, its standard
+    streams buffered as they are for anyone (``PYTHONUNBUFFERED`` unset)."""
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent(body) + textwrap.dedent(f"""
         sys.argv = ["sopengine", *{list(argv)!r}]
         from sopengine.cli.console import run
         run()
     """), encoding="utf-8")
-    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run([sys.executable, str(script)], stdout=stdout, stderr=subprocess.PIPE, text=True,
+                          timeout=120, env=env)
 
 
 def test_a_long_plan_reaches_a_pipe_whole(sops_dir):
@@ -65,11 +70,39 @@ def test_atexit_functions_run_and_objects_are_not_torn_down(tmp_path):
     assert "torn down" not in done.stdout  # the interpreter was not torn down: the quick way out
 
 
+def test_output_left_in_a_buffer_is_written_out(tmp_path, sops_dir):
+    done = _script(tmp_path, """
+        import sys
+        sys.stdout.write("written, never flushed\\n")
+    """, "validate", str(sops_dir / "learning-camp-21d.yaml"))  # validate writes to stderr only
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "written, never flushed\n"
+
+
+def test_output_that_cannot_be_written_is_reported(tmp_path, sops_dir):
+    with open("/dev/full", "w") as full:
+        done = _script(tmp_path, """
+            import sys
+            sys.stdout.write("a full disk\\n")
+        """, "validate", str(sops_dir / "learning-camp-21d.yaml"), stdout=full)
+    assert done.returncode == 120
+    assert "sopengine: could not write the output" in done.stderr
+
+
+def test_a_program_started_without_stdout_exits_cleanly(tmp_path):
+    done = _script(tmp_path, """
+        import sys
+        sys.stdout = None  # what Python gives a program started with its stdout closed (>&-)
+    """, "--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+
+
 def test_a_thread_still_working_is_waited_for(tmp_path):
     done = _script(tmp_path, """
         import sys, threading, time
         def late():
-            time.sleep(0.3)
+            time.sleep(2)  # far longer than the program takes to reach its end
             print("thread finished", flush=True)
         threading.Thread(target=late).start()
     """, "--help")
@@ -85,7 +118,10 @@ def test_a_command_that_writes_leaves_the_ledger_whole_in_its_file(tmp_path, sop
     applied = _program("apply", str(sops_dir / "learning-camp-21d.yaml"), "--groups", str(sops_dir / "groups.yaml"),
                        "--db", url, "--format", "json")
     assert applied.returncode == 0, applied.stderr.decode()
-    group = json.loads(_program("groups", "--db", url, "--format", "json").stdout)[0]["id"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.db"]
+    listed = _program("groups", "--db", url, "--format", "json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.db"], "groups"
+    group = json.loads(listed.stdout)[0]["id"]
     now = ["--now", "2026-09-20T00:00+08:00"]
     for command in (["pause", "--group", group, *now], ["status", *now], ["resume", "--group", group, *now],
                     ["actions", "--limit", "1"]):

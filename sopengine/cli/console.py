@@ -16,8 +16,10 @@ def run() -> NoReturn:
     module and object one by one takes about 40 ms, an eighth of a ``validate``, and the operating
     system frees them all at once. What a normal exit does that anyone can see still happens
     first: the ``atexit`` functions run (logging's shutdown among them) and the standard streams
-    are flushed. While another thread is alive (work a command left running), the normal exit is
-    taken, which waits for it.
+    are flushed; output that cannot be written is reported, and the exit code is then 120, as
+    Python's own exit makes it (a reader gone from a pipe is not reported). While any other thread
+    is alive, daemon threads too (an executor's workers are, and the normal exit joins them), the
+    normal exit is taken.
     """
     from sopengine.cli import main
 
@@ -30,12 +32,25 @@ def run() -> NoReturn:
     if any(t is not threading.main_thread() and t.is_alive() for t in threading.enumerate()):
         sys.exit(code)
     atexit._run_exitfuncs()
+    os._exit(_flushed(code))
+
+
+def _flushed(code: int) -> int:
+    """``code`` once stdout and stderr are flushed; 120 when what was written cannot be."""
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:
+            continue  # started without it (``>&-``): nothing was written to it
         try:
             stream.flush()
-        except (OSError, ValueError):
-            pass  # a closed pipe or stream: nothing more can reach it
-    os._exit(code)
+        except BrokenPipeError:
+            pass  # the reader has gone (``| head``): what it did not read, it did not want
+        except (OSError, ValueError) as exc:
+            try:
+                print(f"sopengine: could not write the output: {exc}", file=sys.__stderr__)
+            except (OSError, ValueError, AttributeError):
+                pass
+            code = 120
+    return code
 
 
 def _exit_status(code: object) -> int:
