@@ -29,7 +29,7 @@ def run() -> NoReturn:
         code = _exit_status(exit_.code)
     else:
         code = 0
-    if any(t is not threading.main_thread() and t.is_alive() for t in threading.enumerate()):
+    if threading.active_count() > 1:  # another thread is alive (enumerate lists only live ones)
         sys.exit(code)
     atexit._run_exitfuncs()
     os._exit(_flushed(code))
